@@ -1,0 +1,104 @@
+/* Native driver for the engine: runs a model over EEMBC dataset files and
+ * prints the raw int8 outputs (and ad01 window scores) as JSON lines.
+ * Used by the conformance and sanitizer tests; not part of any firmware. */
+#include "../engine/tb_engine.h"
+#include "../harness/tb_bench_io.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint8_t arena[512 * 1024];
+static tb_interpreter interp;
+
+static uint8_t *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  /* Allocate 16-aligned so int32 constants in the flatbuffer are aligned. */
+  uint8_t *buf = aligned_alloc(16, ((size_t)n + 15) & ~(size_t)15);
+  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+    free(buf);
+    buf = NULL;
+  }
+  fclose(f);
+  *len = (size_t)n;
+  return buf;
+}
+
+static int bench_from_name(const char *s) {
+  for (int i = 0; i < TB_BENCH_COUNT; ++i)
+    if (!strcmp(s, tb_bench_name((tb_bench_id)i))) return i;
+  return -1;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 4) {
+    fprintf(stderr, "usage: tb_run <kws01|vww01|ic01|ad01> <model.tflite> <input.bin>...\n");
+    return 2;
+  }
+  const int id = bench_from_name(argv[1]);
+  if (id < 0) {
+    fprintf(stderr, "unknown benchmark %s\n", argv[1]);
+    return 2;
+  }
+  size_t model_len;
+  uint8_t *model = read_file(argv[2], &model_len);
+  if (!model) {
+    fprintf(stderr, "cannot read %s\n", argv[2]);
+    return 2;
+  }
+  if (tb_load(&interp, model, model_len, arena, sizeof arena) != TB_OK) {
+    fprintf(stderr, "model error: %s\n", interp.error);
+    return 1;
+  }
+  fprintf(stderr, "arena %zu bytes, %u ops, %u tensors\n", interp.arena_used, interp.nops, interp.ntensors);
+  const uint32_t need = tb_bench_input_bytes(&interp, (tb_bench_id)id);
+  for (int a = 3; a < argc; ++a) {
+    size_t len;
+    uint8_t *data = read_file(argv[a], &len);
+    if (!data) {
+      fprintf(stderr, "cannot read %s\n", argv[a]);
+      return 2;
+    }
+    const char *base = strrchr(argv[a], '/') ? strrchr(argv[a], '/') + 1 : argv[a];
+    printf("{\"file\":\"%s\"", base);
+    if (id == TB_BENCH_AD01) {
+      /* Windows of one input tensor at a stride of one frame (128 float32). */
+      const size_t stride = 512;
+      printf(",\"windowScores\":[");
+      for (size_t off = 0, w = 0; off + need <= len; off += stride, ++w) {
+        tb_bench_set_input(&interp, (tb_bench_id)id, data + off, need);
+        if (w == 0) {
+          printf("],\"in\":[");
+          for (uint32_t k = 0; k < tb_input(&interp)->elements; ++k) printf(k ? ",%d" : "%d", tb_input_data(&interp)[k]);
+          printf("],\"scores\":[");
+        }
+        tb_invoke(&interp);
+        if (w == 0) {
+          printf("],\"out\":[");
+          for (uint32_t k = 0; k < tb_output(&interp)->elements; ++k) printf(k ? ",%d" : "%d", tb_output_data(&interp)[k]);
+          printf("],\"s\":[");
+        }
+        printf(w ? ",%.9g" : "%.9g", (double)tb_bench_result(&interp, (tb_bench_id)id, data + off, 0));
+      }
+      printf("]");
+    } else {
+      if (len != need) {
+        fprintf(stderr, "%s: %zu bytes, expected %u\n", argv[a], len, need);
+        return 2;
+      }
+      tb_bench_set_input(&interp, (tb_bench_id)id, data, need);
+      tb_invoke(&interp);
+      printf(",\"out\":[");
+      for (uint32_t k = 0; k < tb_output(&interp)->elements; ++k) printf(k ? ",%d" : "%d", tb_output_data(&interp)[k]);
+      printf("]");
+    }
+    printf("}\n");
+    free(data);
+  }
+  free(model);
+  return 0;
+}
