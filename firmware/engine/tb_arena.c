@@ -23,6 +23,9 @@ tb_status tb_plan_arena(tb_interpreter *it) {
     for (int k = 0; k < op->noutputs; ++k) mark_use(&it->tensors[op->outputs[k]], (int16_t)i);
   }
   mark_use(&it->tensors[it->output], (int16_t)it->nops);
+  /* The harness runs several inferences on one loaded input (warm-up, then
+   * N timed runs), so the input must survive every invoke. */
+  mark_use(&it->tensors[it->input], (int16_t)it->nops);
 
   uint8_t placed[TB_MAX_TENSORS] = {0};
   uint32_t high_water = 0;
@@ -56,8 +59,6 @@ tb_status tb_plan_arena(tb_interpreter *it) {
   }
   it->arena_used = align_up(high_water);
   if (it->arena_used > it->arena_len) {
-    size_t n = 0;
-    (void)n;
     tb_op_error(it, "arena", "too small for this model; see arena_used");
     return TB_ERR_ARENA;
   }

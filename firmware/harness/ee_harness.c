@@ -1,0 +1,373 @@
+#include "ee_harness.h"
+#include "th_port.h"
+
+#include <string.h>
+
+typedef struct {
+  tb_interpreter *it;
+  tb_bench_id bench;
+  unsigned cmd_limit;
+  char cmd[EE_CMD_MAX + 1];
+  unsigned cmd_len;
+  int cmd_overflow;
+  uint8_t db[EE_DB_MAX];
+  uint32_t db_expected; /* bytes announced by the last db load */
+  uint32_t db_received;
+  int db_pending;       /* a db load is still waiting for data */
+  int have_results;
+} ee_state;
+
+static ee_state s;
+
+/* ---- output ------------------------------------------------------------ */
+
+static char line[256];
+static unsigned line_len;
+
+static void out(const char *str) {
+  while (*str && line_len < sizeof line - 2) line[line_len++] = *str++;
+}
+
+static void out_u32(uint32_t v) {
+  char tmp[11];
+  int i = 0;
+  do {
+    tmp[i++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  while (i && line_len < sizeof line - 2) line[line_len++] = tmp[--i];
+}
+
+/* Fixed-point decimal without printf: round half away at `decimals`. */
+static void out_fixed(float v, int decimals) {
+  if (v != v) {
+    out("nan");
+    return;
+  }
+  if (v < 0) {
+    out("-");
+    v = -v;
+  }
+  uint32_t scale = 1;
+  for (int i = 0; i < decimals; ++i) scale *= 10;
+  const double scaled = (double)v * scale + 0.5;
+  if (scaled >= 4294967295.0) {
+    out("inf");
+    return;
+  }
+  const uint32_t q = (uint32_t)scaled;
+  out_u32(q / scale);
+  if (decimals) {
+    out(".");
+    uint32_t frac = q % scale;
+    char digits[10];
+    for (int i = decimals - 1; i >= 0; --i) {
+      digits[i] = (char)('0' + frac % 10);
+      frac /= 10;
+    }
+    for (int i = 0; i < decimals; ++i) {
+      char d[2] = {digits[i], 0};
+      out(d);
+    }
+  }
+}
+
+static void end_line(void) {
+  line[line_len++] = '\r';
+  line[line_len++] = '\n';
+  th_write(line, line_len);
+  line_len = 0;
+}
+
+static void say(const char *msg) {
+  out(msg);
+  end_line();
+}
+
+static void error2(const char *a, const char *b) {
+  out("e-[");
+  out(a);
+  out(b);
+  out("]");
+  end_line();
+}
+
+static void error(const char *msg) { error2(msg, ""); }
+
+/* ---- timestamps ---------------------------------------------------------- */
+
+static void timestamp(void) {
+  if (th_energy_mode()) {
+    th_timestamp_edge();
+  } else {
+    out("m-lap-us-");
+    out_u32(th_time_us());
+    end_line();
+  }
+}
+
+/* ---- parsing helpers -------------------------------------------------- */
+
+/* Decimal uint32; returns 0 on anything else (sign, overflow, junk). */
+static int parse_u32(const char *t, uint32_t *v) {
+  uint64_t acc = 0;
+  if (!t || !*t) return 0;
+  for (; *t; ++t) {
+    if (*t < '0' || *t > '9') return 0;
+    acc = acc * 10 + (uint64_t)(*t - '0');
+    if (acc > 0xFFFFFFFFu) return 0;
+  }
+  *v = (uint32_t)acc;
+  return 1;
+}
+
+static int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Splits in place on single spaces; returns the token count. */
+static int tokenize(char *str, char **tok, int max) {
+  int n = 0;
+  while (*str && n < max) {
+    while (*str == ' ') ++str;
+    if (!*str) break;
+    tok[n++] = str;
+    while (*str && *str != ' ') ++str;
+    if (*str) *str++ = 0;
+  }
+  return n;
+}
+
+/* ---- commands ------------------------------------------------------------ */
+
+static void cmd_profile(void) {
+  out("m-profile-[" EE_FW_VERSION "]");
+  end_line();
+  out("m-model-[");
+  out(tb_bench_name(s.bench));
+  out("]");
+  end_line();
+  /* Ignored by hosts that only match m-profile/m-model; lets ours size db chunks. */
+  out("m-cmd-buffer-[");
+  out_u32(s.cmd_limit);
+  out("]");
+  end_line();
+}
+
+static void cmd_help(void) {
+  say(EE_FW_VERSION);
+  say("");
+  say("help         : Print this information");
+  say("name         : Print the name of the device");
+  say("timestamp    : Generate a timestamp");
+  say("profile      : Print the firmware and model version");
+  say("db load N    : Allocate N bytes for the next input tensor");
+  say("db HH[HH]... : Load hex bytes into the input buffer");
+  say("db print     : Print the loaded input buffer");
+  say("infer N W    : Run W warm-up then N timed inferences (defaults 1 10)");
+  say("results      : Print the result vector of the last inference");
+}
+
+static void cmd_db(char **tok, int n) {
+  if (n < 2) {
+    error("Command 'db' requires a subcommand");
+    return;
+  }
+  if (!strcmp(tok[1], "load")) {
+    uint32_t bytes;
+    if (n < 3 || !parse_u32(tok[2], &bytes)) {
+      error("Command 'db load' requires the # of bytes");
+      return;
+    }
+    if (bytes == 0) {
+      error("Command 'db load' must be >0 bytes");
+      return;
+    }
+    if (bytes > EE_DB_MAX) {
+      out("e-[db load ");
+      out_u32(bytes);
+      out(" exceeds the buffer of ");
+      out_u32(EE_DB_MAX);
+      out(" bytes]");
+      end_line();
+      return;
+    }
+    s.db_expected = bytes;
+    s.db_received = 0;
+    s.db_pending = 1;
+    out("m-[Expecting ");
+    out_u32(bytes);
+    out(" bytes]");
+    end_line();
+    return;
+  }
+  if (!strcmp(tok[1], "print")) {
+    for (uint32_t i = 0; i < s.db_received; i += 8) {
+      out("m-buffer");
+      for (uint32_t k = i; k < i + 8 && k < s.db_received; ++k) {
+        static const char hex[] = "0123456789abcdef";
+        char h[4] = {'-', hex[s.db[k] >> 4], hex[s.db[k] & 15], 0};
+        out(h);
+      }
+      end_line();
+    }
+    return;
+  }
+  /* Anything else is hex data. */
+  if (!s.db_pending) {
+    error("db data without a pending db load; send db load N first");
+    return;
+  }
+  const char *hex = tok[1];
+  const size_t digits = strlen(hex);
+  if (n > 2 || digits % 2) {
+    error("Insufficient number of hex digits");
+    return;
+  }
+  if (s.db_received + digits / 2 > s.db_expected) {
+    out("e-[db data exceeds the ");
+    out_u32(s.db_expected);
+    out(" bytes announced by db load]");
+    end_line();
+    s.db_pending = 0;
+    return;
+  }
+  for (size_t i = 0; i < digits; i += 2) {
+    const int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
+    if (hi < 0 || lo < 0) {
+      char bad[3] = {hex[i], hex[i + 1], 0};
+      error2("Invalid hex digit ", bad);
+      s.db_pending = 0;
+      return;
+    }
+    s.db[s.db_received++] = (uint8_t)(hi << 4 | lo);
+  }
+  if (s.db_received == s.db_expected) {
+    s.db_pending = 0;
+    say("m-load-done");
+  }
+}
+
+static void print_results(void) {
+  out("m-results-[");
+  const int count = tb_bench_result_count(s.it, s.bench);
+  for (int i = 0; i < count; ++i) {
+    if (i) out(",");
+    out_fixed(tb_bench_result(s.it, s.bench, s.db, i), tb_bench_result_decimals(s.bench));
+  }
+  out("]");
+  end_line();
+}
+
+static void run_inference(void) {
+  const tb_work before = s.it->work;
+  tb_invoke(s.it);
+  tb_work delta;
+  for (int k = 0; k < 8; ++k) {
+    delta.macs[k] = s.it->work.macs[k] - before.macs[k];
+    delta.outputs[k] = s.it->work.outputs[k] - before.outputs[k];
+  }
+  delta.ops = s.it->work.ops - before.ops;
+  th_account_inference(&delta);
+}
+
+static void cmd_infer(char **tok, int n) {
+  uint32_t iterations = 1, warmup = 10; /* the reference firmware's defaults */
+  if (n > 1 && (!parse_u32(tok[1], &iterations) || iterations == 0)) {
+    error("Inference iterations must be >0");
+    return;
+  }
+  if (n > 2 && !parse_u32(tok[2], &warmup)) {
+    error("Inference warmup must be >=0");
+    return;
+  }
+  const uint32_t need = tb_bench_input_bytes(s.it, s.bench);
+  if (s.db_pending || s.db_received != need) {
+    out("e-[Input has ");
+    out_u32(s.db_received);
+    out(" bytes, expected ");
+    out_u32(need);
+    out("]");
+    end_line();
+    return;
+  }
+  tb_bench_set_input(s.it, s.bench, s.db, need);
+  out("m-warmup-start-");
+  out_u32(warmup);
+  end_line();
+  for (uint32_t i = 0; i < warmup; ++i) run_inference();
+  say("m-warmup-done");
+  out("m-infer-start-");
+  out_u32(iterations);
+  end_line();
+  timestamp();
+  for (uint32_t i = 0; i < iterations; ++i) run_inference();
+  timestamp();
+  say("m-infer-done");
+  s.have_results = 1;
+  print_results();
+}
+
+static void dispatch(void) {
+  char *tok[4];
+  s.cmd[s.cmd_len] = 0;
+  const int n = tokenize(s.cmd, tok, 4);
+  if (n == 0) {
+    error("Empty command");
+  } else if (!strcmp(tok[0], "name")) {
+    say("m-name-dut-[" EE_VENDOR "]");
+  } else if (!strcmp(tok[0], "timestamp")) {
+    timestamp();
+  } else if (!strcmp(tok[0], "profile")) {
+    cmd_profile();
+  } else if (!strcmp(tok[0], "help")) {
+    cmd_help();
+  } else if (!strcmp(tok[0], "db")) {
+    cmd_db(tok, n);
+  } else if (!strcmp(tok[0], "infer")) {
+    cmd_infer(tok, n);
+  } else if (!strcmp(tok[0], "results")) {
+    if (s.have_results) print_results();
+    else error("No results yet: run infer first");
+  } else {
+    error2("Unknown command: ", tok[0]);
+  }
+  say("m-ready");
+}
+
+void ee_harness_rx(const uint8_t *bytes, unsigned len) {
+  for (unsigned i = 0; i < len; ++i) {
+    const char c = (char)bytes[i];
+    if (c == '%') {
+      if (s.cmd_overflow) {
+        out("e-[Command longer than ");
+        out_u32(s.cmd_limit);
+        out(" characters]");
+        end_line();
+        say("m-ready");
+      } else {
+        dispatch();
+      }
+      s.cmd_len = 0;
+      s.cmd_overflow = 0;
+    } else if (s.cmd_len < s.cmd_limit) {
+      s.cmd[s.cmd_len++] = c;
+    } else {
+      s.cmd_overflow = 1;
+    }
+  }
+}
+
+void ee_harness_init(tb_interpreter *it, tb_bench_id bench, unsigned cmd_limit) {
+  memset(&s, 0, sizeof s);
+  s.it = it;
+  s.bench = bench;
+  s.cmd_limit = cmd_limit && cmd_limit <= EE_CMD_MAX ? cmd_limit : EE_CMD_MAX;
+  say(th_energy_mode() ? "m-timestamp-mode-energy" : "m-timestamp-mode-performance");
+  timestamp();
+  say("m-init-done");
+  say("m-ready");
+}

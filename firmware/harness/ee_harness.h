@@ -1,0 +1,25 @@
+/* The MLPerf Tiny / EEMBC test-harness protocol, DUT side (protocol
+ * reference §1): '%'-terminated commands in, CRLF lines out, every reply
+ * ending with m-ready. */
+#ifndef EE_HARNESS_H
+#define EE_HARNESS_H
+
+#include "tb_bench_io.h"
+
+#ifndef EE_CMD_MAX
+/* Largest command buffer compiled in; ports may lower the limit at init. */
+#define EE_CMD_MAX 8192
+#endif
+#ifndef EE_DB_MAX
+#define EE_DB_MAX (96 * 96 * 3)
+#endif
+#define EE_FW_VERSION "tiny-bench firmware 0.1.0"
+#define EE_VENDOR "tiny-bench"
+
+/* Prints the boot banner. cmd_limit (<= EE_CMD_MAX) is advertised in the
+ * profile reply so a host may send db chunks that fill it. */
+void ee_harness_init(tb_interpreter *it, tb_bench_id bench, unsigned cmd_limit);
+/* Feeds received bytes; runs a command each time '%' arrives. */
+void ee_harness_rx(const uint8_t *bytes, unsigned len);
+
+#endif

@@ -1,0 +1,20 @@
+/* What a port (wasm, mps2-an386, stm32f4, ...) provides to the harness. */
+#ifndef TH_PORT_H
+#define TH_PORT_H
+
+#include <stdint.h>
+#include "../engine/tb_types.h"
+
+/* Sends bytes on the UART; may block until they are queued. */
+void th_write(const char *buf, unsigned len);
+/* Free-running microsecond counter (32-bit, wraps). Performance mode only. */
+uint32_t th_time_us(void);
+/* Energy mode: a falling edge on the timestamp pin, held low >= 1 us. */
+void th_timestamp_edge(void);
+/* Non-zero when built (or, for the wasm port, started) for energy mode. */
+int th_energy_mode(void);
+/* Called after every inference with the work it did; simulated targets
+ * advance their virtual clock here, real ones ignore it. */
+void th_account_inference(const tb_work *work);
+
+#endif

@@ -1,0 +1,81 @@
+/* WebAssembly port: the firmware as the built-in virtual DUT.
+ * The host copies the model into model_buf, calls wp_boot, then feeds UART
+ * bytes with wp_rx; output leaves through the imported js_uart_tx. */
+#include "../../engine/tb_engine.h"
+#include "../../harness/ee_harness.h"
+#include "../../harness/th_port.h"
+#include "cost_model.h"
+
+#include <emscripten.h>
+#include <string.h>
+
+extern void js_uart_tx(const char *buf, unsigned len);
+extern void js_timestamp_edge(double time_us);
+
+#define MODEL_MAX (512 * 1024)
+#define ARENA_MAX (160 * 1024)
+#define RX_MAX (64 * 1024)
+
+static _Alignas(16) uint8_t model_buf[MODEL_MAX];
+static _Alignas(16) uint8_t arena[ARENA_MAX];
+static uint8_t rx_buf[RX_MAX];
+static tb_interpreter interp;
+static tb_bench_id bench;
+static int energy_mode;
+static double cycles; /* virtual clock; a double counts cycles exactly up to 2^53 */
+
+void th_write(const char *buf, unsigned len) { js_uart_tx(buf, len); }
+
+static double now_us(void) { return cycles * 1e6 / (double)COST_CLOCK_HZ; }
+
+uint32_t th_time_us(void) {
+  /* A 32-bit microsecond counter, wrapping like a hardware timer. */
+  const double us = now_us();
+  return (uint32_t)(uint64_t)us;
+}
+
+void th_timestamp_edge(void) {
+  js_timestamp_edge(now_us());
+  cycles += 100.0; /* the pulse itself */
+}
+
+int th_energy_mode(void) { return energy_mode; }
+
+void th_account_inference(const tb_work *w) {
+  double c = CYCLES_PER_INFERENCE + CYCLES_PER_OP * w->ops;
+  for (int k = 0; k < 8; ++k) c += CYCLES_PER_MAC[k] * w->macs[k] + CYCLES_PER_OUTPUT[k] * w->outputs[k];
+  cycles += c;
+}
+
+EMSCRIPTEN_KEEPALIVE uint8_t *wp_model_buffer(unsigned size) { return size <= MODEL_MAX ? model_buf : 0; }
+EMSCRIPTEN_KEEPALIVE uint8_t *wp_rx_buffer(void) { return rx_buf; }
+EMSCRIPTEN_KEEPALIVE unsigned wp_rx_capacity(void) { return RX_MAX; }
+EMSCRIPTEN_KEEPALIVE const char *wp_error(void) { return interp.error; }
+EMSCRIPTEN_KEEPALIVE unsigned wp_arena_used(void) { return (unsigned)interp.arena_used; }
+
+/* Loads the model and prints the boot banner. Returns 0 or a tb_status. */
+EMSCRIPTEN_KEEPALIVE int wp_boot(unsigned model_len, int bench_id, unsigned cmd_limit, int energy, double start_us) {
+  if (bench_id < 0 || bench_id >= TB_BENCH_COUNT) return TB_ERR_STATE;
+  tb_status st = tb_load(&interp, model_buf, model_len, arena, sizeof arena);
+  if (st != TB_OK) return st;
+  bench = (tb_bench_id)bench_id;
+  energy_mode = energy;
+  cycles = start_us * (double)COST_CLOCK_HZ / 1e6;
+  ee_harness_init(&interp, bench, cmd_limit);
+  return 0;
+}
+
+EMSCRIPTEN_KEEPALIVE void wp_rx(unsigned len) { ee_harness_rx(rx_buf, len <= RX_MAX ? len : RX_MAX); }
+
+EMSCRIPTEN_KEEPALIVE double wp_clock_us(void) { return now_us(); }
+
+/* Direct engine access for conformance tests (bypasses the protocol). */
+EMSCRIPTEN_KEEPALIVE unsigned wp_input_bytes(void) { return tb_bench_input_bytes(&interp, bench); }
+EMSCRIPTEN_KEEPALIVE void wp_run_raw(unsigned len) {
+  tb_bench_set_input(&interp, bench, rx_buf, len);
+  tb_invoke(&interp);
+}
+EMSCRIPTEN_KEEPALIVE const int8_t *wp_input_tensor(void) { return tb_input_data(&interp); }
+EMSCRIPTEN_KEEPALIVE const int8_t *wp_output_tensor(void) { return tb_output_data(&interp); }
+EMSCRIPTEN_KEEPALIVE unsigned wp_output_len(void) { return tb_output(&interp)->elements; }
+EMSCRIPTEN_KEEPALIVE float wp_result(int i) { return tb_bench_result(&interp, bench, rx_buf, i); }
