@@ -75,6 +75,7 @@ EMSCRIPTEN_KEEPALIVE void wp_run_raw(unsigned len) {
   tb_bench_set_input(&interp, bench, rx_buf, len);
   tb_invoke(&interp);
 }
+EMSCRIPTEN_KEEPALIVE unsigned wp_input_elements(void) { return tb_input(&interp)->elements; }
 EMSCRIPTEN_KEEPALIVE const int8_t *wp_input_tensor(void) { return tb_input_data(&interp); }
 EMSCRIPTEN_KEEPALIVE const int8_t *wp_output_tensor(void) { return tb_output_data(&interp); }
 EMSCRIPTEN_KEEPALIVE unsigned wp_output_len(void) { return tb_output(&interp)->elements; }

@@ -1,0 +1,61 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+
+import type { Benchmark } from '../host/bench/benchmark.js';
+import { DatasetError } from '../host/errors.js';
+import { type LabelRow, parseLabels } from './labels.js';
+
+export interface DatasetSample {
+  row: LabelRow;
+  path: string;
+  size: number;
+}
+
+export interface Dataset {
+  dir: string;
+  labelsPath: string;
+  samples: DatasetSample[];
+  read(sample: DatasetSample): Uint8Array;
+}
+
+/**
+ * Opens `<dir>` with its labels file and checks every listed file before a
+ * byte goes to the DUT: it exists, stays inside the folder, has the size the
+ * benchmark needs, and the classes column matches the benchmark.
+ */
+export function openDataset(dir: string, benchmark: Benchmark, labelsFile?: string): Dataset {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new DatasetError(`Dataset folder ${dir} does not exist. Pass --data-dir (models/ and datasets/<model>/ inside) or --dataset-path, or run 'tiny-bench fetch'.`);
+  }
+  const labelsPath = labelsFile ? resolve(dir, labelsFile) : join(dir, 'y_labels.csv');
+  if (!existsSync(labelsPath)) throw new DatasetError(`Labels file ${labelsPath} does not exist`);
+  const rows = parseLabels(readFileSync(labelsPath, 'utf8'), labelsPath);
+  const root = resolve(dir);
+  const samples = rows.map((row): DatasetSample => {
+    const where = `${labelsPath}:${row.line}`;
+    const path = resolve(root, row.file);
+    const rel = relative(root, path);
+    if (rel.startsWith('..') || isAbsolute(rel) || isAbsolute(row.file)) {
+      throw new DatasetError(`${where}: ${JSON.stringify(row.file)} points outside the dataset folder ${root}`);
+    }
+    if (row.classes !== benchmark.classes) {
+      throw new DatasetError(`${where}: ${row.classes} classes listed, but ${benchmark.id} has ${benchmark.classes}`);
+    }
+    if (!existsSync(path)) throw new DatasetError(`${where}: listed file ${row.file} is missing from ${root}`);
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new DatasetError(`${where}: ${row.file} is not a regular file`);
+    const problem = benchmark.checkFile(stat.size, row);
+    if (problem) throw new DatasetError(`${where}: ${row.file} ${problem}`);
+    return { row, path, size: stat.size };
+  });
+  return {
+    dir: root,
+    labelsPath,
+    samples,
+    read(sample) {
+      const data = new Uint8Array(readFileSync(sample.path));
+      if (data.length !== sample.size) throw new DatasetError(`${sample.path} changed size during the run (${sample.size} -> ${data.length} bytes)`);
+      return data;
+    },
+  };
+}

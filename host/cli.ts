@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+import { resolveDataDir } from '../datasets/data-dir.js';
+import { BENCHMARK_IDS, type BenchmarkId } from './bench/benchmark.js';
+import { TinyBenchError } from './errors.js';
+import { toolVersion } from './paths.js';
+import { type DutChoice, type Mode, runSession } from './run/bench-run.js';
+import type { Progress } from './run/progress.js';
+import { summaryTable } from './run/summary.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+/** Plain progress lines, at most every two seconds, on the given stream. */
+function lineProgress(write: (line: string) => void): Progress {
+  let label = '';
+  let total = 0;
+  let last = 0;
+  const t0 = { v: 0 };
+  return {
+    start(l, t) {
+      label = l;
+      total = t;
+      last = 0;
+      t0.v = performance.now();
+      write(`${label}: started (${total} ${total === 1 ? 'step' : 'steps'})`);
+    },
+    advance(done, detail) {
+      const now = performance.now();
+      if (now - last < 2000) return;
+      last = now;
+      const elapsed = (now - t0.v) / 1000;
+      const eta = done > 0 && total > done ? ` ETA ${((elapsed / done) * (total - done)).toFixed(0)} s` : '';
+      write(`${label}: ${done}/${total}${eta}${detail ? ` — ${detail}` : ''}`);
+    },
+    finish(summary) {
+      write(`${summary ?? label} (${((performance.now() - t0.v) / 1000).toFixed(1)} s)`);
+    },
+  };
+}
+
+const program = new Command();
+program.name('tiny-bench').description('MLPerf Tiny host runner with a built-in virtual DUT').version(toolVersion());
+
+program
+  .command('run')
+  .description('Run performance and/or accuracy on a DUT (the built-in virtual DUT when no --port is given)')
+  .addOption(new Option('-b, --benchmark <id>', 'benchmark to run').choices([...BENCHMARK_IDS, 'all']))
+  .addOption(new Option('-m, --mode <mode>', 'what to measure').choices(['performance', 'accuracy', 'both']).default('both'))
+  .option('-p, --port <path>', 'serial port of a DUT speaking the MLPerf Tiny protocol')
+  .option('--baud <rate>', 'baud rate of --port', positiveInt, 115200)
+  .addOption(new Option('--dut <kind>', 'DUT when no --port is given').choices(['sim']).default('sim'))
+  .option('--data-dir <dir>', 'folder with models/ and datasets/<benchmark>/ (default: $TINY_BENCH_DATA, then the fetch cache)')
+  .option('--dataset-path <dir>', 'EEMBC dataset folder holding <benchmark>/y_labels.csv (MLCommons runner layout)')
+  .option('--labels <file>', 'labels file inside the dataset folder, e.g. y_labels_alt.csv')
+  .option('--limit <n>', 'accuracy on the first N files only (a labelled subset)', positiveInt)
+  .option('--windows <n>', 'performance windows (the rules ask for 5)', positiveInt)
+  .option('--out <dir>', 'sessions root', 'sessions')
+  .option('--json', 'print the results documents as JSON on stdout (progress goes to stderr)')
+  .action(async (opts) => {
+    const say = opts.json ? (l: string) => process.stderr.write(`${l}\n`) : (l: string) => process.stdout.write(`${l}\n`);
+    const dut: DutChoice = opts.port ? { kind: 'serial', path: opts.port, baudRate: opts.baud } : { kind: 'sim' };
+    const modes: Mode[] = opts.mode === 'both' ? ['performance', 'accuracy'] : [opts.mode];
+    const benchmarks = opts.benchmark && opts.benchmark !== 'all' ? [opts.benchmark as BenchmarkId] : opts.benchmark === 'all' || dut.kind === 'sim' ? [...BENCHMARK_IDS] : undefined;
+    if (dut.kind === 'sim') say('DUT: built-in virtual DUT (tiny-bench firmware compiled to WebAssembly). All timings are SIMULATED (cost-model clock).');
+    const result = await runSession({
+      ...(benchmarks ? { benchmarks } : {}),
+      modes,
+      dut,
+      dataDir: resolveDataDir(opts.dataDir),
+      ...(opts.datasetPath ? { datasetPath: opts.datasetPath } : {}),
+      ...(opts.labels ? { labels: opts.labels } : {}),
+      ...(opts.limit ? { limit: opts.limit } : {}),
+      ...(opts.windows ? { windows: opts.windows } : {}),
+      outDir: opts.out,
+      command: process.argv.slice(2),
+      progress: lineProgress(say),
+      say,
+    });
+    say('');
+    say(summaryTable(result.documents));
+    say(`\nSession: ${result.sessionDir}`);
+    if (opts.json) {
+      const docs = result.documents;
+      process.stdout.write(`${JSON.stringify(docs.length === 1 ? docs[0] : docs)}\n`);
+    }
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof TinyBenchError) {
+    process.stderr.write(`tiny-bench: ${error.message}\n`);
+    process.exitCode = error.exitCode;
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`tiny-bench: internal error: ${message}\n${process.env.TINY_BENCH_DEBUG && error instanceof Error ? error.stack : '(set TINY_BENCH_DEBUG=1 for details)'}\n`);
+    process.exitCode = 70;
+  }
+});

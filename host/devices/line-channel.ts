@@ -1,0 +1,185 @@
+import { LineTooLongError, LinkClosedError, TimeoutError, TinyBenchError } from '../errors.js';
+import type { Link } from '../link/link.js';
+import { frame } from '../protocol/commands.js';
+import { READY, cleanLine } from '../protocol/replies.js';
+
+export type Direction = 'tx' | 'rx';
+export type TranscriptSink = (direction: Direction, text: string) => void;
+
+export interface LineChannelOptions {
+  /** A line longer than this without '\n' fails the pending command (bounded buffer). */
+  maxLineLength?: number;
+  transcript?: TranscriptSink;
+  /** What ends a reply; a DUT behind an interface board has two (the board's and the DUT's). */
+  isEndOfReply?: (line: string) => boolean;
+}
+
+interface Pending {
+  lines: string[];
+  resolve: (lines: string[]) => void;
+  reject: (error: Error) => void;
+}
+
+const RECENT = 24;
+
+/**
+ * Turns a Link's bytes into lines and runs one command at a time: send
+ * `text%`, collect lines until `m-ready`. Every wait is bounded.
+ */
+export class LineChannel {
+  private partial = '';
+  private discarding = false;
+  private pending: Pending | undefined;
+  private readonly recent: string[] = [];
+  private readonly unsolicitedListeners = new Set<(line: string) => void>();
+  private closedError: Error | undefined;
+  private readonly maxLineLength: number;
+  private readonly unsubscribe: Array<() => void>;
+
+  constructor(readonly link: Link, private readonly options: LineChannelOptions = {}) {
+    this.maxLineLength = options.maxLineLength ?? 16384;
+    this.unsubscribe = [
+      link.onData((chunk) => this.receive(chunk)),
+      link.onClose((error) => {
+        this.closedError = error ?? new LinkClosedError(`${link.description} was closed`);
+        this.fail(this.closedError);
+      }),
+    ];
+  }
+
+  /** The last lines sent and received, oldest first, for error reports. */
+  lastLines(): string[] {
+    return [...this.recent];
+  }
+
+  /** Lines that arrive while no command waits (boot banners, resets). */
+  onUnsolicited(listener: (line: string) => void): () => void {
+    this.unsolicitedListeners.add(listener);
+    return () => this.unsolicitedListeners.delete(listener);
+  }
+
+  /** Sends `text%` and resolves with the reply lines, excluding the final m-ready. */
+  async command(text: string, timeoutMs: number): Promise<string[]> {
+    if (this.pending) throw new TinyBenchError(`Internal error: '${text}' sent while another command is pending`);
+    if (this.closedError) throw this.closedError;
+    const reply = new Promise<string[]>((resolve, reject) => {
+      this.pending = { lines: [], resolve, reject };
+    });
+    const timer = setTimeout(
+      () => this.fail(new TimeoutError(`No complete reply to '${abbreviate(text)}' within ${formatMs(timeoutMs)} on ${this.link.description}`, this.lastLines())),
+      timeoutMs,
+    );
+    try {
+      this.note('tx', text);
+      await this.link.write(frame(text));
+      return await reply;
+    } catch (error) {
+      this.pending = undefined;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Waits for an unsolicited line matching `predicate` (e.g. a boot banner). */
+  waitForLine(predicate: (line: string) => boolean, timeoutMs: number, what: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new TimeoutError(`No ${what} within ${formatMs(timeoutMs)} on ${this.link.description}`, this.lastLines()));
+      }, timeoutMs);
+      const off = this.onUnsolicited((line) => {
+        if (predicate(line)) {
+          clearTimeout(timer);
+          off();
+          resolve(line);
+        }
+      });
+    });
+  }
+
+  /**
+   * Resolves once nothing has been received for `quietMs` (at most `maxMs`):
+   * lets a boot banner or a stale reply pass as unsolicited lines, so the
+   * next command's reply starts clean.
+   */
+  settle(quietMs: number, maxMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const deadline = setTimeout(finish, maxMs);
+      let quiet = setTimeout(finish, quietMs);
+      const off = this.link.onData(() => {
+        clearTimeout(quiet);
+        quiet = setTimeout(finish, quietMs);
+      });
+      function finish(): void {
+        clearTimeout(deadline);
+        clearTimeout(quiet);
+        off();
+        resolve();
+      }
+    });
+  }
+
+  close(): void {
+    for (const off of this.unsubscribe) off();
+  }
+
+  private receive(chunk: Uint8Array): void {
+    // latin1 maps every byte to one char, so binary garbage cannot split or merge lines.
+    const text = Buffer.from(chunk).toString('latin1');
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      const piece = text.slice(start, nl < 0 ? undefined : nl);
+      if (!this.discarding) this.partial += piece;
+      if (this.partial.length > this.maxLineLength) {
+        this.partial = '';
+        this.discarding = true;
+        this.fail(new LineTooLongError(`Received a line longer than ${this.maxLineLength} characters without a newline on ${this.link.description}`, this.lastLines()));
+      }
+      if (nl < 0) break;
+      if (!this.discarding) this.line(cleanLine(this.partial));
+      this.partial = '';
+      this.discarding = false;
+      start = nl + 1;
+    }
+  }
+
+  private line(line: string): void {
+    this.note('rx', line);
+    const isEnd = this.options.isEndOfReply ?? ((l: string) => l === READY || l.endsWith(READY));
+    if (!this.pending) {
+      for (const listener of [...this.unsolicitedListeners]) listener(line);
+      return;
+    }
+    if (isEnd(line)) {
+      const before = line.slice(0, line.length - READY.length).trimEnd();
+      if (before && line !== READY && line.endsWith(READY)) this.pending.lines.push(before);
+      const { lines, resolve } = this.pending;
+      this.pending = undefined;
+      resolve(lines);
+    } else {
+      this.pending.lines.push(line);
+    }
+  }
+
+  private fail(error: Error): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    pending?.reject(error);
+  }
+
+  private note(direction: Direction, text: string): void {
+    this.recent.push(`${direction === 'tx' ? '>' : '<'} ${abbreviate(text)}`);
+    if (this.recent.length > RECENT) this.recent.shift();
+    this.options.transcript?.(direction, text);
+  }
+}
+
+export function abbreviate(text: string, max = 96): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…(+${text.length - max} chars)`;
+}
+
+function formatMs(ms: number): string {
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(0)} s` : `${ms} ms`;
+}

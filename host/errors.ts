@@ -1,0 +1,52 @@
+/**
+ * Typed errors. Each carries an actionable message; the CLI prints `message`
+ * (never a stack trace) and exits with `exitCode`.
+ */
+export class TinyBenchError extends Error {
+  readonly exitCode: number = 1;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A reply line that does not have the shape the protocol requires. */
+export class ProtocolError extends TinyBenchError {
+  constructor(message: string, readonly lines: readonly string[] = []) {
+    super(message);
+  }
+}
+
+/** The DUT answered with an `e-[...]` line. */
+export class DutReportedError extends TinyBenchError {
+  constructor(readonly command: string, readonly dutMessage: string, readonly lines: readonly string[] = []) {
+    super(`DUT rejected '${command}': ${dutMessage}`);
+  }
+}
+
+/** A wait ran out. `lastLines` are the last lines exchanged, for the report. */
+export class TimeoutError extends TinyBenchError {
+  constructor(message: string, readonly lastLines: readonly string[] = []) {
+    super(lastLines.length ? `${message}\nLast lines exchanged:\n${lastLines.map((l) => `  ${l}`).join('\n')}` : message);
+  }
+}
+
+export class LinkClosedError extends TinyBenchError {}
+
+/** A line grew past the bounded buffer without a newline. */
+export class LineTooLongError extends ProtocolError {}
+
+/** Bad dataset, labels file or model file; names the file and line. */
+export class DatasetError extends TinyBenchError {
+  override readonly exitCode = 2;
+}
+
+/** Bad command-line option or configuration file. */
+export class ConfigError extends TinyBenchError {
+  override readonly exitCode = 2;
+}
+
+/** The DUT is not what the user asked for (model id, timestamp mode). */
+export class DutMismatchError extends TinyBenchError {
+  override readonly exitCode = 3;
+}

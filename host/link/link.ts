@@ -1,0 +1,28 @@
+/**
+ * A duplex byte pipe. Serial ports, the virtual DUT and a DUT behind an
+ * interface board all look like this, so nothing above it knows which one
+ * it talks to.
+ */
+export interface Link {
+  /** Human-readable origin, e.g. `/dev/ttyACM0 @ 115200` or `virtual DUT (kws01)`. */
+  readonly description: string;
+  write(data: Uint8Array): Promise<void>;
+  /** Subscribes to received bytes; returns the unsubscribe function. */
+  onData(listener: (chunk: Uint8Array) => void): () => void;
+  /** Called once when the link closes; `error` is set when it was lost, not closed. */
+  onClose(listener: (error?: Error) => void): () => void;
+  close(): Promise<void>;
+  readonly isOpen: boolean;
+}
+
+/** Fan-out helper shared by Link implementations. */
+export class Listeners<T extends unknown[]> {
+  private readonly set = new Set<(...args: T) => void>();
+  add(fn: (...args: T) => void): () => void {
+    this.set.add(fn);
+    return () => this.set.delete(fn);
+  }
+  emit(...args: T): void {
+    for (const fn of [...this.set]) fn(...args);
+  }
+}

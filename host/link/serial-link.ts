@@ -1,0 +1,74 @@
+import { SerialPort } from 'serialport';
+
+import { LinkClosedError, TimeoutError, TinyBenchError } from '../errors.js';
+import { Listeners, type Link } from './link.js';
+
+export interface SerialLinkOptions {
+  path: string;
+  baudRate: number;
+  openTimeoutMs?: number;
+}
+
+/** A real (or pseudo-terminal) serial port through node-serialport. */
+export class SerialLink implements Link {
+  readonly description: string;
+  private readonly data = new Listeners<[Uint8Array]>();
+  private readonly closed = new Listeners<[Error | undefined]>();
+  private closing = false;
+
+  private constructor(private readonly port: SerialPort, options: SerialLinkOptions) {
+    this.description = `${options.path} @ ${options.baudRate} baud`;
+    port.on('data', (chunk: Buffer) => this.data.emit(new Uint8Array(chunk)));
+    port.on('close', (err?: Error & { disconnected?: boolean }) => {
+      this.closed.emit(this.closing ? undefined : (err ?? new LinkClosedError(`${this.description} closed unexpectedly`)));
+    });
+    port.on('error', () => {
+      /* surfaced through close or the failing write */
+    });
+  }
+
+  static async open(options: SerialLinkOptions): Promise<SerialLink> {
+    const port = new SerialPort({ path: options.path, baudRate: options.baudRate, autoOpen: false });
+    const timeoutMs = options.openTimeoutMs ?? 5000;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new TimeoutError(`Opening ${options.path} took longer than ${timeoutMs} ms`)), timeoutMs);
+      port.open((err) => {
+        clearTimeout(timer);
+        if (err) reject(new TinyBenchError(`Cannot open serial port ${options.path}: ${err.message}`));
+        else resolve();
+      });
+    });
+    return new SerialLink(port, options);
+  }
+
+  get isOpen(): boolean {
+    return this.port.isOpen;
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (!this.port.isOpen) {
+        reject(new LinkClosedError(`${this.description} is closed`));
+        return;
+      }
+      this.port.write(Buffer.from(data), (err) => {
+        if (err) reject(new LinkClosedError(`Writing to ${this.description} failed: ${err.message}`));
+        else this.port.drain(() => resolve());
+      });
+    });
+  }
+
+  onData(listener: (chunk: Uint8Array) => void): () => void {
+    return this.data.add(listener);
+  }
+
+  onClose(listener: (error?: Error) => void): () => void {
+    return this.closed.add(listener);
+  }
+
+  close(): Promise<void> {
+    this.closing = true;
+    if (!this.port.isOpen) return Promise.resolve();
+    return new Promise((resolve) => this.port.close(() => resolve()));
+  }
+}

@@ -1,0 +1,78 @@
+import { LinkClosedError } from '../errors.js';
+import { Listeners, type Link } from './link.js';
+
+/**
+ * How the virtual wire between two VirtualLink ends behaves. With no options
+ * it is an instant, lossless pipe; tests and demos add baud-rate pacing,
+ * latency and faults.
+ */
+export interface WireModel {
+  /** Bits per second, 10 bits per byte (8N1). Undefined = unlimited. */
+  baudRate?: number;
+  /** One-way latency added to every chunk. */
+  latencyMs?: number;
+  /** Rewrites each chunk on its way (fault injection); may return a shorter, longer or empty chunk. */
+  transform?: (chunk: Uint8Array, direction: 'a->b' | 'b->a') => Uint8Array;
+}
+
+class VirtualEnd implements Link {
+  readonly data = new Listeners<[Uint8Array]>();
+  readonly closed = new Listeners<[Error | undefined]>();
+  peer!: VirtualEnd;
+  open = true;
+  /** When the wire is free again, for baud pacing (ms, performance clock). */
+  private busyUntil = 0;
+
+  constructor(readonly description: string, private readonly wire: WireModel, private readonly direction: 'a->b' | 'b->a') {}
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    if (!this.open) return Promise.reject(new LinkClosedError(`${this.description} is closed`));
+    const chunk = this.wire.transform ? this.wire.transform(new Uint8Array(data), this.direction) : new Uint8Array(data);
+    const now = performance.now();
+    const start = Math.max(now, this.busyUntil);
+    const txMs = this.wire.baudRate ? (chunk.length * 10 * 1000) / this.wire.baudRate : 0;
+    this.busyUntil = start + txMs;
+    const delay = this.busyUntil - now + (this.wire.latencyMs ?? 0);
+    const deliver = (): void => {
+      if (this.peer.open && chunk.length) this.peer.data.emit(chunk);
+    };
+    // Always asynchronous, like a real port: a reply never arrives inside write().
+    if (delay >= 1) setTimeout(deliver, delay);
+    else setImmediate(deliver);
+    return new Promise((resolve) => (delay >= 1 ? setTimeout(resolve, delay) : setImmediate(resolve)));
+  }
+
+  onData(listener: (chunk: Uint8Array) => void): () => void {
+    return this.data.add(listener);
+  }
+
+  onClose(listener: (error?: Error) => void): () => void {
+    return this.closed.add(listener);
+  }
+
+  /** Closes both ends; the peer sees it as a lost link. */
+  close(): Promise<void> {
+    if (this.open) {
+      this.open = false;
+      this.closed.emit(undefined);
+      if (this.peer.open) {
+        this.peer.open = false;
+        this.peer.closed.emit(new LinkClosedError(`${this.peer.description}: the other end closed`));
+      }
+    }
+    return Promise.resolve();
+  }
+}
+
+/** Two connected Link ends: `host` for the runner, `device` for a simulated device. */
+export function createVirtualPair(description: string, wire: WireModel = {}): { host: Link; device: Link } {
+  const host = new VirtualEnd(description, wire, 'a->b');
+  const device = new VirtualEnd(`${description} (device side)`, wire, 'b->a');
+  host.peer = device;
+  device.peer = host;
+  return { host, device };
+}

@@ -1,0 +1,134 @@
+/**
+ * DUT -> host reply lines (protocol reference §1.4-1.9). Every parser is pure
+ * and either returns a value or throws ProtocolError naming the line.
+ */
+import { ProtocolError } from '../errors.js';
+
+export const READY = 'm-ready';
+
+const NAME = /^m-name-dut-\[([^\]]+)\]$/;
+const PROFILE = /^m-profile-\[([^\]]+)\]$/;
+const MODEL = /^m-model-\[([^\]]+)\]$/;
+const CMD_BUFFER = /^m-cmd-buffer-\[(\d+)\]$/;
+const LAP = /^m-lap-us-(\d+)$/;
+const RESULTS = /^m-results-\[([^\]]*)\]$/;
+const ERROR = /^e-\[(.*)\]$/;
+const EXPECTING = /^m-\[Expecting (\d+) bytes\]$/;
+const WARMUP_START = /^m-warmup-start-(\d+)$/;
+const INFER_START = /^m-infer-start-(\d+)$/;
+const MODE = /^m-timestamp-mode-(energy|performance)$/;
+
+/** Splits a byte stream into lines: '\n' ends a line; '\r' and NUL are dropped. */
+export function cleanLine(raw: string): string {
+  return raw.replace(/[\r\0]/g, '');
+}
+
+/** An `e-[...]` line's message, or undefined. */
+export function errorMessage(line: string): string | undefined {
+  return ERROR.exec(line)?.[1];
+}
+
+export function timestampMode(line: string): 'energy' | 'performance' | undefined {
+  return MODE.exec(line)?.[1] as 'energy' | 'performance' | undefined;
+}
+
+export interface DutIdentity {
+  name: string;
+  firmware: string;
+  model: string;
+  /** Advertised by tiny-bench firmware only; undefined means the standard 80 characters. */
+  commandBuffer?: number;
+}
+
+export function parseName(lines: readonly string[]): string {
+  for (const line of lines) {
+    const m = NAME.exec(line);
+    if (m) return m[1]!;
+  }
+  throw new ProtocolError(`No 'm-name-dut-[...]' line in the reply to name: ${JSON.stringify(lines)}`, lines);
+}
+
+export function parseProfile(lines: readonly string[]): Omit<DutIdentity, 'name'> {
+  let firmware: string | undefined;
+  let model: string | undefined;
+  let commandBuffer: number | undefined;
+  for (const line of lines) {
+    firmware ??= PROFILE.exec(line)?.[1];
+    model ??= MODEL.exec(line)?.[1];
+    const buf = CMD_BUFFER.exec(line)?.[1];
+    if (buf !== undefined) commandBuffer = Number(buf);
+  }
+  if (model === undefined) throw new ProtocolError(`No 'm-model-[...]' line in the reply to profile: ${JSON.stringify(lines)}`, lines);
+  return { firmware: firmware ?? 'unknown', model, ...(commandBuffer !== undefined ? { commandBuffer } : {}) };
+}
+
+export function parseExpecting(lines: readonly string[], bytes: number): void {
+  const m = lines.map((l) => EXPECTING.exec(l)).find((x) => x);
+  if (!m) throw new ProtocolError(`DUT did not acknowledge 'db load ${bytes}' with m-[Expecting ${bytes} bytes]: ${JSON.stringify(lines)}`, lines);
+  if (Number(m[1]) !== bytes) throw new ProtocolError(`DUT expects ${m[1]} bytes after 'db load ${bytes}'`, lines);
+}
+
+/** Parses one result vector; tolerates empty items (the reference vww01 firmware's trailing comma). */
+export function parseResultValues(line: string): number[] {
+  const m = RESULTS.exec(line);
+  if (!m) throw new ProtocolError(`Not a results line: ${JSON.stringify(line)}`, [line]);
+  const items = m[1]!.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return items.map((item) => {
+    if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(item)) {
+      throw new ProtocolError(`Result value ${JSON.stringify(item)} is not a finite number in ${JSON.stringify(line)}`, [line]);
+    }
+    return Number(item);
+  });
+}
+
+export interface InferReply {
+  warmups: number;
+  iterations: number;
+  /** Lap stamps in order (performance mode: two). */
+  laps: number[];
+  results: number[];
+}
+
+/**
+ * Parses the whole reply to `infer N W`: warm-up and infer markers, the two
+ * laps (performance mode), and the results line. Checks the echoed counts.
+ */
+export function parseInferReply(lines: readonly string[], iterations: number, warmups: number, energyMode = false): InferReply {
+  let warm: number | undefined;
+  let iters: number | undefined;
+  let done = false;
+  let results: number[] | undefined;
+  const laps: number[] = [];
+  for (const line of lines) {
+    const w = WARMUP_START.exec(line);
+    if (w) warm = Number(w[1]);
+    const i = INFER_START.exec(line);
+    if (i) iters = Number(i[1]);
+    const lap = LAP.exec(line);
+    if (lap && iters !== undefined && !done) laps.push(Number(lap[1]));
+    if (line === 'm-infer-done') done = true;
+    if (line.startsWith('m-results-')) results = parseResultValues(line);
+  }
+  const fail = (why: string): never => {
+    throw new ProtocolError(`Malformed reply to 'infer ${iterations} ${warmups}': ${why}`, lines);
+  };
+  if (warm !== warmups) fail(`warm-up count ${warm ?? 'missing'} (expected ${warmups})`);
+  if (iters !== iterations) fail(`inference count ${iters ?? 'missing'} (expected ${iterations})`);
+  if (!done) fail('no m-infer-done');
+  if (!energyMode && laps.length !== 2) fail(`${laps.length} m-lap-us stamps between m-infer-start and m-infer-done (expected 2)`);
+  if (results === undefined) fail('no m-results-[...] line');
+  return { warmups: warm!, iterations: iters!, laps, results: results! };
+}
+
+/**
+ * Elapsed microseconds between two readings of a 32-bit microsecond counter.
+ * A reading lower than the start means the counter wrapped once; a window
+ * cannot be longer than one wrap (~71.6 minutes).
+ */
+export function lapDeltaUs(startUs: number, endUs: number): number {
+  const WRAP = 2 ** 32;
+  if (startUs < 0 || endUs < 0 || startUs >= WRAP || endUs >= WRAP) {
+    throw new ProtocolError(`Lap stamps ${startUs} and ${endUs} are outside the 32-bit microsecond counter`);
+  }
+  return endUs >= startUs ? endUs - startUs : endUs + WRAP - startUs;
+}

@@ -1,0 +1,76 @@
+/**
+ * results.json: one document per benchmark and mode, versioned and validated
+ * before it is written and when it is read back.
+ */
+import { z } from 'zod';
+
+export const RESULTS_SCHEMA_VERSION = 1;
+
+const finite = z.number().finite();
+
+export const ClassifierFileResult = z.object({
+  file: z.string(),
+  label: z.number().int(),
+  pred: z.number().int(),
+  /** The DUT's result vector exactly as parsed. */
+  results: z.array(finite),
+});
+
+export const AnomalyFileResult = z.object({
+  file: z.string(),
+  label: z.number().int(),
+  /** Mean of the window scores. */
+  score: finite,
+  windows: z.number().int().positive(),
+  windowScores: z.array(finite),
+});
+
+export const PerformanceWindow = z.object({
+  file: z.string(),
+  inferences: z.number().int().positive(),
+  warmups: z.number().int().nonnegative(),
+  elapsedUs: z.number().int().positive(),
+  throughput: finite,
+  /** Runs of this window that were too short and re-run with more inferences. */
+  rerunsTooShort: z.number().int().nonnegative(),
+});
+
+export const ResultsDocument = z.object({
+  schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  tool: z.object({ name: z.literal('tiny-bench'), version: z.string() }),
+  benchmark: z.enum(['kws01', 'vww01', 'ic01', 'ad01']),
+  mode: z.enum(['performance', 'accuracy', 'energy']),
+  /** True when the figures come from the virtual DUT's cost model, not real hardware. */
+  simulated: z.boolean(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  wallSeconds: finite,
+  command: z.array(z.string()),
+  dut: z.object({
+    name: z.string(),
+    firmware: z.string(),
+    model: z.string(),
+    commandBuffer: z.number().int().positive(),
+    link: z.string(),
+  }),
+  labelsFile: z.string(),
+  files: z.number().int().nonnegative(),
+  /** True when --limit ran fewer files than the labels file lists: never a full result. */
+  subset: z.boolean(),
+  top1: finite.optional(),
+  auc: finite.optional(),
+  /** ad01 only: the official runner's threshold-sweep "Top 1%", for comparison. */
+  legacyAdAccuracy: finite.optional(),
+  perFile: z.array(z.union([ClassifierFileResult, AnomalyFileResult])).optional(),
+  medianThroughput: finite.optional(),
+  latencyMs: finite.optional(),
+  windows: z.array(PerformanceWindow).optional(),
+  qualityTarget: z
+    .object({ metric: z.enum(['top1', 'auc']), threshold: finite, pass: z.boolean() })
+    .optional(),
+});
+
+export type ResultsDocument = z.infer<typeof ResultsDocument>;
+export type ClassifierFileResult = z.infer<typeof ClassifierFileResult>;
+export type AnomalyFileResult = z.infer<typeof AnomalyFileResult>;
+export type PerformanceWindow = z.infer<typeof PerformanceWindow>;

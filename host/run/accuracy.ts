@@ -1,0 +1,91 @@
+import type { Benchmark } from '../bench/benchmark.js';
+import type { Dataset, DatasetSample } from '../../datasets/dataset.js';
+import type { Dut } from '../devices/dut.js';
+import { ProtocolError } from '../errors.js';
+import type { AnomalyFileResult, ClassifierFileResult } from '../report/results-schema.js';
+import type { Progress } from './progress.js';
+import { argmax, legacyAdAccuracy, mean, rocAuc, rocAucOneVsRest, top1Percent } from './scoring.js';
+
+export interface AccuracyOptions {
+  /** Run only the first N files: a subset, never presented as a full result. */
+  limit?: number;
+  /** Files already scored (resume); they are not sent again. */
+  done?: ReadonlyMap<string, FileResult>;
+  /** Called after each file, e.g. to append it to a checkpoint. */
+  onFile?: (result: FileResult) => void;
+}
+
+export type FileResult = ClassifierFileResult | AnomalyFileResult;
+
+export interface AccuracyResult {
+  files: number;
+  subset: boolean;
+  perFile: FileResult[];
+  top1?: number;
+  auc?: number;
+  legacyAdAccuracy?: number;
+}
+
+/** Checks a result vector before it can become a score: length and finiteness. */
+export function checkResultVector(benchmark: Benchmark, values: readonly number[], file: string): void {
+  if (values.length !== benchmark.resultLength) {
+    throw new ProtocolError(`${file}: the DUT returned ${values.length} result values, ${benchmark.id} has ${benchmark.resultLength}`);
+  }
+  if (!values.every(Number.isFinite)) throw new ProtocolError(`${file}: non-finite value in result vector ${JSON.stringify(values)}`);
+  if (benchmark.metric === 'top1' && values.some((v) => v < 0)) throw new ProtocolError(`${file}: negative probability in result vector ${JSON.stringify(values)}`);
+  if (benchmark.metric === 'auc' && values[0]! < 0) throw new ProtocolError(`${file}: negative anomaly score ${values[0]}`);
+}
+
+/** One file: every input (ad01: every window) loaded and inferred once. */
+export async function scoreFile(dut: Dut, benchmark: Benchmark, dataset: Dataset, sample: DatasetSample): Promise<FileResult> {
+  const inputs = benchmark.inputs(dataset.read(sample), sample.row);
+  const vectors: number[][] = [];
+  for (const input of inputs) {
+    await dut.load(input);
+    const reply = await dut.infer(1, 0);
+    checkResultVector(benchmark, reply.results, sample.row.file);
+    vectors.push(reply.results);
+  }
+  if (benchmark.metric === 'auc') {
+    const windowScores = vectors.map((v) => v[0]!);
+    return { file: sample.row.file, label: sample.row.label, score: mean(windowScores), windows: windowScores.length, windowScores };
+  }
+  const results = vectors[0]!;
+  return { file: sample.row.file, label: sample.row.label, pred: argmax(results), results };
+}
+
+export function summarizeAccuracy(benchmark: Benchmark, perFile: FileResult[], subset: boolean): AccuracyResult {
+  const result: AccuracyResult = { files: perFile.length, subset, perFile };
+  if (benchmark.metric === 'auc') {
+    const files = perFile as AnomalyFileResult[];
+    const scores = files.map((f) => f.score);
+    const anomalous = files.map((f) => f.label === 1);
+    const auc = rocAuc(scores, anomalous);
+    if (auc !== undefined) result.auc = auc;
+    result.legacyAdAccuracy = legacyAdAccuracy(scores, anomalous);
+  } else {
+    const files = perFile as ClassifierFileResult[];
+    result.top1 = top1Percent(files.map((f) => f.pred), files.map((f) => f.label));
+    const auc = rocAucOneVsRest(files.map((f) => f.results), files.map((f) => f.label), benchmark.classes);
+    if (auc !== undefined) result.auc = auc;
+  }
+  return result;
+}
+
+/** Accuracy mode: every listed file (or the first --limit), scored by the rules. */
+export async function runAccuracy(dut: Dut, benchmark: Benchmark, dataset: Dataset, progress: Progress, options: AccuracyOptions = {}): Promise<AccuracyResult> {
+  const samples = options.limit !== undefined ? dataset.samples.slice(0, options.limit) : dataset.samples;
+  const subset = samples.length < dataset.samples.length;
+  const perFile: FileResult[] = [];
+  progress.start(`${benchmark.id} accuracy${subset ? ' (subset)' : ''}`, samples.length);
+  for (const [index, sample] of samples.entries()) {
+    const previous = options.done?.get(sample.row.file);
+    const result = previous ?? (await scoreFile(dut, benchmark, dataset, sample));
+    perFile.push(result);
+    if (!previous) options.onFile?.(result);
+    progress.advance(index + 1, sample.row.file);
+  }
+  const summary = summarizeAccuracy(benchmark, perFile, subset);
+  progress.finish(`${benchmark.id} accuracy: ${summary.top1 !== undefined ? `top-1 ${summary.top1.toFixed(2)} %` : `AUC ${summary.auc?.toFixed(4)}`}`);
+  return summary;
+}

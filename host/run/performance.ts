@@ -1,0 +1,84 @@
+import type { Benchmark } from '../bench/benchmark.js';
+import type { Dataset } from '../../datasets/dataset.js';
+import type { Dut } from '../devices/dut.js';
+import { TinyBenchError } from '../errors.js';
+import type { PerformanceWindow } from '../report/results-schema.js';
+import type { Progress } from './progress.js';
+import { median, throughput } from './scoring.js';
+
+export interface PerformanceOptions {
+  /** Windows, each on a different dataset file (rules: 5). */
+  windows?: number;
+  /** Minimum DUT time per window (rules: 10 s). */
+  minWindowUs?: number;
+  /** Re-runs of a window that came out too short before giving up. */
+  maxReruns?: number;
+}
+
+export interface PerformanceResult {
+  windows: PerformanceWindow[];
+  medianThroughput: number;
+  latencyMs: number;
+  /** Microseconds per inference measured by the calibration probe. */
+  probeUsPerInference: number;
+}
+
+/** A probe shorter than this is repeated with more inferences, so timer resolution and loop overhead do not dominate. */
+const PROBE_MIN_US = 100_000;
+/** Calibrate for 10 % above the minimum so ordinary jitter never forces a re-run. */
+const CALIBRATION_MARGIN = 1.1;
+
+/**
+ * Performance mode: calibrate the inference count from a short probe, then
+ * run one window per file; a window shorter than the minimum is re-run with a
+ * larger count, never accepted. Result: median throughput of the windows.
+ */
+export async function runPerformance(dut: Dut, benchmark: Benchmark, dataset: Dataset, progress: Progress, options: PerformanceOptions = {}): Promise<PerformanceResult> {
+  const windowCount = options.windows ?? 5;
+  const minWindowUs = options.minWindowUs ?? 10_000_000;
+  const maxReruns = options.maxReruns ?? 3;
+  if (dataset.samples.length < windowCount) {
+    throw new TinyBenchError(`Performance mode needs ${windowCount} different files; ${dataset.labelsPath} lists ${dataset.samples.length}`);
+  }
+  const samples = dataset.samples.slice(0, windowCount);
+  const warmups = benchmark.performanceWarmups;
+
+  progress.start(`${benchmark.id} performance: calibrating`, windowCount);
+  const first = samples[0]!;
+  await dut.load(benchmark.performanceInput(dataset.read(first), first.row));
+  let probeN = 1;
+  let usPerInference = 0;
+  for (let attempt = 0; attempt < 8; ++attempt) {
+    const probe = await dut.infer(probeN, 0, usPerInference || undefined);
+    const elapsed = probe.elapsedUs!;
+    usPerInference = Math.max(elapsed, 1) / probeN;
+    if (elapsed >= PROBE_MIN_US) break;
+    probeN = Math.min(probeN * 10, Math.ceil(PROBE_MIN_US / Math.max(usPerInference, 1)));
+  }
+
+  const windows: PerformanceWindow[] = [];
+  for (const [index, sample] of samples.entries()) {
+    if (index > 0) await dut.load(benchmark.performanceInput(dataset.read(sample), sample.row));
+    let inferences = Math.max(1, Math.ceil((minWindowUs * CALIBRATION_MARGIN) / usPerInference));
+    let reruns = 0;
+    for (;;) {
+      progress.advance(index, `window ${index + 1}/${windowCount}: ${inferences} inferences on ${sample.row.file}`);
+      const run = await dut.infer(inferences, warmups, usPerInference);
+      const elapsedUs = run.elapsedUs!;
+      if (elapsedUs >= minWindowUs) {
+        windows.push({ file: sample.row.file, inferences, warmups, elapsedUs, throughput: throughput(inferences, elapsedUs), rerunsTooShort: reruns });
+        usPerInference = elapsedUs / inferences;
+        break;
+      }
+      if (++reruns > maxReruns) {
+        throw new TinyBenchError(`Window ${index + 1} (${sample.row.file}) stayed under ${minWindowUs / 1e6} s after ${maxReruns} re-runs (last: ${inferences} inferences in ${elapsedUs} us); the DUT timer may be wrong`);
+      }
+      // Too short: scale up from what this run measured, with the margin, and run it again.
+      usPerInference = Math.max(elapsedUs, 1) / inferences;
+      inferences = Math.max(inferences + 1, Math.ceil((minWindowUs * CALIBRATION_MARGIN) / usPerInference));
+    }
+  }
+  const medianThroughput = median(windows.map((w) => w.throughput));
+  progress.finish(`${benchmark.id} performance: median ${medianThroughput.toFixed(3)} inf/s`);
+  return { windows, medianThroughput, latencyMs: 1000 / medianThroughput, probeUsPerInference: usPerInference };
+}

@@ -1,0 +1,116 @@
+/**
+ * Scoring as the MLPerf Tiny rules define it (protocol reference §4), pure
+ * functions only. Nothing here can return NaN: empty or degenerate inputs
+ * throw or return undefined, and the caller decides what to show.
+ */
+import { median as ssMedian } from 'simple-statistics';
+
+import { TinyBenchError } from '../errors.js';
+
+/** Index of the largest value; the first one wins on ties. */
+export function argmax(values: readonly number[]): number {
+  if (values.length === 0) throw new TinyBenchError('argmax of an empty vector');
+  let best = 0;
+  for (let i = 1; i < values.length; ++i) if (values[i]! > values[best]!) best = i;
+  return best;
+}
+
+/** Percentage of predictions equal to their labels. */
+export function top1Percent(predictions: readonly number[], labels: readonly number[]): number {
+  if (predictions.length === 0 || predictions.length !== labels.length) throw new TinyBenchError('top-1 needs as many predictions as labels, at least one');
+  let hits = 0;
+  predictions.forEach((p, i) => {
+    if (p === labels[i]) hits++;
+  });
+  return (100 * hits) / predictions.length;
+}
+
+/**
+ * Area under the ROC curve for binary labels (1 = positive), equal to
+ * sklearn.metrics.roc_auc_score: tied scores count one half, computed from
+ * average ranks (Mann-Whitney U). Undefined when one class is absent.
+ */
+export function rocAuc(scores: readonly number[], positives: readonly boolean[]): number | undefined {
+  if (scores.length !== positives.length) throw new TinyBenchError('AUC needs one label per score');
+  const order = scores.map((s, i) => ({ s, p: positives[i]! })).sort((a, b) => a.s - b.s);
+  let nPos = 0;
+  let rankSumPos = 0;
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j < order.length && order[j]!.s === order[i]!.s) j++;
+    const averageRank = (i + 1 + j) / 2; // ranks i+1 .. j
+    for (let k = i; k < j; ++k) {
+      if (order[k]!.p) {
+        nPos++;
+        rankSumPos += averageRank;
+      }
+    }
+    i = j;
+  }
+  const nNeg = order.length - nPos;
+  if (nPos === 0 || nNeg === 0) return undefined;
+  return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+}
+
+/** One-vs-rest macro AUC over class probability vectors (sklearn multi_class='ovr'). */
+export function rocAucOneVsRest(vectors: readonly (readonly number[])[], labels: readonly number[], classes: number): number | undefined {
+  if (classes === 2) return rocAuc(vectors.map((v) => v[1]!), labels.map((l) => l === 1));
+  const normalized = vectors.map(normalize);
+  let sum = 0;
+  for (let c = 0; c < classes; ++c) {
+    const auc = rocAuc(normalized.map((v) => v[c]!), labels.map((l) => l === c));
+    if (auc === undefined) return undefined;
+    sum += auc;
+  }
+  return sum / classes;
+}
+
+/** Scales a vector to sum 1, as the official runner does; an all-zero vector stays zero instead of NaN. */
+export function normalize(values: readonly number[]): number[] {
+  const total = values.reduce((a, b) => a + b, 0);
+  return total > 0 ? values.map((v) => v / total) : values.map(() => 0);
+}
+
+export function mean(values: readonly number[]): number {
+  if (values.length === 0) throw new TinyBenchError('mean of no values');
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** Median; the mean of the two middle values for even counts. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new TinyBenchError('median of no values');
+  return ssMedian([...values]);
+}
+
+/** Inferences per second of one window. */
+export function throughput(inferences: number, elapsedUs: number): number {
+  if (!(elapsedUs > 0)) throw new TinyBenchError(`A window must take positive time, got ${elapsedUs} us`);
+  return inferences / (elapsedUs / 1e6);
+}
+
+/**
+ * The official runner's "Top 1%" for ad01 (kept only as a labelled legacy
+ * value): the best (precision + recall) / 2 over 100 thresholds spaced evenly
+ * from the lowest to the highest file score, in percent.
+ */
+export function legacyAdAccuracy(scores: readonly number[], anomalous: readonly boolean[]): number {
+  const lo = Math.min(...scores);
+  const hi = Math.max(...scores);
+  let best = 0;
+  for (let k = 0; k < 100; ++k) {
+    const threshold = lo + ((hi - lo) * k) / 99;
+    let tp = 0;
+    let fp = 0;
+    let fn = 0;
+    scores.forEach((s, i) => {
+      const predicted = s > threshold;
+      if (predicted && anomalous[i]) tp++;
+      else if (predicted) fp++;
+      else if (anomalous[i]) fn++;
+    });
+    const precision = tp + fp ? tp / (tp + fp) : 0;
+    const recall = tp + fn ? tp / (tp + fn) : 0;
+    best = Math.max(best, (precision + recall) / 2);
+  }
+  return best * 100;
+}

@@ -1,0 +1,59 @@
+import { type WriteStream, createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+
+import { TinyBenchError } from '../errors.js';
+import type { Direction } from '../devices/line-channel.js';
+import { ResultsDocument } from '../report/results-schema.js';
+import { resultsTxt } from '../report/results-txt.js';
+
+export function sessionStamp(date: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}_${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
+}
+
+/** Creates `<root>/<YYYYMMDD_HHMMSS>[_n]/`, never reusing an existing folder. */
+export function createSessionDir(root: string, date = new Date()): string {
+  const base = join(resolve(root), sessionStamp(date));
+  let dir = base;
+  for (let n = 2; existsSync(dir); ++n) dir = `${base}_${n}`;
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Joins below `root` and refuses anything that would leave it. */
+export function insideDir(root: string, ...parts: string[]): string {
+  const base = resolve(root);
+  const path = resolve(base, ...parts);
+  if (path !== base && !path.startsWith(base + sep)) throw new TinyBenchError(`Refusing to write ${path}: outside ${base}`);
+  return path;
+}
+
+/** Hex payloads are long; the log keeps their start and length so it stays readable and small. */
+function loggable(text: string): string {
+  const m = /^db ([0-9a-fA-F]{64,})$/.exec(text);
+  return m ? `db ${m[1]!.slice(0, 32)}…(${m[1]!.length} hex digits)` : text;
+}
+
+/** log.txt: one line per line sent or received, with wall time, offset and direction. */
+export class TranscriptLog {
+  private readonly stream: WriteStream;
+  private readonly t0 = performance.now();
+  constructor(path: string) {
+    this.stream = createWriteStream(path, { flags: 'a' });
+  }
+  write(direction: Direction | 'note', text: string): void {
+    const offset = ((performance.now() - this.t0) / 1000).toFixed(3).padStart(9);
+    const arrow = direction === 'tx' ? '>' : direction === 'rx' ? '<' : '#';
+    this.stream.write(`${new Date().toISOString()} ${offset}s ${arrow} ${loggable(text)}\n`);
+  }
+  close(): Promise<void> {
+    return new Promise((done) => this.stream.end(done));
+  }
+}
+
+/** Writes results.json (validated) and results.txt into a mode folder. */
+export function writeResults(modeDir: string, doc: ResultsDocument): void {
+  const valid = ResultsDocument.parse(doc);
+  writeFileSync(join(modeDir, 'results.json'), `${JSON.stringify(valid, null, 2)}\n`);
+  writeFileSync(join(modeDir, 'results.txt'), resultsTxt(valid, new Date(valid.finishedAt)));
+}

@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+import { BENCHMARK_IDS, type Benchmark } from '../bench/benchmark.js';
+import { TinyBenchError } from '../errors.js';
+import type { Link } from '../link/link.js';
+import { type WireModel, createVirtualPair } from '../link/virtual-link.js';
+import { packageRoot } from '../paths.js';
+
+/** The emscripten module of firmware/ports/wasm (only what we call). */
+interface TinyDutModule {
+  HEAPU8: Uint8Array;
+  UTF8ToString(ptr: number): string;
+  _wp_model_buffer(size: number): number;
+  _wp_rx_buffer(): number;
+  _wp_rx_capacity(): number;
+  _wp_boot(modelLen: number, benchId: number, cmdLimit: number, energy: number, startUs: number): number;
+  _wp_rx(len: number): void;
+  _wp_error(): number;
+  _wp_arena_used(): number;
+  _wp_clock_us(): number;
+  _wp_input_bytes(): number;
+  _wp_run_raw(len: number): void;
+  _wp_input_elements(): number;
+  _wp_input_tensor(): number;
+  _wp_output_tensor(): number;
+  _wp_output_len(): number;
+  _wp_result(i: number): number;
+}
+
+type Factory = (init: { onUartTx: (bytes: Uint8Array) => void; onTimestampEdge: (us: number) => void }) => Promise<TinyDutModule>;
+
+let factory: Factory | undefined;
+function loadFactory(): Factory {
+  factory ??= createRequire(import.meta.url)(join(packageRoot(), 'firmware/ports/wasm/dist/tiny_dut.cjs')) as Factory;
+  return factory;
+}
+
+export interface WasmDutOptions {
+  benchmark: Benchmark;
+  model: Uint8Array;
+  /** Command buffer the firmware allows and advertises (default 8192; 80 = reference firmware). */
+  commandBuffer?: number;
+  energyMode?: boolean;
+  /** Energy mode: called with the virtual-clock time of each timestamp edge. */
+  onTimestampEdge?: (timeUs: number) => void;
+}
+
+/**
+ * The project's firmware compiled to WebAssembly, run in-process: the same
+ * harness and engine as the MCU builds, with a cost-model clock.
+ */
+export class WasmDut {
+  private pendingTx: Uint8Array[] = [];
+  private constructor(private readonly m: TinyDutModule, private readonly output: (bytes: Uint8Array) => void) {}
+
+  static async create(options: WasmDutOptions, output: (bytes: Uint8Array) => void): Promise<WasmDut> {
+    let self: WasmDut | undefined;
+    const early: Uint8Array[] = [];
+    const m = await loadFactory()({
+      onUartTx: (bytes) => (self ? self.pendingTx.push(bytes) : early.push(bytes)),
+      onTimestampEdge: (us) => options.onTimestampEdge?.(us),
+    });
+    self = new WasmDut(m, output);
+    const ptr = m._wp_model_buffer(options.model.length);
+    if (!ptr) throw new TinyBenchError(`Model of ${options.model.length} bytes does not fit the virtual DUT's model buffer`);
+    m.HEAPU8.set(options.model, ptr);
+    const status = m._wp_boot(options.model.length, BENCHMARK_IDS.indexOf(options.benchmark.id), options.commandBuffer ?? 8192, options.energyMode ? 1 : 0, 0);
+    if (status !== 0) throw new TinyBenchError(`Virtual DUT refused the ${options.benchmark.id} model: ${m.UTF8ToString(m._wp_error())}`);
+    self.pendingTx.push(...early);
+    self.flush();
+    return self;
+  }
+
+  /** UART bytes from the host. Runs whatever commands they complete, synchronously. */
+  receive(bytes: Uint8Array): void {
+    const cap = this.m._wp_rx_capacity();
+    for (let offset = 0; offset < bytes.length; offset += cap) {
+      const piece = bytes.subarray(offset, offset + cap);
+      this.m.HEAPU8.set(piece, this.m._wp_rx_buffer());
+      this.m._wp_rx(piece.length);
+    }
+    this.flush();
+  }
+
+  get arenaBytes(): number {
+    return this.m._wp_arena_used();
+  }
+
+  get clockUs(): number {
+    return this.m._wp_clock_us();
+  }
+
+  /** Bypasses the protocol: raw input bytes in, int8 output tensor out (conformance tests). */
+  runRaw(input: Uint8Array): { inputTensor: Int8Array; output: Int8Array; result0: number } {
+    this.m.HEAPU8.set(input, this.m._wp_rx_buffer());
+    this.m._wp_run_raw(input.length);
+    const heap = this.m.HEAPU8;
+    const outPtr = this.m._wp_output_tensor();
+    const inPtr = this.m._wp_input_tensor();
+    return {
+      inputTensor: new Int8Array(heap.slice(inPtr, inPtr + this.m._wp_input_elements())),
+      output: new Int8Array(heap.slice(outPtr, outPtr + this.m._wp_output_len())),
+      result0: this.m._wp_result(0),
+    };
+  }
+
+  private flush(): void {
+    if (!this.pendingTx.length) return;
+    const total = this.pendingTx.reduce((n, b) => n + b.length, 0);
+    const joined = new Uint8Array(total);
+    let at = 0;
+    for (const b of this.pendingTx) {
+      joined.set(b, at);
+      at += b.length;
+    }
+    this.pendingTx = [];
+    this.output(joined);
+  }
+}
+
+export interface VirtualDutOptions extends Omit<WasmDutOptions, 'model'> {
+  /** Folder with models/<file>.tflite. */
+  dataDir?: string;
+  model?: Uint8Array;
+  wire?: WireModel;
+}
+
+/** Starts a virtual DUT and returns the host end of its link. */
+export async function openVirtualDut(options: VirtualDutOptions): Promise<{ link: Link; dut: WasmDut }> {
+  const model = options.model ?? readFileSync(join(options.dataDir ?? '.', 'models', options.benchmark.modelFile));
+  const pair = createVirtualPair(`virtual DUT (${options.benchmark.id}, simulated)`, options.wire);
+  const dut = await WasmDut.create({ ...options, model }, (bytes) => {
+    pair.device.write(bytes).catch(() => {
+      /* host went away */
+    });
+  });
+  pair.device.onData((chunk) => dut.receive(chunk));
+  return { link: pair.host, dut };
+}

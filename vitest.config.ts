@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // The e2e suites drive whole sessions; two cores, so keep workers few.
+    maxWorkers: 2,
+  },
+});
