@@ -238,7 +238,7 @@ static void cmd_db(char **tok, int n) {
   for (size_t i = 0; i < digits; i += 2) {
     const int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
     if (hi < 0 || lo < 0) {
-      char bad[3] = {hex[i], hex[i + 1], 0};
+      char bad[5] = {'\'', hex[i], hex[i + 1], '\'', 0};
       error2("Invalid hex digit ", bad);
       s.db_pending = 0;
       return;

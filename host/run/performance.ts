@@ -27,6 +27,8 @@ export interface PerformanceResult {
 const PROBE_MIN_US = 100_000;
 /** Calibrate for 10 % above the minimum so ordinary jitter never forces a re-run. */
 const CALIBRATION_MARGIN = 1.1;
+/** Above this the DUT's timer is broken, not the DUT fast: even 1 us per inference needs only 11 million. */
+const MAX_INFERENCES = 100_000_000;
 
 /**
  * Performance mode: calibrate the inference count from a short probe, then
@@ -76,6 +78,9 @@ export async function runPerformance(dut: Dut, benchmark: Benchmark, dataset: Da
       // Too short: scale up from what this run measured, with the margin, and run it again.
       usPerInference = Math.max(elapsedUs, 1) / inferences;
       inferences = Math.max(inferences + 1, Math.ceil((minWindowUs * CALIBRATION_MARGIN) / usPerInference));
+      if (inferences > MAX_INFERENCES) {
+        throw new TinyBenchError(`Window ${index + 1} (${sample.row.file}) would need ${inferences} inferences to last ${minWindowUs / 1e6} s (${elapsedUs} us measured); the DUT timer does not seem to advance`);
+      }
     }
   }
   const medianThroughput = median(windows.map((w) => w.throughput));

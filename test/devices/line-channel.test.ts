@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+
+import { LineChannel } from '../../host/devices/line-channel.js';
+import { LineTooLongError, LinkClosedError, TimeoutError } from '../../host/errors.js';
+import { createVirtualPair } from '../../host/link/virtual-link.js';
+
+/** A scripted device: answers each command with the given raw chunks. */
+function scripted(reply: (command: string) => string[]) {
+  const pair = createVirtualPair('scripted');
+  let buffer = '';
+  pair.device.onData((chunk) => {
+    buffer += Buffer.from(chunk).toString('latin1');
+    let end: number;
+    while ((end = buffer.indexOf('%')) >= 0) {
+      const command = buffer.slice(0, end);
+      buffer = buffer.slice(end + 1);
+      for (const piece of reply(command)) void pair.device.write(Buffer.from(piece, 'latin1'));
+    }
+  });
+  return pair;
+}
+
+describe('LineChannel', () => {
+  it('joins a line split across reads and drops CR and NUL', async () => {
+    const { host } = scripted(() => ['m-name-du', 't-[x\0]\r', '\nm-re', 'ady\r\n']);
+    const channel = new LineChannel(host);
+    expect(await channel.command('name', 1000)).toEqual(['m-name-dut-[x]']);
+  });
+
+  it('ends a reply at m-ready glued to the end of another line', async () => {
+    const { host } = scripted(() => ['1234, 5678, m-ready\r\n']);
+    expect(await new LineChannel(host).command('print_dutycycle', 1000)).toEqual(['1234, 5678,']);
+  });
+
+  it('times out when the DUT never answers, naming the command and the last lines', async () => {
+    const { host } = scripted(() => ['partial reply\r\n']);
+    const channel = new LineChannel(host);
+    const error = await channel.command('infer 1 0', 100).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as Error).message).toMatch(/No complete reply to 'infer 1 0' within 100 ms/);
+    expect((error as Error).message).toMatch(/< partial reply/);
+  });
+
+  it('bounds an endless line without newline', async () => {
+    const { host } = scripted(() => ['x'.repeat(5000)]);
+    const channel = new LineChannel(host, { maxLineLength: 1024 });
+    await expect(channel.command('name', 1000)).rejects.toBeInstanceOf(LineTooLongError);
+  });
+
+  it('survives binary garbage as ordinary characters', async () => {
+    const { host } = scripted(() => ['\xff\xfe\x00\x80garbage\r\n', 'm-ready\r\n']);
+    const lines = await new LineChannel(host).command('name', 1000);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('garbage');
+  });
+
+  it('fails a pending command when the link is lost', async () => {
+    const pair = createVirtualPair('lost');
+    const channel = new LineChannel(pair.host);
+    const pending = channel.command('name', 5000);
+    setTimeout(() => void pair.device.close(), 10);
+    await expect(pending).rejects.toBeInstanceOf(LinkClosedError);
+  });
+
+  it('passes lines outside a command to unsolicited listeners and settles once quiet', async () => {
+    const pair = createVirtualPair('banner');
+    const channel = new LineChannel(pair.host);
+    const seen: string[] = [];
+    channel.onUnsolicited((l) => seen.push(l));
+    void pair.device.write(Buffer.from('m-init-done\r\nm-ready\r\n'));
+    await channel.settle(20, 1000);
+    expect(seen).toEqual(['m-init-done', 'm-ready']);
+  });
+});

@@ -1,0 +1,104 @@
+/** The C harness, driven by the TypeScript Dut client over the real bytes of a VirtualLink. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { BENCHMARKS } from '../../host/bench/benchmark.js';
+import { Dut } from '../../host/devices/dut.js';
+import { LineChannel } from '../../host/devices/line-channel.js';
+import { DutReportedError } from '../../host/errors.js';
+import { openVirtualDut } from '../../host/sim/wasm-dut.js';
+import { dataDir } from '../helpers.js';
+
+async function connect(commandBuffer?: number) {
+  const bench = BENCHMARKS.kws01;
+  const { link } = await openVirtualDut({ benchmark: bench, dataDir: dataDir(), ...(commandBuffer ? { commandBuffer } : {}) });
+  const channel = new LineChannel(link);
+  const banner: string[] = [];
+  channel.onUnsolicited((l) => banner.push(l));
+  await channel.settle(20, 1000);
+  const dut = new Dut(channel);
+  return { dut, channel, banner, sample: readFileSync(join(dataDir(), 'datasets', 'kws01', 'tst_000000_Stop_7.bin')) };
+}
+
+async function rejected(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(DutReportedError);
+  return (error as DutReportedError).dutMessage;
+}
+
+describe('test harness protocol', () => {
+  it('prints the boot banner, then identifies itself and advertises its command buffer', async () => {
+    const { dut, banner } = await connect();
+    expect(banner).toEqual(['m-timestamp-mode-performance', 'm-lap-us-0', 'm-init-done', 'm-ready']);
+    expect(await dut.identify()).toEqual({ name: 'tiny-bench', firmware: 'tiny-bench firmware 0.1.0', model: 'kws01', commandBuffer: 8192 });
+  });
+
+  it('loads a tensor, prints it back 8 bytes per line, and infers with both counts echoed', async () => {
+    const { dut, sample } = await connect(80);
+    await dut.identify();
+    expect(dut.commandBuffer).toBe(80);
+    await dut.load(sample);
+    const printed = await dut.send('db print');
+    expect(printed).toHaveLength(Math.ceil(490 / 8));
+    expect(printed[0]).toBe(`m-buffer-${Array.from(sample.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join('-')}`);
+    const result = await dut.infer(3, 2);
+    expect(result.iterations).toBe(3);
+    expect(result.warmups).toBe(2);
+    expect(result.elapsedUs).toBeGreaterThan(0);
+    expect(result.results).toHaveLength(12);
+    expect((await dut.send('results'))[0]).toMatch(/^m-results-\[/);
+  });
+
+  it('answers help and timestamp', async () => {
+    const { dut } = await connect();
+    expect((await dut.send('help')).join('\n')).toMatch(/infer N W/);
+    expect((await dut.send('timestamp'))[0]).toMatch(/^m-lap-us-\d+$/);
+  });
+
+  it.each([
+    ['bogus', /^Unknown command: bogus$/],
+    ['db', /^Command 'db' requires a subcommand$/],
+    ['db load', /requires the # of bytes/],
+    ['db load x', /requires the # of bytes/],
+    ['db load 0', /must be >0 bytes/],
+    ['db load 30000', /^db load 30000 exceeds the buffer of 27648 bytes$/],
+    ['db 00', /^db data without a pending db load/],
+    ['infer 0 1', /iterations must be >0/],
+    ['infer 1 -1', /warmup must be >=0/],
+    ['infer 1 0', /^Input has 0 bytes, expected 490$/],
+    ['results', /^No results yet/],
+  ])('rejects %j with an e-[...] reply', async (command, message) => {
+    const { dut } = await connect();
+    expect(await rejected(dut.send(command))).toMatch(message);
+  });
+
+  it('rejects bad hex: odd digit count, invalid digits, more bytes than announced', async () => {
+    const { dut } = await connect();
+    await dut.send('db load 2');
+    expect(await rejected(dut.send('db 0'))).toMatch(/Insufficient number of hex digits/);
+    expect(await rejected(dut.send('db zz'))).toMatch(/Invalid hex digit 'zz'/);
+    await dut.send('db load 2');
+    expect(await rejected(dut.send('db 000102'))).toMatch(/exceeds the 2 bytes announced/);
+  });
+
+  it('rejects an empty command and a command longer than the buffer instead of corrupting it', async () => {
+    const { channel } = await connect(80);
+    expect(await channel.command.call(channel, 'x'.repeat(81), 1000)).toEqual(['e-[Command longer than 80 characters]']);
+    // An empty command cannot be framed by the host; send the raw '%' to see the DUT's answer.
+    const lines: string[] = [];
+    const off = channel.onUnsolicited((l) => lines.push(l));
+    await channel.link.write(Buffer.from('%'));
+    await channel.settle(20, 1000);
+    off();
+    expect(lines).toEqual(['e-[Empty command]', 'm-ready']);
+  });
+
+  it('refuses an infer after a partial load', async () => {
+    const { dut, sample } = await connect();
+    await dut.send('db load 490');
+    await dut.send(`db ${sample.subarray(0, 100).toString('hex')}`);
+    expect(await rejected(dut.send('infer 1 0'))).toMatch(/Input has 100 bytes, expected 490/);
+  });
+});

@@ -1,0 +1,42 @@
+/** The engine built natively: hand-computed kernel cases and all four models under ASan/UBSan. */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { BENCHMARKS, type BenchmarkId } from '../../host/bench/benchmark.js';
+import { type GoldenAnomaly, type GoldenClassifier, dataDir, golden } from '../helpers.js';
+import { SANITIZE, compileNative } from './native.js';
+
+describe('native engine', () => {
+  it('passes the hand-computed kernel cases under address and undefined-behaviour sanitizers', () => {
+    const exe = compileNative('test_kernels', ['tests/test_kernels.c'], SANITIZE);
+    const run = spawnSync(exe, { encoding: 'utf8' });
+    process.stdout.write(`kernel cases: ${run.stdout.trim().split('\n').at(-1)}\n`);
+    expect(run.stdout).toMatch(/^\d+ passed, 0 failed$/m);
+    expect(run.status).toBe(0);
+  });
+
+  const SUBSET = 12;
+  it.each(['kws01', 'vww01', 'ic01', 'ad01'] as BenchmarkId[])('runs %s on a subset cleanly under sanitizers, matching golden', (id) => {
+    const exe = compileNative('tb_run_asan', ['tools/tb_run.c', 'harness/tb_bench_io.c'], SANITIZE);
+    const bench = BENCHMARKS[id];
+    const g = golden<GoldenClassifier & GoldenAnomaly>(id);
+    const files = g.perFile.slice(0, SUBSET);
+    const run = spawnSync(exe, [id, join(dataDir(), 'models', bench.modelFile), ...files.map((f) => join(dataDir(), 'datasets', id, f.file))], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    expect(run.stderr).not.toMatch(/AddressSanitizer|runtime error/);
+    expect(run.status).toBe(0);
+    const rows = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; out: number[]; in?: number[]; windowScores?: number[] });
+    expect(rows).toHaveLength(SUBSET);
+    rows.forEach((row, i) => {
+      const want = files[i]!;
+      expect(row.file).toBe(want.file);
+      if (id === 'ad01') {
+        expect(row.in).toEqual(want.firstWindow.in);
+        expect(row.out).toEqual(want.firstWindow.out);
+      } else {
+        expect(row.out).toEqual(want.out);
+      }
+    });
+  });
+});

@@ -1,0 +1,20 @@
+/** The committed virtual DUT must be exactly what the sources build to. */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { repoRoot } from '../helpers.js';
+
+describe('committed WebAssembly DUT', () => {
+  it('is byte-identical to a fresh emscripten build of firmware/', () => {
+    const which = spawnSync('emcc', ['--version'], { encoding: 'utf8' });
+    if (which.error) throw new Error('emcc is not installed: run scripts/install-toolchain.sh (Debian package emscripten)');
+    const fresh = join(repoRoot, 'build', 'tiny_dut.rebuilt.cjs');
+    const build = spawnSync('bash', [join(repoRoot, 'firmware/ports/wasm/build.sh'), fresh], { encoding: 'utf8' });
+    expect(build.status, build.stderr).toBe(0);
+    const committed = readFileSync(join(repoRoot, 'firmware/ports/wasm/dist/tiny_dut.cjs'));
+    expect(readFileSync(fresh).equals(committed), 'firmware/ports/wasm/dist/tiny_dut.cjs is stale: run firmware/ports/wasm/build.sh and commit it').toBe(true);
+  }, 300_000);
+});
