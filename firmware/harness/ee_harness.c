@@ -96,14 +96,15 @@ static void error(const char *msg) { error2(msg, ""); }
 
 /* ---- timestamps ---------------------------------------------------------- */
 
+static void print_lap(uint32_t us) {
+  out("m-lap-us-");
+  out_u32(us);
+  end_line();
+}
+
 static void timestamp(void) {
-  if (th_energy_mode()) {
-    th_timestamp_edge();
-  } else {
-    out("m-lap-us-");
-    out_u32(th_time_us());
-    end_line();
-  }
+  if (th_energy_mode()) th_timestamp_edge();
+  else print_lap(th_time_us());
 }
 
 /* ---- parsing helpers -------------------------------------------------- */
@@ -303,9 +304,19 @@ static void cmd_infer(char **tok, int n) {
   out("m-infer-start-");
   out_u32(iterations);
   end_line();
-  timestamp();
+  /* Both laps are printed after the run: sending a line inside the measured
+   * window would add UART time to it (about 20 ms at 9600 baud). The host
+   * sees the same lines in the same order. */
+  uint32_t t0 = 0, t1 = 0;
+  if (th_energy_mode()) th_timestamp_edge();
+  else t0 = th_time_us();
   for (uint32_t i = 0; i < iterations; ++i) run_inference();
-  timestamp();
+  if (th_energy_mode()) th_timestamp_edge();
+  else {
+    t1 = th_time_us();
+    print_lap(t0);
+    print_lap(t1);
+  }
   say("m-infer-done");
   s.have_results = 1;
   print_results();

@@ -15,6 +15,7 @@ import type { Link } from '../link/link.js';
 import { SerialLink } from '../link/serial-link.js';
 import { toolVersion } from '../paths.js';
 import type { ResultsDocument } from '../report/results-schema.js';
+import { startQemuDut } from '../sim/qemu-dut.js';
 import { openVirtualDut } from '../sim/wasm-dut.js';
 import { runAccuracy } from './accuracy.js';
 import { runPerformance } from './performance.js';
@@ -23,7 +24,10 @@ import { TranscriptLog, createSessionDir, insideDir, writeResults } from './sess
 
 export type Mode = 'performance' | 'accuracy';
 
-export type DutChoice = { kind: 'sim'; commandBuffer?: number } | { kind: 'serial'; path: string; baudRate: number };
+export type DutChoice =
+  | { kind: 'sim'; commandBuffer?: number }
+  | { kind: 'qemu'; shift?: number }
+  | { kind: 'serial'; path: string; baudRate: number };
 
 export interface RunOptions {
   /** Undefined: every benchmark on the virtual DUT, the DUT's own model on a port. */
@@ -62,6 +66,12 @@ async function connect(choice: DutChoice, benchmark: Benchmark | undefined, data
     const { link } = await openVirtualDut({ benchmark, model, ...(choice.commandBuffer ? { commandBuffer: choice.commandBuffer } : {}) });
     return { link, simulated: true, bootWaitMs: 50, close: () => link.close() };
   }
+  if (choice.kind === 'qemu') {
+    if (!benchmark) throw new ConfigError('The QEMU DUT needs a benchmark');
+    const qemu = await startQemuDut({ benchmark, modelPath: modelPath(dataDir, benchmark), ...(choice.shift !== undefined ? { shift: choice.shift } : {}) });
+    // Emulated timing (instruction counts), so labelled simulated like the virtual DUT.
+    return { link: qemu.link, simulated: true, bootWaitMs: 2000, close: () => qemu.close() };
+  }
   const link = await SerialLink.open({ path: choice.path, baudRate: choice.baudRate });
   // Many boards reset when the port opens (DTR); the official runner waits 2 s.
   return { link, simulated: false, bootWaitMs: 2000, close: () => link.close() };
@@ -70,7 +80,7 @@ async function connect(choice: DutChoice, benchmark: Benchmark | undefined, data
 export async function runSession(options: RunOptions): Promise<SessionResult> {
   const sessionDir = createSessionDir(options.outDir);
   const documents: ResultsDocument[] = [];
-  const wanted = options.benchmarks ?? (options.dut.kind === 'sim' ? (Object.keys(BENCHMARKS) as BenchmarkId[]) : [undefined]);
+  const wanted = options.benchmarks ?? (options.dut.kind === 'serial' ? [undefined] : (Object.keys(BENCHMARKS) as BenchmarkId[]));
   for (const id of wanted) {
     const requested = id ? BENCHMARKS[id] : undefined;
     for (const mode of options.modes) {

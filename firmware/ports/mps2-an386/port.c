@@ -1,0 +1,175 @@
+/* mps2-an386 port: CMSDK UART0 (RX interrupt into a ring buffer, polled TX),
+ * CMSDK timer0 as a free-running 25 MHz counter extended in software, WFI
+ * when idle.
+ *
+ * Timing is deterministic under qemu -icount: the timer raises no interrupt
+ * (wraps are counted from its sticky INTSTATUS bit, one every 171.8 s), and
+ * every lap is read on a microsecond boundary, so the difference of two laps
+ * depends only on the instructions executed between them, not on when the
+ * host's command happened to arrive. */
+#include "../../engine/tb_engine.h"
+#include "../../harness/ee_harness.h"
+#include "../../harness/th_port.h"
+
+#include <stdint.h>
+
+#ifndef EE_CMD_SIZE
+#define EE_CMD_SIZE 1024
+#endif
+#ifndef EE_ENERGY_MODE
+#define EE_ENERGY_MODE 0
+#endif
+#ifndef TB_BENCH
+#error "build with -DTB_BENCH=<0 kws01 | 1 vww01 | 2 ic01 | 3 ad01>"
+#endif
+
+#define REG(addr) (*(volatile uint32_t *)(addr))
+#define PCLK_HZ 25000000u
+
+/* CMSDK APB UART0 */
+#define UART0 0x40004000u
+#define UART_DATA REG(UART0 + 0x00)
+#define UART_STATE REG(UART0 + 0x04)
+#define UART_CTRL REG(UART0 + 0x08)
+#define UART_INTCLEAR REG(UART0 + 0x0C)
+#define UART_BAUDDIV REG(UART0 + 0x10)
+#define UART_STATE_TXFULL 1u
+#define UART_STATE_RXFULL 2u
+#define UART_CTRL_TXEN 1u
+#define UART_CTRL_RXEN 2u
+#define UART_CTRL_RXIRQ 8u
+
+/* CMSDK APB timer0 */
+#define TIMER0 0x40000000u
+#define TIMER_CTRL REG(TIMER0 + 0x00)
+#define TIMER_VALUE REG(TIMER0 + 0x04)
+#define TIMER_RELOAD REG(TIMER0 + 0x08)
+#define TIMER_INTSTATUS REG(TIMER0 + 0x0C)
+#define TIMER_INTCLEAR REG(TIMER0 + 0x0C)
+#define TICKS_PER_US (PCLK_HZ / 1000000u)
+
+/* CMSDK GPIO0: the energy-mode timestamp pin (bit 0). */
+#define GPIO0_DATAOUT REG(0x40010004u)
+#define GPIO0_OUTENSET REG(0x40010010u)
+
+#define NVIC_ISER0 REG(0xE000E100u)
+
+/* ---- UART -------------------------------------------------------------- */
+
+#define RX_RING 4096u /* power of two */
+static volatile uint8_t rx_ring[RX_RING];
+static volatile uint32_t rx_head, rx_tail;
+static volatile uint32_t rx_overruns;
+
+void uart0_rx_irq(void) {
+  /* Clear before draining: a byte that lands after the last read then raises
+   * a fresh interrupt. Clearing after the drain would drop that interrupt and
+   * leave the byte in the holding register, stalling reception for good. */
+  UART_INTCLEAR = 2u;
+  while (UART_STATE & UART_STATE_RXFULL) {
+    const uint8_t c = (uint8_t)UART_DATA;
+    const uint32_t next = (rx_head + 1u) & (RX_RING - 1u);
+    if (next != rx_tail) {
+      rx_ring[rx_head] = c;
+      rx_head = next;
+    } else {
+      rx_overruns++;
+    }
+  }
+}
+
+void th_write(const char *buf, unsigned len) {
+  for (unsigned i = 0; i < len; ++i) {
+    while (UART_STATE & UART_STATE_TXFULL) {
+    }
+    UART_DATA = (uint8_t)buf[i];
+  }
+}
+
+/* ---- time -------------------------------------------------------------- */
+
+static uint64_t wraps;
+
+/* Unused: the timer interrupt stays disabled (see the top of this file). */
+void timer0_irq(void) { TIMER_INTCLEAR = 1u; }
+
+/* 25 MHz ticks since boot. Must be called at least once per 171.8 s for the
+ * absolute value to stay right; laps one window apart always are. */
+static uint64_t ticks(void) {
+  for (;;) {
+    const uint32_t wrapped = TIMER_INTSTATUS & 1u;
+    const uint32_t value = TIMER_VALUE;
+    if ((TIMER_INTSTATUS & 1u) != wrapped) continue; /* wrapped while reading */
+    if (wrapped) {
+      TIMER_INTCLEAR = 1u;
+      wraps++;
+    }
+    return (wraps << 32) + (0xFFFFFFFFu - value);
+  }
+}
+
+uint32_t th_time_us(void) {
+  /* Wait for the next microsecond boundary and report it exactly. */
+  const uint64_t target = (ticks() / TICKS_PER_US + 1u) * TICKS_PER_US;
+  while (ticks() < target) {
+  }
+  return (uint32_t)(target / TICKS_PER_US);
+}
+
+void th_timestamp_edge(void) {
+  GPIO0_DATAOUT &= ~1u;
+  for (volatile int i = 0; i < 100; ++i) {
+  }
+  GPIO0_DATAOUT |= 1u;
+}
+
+int th_energy_mode(void) { return EE_ENERGY_MODE; }
+
+void th_account_inference(const tb_work *work) { (void)work; }
+
+/* ---- main -------------------------------------------------------------- */
+
+extern const uint8_t tb_model_data[];
+extern const uint8_t tb_model_end[];
+
+static _Alignas(16) uint8_t arena[160 * 1024];
+static tb_interpreter interp;
+
+static void say(const char *s) {
+  unsigned n = 0;
+  while (s[n]) n++;
+  th_write(s, n);
+}
+
+int main(void) {
+  UART_BAUDDIV = PCLK_HZ / 115200u;
+  UART_CTRL = UART_CTRL_TXEN | UART_CTRL_RXEN | UART_CTRL_RXIRQ;
+  TIMER_RELOAD = 0xFFFFFFFFu;
+  TIMER_VALUE = 0xFFFFFFFFu;
+  TIMER_CTRL = 1u; /* enable, no interrupt */
+  GPIO0_OUTENSET = 1u;
+  GPIO0_DATAOUT |= 1u;
+  NVIC_ISER0 = 1u << 0; /* UART0 RX */
+
+  if (tb_load(&interp, tb_model_data, (size_t)(tb_model_end - tb_model_data), arena, sizeof arena) != TB_OK) {
+    say("e-[model: ");
+    say(interp.error);
+    say("]\r\nm-ready\r\n");
+    for (;;) __asm volatile("wfi");
+  }
+  ee_harness_init(&interp, (tb_bench_id)TB_BENCH, EE_CMD_SIZE);
+  for (;;) {
+    __asm volatile("cpsid i");
+    if (rx_head == rx_tail) __asm volatile("wfi"); /* a pending IRQ still wakes us with PRIMASK set */
+    __asm volatile("cpsie i");
+    while (rx_tail != rx_head) {
+      uint8_t chunk[64];
+      unsigned n = 0;
+      while (rx_tail != rx_head && n < sizeof chunk) {
+        chunk[n++] = rx_ring[rx_tail];
+        rx_tail = (rx_tail + 1u) & (RX_RING - 1u);
+      }
+      ee_harness_rx(chunk, n);
+    }
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The firmware built for a Cortex-M4F and run in qemu-system-arm (mps2-an386),
+ * its UART bridged to a pseudo-terminal that the host opens with the same
+ * SerialLink a USB board uses.
+ *
+ * Start-up order keeps the boot banner: QEMU starts paused (-S) and waits for
+ * the UART socket; socat connects it to a pty; the host opens the pty; only
+ * then the monitor's `cont` lets the CPU run.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { userCacheDir } from '../../datasets/data-dir.js';
+import type { Benchmark } from '../bench/benchmark.js';
+import { TimeoutError, TinyBenchError } from '../errors.js';
+import type { Link } from '../link/link.js';
+import { SerialLink } from '../link/serial-link.js';
+import { packageRoot } from '../paths.js';
+import { type Helper, startHelper } from './child-processes.js';
+
+export interface QemuDutOptions {
+  benchmark: Benchmark;
+  modelPath: string;
+  /** -icount shift: 2^shift ns per instruction; 3 = 125 MIPS, near a 120 MHz Cortex-M4. */
+  shift?: number;
+  startTimeoutMs?: number;
+}
+
+export interface QemuDut {
+  link: Link;
+  elf: string;
+  buildOutput: string;
+  close(): Promise<void>;
+}
+
+function firmwareSources(): string[] {
+  const root = join(packageRoot(), 'firmware');
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!['dist', 'tests', 'tools', 'wasm'].includes(entry.name)) walk(path);
+      } else if (/\.(c|h|S|ld|sh)$/.test(entry.name)) files.push(path);
+    }
+  };
+  walk(root);
+  return files.sort();
+}
+
+/** Builds (or reuses) the image for this benchmark and model; cached by the hash of sources and model. */
+export function ensureQemuImage(benchmark: Benchmark, modelPath: string): { elf: string; buildOutput: string } {
+  const hash = createHash('sha256');
+  for (const file of firmwareSources()) hash.update(file.slice(packageRoot().length)).update(readFileSync(file));
+  hash.update(readFileSync(modelPath));
+  const dir = join(userCacheDir(), 'qemu-images', `${benchmark.id}-${hash.digest('hex').slice(0, 16)}`);
+  const elf = join(dir, `tiny-bench-${benchmark.id}-mps2-an386.elf`);
+  const sizes = join(dir, 'build.txt');
+  if (existsSync(elf) && existsSync(sizes)) return { elf, buildOutput: readFileSync(sizes, 'utf8') };
+  mkdirSync(dir, { recursive: true });
+  const build = spawnSync('bash', [join(packageRoot(), 'firmware/ports/mps2-an386/build.sh'), benchmark.id, modelPath, dir], { encoding: 'utf8' });
+  if (build.error || build.status !== 0) {
+    const why = build.stderr?.includes('arm-none-eabi-gcc: command not found') || build.stderr?.includes('No such file')
+      ? 'the Arm toolchain is missing; run scripts/install-toolchain.sh (gcc-arm-none-eabi, libnewlib-arm-none-eabi)'
+      : (build.stderr || build.error?.message || '').trim();
+    throw new TinyBenchError(`Building the ${benchmark.id} image for mps2-an386 failed: ${why}`);
+  }
+  const output = build.stdout.split('\n')[0] ?? '';
+  writeFileSync(sizes, output);
+  return { elf, buildOutput: output };
+}
+
+async function waitFor(what: string, check: () => boolean, helpers: Helper[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    for (const h of helpers) {
+      if (h.child.exitCode !== null) throw new TinyBenchError(`${what}: ${h.child.spawnfile} exited early (code ${h.child.exitCode}): ${h.stderr().trim()}`);
+    }
+    if (Date.now() > deadline) throw new TimeoutError(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function monitorCommand(path: string, command: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(path);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new TimeoutError(`QEMU monitor did not accept '${command}' within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on('connect', () => socket.end(`${command}\n`, () => {
+      clearTimeout(timer);
+      resolve();
+    }));
+    socket.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new TinyBenchError(`QEMU monitor: ${e.message}`));
+    });
+  });
+}
+
+export async function startQemuDut(options: QemuDutOptions): Promise<QemuDut> {
+  const { elf, buildOutput } = ensureQemuImage(options.benchmark, options.modelPath);
+  const shift = options.shift ?? 3;
+  const timeoutMs = options.startTimeoutMs ?? 15_000;
+  const dir = mkdtempSync(join(tmpdir(), 'tiny-bench-qemu-'));
+  if (dir.includes(',')) throw new TinyBenchError(`Temporary folder ${dir} contains a comma, which QEMU options cannot carry`);
+  const uart = join(dir, 'uart.sock');
+  const monitor = join(dir, 'monitor.sock');
+  const pty = join(dir, 'uart.pty');
+  const helpers: Helper[] = [];
+  let link: Link | undefined;
+  const close = async (): Promise<void> => {
+    await link?.close();
+    for (const h of helpers.reverse()) await h.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    helpers.push(startHelper('qemu-system-arm', [
+      '-M', 'mps2-an386', '-display', 'none', '-S',
+      '-monitor', `unix:${monitor},server=on,wait=off`,
+      '-icount', `shift=${shift}`,
+      '-kernel', elf,
+      '-chardev', `socket,id=uart0,path=${uart},server=on,wait=on`,
+      '-serial', 'chardev:uart0',
+    ], 'the QEMU DUT'));
+    await Promise.race([waitFor('QEMU UART socket', () => existsSync(uart), helpers, timeoutMs), helpers[0]!.exited.then(() => undefined)]);
+    helpers.push(startHelper('socat', [`pty,link=${pty},raw,echo=0`, `unix-connect:${uart}`], 'the QEMU DUT serial bridge'));
+    await waitFor('socat pty', () => existsSync(pty) && existsSync(monitor), helpers, timeoutMs);
+    link = await SerialLink.open({ path: pty, baudRate: 115200 });
+    await monitorCommand(monitor, 'cont', timeoutMs);
+    const description = `QEMU mps2-an386 Cortex-M4F (${options.benchmark.id}, -icount shift=${shift}, emulated)`;
+    const inner = link;
+    const wrapped: Link = {
+      description,
+      get isOpen() {
+        return inner.isOpen;
+      },
+      write: (d) => inner.write(d),
+      onData: (l) => inner.onData(l),
+      onClose: (l) => inner.onClose(l),
+      close,
+    };
+    return { link: wrapped, elf, buildOutput, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
