@@ -15,6 +15,8 @@
 /* Per-channel multipliers of all conv/depthwise layers together. */
 #define TB_MAX_CHANNEL_PARAMS 4096
 #define TB_ERROR_LEN 160
+/* Per-pixel channel accumulators of depthwise convolution. */
+#define TB_MAX_SCRATCH 2048
 
 typedef enum {
   TB_OK = 0,
@@ -95,6 +97,9 @@ typedef struct {
  * model on simulated targets and is free on real ones. */
 typedef struct {
   uint32_t macs[8];
+  /* Inner loops started (a conv filter tap for one output channel, a
+   * depthwise tap for one pixel, a fully connected row): loop overhead. */
+  uint32_t taps[8];
   uint32_t outputs[8];
   uint32_t ops;
 } tb_work;
@@ -114,6 +119,7 @@ typedef struct {
   int32_t channel_mult[TB_MAX_CHANNEL_PARAMS];
   int32_t channel_shift[TB_MAX_CHANNEL_PARAMS];
   uint32_t nchannel_params;
+  int32_t scratch[TB_MAX_SCRATCH];
   tb_work work;
   char error[TB_ERROR_LEN];
 } tb_interpreter;

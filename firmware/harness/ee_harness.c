@@ -269,6 +269,7 @@ static void run_inference(void) {
   tb_work delta;
   for (int k = 0; k < 8; ++k) {
     delta.macs[k] = s.it->work.macs[k] - before.macs[k];
+    delta.taps[k] = s.it->work.taps[k] - before.taps[k];
     delta.outputs[k] = s.it->work.outputs[k] - before.outputs[k];
   }
   delta.ops = s.it->work.ops - before.ops;

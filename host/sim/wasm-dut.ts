@@ -27,6 +27,7 @@ interface TinyDutModule {
   _wp_output_tensor(): number;
   _wp_output_len(): number;
   _wp_result(i: number): number;
+  _wp_work(i: number): number;
 }
 
 type Factory = (init: { onUartTx: (bytes: Uint8Array) => void; onTimestampEdge: (us: number) => void }) => Promise<TinyDutModule>;
@@ -86,6 +87,12 @@ export class WasmDut {
 
   get arenaBytes(): number {
     return this.m._wp_arena_used();
+  }
+
+  /** Cumulative engine work: MACs and outputs per operator kind (tb_work order), operators run. */
+  get work(): { macs: number[]; outputs: number[]; taps: number[]; ops: number } {
+    const read = (from: number): number[] => Array.from({ length: 8 }, (_, i) => this.m._wp_work(from + i));
+    return { macs: read(0), outputs: read(8), taps: read(16), ops: this.m._wp_work(24) };
   }
 
   get clockUs(): number {

@@ -59,5 +59,6 @@ void tb_conv_eval(tb_interpreter *it, const tb_op *op) {
     }
   }
   it->work.macs[0] += macs;
+  it->work.taps[0] += macs / (uint32_t)in_c;
   it->work.outputs[0] += out_t->elements;
 }

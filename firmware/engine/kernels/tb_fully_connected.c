@@ -41,5 +41,6 @@ void tb_fully_connected_eval(tb_interpreter *it, const tb_op *op) {
     }
   }
   it->work.macs[2] += (uint32_t)(batches * units * depth);
+  it->work.taps[2] += (uint32_t)(batches * units);
   it->work.outputs[2] += out_t->elements;
 }

@@ -43,7 +43,8 @@ int th_energy_mode(void) { return energy_mode; }
 
 void th_account_inference(const tb_work *w) {
   double c = CYCLES_PER_INFERENCE + CYCLES_PER_OP * w->ops;
-  for (int k = 0; k < 8; ++k) c += CYCLES_PER_MAC[k] * w->macs[k] + CYCLES_PER_OUTPUT[k] * w->outputs[k];
+  for (int k = 0; k < 8; ++k)
+    c += CYCLES_PER_MAC[k] * w->macs[k] + CYCLES_PER_TAP * w->taps[k] + CYCLES_PER_OUTPUT[k] * w->outputs[k];
   cycles += c;
 }
 
@@ -79,4 +80,11 @@ EMSCRIPTEN_KEEPALIVE unsigned wp_input_elements(void) { return tb_input(&interp)
 EMSCRIPTEN_KEEPALIVE const int8_t *wp_input_tensor(void) { return tb_input_data(&interp); }
 EMSCRIPTEN_KEEPALIVE const int8_t *wp_output_tensor(void) { return tb_output_data(&interp); }
 EMSCRIPTEN_KEEPALIVE unsigned wp_output_len(void) { return tb_output(&interp)->elements; }
+/* Cumulative work counters: 0-7 MACs by operator kind, 8-15 outputs, 16-23 taps, 24 operators. */
+EMSCRIPTEN_KEEPALIVE double wp_work(int i) {
+  if (i < 8) return interp.work.macs[i];
+  if (i < 16) return interp.work.outputs[i - 8];
+  if (i < 24) return interp.work.taps[i - 16];
+  return interp.work.ops;
+}
 EMSCRIPTEN_KEEPALIVE float wp_result(int i) { return tb_bench_result(&interp, bench, rx_buf, i); }
