@@ -53,7 +53,7 @@ program
   .addOption(new Option('-m, --mode <mode>', 'what to measure').choices(['performance', 'accuracy', 'both']).default('both'))
   .option('-p, --port <path>', 'serial port of a DUT speaking the MLPerf Tiny protocol')
   .option('--baud <rate>', 'baud rate of --port', positiveInt, 115200)
-  .addOption(new Option('--dut <kind>', 'DUT when no --port is given: the built-in virtual DUT or the firmware on an emulated Cortex-M4 (qemu-system-arm)').choices(['sim', 'qemu']).default('sim'))
+  .addOption(new Option('--dut <kind>', 'DUT when no --port is given: the built-in virtual DUT or the firmware on an emulated Cortex-M4 (qemu-system-arm)').choices(['sim', 'qemu', 'qemu-stm32f4']).default('sim'))
   .option('--icount-shift <n>', 'QEMU DUT: 2^n ns per instruction (3 = 125 MIPS)', (v) => Number(v), 3)
   .option('--data-dir <dir>', 'folder with models/ and datasets/<benchmark>/ (default: $TINY_BENCH_DATA, then the fetch cache)')
   .option('--dataset-path <dir>', 'EEMBC dataset folder holding <benchmark>/y_labels.csv (MLCommons runner layout)')
@@ -64,11 +64,11 @@ program
   .option('--json', 'print the results documents as JSON on stdout (progress goes to stderr)')
   .action(async (opts) => {
     const say = opts.json ? (l: string) => process.stderr.write(`${l}\n`) : (l: string) => process.stdout.write(`${l}\n`);
-    const dut: DutChoice = opts.port ? { kind: 'serial', path: opts.port, baudRate: opts.baud } : opts.dut === 'qemu' ? { kind: 'qemu', shift: opts.icountShift } : { kind: 'sim' };
+    const dut: DutChoice = opts.port ? { kind: 'serial', path: opts.port, baudRate: opts.baud } : opts.dut === 'qemu' ? { kind: 'qemu', shift: opts.icountShift } : opts.dut === 'qemu-stm32f4' ? { kind: 'qemu', board: 'stm32f4', shift: opts.icountShift } : { kind: 'sim' };
     const modes: Mode[] = opts.mode === 'both' ? ['performance', 'accuracy'] : [opts.mode];
     const benchmarks = opts.benchmark && opts.benchmark !== 'all' ? [opts.benchmark as BenchmarkId] : opts.benchmark === 'all' || dut.kind !== 'serial' ? [...BENCHMARK_IDS] : undefined;
     if (dut.kind === 'sim') say('DUT: built-in virtual DUT (tiny-bench firmware compiled to WebAssembly). All timings are SIMULATED (cost-model clock).');
-    if (dut.kind === 'qemu') say(`DUT: tiny-bench firmware on an emulated Cortex-M4F (qemu-system-arm mps2-an386, -icount shift=${opts.icountShift}). All timings are SIMULATED (instruction counts).`);
+    if (dut.kind === 'qemu') say(`DUT: tiny-bench firmware on an emulated Cortex-M4F (qemu-system-arm ${dut.board === 'stm32f4' ? 'netduinoplus2, stm32f4 port' : 'mps2-an386'}, -icount shift=${opts.icountShift}). All timings are SIMULATED (instruction counts).`);
     const result = await runSession({
       ...(benchmarks ? { benchmarks } : {}),
       modes,

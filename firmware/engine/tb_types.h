@@ -8,15 +8,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifndef TB_MAX_TENSORS
 #define TB_MAX_TENSORS 160
+#endif
+#ifndef TB_MAX_OPS
 #define TB_MAX_OPS 80
+#endif
 #define TB_MAX_DIMS 5
 #define TB_MAX_OP_IO 4
 /* Per-channel multipliers of all conv/depthwise layers together. */
+#ifndef TB_MAX_CHANNEL_PARAMS
 #define TB_MAX_CHANNEL_PARAMS 4096
+#endif
 #define TB_ERROR_LEN 160
 /* Per-pixel channel accumulators of depthwise convolution. */
+#ifndef TB_MAX_SCRATCH
 #define TB_MAX_SCRATCH 2048
+#endif
 
 typedef enum {
   TB_OK = 0,
@@ -68,8 +76,11 @@ typedef struct {
   int shift;
   int32_t act_min;
   int32_t act_max;
-  /* Index into tb_interpreter.channel_mult/channel_shift for per-channel ops. */
+  /* Index into tb_interpreter.channel_mult/channel_shift for conv-like ops;
+   * channel_stride is 1 for per-channel and 0 for per-tensor quantization
+   * (one shared entry). */
   int32_t channel_base;
+  int32_t channel_stride;
   /* Conv/pool geometry. */
   uint8_t padding;
   int16_t stride_w, stride_h, dilation_w, dilation_h;

@@ -15,7 +15,7 @@ import type { Link } from '../link/link.js';
 import { SerialLink } from '../link/serial-link.js';
 import { toolVersion } from '../paths.js';
 import type { ResultsDocument } from '../report/results-schema.js';
-import { startQemuDut } from '../sim/qemu-dut.js';
+import { type QemuBoardName, startQemuDut } from '../sim/qemu-dut.js';
 import { openVirtualDut } from '../sim/wasm-dut.js';
 import { runAccuracy } from './accuracy.js';
 import { runPerformance } from './performance.js';
@@ -26,7 +26,7 @@ export type Mode = 'performance' | 'accuracy';
 
 export type DutChoice =
   | { kind: 'sim'; commandBuffer?: number }
-  | { kind: 'qemu'; shift?: number }
+  | { kind: 'qemu'; board?: QemuBoardName; shift?: number }
   | { kind: 'serial'; path: string; baudRate: number };
 
 export interface RunOptions {
@@ -68,7 +68,7 @@ async function connect(choice: DutChoice, benchmark: Benchmark | undefined, data
   }
   if (choice.kind === 'qemu') {
     if (!benchmark) throw new ConfigError('The QEMU DUT needs a benchmark');
-    const qemu = await startQemuDut({ benchmark, modelPath: modelPath(dataDir, benchmark), ...(choice.shift !== undefined ? { shift: choice.shift } : {}) });
+    const qemu = await startQemuDut({ benchmark, modelPath: modelPath(dataDir, benchmark), ...(choice.board ? { board: choice.board } : {}), ...(choice.shift !== undefined ? { shift: choice.shift } : {}) });
     // Emulated timing (instruction counts), so labelled simulated like the virtual DUT.
     return { link: qemu.link, simulated: true, bootWaitMs: 2000, close: () => qemu.close() };
   }

@@ -22,8 +22,28 @@ import { SerialLink } from '../link/serial-link.js';
 import { packageRoot } from '../paths.js';
 import { type Helper, startHelper } from './child-processes.js';
 
+/** An emulated board: QEMU machine, firmware port, and how its DUT UART is wired. */
+export interface QemuBoard {
+  machine: string;
+  port: string;
+  /** Extra compiler flags for this machine. */
+  buildFlags: string[];
+  /** -serial arguments that put the DUT UART on chardev `uart0`. */
+  serialArgs: string[];
+  title: string;
+}
+
+export const QEMU_BOARDS = {
+  'mps2-an386': { machine: 'mps2-an386', port: 'mps2-an386', buildFlags: [], serialArgs: ['-serial', 'chardev:uart0'], title: 'QEMU mps2-an386 Cortex-M4F' },
+  // USART2 is the STM32's second UART; QEMU 7.2 clocks its timers at 1 GHz.
+  stm32f4: { machine: 'netduinoplus2', port: 'stm32f4', buildFlags: ['-DTB_TIM2_HZ=1000000000'], serialArgs: ['-serial', 'null', '-serial', 'chardev:uart0'], title: 'QEMU netduinoplus2 STM32F405 (stm32f4 port)' },
+} satisfies Record<string, QemuBoard>;
+
+export type QemuBoardName = keyof typeof QEMU_BOARDS;
+
 export interface QemuDutOptions {
   benchmark: Benchmark;
+  board?: QemuBoardName;
   modelPath: string;
   /** -icount shift: 2^shift ns per instruction; 3 = 125 MIPS, near a 120 MHz Cortex-M4. */
   shift?: number;
@@ -53,21 +73,26 @@ function firmwareSources(): string[] {
 }
 
 /** Builds (or reuses) the image for this benchmark and model; cached by the hash of sources and model. */
-export function ensureQemuImage(benchmark: Benchmark, modelPath: string): { elf: string; buildOutput: string } {
-  const hash = createHash('sha256');
+export function ensureQemuImage(benchmark: Benchmark, modelPath: string, board: QemuBoard = QEMU_BOARDS['mps2-an386']): { elf: string; buildOutput: string } {
+  const hash = createHash('sha256').update(board.port).update(board.buildFlags.join(' '));
   for (const file of firmwareSources()) hash.update(file.slice(packageRoot().length)).update(readFileSync(file));
   hash.update(readFileSync(modelPath));
-  const dir = join(userCacheDir(), 'qemu-images', `${benchmark.id}-${hash.digest('hex').slice(0, 16)}`);
-  const elf = join(dir, `tiny-bench-${benchmark.id}-mps2-an386.elf`);
+  const dir = join(userCacheDir(), 'qemu-images', `${board.port}-${benchmark.id}-${hash.digest('hex').slice(0, 16)}`);
+  const elf = join(dir, `tiny-bench-${benchmark.id}-${board.port}.elf`);
   const sizes = join(dir, 'build.txt');
   if (existsSync(elf) && existsSync(sizes)) return { elf, buildOutput: readFileSync(sizes, 'utf8') };
   mkdirSync(dir, { recursive: true });
-  const build = spawnSync('bash', [join(packageRoot(), 'firmware/ports/mps2-an386/build.sh'), benchmark.id, modelPath, dir], { encoding: 'utf8' });
+  const build = spawnSync('bash', [join(packageRoot(), 'firmware/ports/build-arm.sh'), board.port, benchmark.id, modelPath, dir, ...board.buildFlags], { encoding: 'utf8' });
   if (build.error || build.status !== 0) {
-    const why = build.stderr?.includes('arm-none-eabi-gcc: command not found') || build.stderr?.includes('No such file')
+    const stderr = build.stderr ?? '';
+    const overflow = /region `RAM' overflowed by (\d+) bytes/.exec(stderr);
+    const why = stderr.includes('arm-none-eabi-gcc: command not found')
       ? 'the Arm toolchain is missing; run scripts/install-toolchain.sh (gcc-arm-none-eabi, libnewlib-arm-none-eabi)'
-      : (build.stderr || build.error?.message || '').trim();
-    throw new TinyBenchError(`Building the ${benchmark.id} image for mps2-an386 failed: ${why}`);
+      : overflow
+        ? `${benchmark.id} needs ${overflow[1]} bytes more RAM than the ${board.port} port has`
+        : (stderr || build.error?.message || '').trim();
+    rmSync(dir, { recursive: true, force: true });
+    throw new TinyBenchError(`Building the ${benchmark.id} image for ${board.port} failed: ${why}`);
   }
   const output = build.stdout.split('\n')[0] ?? '';
   writeFileSync(sizes, output);
@@ -104,7 +129,8 @@ function monitorCommand(path: string, command: string, timeoutMs: number): Promi
 }
 
 export async function startQemuDut(options: QemuDutOptions): Promise<QemuDut> {
-  const { elf, buildOutput } = ensureQemuImage(options.benchmark, options.modelPath);
+  const board: QemuBoard = QEMU_BOARDS[options.board ?? 'mps2-an386'];
+  const { elf, buildOutput } = ensureQemuImage(options.benchmark, options.modelPath, board);
   const shift = options.shift ?? 3;
   const timeoutMs = options.startTimeoutMs ?? 15_000;
   const dir = mkdtempSync(join(tmpdir(), 'tiny-bench-qemu-'));
@@ -121,19 +147,19 @@ export async function startQemuDut(options: QemuDutOptions): Promise<QemuDut> {
   };
   try {
     helpers.push(startHelper('qemu-system-arm', [
-      '-M', 'mps2-an386', '-display', 'none', '-S',
+      '-M', board.machine, '-display', 'none', '-S',
       '-monitor', `unix:${monitor},server=on,wait=off`,
       '-icount', `shift=${shift}`,
       '-kernel', elf,
       '-chardev', `socket,id=uart0,path=${uart},server=on,wait=on`,
-      '-serial', 'chardev:uart0',
+      ...board.serialArgs,
     ], 'the QEMU DUT'));
     await Promise.race([waitFor('QEMU UART socket', () => existsSync(uart), helpers, timeoutMs), helpers[0]!.exited.then(() => undefined)]);
     helpers.push(startHelper('socat', [`pty,link=${pty},raw,echo=0`, `unix-connect:${uart}`], 'the QEMU DUT serial bridge'));
     await waitFor('socat pty', () => existsSync(pty) && existsSync(monitor), helpers, timeoutMs);
     link = await SerialLink.open({ path: pty, baudRate: 115200 });
     await monitorCommand(monitor, 'cont', timeoutMs);
-    const description = `QEMU mps2-an386 Cortex-M4F (${options.benchmark.id}, -icount shift=${shift}, emulated)`;
+    const description = `${board.title} (${options.benchmark.id}, -icount shift=${shift}, emulated)`;
     const inner = link;
     const wrapped: Link = {
       description,

@@ -56,6 +56,16 @@ describe('QEMU DUT', () => {
     process.stdout.write(`qemu kws01: top-1 ${qAcc!.top1} % on 100 files (${qAcc!.wallSeconds} s), ${qPerf!.medianThroughput!.toFixed(3)} inf/s (${qPerf!.wallSeconds} s wall)\n`);
   });
 
+  it('stm32f4 port on netduinoplus2: kws01 results equal the virtual DUT; vww01 is refused for lack of RAM', async () => {
+    const common = { benchmarks: ['kws01' as const], modes: ['accuracy' as const], dataDir: dataDir(), outDir: out, command: ['test'], progress: silentProgress, say: () => {}, limit: 20 };
+    const stm = await runSession({ ...common, dut: { kind: 'qemu', board: 'stm32f4' } });
+    const sim = await runSession({ ...common, dut: { kind: 'sim' } });
+    expect(stm.documents[0]!.dut.link).toMatch(/netduinoplus2 STM32F405/);
+    expect(stm.documents[0]!.perFile).toEqual(sim.documents[0]!.perFile);
+    await expect(runSession({ ...common, benchmarks: ['vww01'], dut: { kind: 'qemu', board: 'stm32f4' } })).rejects.toThrow(/vww01 needs \d+ bytes more RAM than the stm32f4 port has/);
+    expect(runningHelpers()).toBe(0);
+  });
+
   it('two runs give identical lap deltas (deterministic instruction counts)', async () => {
     const input = readFileSync(join(dataDir(), 'datasets', 'kws01', 'tst_000001_Left_2.bin'));
     const deltas: number[] = [];

@@ -30,6 +30,7 @@ void tb_conv_eval(tb_interpreter *it, const tb_op *op) {
   const int32_t in_offset = -in_t->zero_point, out_offset = out_t->zero_point;
   const int32_t *mult = &it->channel_mult[p->channel_base];
   const int32_t *shift = &it->channel_shift[p->channel_base];
+  const int32_t cs = p->channel_stride;
   uint32_t macs = 0;
   for (int b = 0; b < batches; ++b) {
     for (int oy = 0; oy < out_h; ++oy) {
@@ -52,7 +53,7 @@ void tb_conv_eval(tb_interpreter *it, const tb_op *op) {
             }
           }
           if (bias) acc += bias[oc];
-          acc = tb_multiply_by_quantized_multiplier(acc, mult[oc], shift[oc]) + out_offset;
+          acc = tb_multiply_by_quantized_multiplier(acc, mult[oc * cs], shift[oc * cs]) + out_offset;
           out[(((size_t)b * out_h + oy) * out_w + ox) * out_c + oc] = (int8_t)tb_clamp_i32(acc, p->act_min, p->act_max);
         }
       }

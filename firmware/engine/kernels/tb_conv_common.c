@@ -33,10 +33,13 @@ tb_status tb_channel_multipliers(tb_interpreter *it, tb_op *op, const char *name
   const tb_tensor *out = &it->tensors[op->outputs[0]];
   if (filter->nscales != 1 && filter->nscales != (uint32_t)channels)
     return tb_op_error(it, name, "filter needs one scale or one per output channel");
-  if (it->nchannel_params + (uint32_t)channels > TB_MAX_CHANNEL_PARAMS)
+  /* Per-tensor quantization needs one multiplier, not one per channel. */
+  const int entries = filter->nscales == 1 ? 1 : channels;
+  if (it->nchannel_params + (uint32_t)entries > TB_MAX_CHANNEL_PARAMS)
     return tb_op_error(it, name, "too many output channels for TB_MAX_CHANNEL_PARAMS");
   op->p.channel_base = (int32_t)it->nchannel_params;
-  for (int c = 0; c < channels; ++c) {
+  op->p.channel_stride = entries == 1 ? 0 : 1;
+  for (int c = 0; c < entries; ++c) {
     /* FULLY_CONNECTED forms the input x filter scale product in float
      * (GetQuantizedConvolutionMultipler); conv-like ops use doubles throughout
      * (PopulateConvolutionQuantizationParams). Either choice alone flips LSBs. */

@@ -36,6 +36,7 @@ void tb_depthwise_conv_eval(tb_interpreter *it, const tb_op *op) {
   const int32_t in_offset = -in_t->zero_point, out_offset = out_t->zero_point;
   const int32_t *mult = &it->channel_mult[p->channel_base];
   const int32_t *shift = &it->channel_shift[p->channel_base];
+  const int32_t cs = p->channel_stride;
   int32_t *acc = it->scratch;
   uint32_t macs = 0;
   for (int b = 0; b < batches; ++b) {
@@ -65,7 +66,7 @@ void tb_depthwise_conv_eval(tb_interpreter *it, const tb_op *op) {
         }
         int8_t *op_out = out + (((size_t)b * out_h + oy) * out_w + ox) * out_c;
         for (int oc = 0; oc < out_c; ++oc) {
-          const int32_t v = tb_multiply_by_quantized_multiplier(acc[oc], mult[oc], shift[oc]) + out_offset;
+          const int32_t v = tb_multiply_by_quantized_multiplier(acc[oc], mult[oc * cs], shift[oc * cs]) + out_offset;
           op_out[oc] = (int8_t)tb_clamp_i32(v, p->act_min, p->act_max);
         }
       }

@@ -29,6 +29,7 @@ void tb_fully_connected_eval(tb_interpreter *it, const tb_op *op) {
   const int32_t in_offset = -in_t->zero_point, out_offset = out_t->zero_point;
   const int32_t *mult = &it->channel_mult[op->p.channel_base];
   const int32_t *shift = &it->channel_shift[op->p.channel_base];
+  const int32_t cs = op->p.channel_stride;
   for (int b = 0; b < batches; ++b) {
     const int8_t *x = in + (size_t)b * depth;
     for (int u = 0; u < units; ++u) {
@@ -36,7 +37,7 @@ void tb_fully_connected_eval(tb_interpreter *it, const tb_op *op) {
       int32_t acc = 0;
       for (int d = 0; d < depth; ++d) acc += (int32_t)w[d] * ((int32_t)x[d] + in_offset);
       if (bias) acc += bias[u];
-      acc = tb_multiply_by_quantized_multiplier(acc, mult[u], shift[u]) + out_offset;
+      acc = tb_multiply_by_quantized_multiplier(acc, mult[u * cs], shift[u * cs]) + out_offset;
       out[(size_t)b * units + u] = (int8_t)tb_clamp_i32(acc, op->p.act_min, op->p.act_max);
     }
   }

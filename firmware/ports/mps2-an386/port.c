@@ -132,7 +132,10 @@ void th_account_inference(const tb_work *work) { (void)work; }
 extern const uint8_t tb_model_data[];
 extern const uint8_t tb_model_end[];
 
-static _Alignas(16) uint8_t arena[160 * 1024];
+#ifndef TB_ARENA_SIZE
+#define TB_ARENA_SIZE (160 * 1024)
+#endif
+static _Alignas(16) uint8_t arena[TB_ARENA_SIZE];
 static tb_interpreter interp;
 
 static void say(const char *s) {

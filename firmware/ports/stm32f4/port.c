@@ -1,0 +1,173 @@
+/* STM32F4 port, register level (no vendor libraries), for NUCLEO-F401RE,
+ * -F411RE and -F446RE: USART2 on PA2/PA3 (the ST-LINK virtual COM port),
+ * TIM2 as a free-running 32-bit microsecond counter, PA8 (Arduino D7) as the
+ * energy-mode timestamp pin. Runs from the 16 MHz HSI the chip starts on
+ * (no PLL set-up), so timings are those of a 16 MHz core unless a board
+ * build raises the clock and passes -DTB_APB1_HZ / -DTB_TIM2_HZ to match.
+ * Tested under qemu-system-arm -M netduinoplus2 (STM32F405), whose TIM2 counts
+ * from a 1 GHz clock (QEMU 7.2): build with -DTB_TIM2_HZ=1000000000 there.
+ * vww01 needs about 136 KB of RAM and does not fit these 128 KB parts. */
+#include "../../engine/tb_engine.h"
+#include "../../harness/ee_harness.h"
+#include "../../harness/th_port.h"
+
+#include <stdint.h>
+
+#ifndef TB_BENCH
+#error "build with -DTB_BENCH=<0 kws01 | 1 vww01 | 2 ic01 | 3 ad01>"
+#endif
+#ifndef EE_CMD_SIZE
+#define EE_CMD_SIZE 1024
+#endif
+#ifndef EE_ENERGY_MODE
+#define EE_ENERGY_MODE 0
+#endif
+#ifndef TB_APB1_HZ
+#define TB_APB1_HZ 16000000u
+#endif
+#ifndef TB_TIM2_HZ
+#define TB_TIM2_HZ TB_APB1_HZ
+#endif
+#ifndef TB_ARENA_SIZE
+#define TB_ARENA_SIZE (96 * 1024)
+#endif
+#ifndef TB_BAUD
+#define TB_BAUD 115200u
+#endif
+
+#define REG(addr) (*(volatile uint32_t *)(addr))
+
+#define RCC_AHB1ENR REG(0x40023830u)
+#define RCC_APB1ENR REG(0x40023840u)
+
+#define GPIOA_MODER REG(0x40020000u)
+#define GPIOA_AFRL REG(0x40020020u)
+#define GPIOA_BSRR REG(0x40020018u)
+
+#define USART2_SR REG(0x40004400u)
+#define USART2_DR REG(0x40004404u)
+#define USART2_BRR REG(0x40004408u)
+#define USART2_CR1 REG(0x4000440Cu)
+#define USART_SR_RXNE (1u << 5)
+#define USART_SR_TXE (1u << 7)
+#define USART_CR1_UE (1u << 13)
+#define USART_CR1_TE (1u << 3)
+#define USART_CR1_RE (1u << 2)
+#define USART_CR1_RXNEIE (1u << 5)
+
+#define TIM2_CR1 REG(0x40000000u)
+#define TIM2_EGR REG(0x40000014u)
+#define TIM2_CNT REG(0x40000024u)
+#define TIM2_PSC REG(0x40000028u)
+#define TIM2_ARR REG(0x4000002Cu)
+
+#define NVIC_ISER1 REG(0xE000E104u)
+
+/* ---- UART ---------------------------------------------------------------- */
+
+#define RX_RING 4096u
+static volatile uint8_t rx_ring[RX_RING];
+static volatile uint32_t rx_head, rx_tail;
+
+void usart2_irq(void) {
+  /* RXNE is level-triggered and cleared by reading DR, so nothing is lost
+   * between the last read and the return. */
+  while (USART2_SR & USART_SR_RXNE) {
+    const uint8_t c = (uint8_t)USART2_DR;
+    const uint32_t next = (rx_head + 1u) & (RX_RING - 1u);
+    if (next != rx_tail) {
+      rx_ring[rx_head] = c;
+      rx_head = next;
+    }
+  }
+}
+
+void th_write(const char *buf, unsigned len) {
+  for (unsigned i = 0; i < len; ++i) {
+    while (!(USART2_SR & USART_SR_TXE)) {
+    }
+    USART2_DR = (uint8_t)buf[i];
+  }
+}
+
+/* ---- time ---------------------------------------------------------------- */
+
+uint32_t th_time_us(void) {
+  /* TIM2 counts microseconds and wraps at 32 bits like the reference us_ticker.
+   * Wait for the next tick so a lap is read on a microsecond boundary. */
+  const uint32_t start = TIM2_CNT;
+  uint32_t now;
+  while ((now = TIM2_CNT) == start) {
+  }
+  return now;
+}
+
+void th_timestamp_edge(void) {
+  GPIOA_BSRR = 1u << (8 + 16); /* PA8 low */
+  for (volatile int i = 0; i < 200; ++i) {
+  }
+  GPIOA_BSRR = 1u << 8; /* PA8 high */
+}
+
+int th_energy_mode(void) { return EE_ENERGY_MODE; }
+
+void th_account_inference(const tb_work *work) { (void)work; }
+
+/* ---- main ---------------------------------------------------------------- */
+
+extern const uint8_t tb_model_data[];
+extern const uint8_t tb_model_end[];
+
+static _Alignas(16) uint8_t arena[TB_ARENA_SIZE];
+#ifdef TB_USE_CCM
+__attribute__((section(".ccm")))
+#endif
+static tb_interpreter interp;
+
+static void say(const char *s) {
+  unsigned n = 0;
+  while (s[n]) n++;
+  th_write(s, n);
+}
+
+int main(void) {
+  RCC_AHB1ENR |= 1u;        /* GPIOA */
+  RCC_APB1ENR |= (1u << 17) | 1u; /* USART2, TIM2 */
+  /* PA2/PA3 alternate function 7 (USART2), PA8 output high. */
+  GPIOA_MODER = (GPIOA_MODER & ~((3u << 4) | (3u << 6) | (3u << 16))) | (2u << 4) | (2u << 6) | (1u << 16);
+  GPIOA_AFRL = (GPIOA_AFRL & ~((0xFu << 8) | (0xFu << 12))) | (7u << 8) | (7u << 12);
+  GPIOA_BSRR = 1u << 8;
+
+  USART2_BRR = (TB_APB1_HZ + TB_BAUD / 2u) / TB_BAUD; /* oversampling by 16 */
+  USART2_CR1 = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE | USART_CR1_RXNEIE;
+
+  TIM2_PSC = TB_TIM2_HZ / 1000000u - 1u;
+  TIM2_ARR = 0xFFFFFFFFu;
+  TIM2_EGR = 1u; /* load the prescaler */
+  TIM2_CNT = 0;
+  TIM2_CR1 = 1u;
+
+  NVIC_ISER1 = 1u << (38 - 32);
+
+  if (tb_load(&interp, tb_model_data, (size_t)(tb_model_end - tb_model_data), arena, sizeof arena) != TB_OK) {
+    say("e-[model: ");
+    say(interp.error);
+    say("]\r\nm-ready\r\n");
+    for (;;) __asm volatile("wfi");
+  }
+  ee_harness_init(&interp, (tb_bench_id)TB_BENCH, EE_CMD_SIZE);
+  for (;;) {
+    __asm volatile("cpsid i");
+    if (rx_head == rx_tail) __asm volatile("wfi");
+    __asm volatile("cpsie i");
+    while (rx_tail != rx_head) {
+      uint8_t chunk[64];
+      unsigned n = 0;
+      while (rx_tail != rx_head && n < sizeof chunk) {
+        chunk[n++] = rx_ring[rx_tail];
+        rx_tail = (rx_tail + 1u) & (RX_RING - 1u);
+      }
+      ee_harness_rx(chunk, n);
+    }
+  }
+}
