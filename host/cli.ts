@@ -5,7 +5,8 @@ import { resolveDataDir } from '../datasets/data-dir.js';
 import { BENCHMARK_IDS, type BenchmarkId } from './bench/benchmark.js';
 import { TinyBenchError } from './errors.js';
 import { toolVersion } from './paths.js';
-import { type DutChoice, type Mode, runSession } from './run/bench-run.js';
+import { FAULT_KINDS, type FaultKind } from './link/faults.js';
+import { type DutChoice, type Mode, type RunOptions, readSessionPlan, runSession } from './run/bench-run.js';
 import type { Progress } from './run/progress.js';
 import { summaryTable } from './run/summary.js';
 
@@ -62,27 +63,52 @@ program
   .option('--windows <n>', 'performance windows (the rules ask for 5)', positiveInt)
   .option('--out <dir>', 'sessions root', 'sessions')
   .option('--json', 'print the results documents as JSON on stdout (progress goes to stderr)')
+  .option('--resume <session>', 'continue an interrupted session folder with its original options')
+  .option('--fault-rate <p>', 'virtual DUT: probability per byte of an injected fault (e.g. 0.001)', (v) => {
+    const n = Number(v);
+    if (!(n >= 0 && n < 1)) throw new InvalidArgumentError('expected a probability in [0, 1)');
+    return n;
+  })
+  .option('--faults <kinds>', `virtual DUT: which faults, comma-separated (${FAULT_KINDS.join(', ')})`, (v) => {
+    const kinds = v.split(',').map((k) => k.trim());
+    const bad = kinds.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+    if (bad.length) throw new InvalidArgumentError(`unknown fault kind ${bad.join(', ')}; choose from ${FAULT_KINDS.join(', ')}`);
+    return kinds as FaultKind[];
+  })
+  .option('--fault-events <q>', 'virtual DUT: probability per byte of an unplug or reset (default: fault rate / 50)', (v) => Number(v))
+  .option('--fault-seed <n>', 'virtual DUT: seed of the fault sequence', positiveInt, 1)
   .action(async (opts) => {
     const say = opts.json ? (l: string) => process.stderr.write(`${l}\n`) : (l: string) => process.stdout.write(`${l}\n`);
-    const dut: DutChoice = opts.port ? { kind: 'serial', path: opts.port, baudRate: opts.baud } : opts.dut === 'qemu' ? { kind: 'qemu', shift: opts.icountShift } : opts.dut === 'qemu-stm32f4' ? { kind: 'qemu', board: 'stm32f4', shift: opts.icountShift } : { kind: 'sim' };
-    const modes: Mode[] = opts.mode === 'both' ? ['performance', 'accuracy'] : [opts.mode];
-    const benchmarks = opts.benchmark && opts.benchmark !== 'all' ? [opts.benchmark as BenchmarkId] : opts.benchmark === 'all' || dut.kind !== 'serial' ? [...BENCHMARK_IDS] : undefined;
+    let options: RunOptions;
+    if (opts.resume) {
+      const plan = readSessionPlan(opts.resume);
+      options = { ...plan, command: process.argv.slice(2), outDir: opts.out, progress: lineProgress(say), say };
+      say(`Resuming ${opts.resume}`);
+    } else {
+      const dut: DutChoice = opts.port ? { kind: 'serial', path: opts.port, baudRate: opts.baud } : opts.dut === 'qemu' ? { kind: 'qemu', shift: opts.icountShift } : opts.dut === 'qemu-stm32f4' ? { kind: 'qemu', board: 'stm32f4', shift: opts.icountShift } : { kind: 'sim' };
+      const modes: Mode[] = opts.mode === 'both' ? ['performance', 'accuracy'] : [opts.mode];
+      const benchmarks = opts.benchmark && opts.benchmark !== 'all' ? [opts.benchmark as BenchmarkId] : opts.benchmark === 'all' || dut.kind !== 'serial' ? [...BENCHMARK_IDS] : undefined;
+      options = {
+        ...(benchmarks ? { benchmarks } : {}),
+        modes,
+        dut,
+        dataDir: resolveDataDir(opts.dataDir),
+        ...(opts.datasetPath ? { datasetPath: opts.datasetPath } : {}),
+        ...(opts.labels ? { labels: opts.labels } : {}),
+        ...(opts.limit ? { limit: opts.limit } : {}),
+        ...(opts.windows ? { windows: opts.windows } : {}),
+        ...(opts.faultRate !== undefined ? { faults: { rate: opts.faultRate, seed: opts.faultSeed, ...(opts.faultEvents !== undefined ? { eventRate: opts.faultEvents } : {}), ...(opts.faults ? { kinds: opts.faults } : {}) } } : {}),
+        outDir: opts.out,
+        command: process.argv.slice(2),
+        progress: lineProgress(say),
+        say,
+      };
+    }
+    const dut = options.dut;
     if (dut.kind === 'sim') say('DUT: built-in virtual DUT (tiny-bench firmware compiled to WebAssembly). All timings are SIMULATED (cost-model clock).');
-    if (dut.kind === 'qemu') say(`DUT: tiny-bench firmware on an emulated Cortex-M4F (qemu-system-arm ${dut.board === 'stm32f4' ? 'netduinoplus2, stm32f4 port' : 'mps2-an386'}, -icount shift=${opts.icountShift}). All timings are SIMULATED (instruction counts).`);
-    const result = await runSession({
-      ...(benchmarks ? { benchmarks } : {}),
-      modes,
-      dut,
-      dataDir: resolveDataDir(opts.dataDir),
-      ...(opts.datasetPath ? { datasetPath: opts.datasetPath } : {}),
-      ...(opts.labels ? { labels: opts.labels } : {}),
-      ...(opts.limit ? { limit: opts.limit } : {}),
-      ...(opts.windows ? { windows: opts.windows } : {}),
-      outDir: opts.out,
-      command: process.argv.slice(2),
-      progress: lineProgress(say),
-      say,
-    });
+    if (dut.kind === 'qemu') say(`DUT: tiny-bench firmware on an emulated Cortex-M4F (qemu-system-arm ${dut.board === 'stm32f4' ? 'netduinoplus2, stm32f4 port' : 'mps2-an386'}, -icount shift=${dut.shift ?? 3}). All timings are SIMULATED (instruction counts).`);
+    if (options.faults) say(`Fault injection: byte faults ${options.faults.rate}/byte, unplug/reset ${options.faults.eventRate ?? options.faults.rate / 50}/byte, kinds ${(options.faults.kinds ?? FAULT_KINDS).join(', ')}, seed ${options.faults.seed ?? 1}`);
+    const result = await runSession(options, opts.resume);
     say('');
     say(summaryTable(result.documents));
     say(`\nSession: ${result.sessionDir}`);

@@ -33,6 +33,16 @@ export class TimeoutError extends TinyBenchError {
 
 export class LinkClosedError extends TinyBenchError {}
 
+/** Boot-banner lines inside a reply: the DUT restarted under us. */
+export class DutResetError extends ProtocolError {}
+
+/** A sample (or window) failed every recovery attempt. */
+export class SampleFailedError extends TinyBenchError {
+  constructor(readonly sample: string, readonly attempts: number, readonly reason: Error, readonly lastLines: readonly string[]) {
+    super(`Giving up on ${sample} after ${attempts} attempts: ${reason.message.split('\nLast lines')[0]}${lastLines.length ? `\nLast lines exchanged:\n${lastLines.map((l) => `  ${l}`).join('\n')}` : ''}`);
+  }
+}
+
 /** A line grew past the bounded buffer without a newline. */
 export class LineTooLongError extends ProtocolError {}
 

@@ -4,6 +4,9 @@
 #include <string.h>
 
 typedef struct {
+  uint32_t cmd_crc;   /* CRC-32 of every command character received, kept or not (without '%') */
+  uint32_t reply_crc; /* CRC-32 of every byte sent since the command arrived */
+  int crc_active;
   tb_interpreter *it;
   tb_bench_id bench;
   unsigned cmd_limit;
@@ -18,6 +21,23 @@ typedef struct {
 } ee_state;
 
 static ee_state s;
+
+/* ---- integrity ---------------------------------------------------------- */
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32) with a 16-entry table:
+ * small enough for any MCU, fast enough for a db payload. */
+static uint32_t crc32_update(uint32_t crc, const uint8_t *p, unsigned n) {
+  static const uint32_t nibble[16] = {
+      0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u, 0x4DB26158u, 0x5005713Cu,
+      0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu, 0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu};
+  crc = ~crc;
+  for (unsigned i = 0; i < n; ++i) {
+    crc ^= p[i];
+    crc = (crc >> 4) ^ nibble[crc & 15u];
+    crc = (crc >> 4) ^ nibble[crc & 15u];
+  }
+  return ~crc;
+}
 
 /* ---- output ------------------------------------------------------------ */
 
@@ -75,8 +95,40 @@ static void out_fixed(float v, int decimals) {
 static void end_line(void) {
   line[line_len++] = '\r';
   line[line_len++] = '\n';
+  if (s.crc_active) s.reply_crc = crc32_update(s.reply_crc, (const uint8_t *)line, line_len);
   th_write(line, line_len);
   line_len = 0;
+}
+
+static void say(const char *msg);
+
+static void out_hex32(uint32_t v) {
+  static const char hex[] = "0123456789abcdef";
+  char h[9];
+  for (int i = 7; i >= 0; --i) {
+    h[i] = hex[v & 15u];
+    v >>= 4;
+  }
+  h[8] = 0;
+  out(h);
+}
+
+/* Ends a reply: the integrity line (tiny-bench firmware only; standard hosts
+ * ignore it), then m-ready, which is not covered. */
+static void end_reply(void) {
+  s.crc_active = 0;
+  out("m-crc-[");
+  out_hex32(s.cmd_crc);
+  out(",");
+  out_hex32(s.reply_crc);
+  out("]");
+  end_line();
+  say("m-ready");
+}
+
+static void begin_reply(void) {
+  s.reply_crc = 0;
+  s.crc_active = 1;
 }
 
 static void say(const char *msg) {
@@ -151,11 +203,13 @@ static void cmd_profile(void) {
   out(tb_bench_name(s.bench));
   out("]");
   end_line();
-  /* Ignored by hosts that only match m-profile/m-model; lets ours size db chunks. */
+  /* Ignored by hosts that only match m-profile/m-model; lets ours size db
+   * chunks and use the integrity extensions. */
   out("m-cmd-buffer-[");
   out_u32(s.cmd_limit);
   out("]");
   end_line();
+  say("m-features-[crc32,db-at]");
 }
 
 static void cmd_help(void) {
@@ -217,18 +271,36 @@ static void cmd_db(char **tok, int n) {
     }
     return;
   }
-  /* Anything else is hex data. */
-  if (!s.db_pending) {
+  /* Anything else is hex data: `db <hex>` appends; `db @<offset> <hex>`
+   * (tiny-bench extension) writes at an offset, so a host can resend a chunk
+   * that was damaged on the way without starting the load again. */
+  const char *hex = tok[1];
+  uint32_t at = s.db_received;
+  int positioned = 0;
+  if (tok[1][0] == '@') {
+    if (n != 3 || !parse_u32(tok[1] + 1, &at)) {
+      error("Expected db @<offset> <hex>");
+      return;
+    }
+    if (s.db_expected == 0 || at > s.db_received) {
+      error("db @offset must not leave a gap after db load");
+      return;
+    }
+    hex = tok[2];
+    positioned = 1;
+  } else if (!s.db_pending) {
     error("db data without a pending db load; send db load N first");
     return;
-  }
-  const char *hex = tok[1];
-  const size_t digits = strlen(hex);
-  if (n > 2 || digits % 2) {
+  } else if (n > 2) {
     error("Insufficient number of hex digits");
     return;
   }
-  if (s.db_received + digits / 2 > s.db_expected) {
+  const size_t digits = strlen(hex);
+  if (digits % 2) {
+    error("Insufficient number of hex digits");
+    return;
+  }
+  if (at + digits / 2 > s.db_expected) {
     out("e-[db data exceeds the ");
     out_u32(s.db_expected);
     out(" bytes announced by db load]");
@@ -241,14 +313,20 @@ static void cmd_db(char **tok, int n) {
     if (hi < 0 || lo < 0) {
       char bad[5] = {'\'', hex[i], hex[i + 1], '\'', 0};
       error2("Invalid hex digit ", bad);
-      s.db_pending = 0;
+      if (!positioned) s.db_pending = 0;
       return;
     }
-    s.db[s.db_received++] = (uint8_t)(hi << 4 | lo);
+    s.db[at++] = (uint8_t)(hi << 4 | lo);
   }
-  if (s.db_received == s.db_expected) {
+  if (at > s.db_received) s.db_received = at;
+  if (s.db_received == s.db_expected && (s.db_pending || positioned)) {
     s.db_pending = 0;
     say("m-load-done");
+    /* End-to-end check of the whole buffer (tiny-bench extension). */
+    out("m-load-crc-[");
+    out_hex32(crc32_update(0, s.db, s.db_received));
+    out("]");
+    end_line();
   }
 }
 
@@ -325,6 +403,7 @@ static void cmd_infer(char **tok, int n) {
 
 static void dispatch(void) {
   char *tok[4];
+  begin_reply();
   s.cmd[s.cmd_len] = 0;
   const int n = tokenize(s.cmd, tok, 4);
   if (n == 0) {
@@ -347,7 +426,7 @@ static void dispatch(void) {
   } else {
     error2("Unknown command: ", tok[0]);
   }
-  say("m-ready");
+  end_reply();
 }
 
 void ee_harness_rx(const uint8_t *bytes, unsigned len) {
@@ -355,20 +434,22 @@ void ee_harness_rx(const uint8_t *bytes, unsigned len) {
     const char c = (char)bytes[i];
     if (c == '%') {
       if (s.cmd_overflow) {
+        begin_reply();
         out("e-[Command longer than ");
         out_u32(s.cmd_limit);
         out(" characters]");
         end_line();
-        say("m-ready");
+        end_reply();
       } else {
         dispatch();
       }
       s.cmd_len = 0;
       s.cmd_overflow = 0;
-    } else if (s.cmd_len < s.cmd_limit) {
-      s.cmd[s.cmd_len++] = c;
+      s.cmd_crc = 0;
     } else {
-      s.cmd_overflow = 1;
+      s.cmd_crc = crc32_update(s.cmd_crc, &bytes[i], 1);
+      if (s.cmd_len < s.cmd_limit) s.cmd[s.cmd_len++] = c;
+      else s.cmd_overflow = 1;
     }
   }
 }

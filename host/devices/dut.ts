@@ -1,6 +1,8 @@
-import { DutReportedError, ProtocolError } from '../errors.js';
-import { STANDARD_COMMAND_BUFFER, dbDataCommands, dbLoadCommand, inferCommand } from '../protocol/commands.js';
-import { type DutIdentity, type InferReply, errorMessage, lapDeltaUs, parseExpecting, parseInferReply, parseName, parseProfile } from '../protocol/replies.js';
+import { crc32 } from 'node:zlib';
+
+import { DutReportedError, DutResetError, ProtocolError } from '../errors.js';
+import { STANDARD_COMMAND_BUFFER, dbDataCommands, dbLoadCommand, dbPositionedCommands, inferCommand } from '../protocol/commands.js';
+import { type DutIdentity, type InferReply, errorMessage, isBootLine, lapDeltaUs, parseCrcLine, parseExpecting, parseInferReply, parseLoadCrc, parseName, parseProfile } from '../protocol/replies.js';
 import type { LineChannel } from './line-channel.js';
 
 /** Non-`e-` warnings of the reference firmware that mean the command failed (protocol reference §1.3). */
@@ -24,6 +26,10 @@ export interface InferResult extends InferReply {
 /** Client for the MLPerf Tiny test-harness protocol. Knows nothing about the link underneath. */
 export class Dut {
   identity: DutIdentity | undefined;
+  /** Set once the DUT has sent an integrity line: from then on every reply must carry a valid one. */
+  integrityChecked = false;
+  /** Microseconds per inference measured by the last infer, for the next one's timeout. */
+  lastUsPerInference: number | undefined;
   private readonly commandTimeoutMs: number;
   private readonly probeTimeoutMs: number;
   private readonly settleQuietMs: number;
@@ -34,9 +40,17 @@ export class Dut {
     this.settleQuietMs = options.settleQuietMs ?? 200;
   }
 
-  /** Sends one command; an `e-[...]` line (or a reference failure warning) becomes DutReportedError. */
+  /**
+   * Sends one command and checks the reply: its integrity line when the DUT
+   * provides one (a mismatch means bytes were lost or changed on the way, in
+   * either direction), boot-banner lines (the DUT reset), then `e-[...]`
+   * lines (and reference failure warnings), which become DutReportedError.
+   * Returns the reply lines without the integrity line.
+   */
   async send(command: string, timeoutMs = this.commandTimeoutMs): Promise<string[]> {
-    const lines = await this.channel.command(command, timeoutMs);
+    const raw = await this.channel.command(command, timeoutMs);
+    const lines = this.verifyIntegrity(command, raw);
+    if (lines.some(isBootLine)) throw new DutResetError(`The DUT restarted while answering '${abbreviateCommand(command)}' (boot banner in the reply)`, raw);
     for (const line of lines) {
       const message = errorMessage(line) ?? (REFERENCE_FAILURES.some((re) => re.test(line)) ? line : undefined);
       if (message !== undefined) throw new DutReportedError(abbreviateCommand(command), message, lines);
@@ -51,19 +65,51 @@ export class Dut {
     return this.identity;
   }
 
+  get settleMs(): number {
+    return this.settleQuietMs;
+  }
+
   get commandBuffer(): number {
     return this.identity?.commandBuffer ?? STANDARD_COMMAND_BUFFER;
   }
 
-  /** `db load N`, then hex chunks that never exceed the DUT's command buffer; checks both acknowledgements. */
+  /**
+   * `db load N`, then hex chunks that never exceed the DUT's command buffer;
+   * checks both acknowledgements. With tiny-bench firmware the chunks carry
+   * their offset, so one damaged on the way is resent alone, and the DUT's
+   * CRC of the whole buffer is checked at the end.
+   */
   async load(data: Uint8Array): Promise<void> {
-    parseExpecting(await this.send(dbLoadCommand(data.length)), data.length);
-    const commands = dbDataCommands(data, this.commandBuffer);
+    await this.idempotent(async () => parseExpecting(await this.send(dbLoadCommand(data.length)), data.length));
+    const positioned = this.identity?.features?.includes('db-at') && this.integrityChecked;
+    const commands = positioned ? dbPositionedCommands(data, this.commandBuffer) : dbDataCommands(data, this.commandBuffer);
+    let lines: string[] = [];
     for (let i = 0; i < commands.length; ++i) {
-      const lines = await this.send(commands[i]!);
+      const send = async (): Promise<string[]> => this.send(commands[i]!);
+      lines = positioned ? await this.idempotent(send) : await send();
       const done = lines.includes('m-load-done');
       if (i < commands.length - 1 && done) throw new ProtocolError(`DUT reported m-load-done after chunk ${i + 1} of ${commands.length}`, lines);
       if (i === commands.length - 1 && !done) throw new ProtocolError(`DUT did not report m-load-done after all ${data.length} bytes`, lines);
+    }
+    const loaded = parseLoadCrc(lines);
+    if (loaded !== undefined && loaded !== crc32(data)) throw new ProtocolError(`The DUT's copy of the ${data.length}-byte input differs from what was sent (buffer CRC mismatch)`, lines);
+  }
+
+  /**
+   * Repeats a command whose effect does not depend on how often it runs when
+   * its reply shows damage on the way (integrity mismatch). Resets, lost links
+   * and timeouts go up to the caller's recovery.
+   */
+  private async idempotent<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
+    for (let attempt = 1; ; ++attempt) {
+      try {
+        return await fn();
+      } catch (error) {
+        const damaged = (error instanceof ProtocolError && !(error instanceof DutResetError)) || error instanceof DutReportedError;
+        if (!damaged || !this.integrityChecked || attempt >= attempts) throw error;
+        // Let whatever is left of the damaged reply arrive and pass before resending.
+        await this.channel.settle(Math.min(this.settleQuietMs, 20), 500);
+      }
     }
   }
 
@@ -71,15 +117,30 @@ export class Dut {
    * `infer N W`. The timeout follows the expected run time when the caller
    * knows the time per inference (twice the estimate plus 10 s), else the probe timeout.
    */
-  async infer(iterations: number, warmups: number, expectedUsPerInference?: number): Promise<InferResult> {
+  async infer(iterations: number, warmups: number, expectedUsPerInference = this.lastUsPerInference): Promise<InferResult> {
     const timeoutMs = expectedUsPerInference === undefined
       ? this.probeTimeoutMs
-      : Math.ceil(((iterations + warmups) * expectedUsPerInference * 2) / 1000) + 10_000;
-    const lines = await this.send(inferCommand(iterations, warmups), timeoutMs);
+      : Math.ceil(((iterations + warmups) * expectedUsPerInference * 2) / 1000) + Math.max(this.commandTimeoutMs, 1000);
     const energy = this.options.energyMode ?? false;
-    const reply = parseInferReply(lines, iterations, warmups, energy);
+    // Inference leaves the loaded input intact, so a damaged reply can simply be asked for again.
+    const reply = await this.idempotent(async () => parseInferReply(await this.send(inferCommand(iterations, warmups), timeoutMs), iterations, warmups, energy));
     const elapsedUs = energy ? undefined : lapDeltaUs(reply.laps[0]!, reply.laps[1]!);
+    if (elapsedUs !== undefined) this.lastUsPerInference = Math.max(elapsedUs / iterations, this.lastUsPerInference ?? 0);
     return { ...reply, elapsedUs };
+  }
+
+  private verifyIntegrity(command: string, lines: string[]): string[] {
+    const last = lines.at(-1);
+    const crc = last === undefined ? undefined : parseCrcLine(last);
+    if (!crc) {
+      if (this.integrityChecked) throw new ProtocolError(`Reply to '${abbreviateCommand(command)}' lacks its integrity line: the reply was damaged`, lines);
+      return lines;
+    }
+    this.integrityChecked = true;
+    const body = lines.slice(0, -1);
+    if (crc32(command) !== crc.command) throw new ProtocolError(`The DUT received '${abbreviateCommand(command)}' damaged (command CRC mismatch)`, lines);
+    if (crc32(body.map((l) => `${l}\r\n`).join('')) !== crc.reply) throw new ProtocolError(`Reply to '${abbreviateCommand(command)}' was damaged on the way (reply CRC mismatch)`, lines);
+    return body;
   }
 
   /**

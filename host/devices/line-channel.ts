@@ -12,12 +12,19 @@ export interface LineChannelOptions {
   transcript?: TranscriptSink;
   /** What ends a reply; a DUT behind an interface board has two (the board's and the DUT's). */
   isEndOfReply?: (line: string) => boolean;
+  /**
+   * After tiny-bench firmware's integrity line (which it sends just before
+   * m-ready), wait at most this long for m-ready: a damaged m-ready then costs
+   * this grace period instead of the whole command timeout. Default 250 ms.
+   */
+  integrityGraceMs?: number;
 }
 
 interface Pending {
   lines: string[];
   resolve: (lines: string[]) => void;
   reject: (error: Error) => void;
+  grace?: ReturnType<typeof setTimeout>;
 }
 
 const RECENT = 24;
@@ -65,6 +72,9 @@ export class LineChannel {
     const reply = new Promise<string[]>((resolve, reject) => {
       this.pending = { lines: [], resolve, reject };
     });
+    // The link can fail while the command is still being written, before the
+    // reply is awaited: mark the rejection handled now; it is rethrown below.
+    reply.catch(() => {});
     const timer = setTimeout(
       () => this.fail(new TimeoutError(`No complete reply to '${abbreviate(text)}' within ${formatMs(timeoutMs)} on ${this.link.description}`, this.lastLines())),
       timeoutMs,
@@ -155,17 +165,30 @@ export class LineChannel {
     if (isEnd(line)) {
       const before = line.slice(0, line.length - READY.length).trimEnd();
       if (before && line !== READY && line.endsWith(READY)) this.pending.lines.push(before);
-      const { lines, resolve } = this.pending;
-      this.pending = undefined;
-      resolve(lines);
+      this.complete();
     } else {
       this.pending.lines.push(line);
+      if (line.startsWith('m-crc-[')) {
+        const pending = this.pending;
+        clearTimeout(pending.grace);
+        pending.grace = setTimeout(() => {
+          if (this.pending === pending) this.complete();
+        }, this.options.integrityGraceMs ?? 250);
+      }
     }
+  }
+
+  private complete(): void {
+    const pending = this.pending!;
+    clearTimeout(pending.grace);
+    this.pending = undefined;
+    pending.resolve(pending.lines);
   }
 
   private fail(error: Error): void {
     const pending = this.pending;
     this.pending = undefined;
+    if (pending) clearTimeout(pending.grace);
     pending?.reject(error);
   }
 

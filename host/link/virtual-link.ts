@@ -1,4 +1,5 @@
 import { LinkClosedError } from '../errors.js';
+import type { FaultInjector } from './faults.js';
 import { Listeners, type Link } from './link.js';
 
 /**
@@ -11,8 +12,10 @@ export interface WireModel {
   baudRate?: number;
   /** One-way latency added to every chunk. */
   latencyMs?: number;
-  /** Rewrites each chunk on its way (fault injection); may return a shorter, longer or empty chunk. */
-  transform?: (chunk: Uint8Array, direction: 'a->b' | 'b->a') => Uint8Array;
+  /** Faults applied to bytes in both directions. */
+  faults?: FaultInjector;
+  /** Called for device-level faults (unplug, reset) the injector raises. */
+  onFaultEvent?: (event: 'disconnect' | 'reset') => void;
 }
 
 class VirtualEnd implements Link {
@@ -31,14 +34,16 @@ class VirtualEnd implements Link {
 
   write(data: Uint8Array): Promise<void> {
     if (!this.open) return Promise.reject(new LinkClosedError(`${this.description} is closed`));
-    const chunk = this.wire.transform ? this.wire.transform(new Uint8Array(data), this.direction) : new Uint8Array(data);
+    const faulted = this.wire.faults?.apply(data);
+    const chunk = faulted ? faulted.data : new Uint8Array(data);
     const now = performance.now();
     const start = Math.max(now, this.busyUntil);
     const txMs = this.wire.baudRate ? (chunk.length * 10 * 1000) / this.wire.baudRate : 0;
-    this.busyUntil = start + txMs;
+    this.busyUntil = start + txMs + (faulted?.delayMs ?? 0);
     const delay = this.busyUntil - now + (this.wire.latencyMs ?? 0);
     const deliver = (): void => {
       if (this.peer.open && chunk.length) this.peer.data.emit(chunk);
+      for (const event of faulted?.events ?? []) this.wire.onFaultEvent?.(event);
     };
     // Always asynchronous, like a real port: a reply never arrives inside write().
     if (delay >= 1) setTimeout(deliver, delay);

@@ -10,6 +10,8 @@ const NAME = /^m-name-dut-\[([^\]]+)\]$/;
 const PROFILE = /^m-profile-\[([^\]]+)\]$/;
 const MODEL = /^m-model-\[([^\]]+)\]$/;
 const CMD_BUFFER = /^m-cmd-buffer-\[(\d+)\]$/;
+const FEATURES = /^m-features-\[([^\]]*)\]$/;
+const LOAD_CRC = /^m-load-crc-\[([0-9a-f]{8})\]$/;
 const LAP = /^m-lap-us-(\d+)$/;
 const RESULTS = /^m-results-\[([^\]]*)\]$/;
 const ERROR = /^e-\[(.*)\]$/;
@@ -17,6 +19,18 @@ const EXPECTING = /^m-\[Expecting (\d+) bytes\]$/;
 const WARMUP_START = /^m-warmup-start-(\d+)$/;
 const INFER_START = /^m-infer-start-(\d+)$/;
 const MODE = /^m-timestamp-mode-(energy|performance)$/;
+const CRC = /^m-crc-\[([0-9a-f]{8}),([0-9a-f]{8})\]$/;
+
+/** tiny-bench firmware's integrity line: CRC-32 of the command it received and of the reply bytes it sent. */
+export function parseCrcLine(line: string): { command: number; reply: number } | undefined {
+  const m = CRC.exec(line);
+  return m ? { command: parseInt(m[1]!, 16), reply: parseInt(m[2]!, 16) } : undefined;
+}
+
+/** Lines a DUT prints only while booting: seeing one in a reply means it reset. */
+export function isBootLine(line: string): boolean {
+  return line === 'm-init-done' || MODE.test(line);
+}
 
 /** Splits a byte stream into lines: '\n' ends a line; '\r' and NUL are dropped. */
 export function cleanLine(raw: string): string {
@@ -38,6 +52,17 @@ export interface DutIdentity {
   model: string;
   /** Advertised by tiny-bench firmware only; undefined means the standard 80 characters. */
   commandBuffer?: number;
+  /** Protocol extensions the firmware offers (tiny-bench: crc32, db-at). */
+  features?: string[];
+}
+
+/** CRC-32 of the whole loaded buffer, reported by tiny-bench firmware after m-load-done. */
+export function parseLoadCrc(lines: readonly string[]): number | undefined {
+  for (const line of lines) {
+    const m = LOAD_CRC.exec(line);
+    if (m) return parseInt(m[1]!, 16);
+  }
+  return undefined;
 }
 
 export function parseName(lines: readonly string[]): string {
@@ -52,14 +77,17 @@ export function parseProfile(lines: readonly string[]): Omit<DutIdentity, 'name'
   let firmware: string | undefined;
   let model: string | undefined;
   let commandBuffer: number | undefined;
+  let features: string[] | undefined;
   for (const line of lines) {
     firmware ??= PROFILE.exec(line)?.[1];
     model ??= MODEL.exec(line)?.[1];
     const buf = CMD_BUFFER.exec(line)?.[1];
     if (buf !== undefined) commandBuffer = Number(buf);
+    const f = FEATURES.exec(line)?.[1];
+    if (f !== undefined) features = f.split(',').map((x) => x.trim()).filter(Boolean);
   }
   if (model === undefined) throw new ProtocolError(`No 'm-model-[...]' line in the reply to profile: ${JSON.stringify(lines)}`, lines);
-  return { firmware: firmware ?? 'unknown', model, ...(commandBuffer !== undefined ? { commandBuffer } : {}) };
+  return { firmware: firmware ?? 'unknown', model, ...(commandBuffer !== undefined ? { commandBuffer } : {}), ...(features ? { features } : {}) };
 }
 
 export function parseExpecting(lines: readonly string[], bytes: number): void {

@@ -68,6 +68,10 @@ export const ResultsDocument = z.object({
   qualityTarget: z
     .object({ metric: z.enum(['top1', 'auc']), threshold: finite, pass: z.boolean() })
     .optional(),
+  /** Link trouble the run recovered from (retried samples, DUT resets, reopened links) and faults injected on purpose. */
+  recovery: z
+    .object({ retries: z.number().int(), resets: z.number().int(), reconnects: z.number().int(), faultsInjected: z.number().int().optional() })
+    .optional(),
 });
 
 export type ResultsDocument = z.infer<typeof ResultsDocument>;

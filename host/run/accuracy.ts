@@ -1,6 +1,7 @@
 import type { Benchmark } from '../bench/benchmark.js';
 import type { Dataset, DatasetSample } from '../../datasets/dataset.js';
 import type { Dut } from '../devices/dut.js';
+import type { DutRunner } from '../devices/dut-session.js';
 import { ProtocolError } from '../errors.js';
 import type { AnomalyFileResult, ClassifierFileResult } from '../report/results-schema.js';
 import type { Progress } from './progress.js';
@@ -33,6 +34,11 @@ export function checkResultVector(benchmark: Benchmark, values: readonly number[
   }
   if (!values.every(Number.isFinite)) throw new ProtocolError(`${file}: non-finite value in result vector ${JSON.stringify(values)}`);
   if (benchmark.metric === 'top1' && values.some((v) => v < 0)) throw new ProtocolError(`${file}: negative probability in result vector ${JSON.stringify(values)}`);
+  if (benchmark.metric === 'top1') {
+    // Probabilities printed with three decimals sum to 1 within rounding; a damaged digit rarely does.
+    const sum = values.reduce((a, b) => a + b, 0);
+    if (sum < 0.9 || sum > 1.1) throw new ProtocolError(`${file}: result vector sums to ${sum.toFixed(3)}, not 1: ${JSON.stringify(values)}`);
+  }
   if (benchmark.metric === 'auc' && values[0]! < 0) throw new ProtocolError(`${file}: negative anomaly score ${values[0]}`);
 }
 
@@ -73,14 +79,14 @@ export function summarizeAccuracy(benchmark: Benchmark, perFile: FileResult[], s
 }
 
 /** Accuracy mode: every listed file (or the first --limit), scored by the rules. */
-export async function runAccuracy(dut: Dut, benchmark: Benchmark, dataset: Dataset, progress: Progress, options: AccuracyOptions = {}): Promise<AccuracyResult> {
+export async function runAccuracy(runner: DutRunner, benchmark: Benchmark, dataset: Dataset, progress: Progress, options: AccuracyOptions = {}): Promise<AccuracyResult> {
   const samples = options.limit !== undefined ? dataset.samples.slice(0, options.limit) : dataset.samples;
   const subset = samples.length < dataset.samples.length;
   const perFile: FileResult[] = [];
   progress.start(`${benchmark.id} accuracy${subset ? ' (subset)' : ''}`, samples.length);
   for (const [index, sample] of samples.entries()) {
     const previous = options.done?.get(sample.row.file);
-    const result = previous ?? (await scoreFile(dut, benchmark, dataset, sample));
+    const result = previous ?? (await runner.run(sample.row.file, (dut) => scoreFile(dut, benchmark, dataset, sample)));
     perFile.push(result);
     if (!previous) options.onFile?.(result);
     progress.advance(index + 1, sample.row.file);

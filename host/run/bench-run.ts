@@ -1,23 +1,24 @@
 /**
  * One `tiny-bench run`: for each benchmark connect a DUT, identify it, run
  * the requested modes and write the session folder. Knows DUTs only through
- * Link -> LineChannel -> Dut.
+ * Link -> LineChannel -> Dut, wrapped in a recovering DutSession.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { openDataset } from '../../datasets/dataset.js';
 import { datasetDir, modelPath } from '../../datasets/data-dir.js';
 import { BENCHMARKS, type Benchmark, type BenchmarkId, benchmarkForModelId } from '../bench/benchmark.js';
-import { Dut } from '../devices/dut.js';
-import { LineChannel } from '../devices/line-channel.js';
+import { DutSession, type Reconnectable } from '../devices/dut-session.js';
 import { ConfigError, DutMismatchError, TinyBenchError } from '../errors.js';
-import type { Link } from '../link/link.js';
+import { FaultInjector, type FaultOptions } from '../link/faults.js';
 import { SerialLink } from '../link/serial-link.js';
 import { toolVersion } from '../paths.js';
-import type { ResultsDocument } from '../report/results-schema.js';
+import { ResultsDocument, type PerformanceWindow } from '../report/results-schema.js';
 import { type QemuBoardName, startQemuDut } from '../sim/qemu-dut.js';
-import { openVirtualDut } from '../sim/wasm-dut.js';
-import { runAccuracy } from './accuracy.js';
+import { VirtualDutConnection } from '../sim/wasm-dut.js';
+import { type FileResult, runAccuracy } from './accuracy.js';
+import { Checkpoint } from './checkpoint.js';
 import { runPerformance } from './performance.js';
 import type { Progress } from './progress.js';
 import { TranscriptLog, createSessionDir, insideDir, writeResults } from './session.js';
@@ -29,8 +30,9 @@ export type DutChoice =
   | { kind: 'qemu'; board?: QemuBoardName; shift?: number }
   | { kind: 'serial'; path: string; baudRate: number };
 
-export interface RunOptions {
-  /** Undefined: every benchmark on the virtual DUT, the DUT's own model on a port. */
+/** What a session was asked to do; saved as session.json so --resume can continue it. */
+export interface RunPlan {
+  /** Undefined: every benchmark on a virtual or emulated DUT, the DUT's own model on a port. */
   benchmarks?: BenchmarkId[];
   modes: Mode[];
   dut: DutChoice;
@@ -39,8 +41,13 @@ export interface RunOptions {
   labels?: string;
   limit?: number;
   windows?: number;
-  outDir: string;
+  /** Virtual DUT only: faults injected on its wire. */
+  faults?: FaultOptions;
   command: string[];
+}
+
+export interface RunOptions extends RunPlan {
+  outDir: string;
   progress: Progress;
   /** Writes a line for the person running (stderr or stdout). */
   say: (line: string) => void;
@@ -51,57 +58,108 @@ export interface SessionResult {
   documents: ResultsDocument[];
 }
 
-interface Connection {
-  link: Link;
+interface Connection extends Reconnectable {
   simulated: boolean;
-  /** How long the DUT may take to print its boot banner after the link opens. */
-  bootWaitMs: number;
+  /** Timeout of short commands: a virtual DUT answers in microseconds, a board may take seconds. */
+  commandTimeoutMs: number;
+  /** Silence that means the DUT has finished talking. */
+  settleQuietMs: number;
+  faults?: FaultInjector;
   close(): Promise<void>;
 }
 
-async function connect(choice: DutChoice, benchmark: Benchmark | undefined, dataDir: string): Promise<Connection> {
+async function connect(plan: RunPlan, benchmark: Benchmark | undefined): Promise<Connection> {
+  const choice = plan.dut;
   if (choice.kind === 'sim') {
     if (!benchmark) throw new ConfigError('The virtual DUT needs a benchmark');
-    const model = readFileSync(modelPath(dataDir, benchmark));
-    const { link } = await openVirtualDut({ benchmark, model, ...(choice.commandBuffer ? { commandBuffer: choice.commandBuffer } : {}) });
-    return { link, simulated: true, bootWaitMs: 50, close: () => link.close() };
+    const model = readFileSync(modelPath(plan.dataDir, benchmark));
+    const faults = plan.faults && plan.faults.rate > 0 ? new FaultInjector(plan.faults) : undefined;
+    const virtual = await VirtualDutConnection.open({
+      benchmark,
+      model,
+      ...(choice.commandBuffer ? { commandBuffer: choice.commandBuffer } : {}),
+      ...(faults ? { wire: { faults } } : {}),
+    });
+    const connection: Connection = {
+      link: virtual.link,
+      simulated: true,
+      bootWaitMs: 50,
+      commandTimeoutMs: 1000,
+      settleQuietMs: 20,
+      reopen: () => virtual.reopen(),
+      close: () => virtual.close(),
+      ...(faults ? { faults } : {}),
+    };
+    return connection;
   }
+  if (plan.faults) throw new ConfigError('Fault injection (--fault-rate) only applies to the virtual DUT (--dut sim)');
   if (choice.kind === 'qemu') {
     if (!benchmark) throw new ConfigError('The QEMU DUT needs a benchmark');
-    const qemu = await startQemuDut({ benchmark, modelPath: modelPath(dataDir, benchmark), ...(choice.board ? { board: choice.board } : {}), ...(choice.shift !== undefined ? { shift: choice.shift } : {}) });
+    const qemu = await startQemuDut({ benchmark, modelPath: modelPath(plan.dataDir, benchmark), ...(choice.board ? { board: choice.board } : {}), ...(choice.shift !== undefined ? { shift: choice.shift } : {}) });
     // Emulated timing (instruction counts), so labelled simulated like the virtual DUT.
-    return { link: qemu.link, simulated: true, bootWaitMs: 2000, close: () => qemu.close() };
+    return { link: qemu.link, simulated: true, bootWaitMs: 2000, commandTimeoutMs: 5000, settleQuietMs: 200, close: () => qemu.close() };
   }
-  const link = await SerialLink.open({ path: choice.path, baudRate: choice.baudRate });
+  const open = (): Promise<SerialLink> => SerialLink.open({ path: choice.path, baudRate: choice.baudRate });
+  const link = await open();
   // Many boards reset when the port opens (DTR); the official runner waits 2 s.
-  return { link, simulated: false, bootWaitMs: 2000, close: () => link.close() };
+  return { link, simulated: false, bootWaitMs: 2000, commandTimeoutMs: 5000, settleQuietMs: 200, reopen: open, close: () => link.close() };
 }
 
-export async function runSession(options: RunOptions): Promise<SessionResult> {
-  const sessionDir = createSessionDir(options.outDir);
+export async function runSession(options: RunOptions, resumeDir?: string): Promise<SessionResult> {
+  const sessionDir = resumeDir ?? createSessionDir(options.outDir);
+  if (!resumeDir) {
+    const plan: RunPlan = pickPlan(options);
+    writeFileSync(join(sessionDir, 'session.json'), `${JSON.stringify({ version: 1, tool: toolVersion(), plan }, null, 2)}\n`);
+  }
   const documents: ResultsDocument[] = [];
   const wanted = options.benchmarks ?? (options.dut.kind === 'serial' ? [undefined] : (Object.keys(BENCHMARKS) as BenchmarkId[]));
   for (const id of wanted) {
     const requested = id ? BENCHMARKS[id] : undefined;
     for (const mode of options.modes) {
+      const finished = requested ? join(sessionDir, requested.id, mode, 'results.json') : undefined;
+      if (resumeDir && finished && existsSync(finished)) {
+        documents.push(ResultsDocument.parse(JSON.parse(readFileSync(finished, 'utf8'))));
+        options.say(`${requested!.id} ${mode}: already finished in this session`);
+        continue;
+      }
       documents.push(await runOne(options, sessionDir, requested, mode));
     }
   }
   return { sessionDir, documents };
 }
 
+/** Reads the plan of an earlier session for --resume. */
+export function readSessionPlan(sessionDir: string): RunPlan {
+  const path = join(sessionDir, 'session.json');
+  if (!existsSync(path)) throw new ConfigError(`${sessionDir} is not a tiny-bench session (no session.json)`);
+  const parsed = JSON.parse(readFileSync(path, 'utf8')) as { version: number; plan: RunPlan };
+  if (parsed.version !== 1) throw new ConfigError(`${path}: unsupported session version ${parsed.version}`);
+  return parsed.plan;
+}
+
+function pickPlan(o: RunOptions): RunPlan {
+  const { outDir: _outDir, progress: _progress, say: _say, ...plan } = o;
+  return plan;
+}
+
 async function runOne(options: RunOptions, sessionDir: string, requested: Benchmark | undefined, mode: Mode): Promise<ResultsDocument> {
   const started = new Date();
-  const connection = await connect(options.dut, requested, options.dataDir);
+  const connection = await connect(options, requested);
   let log: TranscriptLog | undefined;
-  const lines: Array<[ 'tx' | 'rx', string ]> = [];
-  const channel = new LineChannel(connection.link, {
-    transcript: (direction, text) => (log ? log.write(direction, text) : lines.push([direction, text])),
-  });
+  const early: Array<['tx' | 'rx', string]> = [];
+  let session: DutSession | undefined;
   try {
-    const dut = new Dut(channel);
-    await channel.settle(Math.min(connection.bootWaitMs, 200), connection.bootWaitMs);
-    const identity = await dut.identify();
+    session = await DutSession.open(connection, {
+      commandTimeoutMs: connection.commandTimeoutMs,
+      settleQuietMs: connection.settleQuietMs,
+      channel: { integrityGraceMs: connection.simulated ? 50 : 250 },
+      transcript: (direction, text) => (log ? log.write(direction, text) : early.push([direction, text])),
+      onRecovery: (message) => {
+        log?.write('note', `RECOVERY ${message}`);
+        options.say(`  recovering: ${message}`);
+      },
+    });
+    const identity = session.identity;
     const benchmark = benchmarkForModelId(identity.model);
     if (!benchmark) throw new DutMismatchError(`DUT '${identity.name}' reports model '${identity.model}', which is not one of kws01, vww01, ic01, ad01`);
     if (requested && benchmark.id !== requested.id) {
@@ -110,10 +168,13 @@ async function runOne(options: RunOptions, sessionDir: string, requested: Benchm
     const modeDir = insideDir(sessionDir, benchmark.id, mode);
     mkdirSync(modeDir, { recursive: true });
     log = new TranscriptLog(insideDir(modeDir, 'log.txt'));
-    log.write('note', `tiny-bench ${toolVersion()} ${benchmark.id} ${mode} on ${connection.link.description}${connection.simulated ? ' (SIMULATED)' : ''}`);
-    for (const [direction, text] of lines) log.write(direction, text);
+    log.write('note', `tiny-bench ${toolVersion()} ${benchmark.id} ${mode} on ${connection.link.description}`);
+    for (const [direction, text] of early) log.write(direction, text);
 
     const dataset = openDataset(datasetDir(options.dataDir, benchmark, options.datasetPath), benchmark, options.labels);
+    const checkpoint = Checkpoint.open(insideDir(modeDir, 'checkpoint.jsonl'), {
+      kind: 'header', version: 1, benchmark: benchmark.id, mode, labelsFile: dataset.labelsPath, limit: options.limit ?? null,
+    });
     const base = {
       schemaVersion: 1 as const,
       tool: { name: 'tiny-bench' as const, version: toolVersion() },
@@ -122,15 +183,27 @@ async function runOne(options: RunOptions, sessionDir: string, requested: Benchm
       simulated: connection.simulated,
       startedAt: started.toISOString(),
       command: options.command,
-      dut: { name: identity.name, firmware: identity.firmware, model: identity.model, commandBuffer: dut.commandBuffer, link: connection.link.description },
+      dut: { name: identity.name, firmware: identity.firmware, model: identity.model, commandBuffer: session.dut.commandBuffer, link: connection.link.description },
       labelsFile: dataset.labelsPath,
     };
     let doc: ResultsDocument;
     if (mode === 'performance') {
-      const perf = await runPerformance(dut, benchmark, dataset, options.progress, options.windows ? { windows: options.windows } : {});
+      const calibration = checkpoint.of<number>('calibration')[0];
+      const perf = await runPerformance(session, benchmark, dataset, options.progress, {
+        ...(options.windows ? { windows: options.windows } : {}),
+        done: { windows: checkpoint.of<PerformanceWindow>('window'), ...(calibration !== undefined ? { usPerInference: calibration } : {}) },
+        onCalibrated: (value) => checkpoint.append({ kind: 'calibration', value }),
+        onWindow: (value) => checkpoint.append({ kind: 'window', value }),
+      });
       doc = { ...base, finishedAt: '', wallSeconds: 0, files: perf.windows.length, subset: false, medianThroughput: perf.medianThroughput, latencyMs: perf.latencyMs, windows: perf.windows };
     } else {
-      const acc = await runAccuracy(dut, benchmark, dataset, options.progress, options.limit !== undefined ? { limit: options.limit } : {});
+      const done = new Map(checkpoint.of<FileResult>('file').map((f) => [f.file, f]));
+      if (done.size) options.say(`${benchmark.id} accuracy: resuming, ${done.size} files already scored`);
+      const acc = await runAccuracy(session, benchmark, dataset, options.progress, {
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+        done,
+        onFile: (value) => checkpoint.append({ kind: 'file', value }),
+      });
       const value = benchmark.metric === 'top1' ? acc.top1 : acc.auc;
       doc = {
         ...base,
@@ -148,15 +221,21 @@ async function runOne(options: RunOptions, sessionDir: string, requested: Benchm
     const finished = new Date();
     doc.finishedAt = finished.toISOString();
     doc.wallSeconds = (finished.getTime() - started.getTime()) / 1000;
+    const stats = session.stats;
+    if (stats.retries || stats.resets || stats.reconnects || connection.faults) {
+      doc.recovery = { ...stats, ...(connection.faults ? { faultsInjected: connection.faults.total } : {}) };
+    }
     writeResults(modeDir, doc);
     log.write('note', `results written to ${modeDir}`);
     return doc;
   } catch (error) {
     if (log && error instanceof Error) log.write('note', `FAILED: ${error.message}`);
-    if (error instanceof TinyBenchError) throw error;
+    if (error instanceof TinyBenchError && log) {
+      throw new TinyBenchError(`${error.message}\nThe session is kept in ${sessionDir}; continue it with: tiny-bench run --resume ${sessionDir}`);
+    }
     throw error;
   } finally {
-    channel.close();
+    session?.close();
     await log?.close();
     await connection.close();
   }

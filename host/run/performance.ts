@@ -1,7 +1,7 @@
 import type { Benchmark } from '../bench/benchmark.js';
 import type { Dataset } from '../../datasets/dataset.js';
-import type { Dut } from '../devices/dut.js';
-import { TinyBenchError } from '../errors.js';
+import type { DutRunner } from '../devices/dut-session.js';
+import { ProtocolError, TinyBenchError } from '../errors.js';
 import type { PerformanceWindow } from '../report/results-schema.js';
 import type { Progress } from './progress.js';
 import { median, throughput } from './scoring.js';
@@ -13,6 +13,10 @@ export interface PerformanceOptions {
   minWindowUs?: number;
   /** Re-runs of a window that came out too short before giving up. */
   maxReruns?: number;
+  /** Work already done (resume): the calibration and finished windows are not repeated. */
+  done?: { usPerInference?: number; windows: PerformanceWindow[] };
+  onCalibrated?: (usPerInference: number) => void;
+  onWindow?: (window: PerformanceWindow) => void;
 }
 
 export interface PerformanceResult {
@@ -29,13 +33,15 @@ const PROBE_MIN_US = 100_000;
 const CALIBRATION_MARGIN = 1.1;
 /** Above this the DUT's timer is broken, not the DUT fast: even 1 us per inference needs only 11 million. */
 const MAX_INFERENCES = 100_000_000;
+/** A window longer than this multiple of its expected length has bad laps (damage, or a stamp that went backwards). */
+const LAP_PLAUSIBILITY = 20;
 
 /**
  * Performance mode: calibrate the inference count from a short probe, then
  * run one window per file; a window shorter than the minimum is re-run with a
  * larger count, never accepted. Result: median throughput of the windows.
  */
-export async function runPerformance(dut: Dut, benchmark: Benchmark, dataset: Dataset, progress: Progress, options: PerformanceOptions = {}): Promise<PerformanceResult> {
+export async function runPerformance(runner: DutRunner, benchmark: Benchmark, dataset: Dataset, progress: Progress, options: PerformanceOptions = {}): Promise<PerformanceResult> {
   const windowCount = options.windows ?? 5;
   const minWindowUs = options.minWindowUs ?? 10_000_000;
   const maxReruns = options.maxReruns ?? 3;
@@ -47,41 +53,54 @@ export async function runPerformance(dut: Dut, benchmark: Benchmark, dataset: Da
 
   progress.start(`${benchmark.id} performance: calibrating`, windowCount);
   const first = samples[0]!;
-  await dut.load(benchmark.performanceInput(dataset.read(first), first.row));
-  let probeN = 1;
-  let usPerInference = 0;
-  for (let attempt = 0; attempt < 8; ++attempt) {
-    const probe = await dut.infer(probeN, 0, usPerInference || undefined);
-    const elapsed = probe.elapsedUs!;
-    usPerInference = Math.max(elapsed, 1) / probeN;
-    if (elapsed >= PROBE_MIN_US) break;
-    probeN = Math.min(probeN * 10, Math.ceil(PROBE_MIN_US / Math.max(usPerInference, 1)));
-  }
-
-  const windows: PerformanceWindow[] = [];
-  for (const [index, sample] of samples.entries()) {
-    if (index > 0) await dut.load(benchmark.performanceInput(dataset.read(sample), sample.row));
-    let inferences = Math.max(1, Math.ceil((minWindowUs * CALIBRATION_MARGIN) / usPerInference));
-    let reruns = 0;
-    for (;;) {
-      progress.advance(index, `window ${index + 1}/${windowCount}: ${inferences} inferences on ${sample.row.file}`);
-      const run = await dut.infer(inferences, warmups, usPerInference);
-      const elapsedUs = run.elapsedUs!;
-      if (elapsedUs >= minWindowUs) {
-        windows.push({ file: sample.row.file, inferences, warmups, elapsedUs, throughput: throughput(inferences, elapsedUs), rerunsTooShort: reruns });
-        usPerInference = elapsedUs / inferences;
-        break;
-      }
-      if (++reruns > maxReruns) {
-        throw new TinyBenchError(`Window ${index + 1} (${sample.row.file}) stayed under ${minWindowUs / 1e6} s after ${maxReruns} re-runs (last: ${inferences} inferences in ${elapsedUs} us); the DUT timer may be wrong`);
-      }
-      // Too short: scale up from what this run measured, with the margin, and run it again.
-      usPerInference = Math.max(elapsedUs, 1) / inferences;
-      inferences = Math.max(inferences + 1, Math.ceil((minWindowUs * CALIBRATION_MARGIN) / usPerInference));
-      if (inferences > MAX_INFERENCES) {
-        throw new TinyBenchError(`Window ${index + 1} (${sample.row.file}) would need ${inferences} inferences to last ${minWindowUs / 1e6} s (${elapsedUs} us measured); the DUT timer does not seem to advance`);
-      }
+  let usPerInference = options.done?.usPerInference ?? await runner.run(`calibration probe (${first.row.file})`, async (dut) => {
+    await dut.load(benchmark.performanceInput(dataset.read(first), first.row));
+    let probeN = 1;
+    let perInference = 0;
+    for (let attempt = 0; attempt < 8; ++attempt) {
+      const probe = await dut.infer(probeN, 0, perInference || undefined);
+      const elapsed = probe.elapsedUs!;
+      perInference = Math.max(elapsed, 1) / probeN;
+      if (elapsed >= PROBE_MIN_US) break;
+      probeN = Math.min(probeN * 10, Math.ceil(PROBE_MIN_US / Math.max(perInference, 1)));
     }
+    return perInference;
+  });
+  if (options.done?.usPerInference === undefined) options.onCalibrated?.(usPerInference);
+
+  const windows: PerformanceWindow[] = [...(options.done?.windows ?? [])];
+  for (const [index, sample] of samples.entries()) {
+    if (index < windows.length) continue;
+    const label = `window ${index + 1} (${sample.row.file})`;
+    const window = await runner.run(label, async (dut) => {
+      await dut.load(benchmark.performanceInput(dataset.read(sample), sample.row));
+      let inferences = Math.max(1, Math.ceil((minWindowUs * CALIBRATION_MARGIN) / usPerInference));
+      let reruns = 0;
+      for (;;) {
+        progress.advance(index, `window ${index + 1}/${windowCount}: ${inferences} inferences on ${sample.row.file}`);
+        const run = await dut.infer(inferences, warmups, usPerInference);
+        const elapsedUs = run.elapsedUs!;
+        // A lap that went backwards reads as a counter wrap: far too long a window.
+        if (elapsedUs > LAP_PLAUSIBILITY * inferences * usPerInference) {
+          throw new ProtocolError(`${label}: ${inferences} inferences took ${elapsedUs} us, more than ${LAP_PLAUSIBILITY}x the ${Math.round(usPerInference)} us per inference measured; the laps are out of order or damaged`);
+        }
+        if (elapsedUs >= minWindowUs) {
+          usPerInference = elapsedUs / inferences;
+          return { file: sample.row.file, inferences, warmups, elapsedUs, throughput: throughput(inferences, elapsedUs), rerunsTooShort: reruns };
+        }
+        if (++reruns > maxReruns) {
+          throw new TinyBenchError(`Window ${index + 1} (${sample.row.file}) stayed under ${minWindowUs / 1e6} s after ${maxReruns} re-runs (last: ${inferences} inferences in ${elapsedUs} us); the DUT timer may be wrong`);
+        }
+        // Too short: scale up from what this run measured, with the margin, and run it again.
+        usPerInference = Math.max(elapsedUs, 1) / inferences;
+        inferences = Math.max(inferences + 1, Math.ceil((minWindowUs * CALIBRATION_MARGIN) / usPerInference));
+        if (inferences > MAX_INFERENCES) {
+          throw new TinyBenchError(`Window ${index + 1} (${sample.row.file}) would need ${inferences} inferences to last ${minWindowUs / 1e6} s (${elapsedUs} us measured); the DUT timer does not seem to advance`);
+        }
+      }
+    });
+    windows.push(window);
+    options.onWindow?.(window);
   }
   const medianThroughput = median(windows.map((w) => w.throughput));
   progress.finish(`${benchmark.id} performance: median ${medianThroughput.toFixed(3)} inf/s`);

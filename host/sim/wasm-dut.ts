@@ -54,7 +54,20 @@ export interface WasmDutOptions {
  */
 export class WasmDut {
   private pendingTx: Uint8Array[] = [];
-  private constructor(private readonly m: TinyDutModule, private readonly output: (bytes: Uint8Array) => void) {}
+  private bootArgs: [number, number, number, number] = [0, 0, 0, 0];
+  private constructor(private readonly m: TinyDutModule, private output: (bytes: Uint8Array) => void) {}
+
+  /** Where UART output goes (a new link after a replug). */
+  setOutput(output: (bytes: Uint8Array) => void): void {
+    this.output = output;
+  }
+
+  /** A reset: the firmware boots again (banner) with its clock still running. */
+  reboot(): void {
+    const [len, id, cmd, energy] = this.bootArgs;
+    this.m._wp_boot(len, id, cmd, energy, this.m._wp_clock_us());
+    this.flush();
+  }
 
   static async create(options: WasmDutOptions, output: (bytes: Uint8Array) => void): Promise<WasmDut> {
     let self: WasmDut | undefined;
@@ -67,7 +80,8 @@ export class WasmDut {
     const ptr = m._wp_model_buffer(options.model.length);
     if (!ptr) throw new TinyBenchError(`Model of ${options.model.length} bytes does not fit the virtual DUT's model buffer`);
     m.HEAPU8.set(options.model, ptr);
-    const status = m._wp_boot(options.model.length, BENCHMARK_IDS.indexOf(options.benchmark.id), options.commandBuffer ?? 8192, options.energyMode ? 1 : 0, 0);
+    self.bootArgs = [options.model.length, BENCHMARK_IDS.indexOf(options.benchmark.id), options.commandBuffer ?? 8192, options.energyMode ? 1 : 0];
+    const status = m._wp_boot(...self.bootArgs, 0);
     if (status !== 0) throw new TinyBenchError(`Virtual DUT refused the ${options.benchmark.id} model: ${m.UTF8ToString(m._wp_error())}`);
     self.pendingTx.push(...early);
     self.flush();
@@ -134,15 +148,65 @@ export interface VirtualDutOptions extends Omit<WasmDutOptions, 'model'> {
   wire?: WireModel;
 }
 
+/**
+ * The virtual DUT behind a VirtualLink. Fault events from the wire unplug it
+ * (the host sees its link close; `reopen` plugs a new one into the same
+ * device) or reset it (it reboots and prints its banner).
+ */
+export class VirtualDutConnection {
+  link!: Link;
+  private device!: Link;
+  readonly stats = { reconnects: 0, resets: 0 };
+
+  private constructor(readonly dut: WasmDut, private readonly options: VirtualDutOptions) {}
+
+  static async open(options: VirtualDutOptions): Promise<VirtualDutConnection> {
+    const model = options.model ?? readFileSync(join(options.dataDir ?? '.', 'models', options.benchmark.modelFile));
+    let connection: VirtualDutConnection | undefined;
+    const early: Uint8Array[] = [];
+    const dut = await WasmDut.create({ ...options, model }, (bytes) => early.push(bytes));
+    connection = new VirtualDutConnection(dut, options);
+    connection.plug();
+    // The boot banner goes out on the first link, asynchronously like a UART.
+    for (const bytes of early) void connection.device.write(bytes).catch(() => {});
+    return connection;
+  }
+
+  private plug(): void {
+    const wire: WireModel = {
+      ...this.options.wire,
+      onFaultEvent: (event) => {
+        if (event === 'reset') {
+          this.stats.resets++;
+          this.dut.reboot();
+        } else {
+          this.stats.reconnects++;
+          void this.link.close();
+        }
+      },
+    };
+    const pair = createVirtualPair(`virtual DUT (${this.options.benchmark.id}, simulated)`, wire);
+    const device = pair.device;
+    this.link = pair.host;
+    this.device = device;
+    this.dut.setOutput((bytes) => void device.write(bytes).catch(() => {}));
+    device.onData((chunk) => this.dut.receive(chunk));
+  }
+
+  /** Plugs a new link into the same device (after an unplug). */
+  async reopen(): Promise<Link> {
+    if (this.link.isOpen) await this.link.close();
+    this.plug();
+    return this.link;
+  }
+
+  close(): Promise<void> {
+    return this.link.close();
+  }
+}
+
 /** Starts a virtual DUT and returns the host end of its link. */
 export async function openVirtualDut(options: VirtualDutOptions): Promise<{ link: Link; dut: WasmDut }> {
-  const model = options.model ?? readFileSync(join(options.dataDir ?? '.', 'models', options.benchmark.modelFile));
-  const pair = createVirtualPair(`virtual DUT (${options.benchmark.id}, simulated)`, options.wire);
-  const dut = await WasmDut.create({ ...options, model }, (bytes) => {
-    pair.device.write(bytes).catch(() => {
-      /* host went away */
-    });
-  });
-  pair.device.onData((chunk) => dut.receive(chunk));
-  return { link: pair.host, dut };
+  const connection = await VirtualDutConnection.open(options);
+  return { link: connection.link, dut: connection.dut };
 }

@@ -1,6 +1,7 @@
 /** The C harness, driven by the TypeScript Dut client over the real bytes of a VirtualLink. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 
 import { describe, expect, it } from 'vitest';
 
@@ -21,6 +22,8 @@ async function connect(commandBuffer?: number) {
   const dut = new Dut(channel);
   return { dut, channel, banner, sample: readFileSync(join(dataDir(), 'datasets', 'kws01', 'tst_000000_Stop_7.bin')) };
 }
+
+const hex = (n: number): string => n.toString(16).padStart(8, '0');
 
 async function rejected(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
@@ -85,14 +88,26 @@ describe('test harness protocol', () => {
 
   it('rejects an empty command and a command longer than the buffer instead of corrupting it', async () => {
     const { channel } = await connect(80);
-    expect(await channel.command.call(channel, 'x'.repeat(81), 1000)).toEqual(['e-[Command longer than 80 characters]']);
+    const reply = await channel.command('x'.repeat(81), 1000);
+    expect(reply[0]).toBe('e-[Command longer than 80 characters]');
+    // The integrity line covers all 81 characters received, not only the 80 kept.
+    expect(reply[1]).toBe(`m-crc-[${hex(crc32('x'.repeat(81)))},${hex(crc32(`${reply[0]}\r\n`))}]`);
     // An empty command cannot be framed by the host; send the raw '%' to see the DUT's answer.
     const lines: string[] = [];
     const off = channel.onUnsolicited((l) => lines.push(l));
     await channel.link.write(Buffer.from('%'));
     await channel.settle(20, 1000);
     off();
-    expect(lines).toEqual(['e-[Empty command]', 'm-ready']);
+    expect(lines).toEqual(['e-[Empty command]', `m-crc-[00000000,${hex(crc32('e-[Empty command]\r\n'))}]`, 'm-ready']);
+  });
+
+  it('ends every reply with m-crc-[command CRC-32, reply CRC-32], equal to zlib crc32 of the bytes', async () => {
+    const { channel, sample } = await connect();
+    for (const command of ['name', 'profile', 'db load 490', `db ${sample.toString('hex')}`, 'infer 2 1', 'results', 'bogus']) {
+      const lines = await channel.command(command, 2000);
+      const body = lines.slice(0, -1).map((l) => `${l}\r\n`).join('');
+      expect(lines.at(-1), command).toBe(`m-crc-[${hex(crc32(command))},${hex(crc32(body))}]`);
+    }
   });
 
   it('refuses an infer after a partial load', async () => {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { openDataset } from '../../datasets/dataset.js';
 import { BENCHMARKS } from '../../host/bench/benchmark.js';
 import { Dut } from '../../host/devices/dut.js';
+import { directRunner } from '../../host/devices/dut-session.js';
 import { LineChannel } from '../../host/devices/line-channel.js';
 import { runPerformance } from '../../host/run/performance.js';
 import { silentProgress } from '../../host/run/progress.js';
@@ -27,7 +28,7 @@ async function dutFor(script: Parameters<typeof scriptedDut>[0]) {
   const fake = scriptedDut(script);
   const dut = new Dut(new LineChannel(fake.link));
   await dut.identify();
-  return { dut, commands: fake.commands };
+  return { dut: directRunner(dut), commands: fake.commands };
 }
 
 describe('performance windows', () => {
