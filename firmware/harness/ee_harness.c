@@ -7,6 +7,8 @@ typedef struct {
   uint32_t cmd_crc;   /* CRC-32 of every command character received, kept or not (without '%') */
   uint32_t reply_crc; /* CRC-32 of every byte sent since the command arrived */
   int crc_active;
+  uint32_t text_crc;  /* CRC-32 of the command text before a trailing " #<crc>" */
+  int has_text_crc;
   tb_interpreter *it;
   tb_bench_id bench;
   unsigned cmd_limit;
@@ -278,9 +280,25 @@ static void cmd_db(char **tok, int n) {
   uint32_t at = s.db_received;
   int positioned = 0;
   if (tok[1][0] == '@') {
-    if (n != 3 || !parse_u32(tok[1] + 1, &at)) {
-      error("Expected db @<offset> <hex>");
+    if (n < 3 || n > 4 || !parse_u32(tok[1] + 1, &at)) {
+      error("Expected db @<offset> <hex> [#<crc32>]");
       return;
+    }
+    if (n == 4) {
+      /* The chunk's own checksum: a chunk damaged on the way (say, in its
+       * offset) is refused before it can overwrite good bytes. */
+      uint32_t want = 0;
+      const char *c = tok[3];
+      int ok = c[0] == '#' && strlen(c) == 9 && s.has_text_crc;
+      for (int k = 1; ok && k < 9; ++k) {
+        const int v = hex_value(c[k]);
+        if (v < 0) ok = 0;
+        else want = want << 4 | (uint32_t)v;
+      }
+      if (!ok || want != s.text_crc) {
+        error("db chunk checksum mismatch");
+        return;
+      }
     }
     if (s.db_expected == 0 || at > s.db_received) {
       error("db @offset must not leave a gap after db load");
@@ -405,6 +423,9 @@ static void dispatch(void) {
   char *tok[4];
   begin_reply();
   s.cmd[s.cmd_len] = 0;
+  /* Checksum of the text before a trailing " #<8 hex>", taken before tokenizing. */
+  s.has_text_crc = s.cmd_len > 10 && s.cmd[s.cmd_len - 10] == ' ' && s.cmd[s.cmd_len - 9] == '#';
+  if (s.has_text_crc) s.text_crc = crc32_update(0, (const uint8_t *)s.cmd, s.cmd_len - 10);
   const int n = tokenize(s.cmd, tok, 4);
   if (n == 0) {
     error("Empty command");

@@ -4,7 +4,7 @@
  * (reopening the link with backoff if it is gone), re-identifies the DUT and
  * runs the unit again, a bounded number of times.
  */
-import { DutMismatchError, DutReportedError, LinkClosedError, ProtocolError, SampleFailedError, TimeoutError, TinyBenchError } from '../errors.js';
+import { DutMismatchError, DutReportedError, DutResetError, LinkClosedError, ProtocolError, SampleFailedError, TimeoutError, TinyBenchError } from '../errors.js';
 import type { Link } from '../link/link.js';
 import type { DutIdentity } from '../protocol/replies.js';
 import { Dut, type DutOptions } from './dut.js';
@@ -62,7 +62,7 @@ export class DutSession implements DutRunner {
     const session = new DutSession(connection, options);
     session.attach(connection.link);
     await session.channel.settle(session.dut.settleMs, connection.bootWaitMs);
-    session.identity = await session.dut.identify();
+    session.identity = await session.run('identification', (dut) => dut.identify());
     return session;
   }
 
@@ -76,9 +76,6 @@ export class DutSession implements DutRunner {
         this.options.transcript?.(direction, text);
       },
     });
-    this.channel.onUnsolicited((line) => {
-      if (line === 'm-init-done') this.stats.resets++;
-    });
     const previous = this.dut;
     this.dut = new Dut(this.channel, this.options);
     // A replugged DUT keeps its firmware: keep requiring integrity lines.
@@ -86,6 +83,7 @@ export class DutSession implements DutRunner {
       this.dut.integrityChecked = previous.integrityChecked;
       this.dut.identity = previous.identity;
       this.dut.lastUsPerInference = previous.lastUsPerInference;
+      this.dut.chunkBytes = previous.chunkBytes;
     }
   }
 
@@ -97,6 +95,7 @@ export class DutSession implements DutRunner {
         return await work(this.dut);
       } catch (error) {
         if (!(error instanceof Error) || !isRecoverable(error)) throw error;
+        if (error instanceof DutResetError) this.stats.resets++;
         lastError = error;
         if (attempt < this.attempts) this.stats.retries++;
       }
@@ -109,7 +108,7 @@ export class DutSession implements DutRunner {
     if (!this.connection.link.isOpen || cause instanceof LinkClosedError) await this.reopen();
     await this.channel.settle(this.dut.settleMs, Math.max(this.connection.bootWaitMs, 1000));
     const identity = await this.dut.identify();
-    if (identity.model !== this.identity.model) {
+    if (this.identity && identity.model !== this.identity.model) {
       throw new DutMismatchError(`After recovering, the DUT reports model '${identity.model}' instead of '${this.identity.model}'`);
     }
   }

@@ -1,12 +1,16 @@
 import { crc32 } from 'node:zlib';
 
 import { DutReportedError, DutResetError, ProtocolError } from '../errors.js';
-import { STANDARD_COMMAND_BUFFER, dbDataCommands, dbLoadCommand, dbPositionedCommands, inferCommand } from '../protocol/commands.js';
+import { STANDARD_COMMAND_BUFFER, dbChunkBytesAt, dbDataCommands, dbLoadCommand, inferCommand } from '../protocol/commands.js';
 import { type DutIdentity, type InferReply, errorMessage, isBootLine, lapDeltaUs, parseCrcLine, parseExpecting, parseInferReply, parseLoadCrc, parseName, parseProfile } from '../protocol/replies.js';
 import type { LineChannel } from './line-channel.js';
 
 /** Non-`e-` warnings of the reference firmware that mean the command failed (protocol reference §1.3). */
 const REFERENCE_FAILURES = [/^Supplied buffer size \d+ exceeds maximum/, /^Input db has \d+ elemented, expected \d+/];
+
+/** Smallest chunk the adaptive loader goes down to, and how many damaged chunks in a row it accepts. */
+const MIN_CHUNK = 16;
+const MAX_DAMAGED_CHUNKS = 12;
 
 export interface DutOptions {
   /** Timeout of short commands (name, profile, db). */
@@ -30,12 +34,18 @@ export class Dut {
   integrityChecked = false;
   /** Microseconds per inference measured by the last infer, for the next one's timeout. */
   lastUsPerInference: number | undefined;
+  /** Current db chunk size on a damaging link (undefined: as large as the buffer allows). */
+  chunkBytes: number | undefined;
+  private cleanChunks = 0;
+  private knownResets = 0;
   private readonly commandTimeoutMs: number;
   private readonly probeTimeoutMs: number;
   private readonly settleQuietMs: number;
 
   constructor(readonly channel: LineChannel, private readonly options: DutOptions = {}) {
     this.commandTimeoutMs = options.commandTimeoutMs ?? 5000;
+    // Banners before this client existed are the DUT's boot, not a reset under us.
+    this.knownResets = channel.resets;
     this.probeTimeoutMs = options.probeTimeoutMs ?? 120_000;
     this.settleQuietMs = options.settleQuietMs ?? 200;
   }
@@ -48,9 +58,10 @@ export class Dut {
    * Returns the reply lines without the integrity line.
    */
   async send(command: string, timeoutMs = this.commandTimeoutMs): Promise<string[]> {
+    if (this.channel.resets !== this.knownResets) throw new DutResetError(`The DUT restarted (boot banner seen) before '${abbreviateCommand(command)}'; its loaded input is gone`);
     const raw = await this.channel.command(command, timeoutMs);
+    if (raw.some(isBootLine)) throw new DutResetError(`The DUT restarted while answering '${abbreviateCommand(command)}' (boot banner in the reply)`, raw);
     const lines = this.verifyIntegrity(command, raw);
-    if (lines.some(isBootLine)) throw new DutResetError(`The DUT restarted while answering '${abbreviateCommand(command)}' (boot banner in the reply)`, raw);
     for (const line of lines) {
       const message = errorMessage(line) ?? (REFERENCE_FAILURES.some((re) => re.test(line)) ? line : undefined);
       if (message !== undefined) throw new DutReportedError(abbreviateCommand(command), message, lines);
@@ -59,10 +70,18 @@ export class Dut {
   }
 
   async identify(): Promise<DutIdentity> {
+    // Identifying is how a restart is acknowledged: commands may flow again.
+    this.knownResets = this.channel.resets;
     const name = await this.retry(async () => parseName(await this.send('name')));
     const profile = await this.retry(async () => parseProfile(await this.send('profile')));
     this.identity = { name, ...profile };
     return this.identity;
+  }
+
+  /** Which timestamp mode the firmware was built for: a performance build answers `timestamp` with a lap. */
+  async timestampMode(): Promise<'performance' | 'energy'> {
+    const lines = await this.send('timestamp');
+    return lines.some((l) => /^m-lap-us-\d+$/.test(l)) ? 'performance' : 'energy';
   }
 
   get settleMs(): number {
@@ -82,17 +101,59 @@ export class Dut {
   async load(data: Uint8Array): Promise<void> {
     await this.idempotent(async () => parseExpecting(await this.send(dbLoadCommand(data.length)), data.length));
     const positioned = this.identity?.features?.includes('db-at') && this.integrityChecked;
-    const commands = positioned ? dbPositionedCommands(data, this.commandBuffer) : dbDataCommands(data, this.commandBuffer);
+    const lines = positioned ? await this.loadPositioned(data) : await this.loadSequential(data);
+    const loaded = parseLoadCrc(lines);
+    if (loaded !== undefined && loaded !== crc32(data)) throw new ProtocolError(`The DUT's copy of the ${data.length}-byte input differs from what was sent (buffer CRC mismatch)`, lines);
+  }
+
+  /** Standard firmware: `db <hex>` chunks in order; any failure restarts from db load (the caller's retry). */
+  private async loadSequential(data: Uint8Array): Promise<string[]> {
+    const commands = dbDataCommands(data, this.commandBuffer);
     let lines: string[] = [];
     for (let i = 0; i < commands.length; ++i) {
-      const send = async (): Promise<string[]> => this.send(commands[i]!);
-      lines = positioned ? await this.idempotent(send) : await send();
+      lines = await this.send(commands[i]!);
       const done = lines.includes('m-load-done');
       if (i < commands.length - 1 && done) throw new ProtocolError(`DUT reported m-load-done after chunk ${i + 1} of ${commands.length}`, lines);
       if (i === commands.length - 1 && !done) throw new ProtocolError(`DUT did not report m-load-done after all ${data.length} bytes`, lines);
     }
-    const loaded = parseLoadCrc(lines);
-    if (loaded !== undefined && loaded !== crc32(data)) throw new ProtocolError(`The DUT's copy of the ${data.length}-byte input differs from what was sent (buffer CRC mismatch)`, lines);
+    return lines;
+  }
+
+  /**
+   * tiny-bench firmware: `db @<offset> <hex>` chunks, each resent alone when
+   * damaged. The chunk size adapts to the link like a congestion window:
+   * halved after damage, doubled after a run of clean chunks, never above
+   * what the command buffer holds.
+   */
+  private async loadPositioned(data: Uint8Array): Promise<string[]> {
+    const largest = dbChunkBytesAt(this.commandBuffer, data.length);
+    let offset = 0;
+    let damagedInARow = 0;
+    let lines: string[] = [];
+    while (offset < data.length) {
+      const size = Math.min(this.chunkBytes ?? largest, largest, data.length - offset);
+      try {
+        const text = `db @${offset} ${Buffer.from(data.subarray(offset, offset + size)).toString('hex')}`;
+        // The chunk carries its checksum so a damaged copy is refused before it is written.
+        lines = await this.send(`${text} #${crc32(text).toString(16).padStart(8, '0')}`);
+      } catch (error) {
+        if (!isDamage(error) || ++damagedInARow > MAX_DAMAGED_CHUNKS) throw error;
+        this.chunkBytes = Math.max(MIN_CHUNK, Math.floor(size / 2));
+        this.cleanChunks = 0;
+        await this.channel.settle(Math.min(this.settleQuietMs, 20), 500);
+        continue;
+      }
+      damagedInARow = 0;
+      if (++this.cleanChunks >= 8 && this.chunkBytes !== undefined) {
+        this.chunkBytes = this.chunkBytes * 2 >= largest ? undefined : this.chunkBytes * 2;
+        this.cleanChunks = 0;
+      }
+      offset += size;
+      // An early m-load-done is harmless here: a damaged chunk may have reached the end of the
+      // buffer before its repair. The last chunk must finish the load; the buffer CRC decides.
+      if (offset === data.length && !lines.includes('m-load-done')) throw new ProtocolError(`DUT did not report m-load-done after all ${data.length} bytes`, lines);
+    }
+    return lines;
   }
 
   /**
@@ -105,8 +166,7 @@ export class Dut {
       try {
         return await fn();
       } catch (error) {
-        const damaged = (error instanceof ProtocolError && !(error instanceof DutResetError)) || error instanceof DutReportedError;
-        if (!damaged || !this.integrityChecked || attempt >= attempts) throw error;
+        if (!isDamage(error) || !this.integrityChecked || attempt >= attempts) throw error;
         // Let whatever is left of the damaged reply arrive and pass before resending.
         await this.channel.settle(Math.min(this.settleQuietMs, 20), 500);
       }
@@ -161,6 +221,17 @@ export class Dut {
     }
     throw lastError;
   }
+}
+
+/**
+ * Bytes lost or changed on the way, worth repeating the same command for. A
+ * reset, or a DUT saying its load state is gone, is not: the caller must
+ * start the unit of work again.
+ */
+function isDamage(error: unknown): boolean {
+  if (error instanceof DutResetError) return false;
+  if (error instanceof DutReportedError) return !/gap|without a pending db load|Input has \d+ bytes/.test(error.dutMessage);
+  return error instanceof ProtocolError;
 }
 
 function abbreviateCommand(command: string): string {

@@ -40,6 +40,8 @@ export class LineChannel {
   private readonly recent: string[] = [];
   private readonly unsolicitedListeners = new Set<(line: string) => void>();
   private closedError: Error | undefined;
+  /** Boot banners seen (`m-init-done`), whether or not a command was waiting: the DUT restarted. */
+  resets = 0;
   private readonly maxLineLength: number;
   private readonly unsubscribe: Array<() => void>;
 
@@ -157,6 +159,7 @@ export class LineChannel {
 
   private line(line: string): void {
     this.note('rx', line);
+    if (line === 'm-init-done') this.resets++;
     const isEnd = this.options.isEndOfReply ?? ((l: string) => l === READY || l.endsWith(READY));
     if (!this.pending) {
       for (const listener of [...this.unsolicitedListeners]) listener(line);

@@ -12,7 +12,7 @@ export interface FaultOptions {
   eventRate?: number;
   kinds?: readonly FaultKind[];
   seed?: number;
-  /** How long a stall holds a chunk back. */
+  /** How long a stall holds a chunk back (default 20 ms). */
   stallMs?: number;
 }
 
@@ -93,7 +93,7 @@ export class FaultInjector {
           break;
         default: // stall
           out.push(byte);
-          delayMs += this.options.stallMs ?? 50;
+          delayMs += this.options.stallMs ?? 20;
       }
     }
     return { data: Uint8Array.from(out), delayMs, events };

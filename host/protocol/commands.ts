@@ -30,17 +30,11 @@ export function dbDataCommands(data: Uint8Array, commandBuffer: number): string[
   return commands;
 }
 
-/** `db @<offset> <hex>` chunks (tiny-bench firmware): each can be resent on its own. */
-export function dbPositionedCommands(data: Uint8Array, commandBuffer: number): string[] {
-  // Room for "db @<offset> " with the largest offset.
-  const prefix = `db @${data.length} `.length;
-  const chunk = Math.floor((commandBuffer - prefix) / 2);
-  if (chunk < 1) throw new ConfigError(`A command buffer of ${commandBuffer} characters cannot carry db data`);
-  const commands: string[] = [];
-  for (let offset = 0; offset < data.length; offset += chunk) {
-    commands.push(`db @${offset} ${Buffer.from(data.subarray(offset, offset + chunk)).toString('hex')}`);
-  }
-  return commands;
+/** Largest byte count of one `db @<offset> <hex>` (tiny-bench firmware) for a buffer of `length` bytes. */
+export function dbChunkBytesAt(commandBuffer: number, length: number): number {
+  const bytes = Math.floor((commandBuffer - `db @${length} `.length - ' #12345678'.length) / 2);
+  if (bytes < 1) throw new ConfigError(`A command buffer of ${commandBuffer} characters cannot carry db data`);
+  return bytes;
 }
 
 export function dbLoadCommand(bytes: number): string {

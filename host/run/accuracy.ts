@@ -42,15 +42,21 @@ export function checkResultVector(benchmark: Benchmark, values: readonly number[
   if (benchmark.metric === 'auc' && values[0]! < 0) throw new ProtocolError(`${file}: negative anomaly score ${values[0]}`);
 }
 
-/** One file: every input (ad01: every window) loaded and inferred once. */
-export async function scoreFile(dut: Dut, benchmark: Benchmark, dataset: Dataset, sample: DatasetSample): Promise<FileResult> {
+/**
+ * One file: every input (ad01: every window) loaded and inferred once. Each
+ * input is its own unit of recovery, so a fault costs one window, not a file.
+ */
+export async function scoreFile(runner: DutRunner, benchmark: Benchmark, dataset: Dataset, sample: DatasetSample): Promise<FileResult> {
   const inputs = benchmark.inputs(dataset.read(sample), sample.row);
   const vectors: number[][] = [];
-  for (const input of inputs) {
-    await dut.load(input);
-    const reply = await dut.infer(1, 0);
-    checkResultVector(benchmark, reply.results, sample.row.file);
-    vectors.push(reply.results);
+  for (const [w, input] of inputs.entries()) {
+    const label = inputs.length > 1 ? `${sample.row.file} window ${w + 1}/${inputs.length}` : sample.row.file;
+    vectors.push(await runner.run(label, async (dut: Dut) => {
+      await dut.load(input);
+      const reply = await dut.infer(1, 0);
+      checkResultVector(benchmark, reply.results, sample.row.file);
+      return reply.results;
+    }));
   }
   if (benchmark.metric === 'auc') {
     const windowScores = vectors.map((v) => v[0]!);
@@ -86,7 +92,7 @@ export async function runAccuracy(runner: DutRunner, benchmark: Benchmark, datas
   progress.start(`${benchmark.id} accuracy${subset ? ' (subset)' : ''}`, samples.length);
   for (const [index, sample] of samples.entries()) {
     const previous = options.done?.get(sample.row.file);
-    const result = previous ?? (await runner.run(sample.row.file, (dut) => scoreFile(dut, benchmark, dataset, sample)));
+    const result = previous ?? (await scoreFile(runner, benchmark, dataset, sample));
     perFile.push(result);
     if (!previous) options.onFile?.(result);
     progress.advance(index + 1, sample.row.file);

@@ -12,6 +12,7 @@ import { BENCHMARKS, type Benchmark, type BenchmarkId, benchmarkForModelId } fro
 import { DutSession, type Reconnectable } from '../devices/dut-session.js';
 import { ConfigError, DutMismatchError, TinyBenchError } from '../errors.js';
 import { FaultInjector, type FaultOptions } from '../link/faults.js';
+import type { Link } from '../link/link.js';
 import { SerialLink } from '../link/serial-link.js';
 import { toolVersion } from '../paths.js';
 import { ResultsDocument, type PerformanceWindow } from '../report/results-schema.js';
@@ -26,7 +27,9 @@ import { TranscriptLog, createSessionDir, insideDir, writeResults } from './sess
 export type Mode = 'performance' | 'accuracy';
 
 export type DutChoice =
-  | { kind: 'sim'; commandBuffer?: number }
+  | { kind: 'sim'; commandBuffer?: number; energyMode?: boolean }
+  /** Any Link the caller opens (library use, tests); it cannot be resumed from session.json. */
+  | { kind: 'link'; open: () => Promise<Link>; simulated: boolean; commandTimeoutMs?: number }
   | { kind: 'qemu'; board?: QemuBoardName; shift?: number }
   | { kind: 'serial'; path: string; baudRate: number };
 
@@ -73,19 +76,21 @@ async function connect(plan: RunPlan, benchmark: Benchmark | undefined): Promise
   if (choice.kind === 'sim') {
     if (!benchmark) throw new ConfigError('The virtual DUT needs a benchmark');
     const model = readFileSync(modelPath(plan.dataDir, benchmark));
-    const faults = plan.faults && plan.faults.rate > 0 ? new FaultInjector(plan.faults) : undefined;
+    const faults = plan.faults && (plan.faults.rate > 0 || (plan.faults.eventRate ?? 0) > 0) ? new FaultInjector(plan.faults) : undefined;
     const virtual = await VirtualDutConnection.open({
       benchmark,
       model,
       ...(choice.commandBuffer ? { commandBuffer: choice.commandBuffer } : {}),
+      ...(choice.energyMode ? { energyMode: true } : {}),
       ...(faults ? { wire: { faults } } : {}),
     });
     const connection: Connection = {
       link: virtual.link,
       simulated: true,
       bootWaitMs: 50,
-      commandTimeoutMs: 1000,
-      settleQuietMs: 20,
+      // In-process: replies take microseconds, so short waits cost little when faults are injected.
+      commandTimeoutMs: 250,
+      settleQuietMs: 5,
       reopen: () => virtual.reopen(),
       close: () => virtual.close(),
       ...(faults ? { faults } : {}),
@@ -93,6 +98,10 @@ async function connect(plan: RunPlan, benchmark: Benchmark | undefined): Promise
     return connection;
   }
   if (plan.faults) throw new ConfigError('Fault injection (--fault-rate) only applies to the virtual DUT (--dut sim)');
+  if (choice.kind === 'link') {
+    const link = await choice.open();
+    return { link, simulated: choice.simulated, bootWaitMs: 100, commandTimeoutMs: choice.commandTimeoutMs ?? 5000, settleQuietMs: 20, reopen: choice.open, close: () => link.close() };
+  }
   if (choice.kind === 'qemu') {
     if (!benchmark) throw new ConfigError('The QEMU DUT needs a benchmark');
     const qemu = await startQemuDut({ benchmark, modelPath: modelPath(plan.dataDir, benchmark), ...(choice.board ? { board: choice.board } : {}), ...(choice.shift !== undefined ? { shift: choice.shift } : {}) });
@@ -112,7 +121,8 @@ export async function runSession(options: RunOptions, resumeDir?: string): Promi
     writeFileSync(join(sessionDir, 'session.json'), `${JSON.stringify({ version: 1, tool: toolVersion(), plan }, null, 2)}\n`);
   }
   const documents: ResultsDocument[] = [];
-  const wanted = options.benchmarks ?? (options.dut.kind === 'serial' ? [undefined] : (Object.keys(BENCHMARKS) as BenchmarkId[]));
+  const ownModel = options.dut.kind === 'serial' || options.dut.kind === 'link';
+  const wanted = options.benchmarks ?? (ownModel ? [undefined] : (Object.keys(BENCHMARKS) as BenchmarkId[]));
   for (const id of wanted) {
     const requested = id ? BENCHMARKS[id] : undefined;
     for (const mode of options.modes) {
@@ -164,6 +174,9 @@ async function runOne(options: RunOptions, sessionDir: string, requested: Benchm
     if (!benchmark) throw new DutMismatchError(`DUT '${identity.name}' reports model '${identity.model}', which is not one of kws01, vww01, ic01, ad01`);
     if (requested && benchmark.id !== requested.id) {
       throw new DutMismatchError(`--benchmark ${requested.id} was asked, but the DUT on ${connection.link.description} runs ${identity.model}; flash the ${requested.id} firmware or drop --benchmark`);
+    }
+    if ((await session.run('timestamp mode check', (dut) => dut.timestampMode())) === 'energy') {
+      throw new DutMismatchError(`The DUT firmware on ${connection.link.description} is built for energy mode (its timestamp is a GPIO edge, not a lap); ${mode} mode needs a performance-mode build`);
     }
     const modeDir = insideDir(sessionDir, benchmark.id, mode);
     mkdirSync(modeDir, { recursive: true });

@@ -17,6 +17,10 @@ export interface ScriptedDutBehaviour {
   results?: (inferCall: number) => string;
   /** Rewrites the reply lines of any command (inject faults). */
   rewrite?: (command: string, lines: string[], inferCall: number) => string[];
+  /** Built for energy mode: timestamp prints nothing. */
+  energyMode?: boolean;
+  /** Never answers anything. */
+  silent?: boolean;
 }
 
 export function scriptedDut(behaviour: ScriptedDutBehaviour): { link: Link; commands: string[] } {
@@ -34,6 +38,8 @@ export function scriptedDut(behaviour: ScriptedDutBehaviour): { link: Link; comm
         return ['m-name-dut-[scripted]'];
       case 'profile':
         return ['m-profile-[scripted 1.0]', `m-model-[${behaviour.model}]`];
+      case 'timestamp':
+        return behaviour.energyMode ? [] : [`m-lap-us-${Math.floor(clock)}`];
       case 'db':
         if (args[0] === 'load') {
           expected = Number(args[1]);
@@ -64,6 +70,7 @@ export function scriptedDut(behaviour: ScriptedDutBehaviour): { link: Link; comm
       const command = buffer.slice(0, end);
       buffer = buffer.slice(end + 1);
       commands.push(command);
+      if (behaviour.silent) continue;
       let lines = reply(command);
       if (behaviour.rewrite && !command.startsWith('infer')) lines = behaviour.rewrite(command, lines, inferCalls);
       void pair.device.write(Buffer.from([...lines, 'm-ready'].map((l) => `${l}\r\n`).join(''), 'latin1'));
