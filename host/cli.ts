@@ -9,6 +9,8 @@ import { FAULT_KINDS, type FaultKind } from './link/faults.js';
 import { type DutChoice, type Mode, type RunOptions, readSessionPlan, runSession } from './run/bench-run.js';
 import type { Progress } from './run/progress.js';
 import { summaryTable } from './run/summary.js';
+import { writeReport } from './report/html-report.js';
+import { writeSubmission } from './report/submission.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -112,10 +114,30 @@ program
     say('');
     say(summaryTable(result.documents));
     say(`\nSession: ${result.sessionDir}`);
+    say(`Report:  ${writeReport(result.sessionDir)}`);
     if (opts.json) {
       const docs = result.documents;
       process.stdout.write(`${JSON.stringify(docs.length === 1 ? docs[0] : docs)}\n`);
     }
+  });
+
+program
+  .command('submission <sessions...>')
+  .description('Lay sessions out as the MLPerf Tiny submission checker expects')
+  .requiredOption('--out <dir>', 'submission root')
+  .addOption(new Option('--division <division>', 'closed refuses simulated results').choices(['closed', 'open']).makeOptionMandatory())
+  .requiredOption('--submitter <name>', 'submitter folder name')
+  .requiredOption('--system <name>', 'system description name')
+  .action((sessions: string[], opts) => {
+    const written = writeSubmission({ sessions, out: opts.out, division: opts.division, submitter: opts.submitter, system: opts.system });
+    for (const dir of written) process.stdout.write(`${dir}\n`);
+  });
+
+program
+  .command('report <session>')
+  .description('Regenerate <session>/report.html from the session\'s results')
+  .action((session: string) => {
+    process.stdout.write(`${writeReport(session)}\n`);
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -114,3 +114,34 @@ export function legacyAdAccuracy(scores: readonly number[], anomalous: readonly 
   }
   return best * 100;
 }
+
+/** ROC curve points (false-positive rate, true-positive rate), thresholds at every distinct score. */
+export function rocCurve(scores: readonly number[], positives: readonly boolean[]): Array<[number, number]> {
+  const nPos = positives.filter(Boolean).length;
+  const nNeg = positives.length - nPos;
+  if (nPos === 0 || nNeg === 0) return [];
+  const order = scores.map((s, i) => ({ s, p: positives[i]! })).sort((a, b) => b.s - a.s);
+  const points: Array<[number, number]> = [[0, 0]];
+  let tp = 0;
+  let fp = 0;
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j < order.length && order[j]!.s === order[i]!.s) {
+      if (order[j]!.p) tp++;
+      else fp++;
+      j++;
+    }
+    points.push([fp / nNeg, tp / nPos]);
+    i = j;
+  }
+  return points;
+}
+
+/** counts[label][prediction]. */
+export function confusionMatrix(labels: readonly number[], predictions: readonly number[], classes: number): number[][] {
+  const m = Array.from({ length: classes }, () => Array<number>(classes).fill(0));
+  labels.forEach((l, i) => {
+    if (l < classes && predictions[i]! < classes) m[l]![predictions[i]!]!++;
+  });
+  return m;
+}

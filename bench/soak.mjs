@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Soak: kws01 accuracy repeated until 10 000 inferences on the virtual DUT with
+// a byte fault about every 1 000 bytes (drop, duplicate, corrupt, stall) and an
+// unplug or reset about every 100 000 bytes. Checks that every pass gives the
+// fault-free per-file results, and prints retries, faults, RSS and wall time.
+//
+//   node bench/soak.mjs [--data-dir ../shared/tinyml] [--inferences 10000] [--rate 0.001]
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+
+import { openDataset } from '../dist/datasets/dataset.js';
+import { BENCHMARKS } from '../dist/host/bench/benchmark.js';
+import { DutSession } from '../dist/host/devices/dut-session.js';
+import { FaultInjector } from '../dist/host/link/faults.js';
+import { runAccuracy } from '../dist/host/run/accuracy.js';
+import { silentProgress } from '../dist/host/run/progress.js';
+import { VirtualDutConnection } from '../dist/host/sim/wasm-dut.js';
+
+const arg = (name, dflt) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
+const dataDir = resolve(arg('--data-dir', process.env.TINY_BENCH_DATA ?? '../shared/tinyml'));
+const total = Number(arg('--inferences', '10000'));
+const rate = Number(arg('--rate', '0.001'));
+const bench = BENCHMARKS.kws01;
+const model = readFileSync(join(dataDir, 'models', bench.modelFile));
+const dataset = openDataset(join(dataDir, 'datasets', 'kws01'), bench);
+
+async function session(faults) {
+  const virtual = await VirtualDutConnection.open({ benchmark: bench, model, ...(faults ? { wire: { faults } } : {}) });
+  const connection = { link: virtual.link, bootWaitMs: 50, reopen: () => virtual.reopen() };
+  const s = await DutSession.open(connection, { commandTimeoutMs: 250, settleQuietMs: 5, channel: { integrityGraceMs: 50 } });
+  return { s, virtual, connection };
+}
+
+const mb = () => process.memoryUsage().rss / 2 ** 20;
+const t0 = performance.now();
+const clean = await session();
+const baseline = await runAccuracy(clean.s, bench, dataset, silentProgress);
+clean.s.close();
+await clean.virtual.close();
+process.stderr.write(`baseline: top-1 ${baseline.top1} % over ${baseline.files} files, ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+
+const faults = new FaultInjector({ rate, eventRate: rate / 100, seed: 42 });
+const soak = await session(faults);
+const t1 = performance.now();
+let done = 0;
+let rssAfterFirst1000;
+let passes = 0;
+let mismatches = 0;
+while (done < total) {
+  const limit = Math.min(dataset.samples.length, total - done);
+  const pass = await runAccuracy(soak.s, bench, dataset, silentProgress, { limit });
+  passes++;
+  done += pass.files;
+  if (!isDeepStrictEqual(pass.perFile, baseline.perFile.slice(0, pass.files))) mismatches++;
+  if (rssAfterFirst1000 === undefined && done >= 1000) {
+    global.gc?.();
+    rssAfterFirst1000 = mb();
+  }
+  process.stderr.write(`pass ${passes}: ${done}/${total} inferences, top-1 ${pass.top1} %, ${faults.total} faults so far, ${soak.s.stats.retries} retries, RSS ${mb().toFixed(1)} MiB\n`);
+}
+global.gc?.();
+const rssEnd = mb();
+const wall = (performance.now() - t1) / 1000;
+soak.s.close();
+await soak.virtual.close();
+
+console.log(`Soak on the virtual DUT (SIMULATED timing): ${done} kws01 inferences in ${passes} accuracy passes`);
+console.log(`faults injected: ${faults.total} (${Object.entries(faults.counts).map(([k, v]) => `${k} ${v}`).join(', ')}), about one per ${Math.round(1 / rate)} bytes`);
+console.log(`recovery: ${soak.s.stats.retries} units retried, ${soak.s.stats.resets} resets, ${soak.s.stats.reconnects} reconnects (chunk- and command-level repeats not counted)`);
+console.log(`per-file results equal to the fault-free run: ${mismatches === 0 ? 'yes, every pass' : `NO, ${mismatches} passes differ`}`);
+console.log(`RSS after the first 1000 inferences ${rssAfterFirst1000.toFixed(1)} MiB, at the end ${rssEnd.toFixed(1)} MiB (${(((rssEnd - rssAfterFirst1000) / rssAfterFirst1000) * 100).toFixed(1)} %)`);
+console.log(`wall time ${wall.toFixed(1)} s (${((wall * 1000) / done).toFixed(1)} ms per inference)`);
+process.exitCode = mismatches === 0 && rssEnd <= rssAfterFirst1000 * 1.1 ? 0 : 1;

@@ -1,0 +1,74 @@
+/**
+ * Lays sessions out as the MLPerf Tiny submission checker expects
+ * (protocol reference §6):
+ *   <division>/<submitter>/results/<system>/<model>/<test>/{log.txt,results.txt,results.json}
+ *   <division>/<submitter>/systems/<system>.json
+ */
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { ConfigError } from '../errors.js';
+import { insideDir } from '../run/session.js';
+import { readSessionDocuments } from './html-report.js';
+import type { ResultsDocument } from './results-schema.js';
+
+export const CHECKER_MODEL: Record<ResultsDocument['benchmark'], string> = { kws01: 'kws', vww01: 'vww', ic01: 'ic', ad01: 'ad' };
+
+export interface SubmissionOptions {
+  sessions: string[];
+  out: string;
+  division: 'closed' | 'open';
+  submitter: string;
+  system: string;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+export function writeSubmission(options: SubmissionOptions): string[] {
+  for (const [what, value] of [['--submitter', options.submitter], ['--system', options.system]] as const) {
+    if (!NAME.test(value)) throw new ConfigError(`${what} ${JSON.stringify(value)} must be letters, digits, '.', '_' or '-' (it becomes a folder name)`);
+  }
+  const picked = new Map<string, { doc: ResultsDocument; dir: string }>();
+  for (const session of options.sessions) {
+    for (const doc of readSessionDocuments(session)) {
+      if (options.division === 'closed' && doc.simulated) {
+        throw new ConfigError(`${session}: ${doc.benchmark} ${doc.mode} is SIMULATED; the closed division needs results measured on hardware (use --division open)`);
+      }
+      if (doc.subset) throw new ConfigError(`${session}: ${doc.benchmark} ${doc.mode} ran a subset (--limit ${doc.files}); a submission needs every file`);
+      // A later session replaces an earlier one for the same test.
+      picked.set(`${doc.benchmark}/${doc.mode}`, { doc, dir: join(session, doc.benchmark, doc.mode) });
+    }
+  }
+  if (picked.size === 0) throw new ConfigError('No results found in the given sessions');
+  const root = insideDir(options.out, options.division, options.submitter);
+  const written: string[] = [];
+  for (const { doc, dir } of picked.values()) {
+    const target = insideDir(root, 'results', options.system, CHECKER_MODEL[doc.benchmark], doc.mode);
+    mkdirSync(target, { recursive: true });
+    for (const file of ['log.txt', 'results.txt', 'results.json']) {
+      if (!existsSync(join(dir, file))) throw new ConfigError(`${dir} lacks ${file}`);
+      copyFileSync(join(dir, file), join(target, file));
+    }
+    written.push(target);
+  }
+  const systems = insideDir(root, 'systems');
+  mkdirSync(systems, { recursive: true });
+  const sample = [...picked.values()][0]!.doc;
+  const systemPath = join(systems, `${options.system}.json`);
+  if (!existsSync(systemPath)) {
+    writeFileSync(systemPath, `${JSON.stringify({
+      division: options.division,
+      submitter: options.submitter,
+      system_name: options.system,
+      Status: 'available',
+      host_processor: '',
+      dut_processor: '',
+      dut_board: sample.dut.name,
+      dut_firmware: sample.dut.firmware,
+      inference_framework: sample.dut.firmware.startsWith('tiny-bench') ? 'tiny-bench engine (TFLite Micro reference arithmetic)' : '',
+      energy_monitor: '',
+      notes: sample.simulated ? 'SIMULATED: measured on the tiny-bench virtual DUT, not hardware' : '',
+    }, null, 2)}\n`);
+  }
+  return written;
+}

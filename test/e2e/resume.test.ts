@@ -1,0 +1,78 @@
+/**
+ * A run killed with SIGKILL and resumed with --resume gives the same metrics
+ * and per-file results as an uninterrupted run.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { ResultsDocument } from '../../host/report/results-schema.js';
+import { dataDir, repoRoot } from '../helpers.js';
+
+const cli = join(repoRoot, 'dist', 'host', 'cli.js');
+const env = { ...process.env, TINY_BENCH_DATA: dataDir() };
+
+function checkpointLines(path: string): number {
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).length : 0;
+}
+
+async function killMidRun(args: string[], out: string, checkpoint: (session: string) => string, atLines: number): Promise<string> {
+  const child = spawn(process.execPath, [cli, 'run', ...args, '--out', out], { env, stdio: 'ignore' });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const sessions = existsSync(out) ? readdirSync(out) : [];
+    if (sessions.length && checkpointLines(checkpoint(join(out, sessions[0]!))) >= atLines) break;
+    if (Date.now() > deadline) throw new Error('the run never reached the kill point');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  child.kill('SIGKILL');
+  await new Promise((r) => child.on('exit', r));
+  return join(out, readdirSync(out)[0]!);
+}
+
+function resume(session: string): ResultsDocument[] {
+  const r = spawnSync(process.execPath, [cli, 'run', '--resume', session, '--json'], { env, encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  const parsed = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as unknown;
+  return (Array.isArray(parsed) ? parsed : [parsed]).map((d) => ResultsDocument.parse(d));
+}
+
+function uninterrupted(args: string[]): ResultsDocument[] {
+  const r = spawnSync(process.execPath, [cli, 'run', ...args, '--out', mkdtempSync(join(tmpdir(), 'tb-full-')), '--json'], { env, encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  const parsed = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as unknown;
+  return (Array.isArray(parsed) ? parsed : [parsed]).map((d) => ResultsDocument.parse(d));
+}
+
+describe('resume after SIGKILL', () => {
+  it('kws01 accuracy killed after 300 files resumes to the same per-file results and top-1', async () => {
+    const args = ['--benchmark', 'kws01', '--mode', 'accuracy', '--limit', '600'];
+    const out = mkdtempSync(join(tmpdir(), 'tb-resume-'));
+    const session = await killMidRun(args, out, (s) => join(s, 'kws01', 'accuracy', 'checkpoint.jsonl'), 301);
+    const before = checkpointLines(join(session, 'kws01', 'accuracy', 'checkpoint.jsonl'));
+    expect(before).toBeGreaterThan(300);
+    expect(before).toBeLessThan(601);
+    expect(existsSync(join(session, 'kws01', 'accuracy', 'results.json'))).toBe(false);
+    const [resumed] = resume(session);
+    const [full] = uninterrupted(args);
+    expect(resumed!.perFile).toEqual(full!.perFile);
+    expect(resumed!.top1).toBe(full!.top1);
+    expect(resumed!.files).toBe(600);
+    // Every file scored once: the resumed run did not repeat the checkpointed ones.
+    expect(checkpointLines(join(session, 'kws01', 'accuracy', 'checkpoint.jsonl'))).toBe(601);
+  });
+
+  it('ad01 performance killed after two windows resumes to the same windows and median', async () => {
+    const args = ['--benchmark', 'ad01', '--mode', 'performance'];
+    const out = mkdtempSync(join(tmpdir(), 'tb-resume-'));
+    // header + calibration + 2 windows
+    const session = await killMidRun(args, out, (s) => join(s, 'ad01', 'performance', 'checkpoint.jsonl'), 4);
+    const [resumed] = resume(session);
+    const [full] = uninterrupted(args);
+    expect(resumed!.windows).toEqual(full!.windows);
+    expect(resumed!.medianThroughput).toBe(full!.medianThroughput);
+  });
+});
