@@ -1,7 +1,9 @@
 #!/usr/bin/env node
+import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
-import { resolveDataDir } from '../datasets/data-dir.js';
+import { resolveDataDir, userCacheDir } from '../datasets/data-dir.js';
+import { fetchData } from '../datasets/fetch.js';
 import { BENCHMARK_IDS, type BenchmarkId } from './bench/benchmark.js';
 import { TinyBenchError } from './errors.js';
 import { toolVersion } from './paths.js';
@@ -46,6 +48,26 @@ function lineProgress(write: (line: string) => void): Progress {
   };
 }
 
+/** A live bar with ETA when the human output goes to a terminal. */
+function barProgress(stream: NodeJS.WriteStream): Progress {
+  let bar: cliProgress.SingleBar | undefined;
+  const t0 = { v: 0 };
+  return {
+    start(label, total) {
+      t0.v = performance.now();
+      bar = new cliProgress.SingleBar({ format: `${label} [{bar}] {value}/{total} | ETA {eta_formatted} | {detail}`, stream, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+      bar.start(total, 0, { detail: '' });
+    },
+    advance(done, detail) {
+      bar?.update(done, { detail: (detail ?? '').slice(0, 60) });
+    },
+    finish(summary) {
+      bar?.stop();
+      stream.write(`${summary ?? ''} (${((performance.now() - t0.v) / 1000).toFixed(1)} s)\n`);
+    },
+  };
+}
+
 const program = new Command();
 program.name('tiny-bench').description('MLPerf Tiny host runner with a built-in virtual DUT').version(toolVersion());
 
@@ -80,11 +102,13 @@ program
   .option('--fault-events <q>', 'virtual DUT: probability per byte of an unplug or reset (default: fault rate / 50)', (v) => Number(v))
   .option('--fault-seed <n>', 'virtual DUT: seed of the fault sequence', positiveInt, 1)
   .action(async (opts) => {
-    const say = opts.json ? (l: string) => process.stderr.write(`${l}\n`) : (l: string) => process.stdout.write(`${l}\n`);
+    const human = opts.json ? process.stderr : process.stdout;
+    const say = (l: string): void => void human.write(`${l}\n`);
+    const progress = human.isTTY ? barProgress(human) : lineProgress(say);
     let options: RunOptions;
     if (opts.resume) {
       const plan = readSessionPlan(opts.resume);
-      options = { ...plan, command: process.argv.slice(2), outDir: opts.out, progress: lineProgress(say), say };
+      options = { ...plan, command: process.argv.slice(2), outDir: opts.out, progress, say };
       say(`Resuming ${opts.resume}`);
     } else {
       const dut: DutChoice = opts.port ? { kind: 'serial', path: opts.port, baudRate: opts.baud } : opts.dut === 'qemu' ? { kind: 'qemu', shift: opts.icountShift } : opts.dut === 'qemu-stm32f4' ? { kind: 'qemu', board: 'stm32f4', shift: opts.icountShift } : { kind: 'sim' };
@@ -102,7 +126,7 @@ program
         ...(opts.faultRate !== undefined ? { faults: { rate: opts.faultRate, seed: opts.faultSeed, ...(opts.faultEvents !== undefined ? { eventRate: opts.faultEvents } : {}), ...(opts.faults ? { kinds: opts.faults } : {}) } } : {}),
         outDir: opts.out,
         command: process.argv.slice(2),
-        progress: lineProgress(say),
+        progress,
         say,
       };
     }
@@ -119,6 +143,18 @@ program
       const docs = result.documents;
       process.stdout.write(`${JSON.stringify(docs.length === 1 ? docs[0] : docs)}\n`);
     }
+  });
+
+program
+  .command('fetch')
+  .description('Download the reference models and the public kws01 set (sha256-checked, resumable) into the cache run reads')
+  .option('--dest <dir>', 'where to put models/ and datasets/ (default: the user cache)')
+  .option('--mirror <dir|url>', 'a folder or URL in the data-dir layout to copy from instead of upstream')
+  .addOption(new Option('--only <groups...>', 'what to fetch').choices(['models', 'kws01']))
+  .action(async (opts) => {
+    const progress = process.stdout.isTTY ? barProgress(process.stdout) : lineProgress((l) => void process.stdout.write(`${l}\n`));
+    await fetchData({ dest: opts.dest ?? userCacheDir(), progress, ...(opts.mirror ? { mirror: opts.mirror } : {}), ...(opts.only ? { only: opts.only } : {}) });
+    process.stdout.write('vww01, ic01 and ad01 evaluation sets are not on a public pinned location; use --dataset-path with an EEMBC dataset folder.\n');
   });
 
 program
