@@ -7,6 +7,8 @@ import { fetchData } from '../datasets/fetch.js';
 import { BENCHMARK_IDS, type BenchmarkId } from './bench/benchmark.js';
 import { TinyBenchError } from './errors.js';
 import { toolVersion } from './paths.js';
+import { baudFor, readDevicesYaml, readTestsYaml } from './config/mlcommons.js';
+import { KNOWN_DEVICES, knownFromYaml, listPorts, probePort, recognise } from './devices/ports.js';
 import { FAULT_KINDS, type FaultKind } from './link/faults.js';
 import { type DutChoice, type Mode, type RunOptions, readSessionPlan, runSession } from './run/bench-run.js';
 import type { Progress } from './run/progress.js';
@@ -77,7 +79,9 @@ program
   .addOption(new Option('-b, --benchmark <id>', 'benchmark to run').choices([...BENCHMARK_IDS, 'all']))
   .addOption(new Option('-m, --mode <mode>', 'what to measure').choices(['performance', 'accuracy', 'both']).default('both'))
   .option('-p, --port <path>', 'serial port of a DUT speaking the MLPerf Tiny protocol')
-  .option('--baud <rate>', 'baud rate of --port', positiveInt, 115200)
+  .option('--baud <rate>', 'baud rate of --port (default: from --devices, else 115200)', positiveInt)
+  .option('--devices <yaml>', 'MLCommons runner devices.yaml: DUT baud per mode')
+  .option('--tests <yaml>', 'MLCommons runner tests_*.yaml: windows (loop N), warm-ups (infer N W) and truth file per model')
   .addOption(new Option('--dut <kind>', 'DUT when no --port is given: the built-in virtual DUT or the firmware on an emulated Cortex-M4 (qemu-system-arm)').choices(['sim', 'qemu', 'qemu-stm32f4']).default('sim'))
   .option('--icount-shift <n>', 'QEMU DUT: 2^n ns per instruction (3 = 125 MIPS)', (v) => Number(v), 3)
   .option('--data-dir <dir>', 'folder with models/ and datasets/<benchmark>/ (default: $TINY_BENCH_DATA, then the fetch cache)')
@@ -111,7 +115,11 @@ program
       options = { ...plan, command: process.argv.slice(2), outDir: opts.out, progress, say };
       say(`Resuming ${opts.resume}`);
     } else {
-      const dut: DutChoice = opts.port ? { kind: 'serial', path: opts.port, baudRate: opts.baud } : opts.dut === 'qemu' ? { kind: 'qemu', shift: opts.icountShift } : opts.dut === 'qemu-stm32f4' ? { kind: 'qemu', board: 'stm32f4', shift: opts.icountShift } : { kind: 'sim' };
+      const devices = opts.devices ? readDevicesYaml(opts.devices) : [];
+      const dutEntry = devices.find((d) => d.type === 'dut');
+      const modeForBaud = opts.mode === 'accuracy' ? 'accuracy' : 'performance';
+      const baudRate: number = opts.baud ?? (dutEntry ? baudFor(dutEntry, modeForBaud) : undefined) ?? 115200;
+      const dut: DutChoice = opts.port ? { kind: 'serial', path: opts.port, baudRate } : opts.dut === 'qemu' ? { kind: 'qemu', shift: opts.icountShift } : opts.dut === 'qemu-stm32f4' ? { kind: 'qemu', board: 'stm32f4', shift: opts.icountShift } : { kind: 'sim' };
       const modes: Mode[] = opts.mode === 'both' ? ['performance', 'accuracy'] : [opts.mode];
       const benchmarks = opts.benchmark && opts.benchmark !== 'all' ? [opts.benchmark as BenchmarkId] : opts.benchmark === 'all' || dut.kind !== 'serial' ? [...BENCHMARK_IDS] : undefined;
       options = {
@@ -123,6 +131,7 @@ program
         ...(opts.labels ? { labels: opts.labels } : {}),
         ...(opts.limit ? { limit: opts.limit } : {}),
         ...(opts.windows ? { windows: opts.windows } : {}),
+        ...(opts.tests ? { testPlans: readTestsYaml(opts.tests) } : {}),
         ...(opts.faultRate !== undefined ? { faults: { rate: opts.faultRate, seed: opts.faultSeed, ...(opts.faultEvents !== undefined ? { eventRate: opts.faultEvents } : {}), ...(opts.faults ? { kinds: opts.faults } : {}) } } : {}),
         outDir: opts.out,
         command: process.argv.slice(2),
@@ -142,6 +151,32 @@ program
     if (opts.json) {
       const docs = result.documents;
       process.stdout.write(`${JSON.stringify(docs.length === 1 ? docs[0] : docs)}\n`);
+    }
+  });
+
+program
+  .command('ports')
+  .description('List serial ports, recognise DUTs, interface boards and energy monitors by VID:PID, and probe with name%')
+  .option('--probe', 'probe the DUT-capable and unrecognised ports with name% at 115200, 921600 and 9600 baud')
+  .option('--port <paths...>', 'probe these paths (e.g. a pty) even if they are not listed')
+  .option('--devices <yaml>', 'MLCommons runner devices.yaml to recognise boards by')
+  .action(async (opts) => {
+    const known = opts.devices ? [...knownFromYaml(readDevicesYaml(opts.devices)), ...KNOWN_DEVICES] : KNOWN_DEVICES;
+    const ports = await listPorts();
+    for (const path of opts.port ?? []) if (!ports.some((p) => p.path === path)) ports.push({ path });
+    if (!ports.length) process.stdout.write('No serial ports found (USB boards appear as /dev/ttyACM* or /dev/ttyUSB*).\n');
+    for (const port of ports) {
+      const device = recognise(port.vidPid, known);
+      process.stdout.write(`${port.path}  ${port.vidPid ?? '----:----'}  ${device ? `${device.role}: ${device.name}` : 'unrecognised'}${port.manufacturer ? `  ${port.manufacturer}` : ''}${port.serialNumber ? `  serial ${port.serialNumber}` : ''}\n`);
+      if (opts.probe || opts.port?.includes(port.path)) {
+        if (device && device.role !== 'dut' && !opts.port?.includes(port.path)) continue;
+        const probe = await probePort(port.path);
+        if (probe.name) process.stdout.write(`  answers name% at ${probe.baud} baud: ${probe.name}\n`);
+        else {
+          process.stdout.write('  no answer to name%; what came back:\n');
+          for (const t of probe.transcript) process.stdout.write(`    ${t.baud} baud: ${t.received}${t.error ? ` (${t.error})` : ''}\n`);
+        }
+      }
     }
   });
 

@@ -16,6 +16,7 @@ import type { Link } from '../link/link.js';
 import { SerialLink } from '../link/serial-link.js';
 import { toolVersion } from '../paths.js';
 import { ResultsDocument, type PerformanceWindow } from '../report/results-schema.js';
+import type { TestPlan } from '../config/mlcommons.js';
 import { type QemuBoardName, startQemuDut } from '../sim/qemu-dut.js';
 import { VirtualDutConnection } from '../sim/wasm-dut.js';
 import { type FileResult, runAccuracy } from './accuracy.js';
@@ -46,6 +47,8 @@ export interface RunPlan {
   windows?: number;
   /** Virtual DUT only: faults injected on its wire. */
   faults?: FaultOptions;
+  /** From an MLCommons tests_*.yaml: windows (loop N), warm-ups (infer N W) and truth file per model. */
+  testPlans?: Record<string, TestPlan>;
   command: string[];
 }
 
@@ -184,7 +187,8 @@ async function runOne(options: RunOptions, sessionDir: string, requested: Benchm
     log.write('note', `tiny-bench ${toolVersion()} ${benchmark.id} ${mode} on ${connection.link.description}`);
     for (const [direction, text] of early) log.write(direction, text);
 
-    const dataset = openDataset(datasetDir(options.dataDir, benchmark, options.datasetPath), benchmark, options.labels);
+    const test = options.testPlans?.[benchmark.id];
+    const dataset = openDataset(datasetDir(options.dataDir, benchmark, options.datasetPath), benchmark, options.labels ?? test?.truthFile);
     const checkpoint = Checkpoint.open(insideDir(modeDir, 'checkpoint.jsonl'), {
       kind: 'header', version: 1, benchmark: benchmark.id, mode, labelsFile: dataset.labelsPath, limit: options.limit ?? null,
     });
@@ -202,8 +206,10 @@ async function runOne(options: RunOptions, sessionDir: string, requested: Benchm
     let doc: ResultsDocument;
     if (mode === 'performance') {
       const calibration = checkpoint.of<number>('calibration')[0];
+      const windows = options.windows ?? test?.loops;
       const perf = await runPerformance(session, benchmark, dataset, options.progress, {
-        ...(options.windows ? { windows: options.windows } : {}),
+        ...(windows ? { windows } : {}),
+        ...(test?.warmups !== undefined ? { warmups: test.warmups } : {}),
         done: { windows: checkpoint.of<PerformanceWindow>('window'), ...(calibration !== undefined ? { usPerInference: calibration } : {}) },
         onCalibrated: (value) => checkpoint.append({ kind: 'calibration', value }),
         onWindow: (value) => checkpoint.append({ kind: 'window', value }),

@@ -13,6 +13,8 @@ export interface PerformanceOptions {
   minWindowUs?: number;
   /** Re-runs of a window that came out too short before giving up. */
   maxReruns?: number;
+  /** Warm-up inferences per window (default: the official tests_performance.yaml value). */
+  warmups?: number;
   /** Work already done (resume): the calibration and finished windows are not repeated. */
   done?: { usPerInference?: number; windows: PerformanceWindow[] };
   onCalibrated?: (usPerInference: number) => void;
@@ -49,7 +51,7 @@ export async function runPerformance(runner: DutRunner, benchmark: Benchmark, da
     throw new TinyBenchError(`Performance mode needs ${windowCount} different files; ${dataset.labelsPath} lists ${dataset.samples.length}`);
   }
   const samples = dataset.samples.slice(0, windowCount);
-  const warmups = benchmark.performanceWarmups;
+  const warmups = options.warmups ?? benchmark.performanceWarmups;
 
   progress.start(`${benchmark.id} performance: calibrating`, windowCount);
   const first = samples[0]!;

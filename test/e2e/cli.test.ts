@@ -1,6 +1,6 @@
 /** The installed entry point: JSON on stdout, clear errors, exit codes, never a stack trace. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -46,6 +46,17 @@ describe('tiny-bench run', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/Cannot open serial port/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('follows an MLCommons tests_*.yaml (loop 3, infer N 2) and an EEMBC --dataset-path', () => {
+    const tests = join(out, 'tests_performance.yaml');
+    writeFileSync(tests, 'ad01:\n  model: ad01\n  truth_file: y_labels_alt.csv\n  script:\n    - loop 3:\n      - download\n      - infer 1500 2\n');
+    const r = run('run', '--benchmark', 'ad01', '--mode', 'performance', '--tests', tests, '--dataset-path', join(dataDir(), 'datasets'), '--out', out, '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const doc = ResultsDocument.parse(JSON.parse(r.stdout.trim().split('\n').at(-1)!));
+    expect(doc.windows).toHaveLength(3);
+    expect(doc.windows!.every((w) => w.warmups === 2)).toBe(true);
+    expect(doc.labelsFile).toMatch(/y_labels_alt\.csv$/);
   });
 
   it('rejects an unknown benchmark', () => {
