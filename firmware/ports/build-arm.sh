@@ -32,7 +32,7 @@ arm-none-eabi-gcc -std=c99 -O2 -Wall -Wextra -Werror \
   -DMODEL_FILE="\"$model_abs\"" "$@" \
   -T "$here/$port/link.ld" -Wl,--gc-sections -Wl,-Map="$out/$bench.map" \
   -o "$elf" \
-  "$here/$port/startup.c" "$here/$port/port.c" "$here/common/model.S" \
+  "$here/$port/startup.c" "$here/$port/port.c" "$here/common/mcu.c" "$here/common/model.S" \
   "$fw/harness/ee_harness.c" "$fw/harness/tb_bench_io.c" "$fw"/engine/*.c "$fw"/engine/kernels/*.c -lm
 # A raw image for flashing (st-flash write <bin> 0x08000000, or copy it to a NUCLEO's USB drive).
 arm-none-eabi-objcopy -O binary "$elf" "${elf%.elf}.bin"

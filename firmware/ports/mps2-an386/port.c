@@ -10,6 +10,7 @@
 #include "../../engine/tb_engine.h"
 #include "../../harness/ee_harness.h"
 #include "../../harness/th_port.h"
+#include "../common/mcu.h"
 
 #include <stdint.h>
 
@@ -56,26 +57,12 @@
 
 /* ---- UART -------------------------------------------------------------- */
 
-#define RX_RING 4096u /* power of two */
-static volatile uint8_t rx_ring[RX_RING];
-static volatile uint32_t rx_head, rx_tail;
-static volatile uint32_t rx_overruns;
-
 void uart0_rx_irq(void) {
   /* Clear before draining: a byte that lands after the last read then raises
    * a fresh interrupt. Clearing after the drain would drop that interrupt and
    * leave the byte in the holding register, stalling reception for good. */
   UART_INTCLEAR = 2u;
-  while (UART_STATE & UART_STATE_RXFULL) {
-    const uint8_t c = (uint8_t)UART_DATA;
-    const uint32_t next = (rx_head + 1u) & (RX_RING - 1u);
-    if (next != rx_tail) {
-      rx_ring[rx_head] = c;
-      rx_head = next;
-    } else {
-      rx_overruns++;
-    }
-  }
+  while (UART_STATE & UART_STATE_RXFULL) mcu_rx_push((uint8_t)UART_DATA);
 }
 
 void th_write(const char *buf, unsigned len) {
@@ -129,20 +116,11 @@ void th_account_inference(const tb_work *work) { (void)work; }
 
 /* ---- main -------------------------------------------------------------- */
 
-extern const uint8_t tb_model_data[];
-extern const uint8_t tb_model_end[];
-
 #ifndef TB_ARENA_SIZE
 #define TB_ARENA_SIZE (160 * 1024)
 #endif
 static _Alignas(16) uint8_t arena[TB_ARENA_SIZE];
 static tb_interpreter interp;
-
-static void say(const char *s) {
-  unsigned n = 0;
-  while (s[n]) n++;
-  th_write(s, n);
-}
 
 int main(void) {
   UART_BAUDDIV = PCLK_HZ / 115200u;
@@ -154,25 +132,5 @@ int main(void) {
   GPIO0_DATAOUT |= 1u;
   NVIC_ISER0 = 1u << 0; /* UART0 RX */
 
-  if (tb_load(&interp, tb_model_data, (size_t)(tb_model_end - tb_model_data), arena, sizeof arena) != TB_OK) {
-    say("e-[model: ");
-    say(interp.error);
-    say("]\r\nm-ready\r\n");
-    for (;;) __asm volatile("wfi");
-  }
-  ee_harness_init(&interp, (tb_bench_id)TB_BENCH, EE_CMD_SIZE);
-  for (;;) {
-    __asm volatile("cpsid i");
-    if (rx_head == rx_tail) __asm volatile("wfi"); /* a pending IRQ still wakes us with PRIMASK set */
-    __asm volatile("cpsie i");
-    while (rx_tail != rx_head) {
-      uint8_t chunk[64];
-      unsigned n = 0;
-      while (rx_tail != rx_head && n < sizeof chunk) {
-        chunk[n++] = rx_ring[rx_tail];
-        rx_tail = (rx_tail + 1u) & (RX_RING - 1u);
-      }
-      ee_harness_rx(chunk, n);
-    }
-  }
+  mcu_serve(&interp, arena, sizeof arena, (tb_bench_id)TB_BENCH, EE_CMD_SIZE);
 }

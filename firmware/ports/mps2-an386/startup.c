@@ -1,7 +1,9 @@
 /* Vector table and reset handler for a Cortex-M4F on mps2-an386. */
 #include <stdint.h>
 
-extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
+#include "../common/mcu.h"
+
+extern uint32_t _estack;
 extern int main(void);
 void uart0_rx_irq(void);
 void timer0_irq(void);
@@ -12,14 +14,8 @@ static void Default_Handler(void) {
   }
 }
 
-#define CPACR (*(volatile uint32_t *)0xE000ED88u)
-
 void Reset_Handler(void) {
-  /* Enable CP10/CP11 (the FPU) before any floating-point instruction runs. */
-  CPACR |= 0xFu << 20;
-  __asm volatile("dsb\n isb");
-  for (uint32_t *src = &_sidata, *dst = &_sdata; dst < &_edata;) *dst++ = *src++;
-  for (uint32_t *dst = &_sbss; dst < &_ebss;) *dst++ = 0;
+  mcu_start(0, 0);
   main();
   for (;;) {
   }

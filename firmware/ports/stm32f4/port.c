@@ -10,6 +10,7 @@
 #include "../../engine/tb_engine.h"
 #include "../../harness/ee_harness.h"
 #include "../../harness/th_port.h"
+#include "../common/mcu.h"
 
 #include <stdint.h>
 
@@ -65,21 +66,10 @@
 
 /* ---- UART ---------------------------------------------------------------- */
 
-#define RX_RING 4096u
-static volatile uint8_t rx_ring[RX_RING];
-static volatile uint32_t rx_head, rx_tail;
-
 void usart2_irq(void) {
   /* RXNE is level-triggered and cleared by reading DR, so nothing is lost
    * between the last read and the return. */
-  while (USART2_SR & USART_SR_RXNE) {
-    const uint8_t c = (uint8_t)USART2_DR;
-    const uint32_t next = (rx_head + 1u) & (RX_RING - 1u);
-    if (next != rx_tail) {
-      rx_ring[rx_head] = c;
-      rx_head = next;
-    }
-  }
+  while (USART2_SR & USART_SR_RXNE) mcu_rx_push((uint8_t)USART2_DR);
 }
 
 void th_write(const char *buf, unsigned len) {
@@ -115,20 +105,11 @@ void th_account_inference(const tb_work *work) { (void)work; }
 
 /* ---- main ---------------------------------------------------------------- */
 
-extern const uint8_t tb_model_data[];
-extern const uint8_t tb_model_end[];
-
 static _Alignas(16) uint8_t arena[TB_ARENA_SIZE];
 #ifdef TB_USE_CCM
 __attribute__((section(".ccm")))
 #endif
 static tb_interpreter interp;
-
-static void say(const char *s) {
-  unsigned n = 0;
-  while (s[n]) n++;
-  th_write(s, n);
-}
 
 int main(void) {
   RCC_AHB1ENR |= 1u;        /* GPIOA */
@@ -149,25 +130,5 @@ int main(void) {
 
   NVIC_ISER1 = 1u << (38 - 32);
 
-  if (tb_load(&interp, tb_model_data, (size_t)(tb_model_end - tb_model_data), arena, sizeof arena) != TB_OK) {
-    say("e-[model: ");
-    say(interp.error);
-    say("]\r\nm-ready\r\n");
-    for (;;) __asm volatile("wfi");
-  }
-  ee_harness_init(&interp, (tb_bench_id)TB_BENCH, EE_CMD_SIZE);
-  for (;;) {
-    __asm volatile("cpsid i");
-    if (rx_head == rx_tail) __asm volatile("wfi");
-    __asm volatile("cpsie i");
-    while (rx_tail != rx_head) {
-      uint8_t chunk[64];
-      unsigned n = 0;
-      while (rx_tail != rx_head && n < sizeof chunk) {
-        chunk[n++] = rx_ring[rx_tail];
-        rx_tail = (rx_tail + 1u) & (RX_RING - 1u);
-      }
-      ee_harness_rx(chunk, n);
-    }
-  }
+  mcu_serve(&interp, arena, sizeof arena, (tb_bench_id)TB_BENCH, EE_CMD_SIZE);
 }

@@ -1,7 +1,9 @@
 /* Vector table and reset handler for STM32F4 (Cortex-M4F). */
 #include <stdint.h>
 
-extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _sccm, _eccm, _estack;
+#include "../common/mcu.h"
+
+extern uint32_t _sccm, _eccm, _estack;
 extern int main(void);
 void usart2_irq(void);
 
@@ -11,14 +13,8 @@ static void Default_Handler(void) {
   }
 }
 
-#define CPACR (*(volatile uint32_t *)0xE000ED88u)
-
 void Reset_Handler(void) {
-  CPACR |= 0xFu << 20; /* FPU on before any floating-point instruction */
-  __asm volatile("dsb\n isb");
-  for (uint32_t *src = &_sidata, *dst = &_sdata; dst < &_edata;) *dst++ = *src++;
-  for (uint32_t *dst = &_sbss; dst < &_ebss;) *dst++ = 0;
-  for (uint32_t *dst = &_sccm; dst < &_eccm;) *dst++ = 0;
+  mcu_start(&_sccm, &_eccm);
   main();
   for (;;) {
   }

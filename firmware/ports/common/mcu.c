@@ -1,0 +1,63 @@
+#include "mcu.h"
+
+#include "../../engine/tb_engine.h"
+#include "../../harness/ee_harness.h"
+#include "../../harness/th_port.h"
+
+extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss;
+extern const uint8_t tb_model_data[];
+extern const uint8_t tb_model_end[];
+
+#define CPACR (*(volatile uint32_t *)0xE000ED88u)
+
+void mcu_start(uint32_t *zero_extra_begin, uint32_t *zero_extra_end) {
+  /* The FPU must be on before any floating-point instruction runs. */
+  CPACR |= 0xFu << 20;
+  __asm volatile("dsb\n isb");
+  for (uint32_t *src = &_sidata, *dst = &_sdata; dst < &_edata;) *dst++ = *src++;
+  for (uint32_t *dst = &_sbss; dst < &_ebss;) *dst++ = 0;
+  for (uint32_t *dst = zero_extra_begin; dst < zero_extra_end;) *dst++ = 0;
+}
+
+#define RX_RING 4096u /* power of two */
+static volatile uint8_t rx_ring[RX_RING];
+static volatile uint32_t rx_head, rx_tail;
+
+void mcu_rx_push(uint8_t byte) {
+  const uint32_t next = (rx_head + 1u) & (RX_RING - 1u);
+  if (next != rx_tail) {
+    rx_ring[rx_head] = byte;
+    rx_head = next;
+  }
+  /* A full ring drops the byte; the host's integrity check then asks again. */
+}
+
+static void say(const char *s) {
+  unsigned n = 0;
+  while (s[n]) n++;
+  th_write(s, n);
+}
+
+void mcu_serve(tb_interpreter *interp, uint8_t *arena, uint32_t arena_size, tb_bench_id bench, unsigned cmd_size) {
+  if (tb_load(interp, tb_model_data, (size_t)(tb_model_end - tb_model_data), arena, arena_size) != TB_OK) {
+    say("e-[model: ");
+    say(interp->error);
+    say("]\r\nm-ready\r\n");
+    for (;;) __asm volatile("wfi");
+  }
+  ee_harness_init(interp, bench, cmd_size);
+  for (;;) {
+    __asm volatile("cpsid i");
+    if (rx_head == rx_tail) __asm volatile("wfi"); /* a pending IRQ still wakes us with PRIMASK set */
+    __asm volatile("cpsie i");
+    while (rx_tail != rx_head) {
+      uint8_t chunk[64];
+      unsigned n = 0;
+      while (rx_tail != rx_head && n < sizeof chunk) {
+        chunk[n++] = rx_ring[rx_tail];
+        rx_tail = (rx_tail + 1u) & (RX_RING - 1u);
+      }
+      ee_harness_rx(chunk, n);
+    }
+  }
+}
