@@ -4,19 +4,29 @@
 #include "../../harness/ee_harness.h"
 #include "../../harness/th_port.h"
 
-extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss;
+extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _sccm, _eccm;
+extern int main(void);
 extern const uint8_t tb_model_data[];
 extern const uint8_t tb_model_end[];
 
 #define CPACR (*(volatile uint32_t *)0xE000ED88u)
 
-void mcu_start(uint32_t *zero_extra_begin, uint32_t *zero_extra_end) {
+void mcu_default_handler(void) {
+  for (;;) {
+  }
+}
+
+/* Copies .data, zeroes .bss and .ccm (empty on parts without CCM), enables the FPU, runs main. */
+void Reset_Handler(void) {
   /* The FPU must be on before any floating-point instruction runs. */
   CPACR |= 0xFu << 20;
   __asm volatile("dsb\n isb");
   for (uint32_t *src = &_sidata, *dst = &_sdata; dst < &_edata;) *dst++ = *src++;
   for (uint32_t *dst = &_sbss; dst < &_ebss;) *dst++ = 0;
-  for (uint32_t *dst = zero_extra_begin; dst < zero_extra_end;) *dst++ = 0;
+  for (uint32_t *dst = &_sccm; dst < &_eccm;) *dst++ = 0;
+  main();
+  for (;;) {
+  }
 }
 
 #define RX_RING 4096u /* power of two */

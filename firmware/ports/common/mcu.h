@@ -8,8 +8,28 @@
 
 #include "../../harness/tb_bench_io.h"
 
-/* Copies .data, zeroes .bss (and the extra zeroed region, if any), enables the FPU. */
-void mcu_start(uint32_t *zero_extra_begin, uint32_t *zero_extra_end);
+#ifndef TB_BENCH
+#error "build with -DTB_BENCH=<0 kws01 | 1 vww01 | 2 ic01 | 3 ad01>"
+#endif
+#ifndef EE_CMD_SIZE
+#define EE_CMD_SIZE 1024
+#endif
+#ifndef EE_ENERGY_MODE
+#define EE_ENERGY_MODE 0
+#endif
+
+void Reset_Handler(void);
+void mcu_default_handler(void);
+extern uint32_t _estack;
+
+/* The 16 Cortex-M system entries that start every vector table. */
+#define MCU_SYSTEM_VECTORS                                                                   \
+  (void (*)(void))(&_estack), Reset_Handler, mcu_default_handler /* NMI */,                  \
+      mcu_default_handler /* HardFault */, mcu_default_handler /* MemManage */,              \
+      mcu_default_handler /* BusFault */, mcu_default_handler /* UsageFault */, 0, 0, 0, 0,  \
+      mcu_default_handler /* SVCall */, mcu_default_handler /* DebugMon */, 0,               \
+      mcu_default_handler /* PendSV */, mcu_default_handler /* SysTick */
+
 
 /* Called by the port's RX interrupt for each received byte. */
 void mcu_rx_push(uint8_t byte);

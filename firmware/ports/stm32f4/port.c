@@ -14,15 +14,6 @@
 
 #include <stdint.h>
 
-#ifndef TB_BENCH
-#error "build with -DTB_BENCH=<0 kws01 | 1 vww01 | 2 ic01 | 3 ad01>"
-#endif
-#ifndef EE_CMD_SIZE
-#define EE_CMD_SIZE 1024
-#endif
-#ifndef EE_ENERGY_MODE
-#define EE_ENERGY_MODE 0
-#endif
 #ifndef TB_APB1_HZ
 #define TB_APB1_HZ 16000000u
 #endif
