@@ -147,6 +147,7 @@ export function readSessionPlan(sessionDir: string): RunPlan {
   if (!existsSync(path)) throw new ConfigError(`${sessionDir} is not a tiny-bench session (no session.json)`);
   const parsed = JSON.parse(readFileSync(path, 'utf8')) as { version: number; plan: RunPlan };
   if (parsed.version !== 1) throw new ConfigError(`${path}: unsupported session version ${parsed.version}`);
+  if (parsed.plan.dut.kind === 'link') throw new ConfigError(`${sessionDir} ran on a link opened by a program, which --resume cannot reopen; resume it from that program`);
   return parsed.plan;
 }
 
