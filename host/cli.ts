@@ -27,25 +27,25 @@ function lineProgress(write: (line: string) => void): Progress {
   let label = '';
   let total = 0;
   let last = 0;
-  const t0 = { v: 0 };
+  let startedAt = 0;
   return {
     start(l, t) {
       label = l;
       total = t;
       last = 0;
-      t0.v = performance.now();
+      startedAt = performance.now();
       write(`${label}: started (${total} ${total === 1 ? 'step' : 'steps'})`);
     },
     advance(done, detail) {
       const now = performance.now();
       if (now - last < 2000) return;
       last = now;
-      const elapsed = (now - t0.v) / 1000;
+      const elapsed = (now - startedAt) / 1000;
       const eta = done > 0 && total > done ? ` ETA ${((elapsed / done) * (total - done)).toFixed(0)} s` : '';
       write(`${label}: ${done}/${total}${eta}${detail ? ` — ${detail}` : ''}`);
     },
     finish(summary) {
-      write(`${summary ?? label} (${((performance.now() - t0.v) / 1000).toFixed(1)} s)`);
+      write(`${summary ?? label} (${((performance.now() - startedAt) / 1000).toFixed(1)} s)`);
     },
   };
 }
@@ -53,10 +53,10 @@ function lineProgress(write: (line: string) => void): Progress {
 /** A live bar with ETA when the human output goes to a terminal. */
 function barProgress(stream: NodeJS.WriteStream): Progress {
   let bar: cliProgress.SingleBar | undefined;
-  const t0 = { v: 0 };
+  let startedAt = 0;
   return {
     start(label, total) {
-      t0.v = performance.now();
+      startedAt = performance.now();
       bar = new cliProgress.SingleBar({ format: `${label} [{bar}] {value}/{total} | ETA {eta_formatted} | {detail}`, stream, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
       bar.start(total, 0, { detail: '' });
     },
@@ -65,7 +65,7 @@ function barProgress(stream: NodeJS.WriteStream): Progress {
     },
     finish(summary) {
       bar?.stop();
-      stream.write(`${summary ?? ''} (${((performance.now() - t0.v) / 1000).toFixed(1)} s)\n`);
+      stream.write(`${summary ?? ''} (${((performance.now() - startedAt) / 1000).toFixed(1)} s)\n`);
     },
   };
 }

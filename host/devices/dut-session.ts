@@ -8,7 +8,7 @@ import { DutMismatchError, DutReportedError, DutResetError, LinkClosedError, Pro
 import type { Link } from '../link/link.js';
 import type { DutIdentity } from '../protocol/replies.js';
 import { Dut, type DutOptions } from './dut.js';
-import { LineChannel, type LineChannelOptions, type TranscriptSink, abbreviate } from './line-channel.js';
+import { LineChannel, type LineChannelOptions, type TranscriptSink } from './line-channel.js';
 
 /** Runs units of work against a DUT. Runners know only this. */
 export interface DutRunner {
@@ -51,7 +51,7 @@ export class DutSession implements DutRunner {
   identity!: DutIdentity;
   readonly stats: RecoveryStats = { retries: 0, resets: 0, reconnects: 0 };
   private readonly attempts: number;
-  /** The last lines exchanged across every link this session used, for error reports. */
+  /** The last lines exchanged across every channel this session used, for error reports. */
   private readonly recent: string[] = [];
 
   private constructor(private readonly connection: Reconnectable, private readonly options: DutSessionOptions) {
@@ -70,11 +70,8 @@ export class DutSession implements DutRunner {
     this.channel?.close();
     this.channel = new LineChannel(link, {
       ...(this.options.channel ?? {}),
-      transcript: (direction, text) => {
-        this.recent.push(`${direction === 'tx' ? '>' : '<'} ${abbreviate(text)}`);
-        if (this.recent.length > 24) this.recent.shift();
-        this.options.transcript?.(direction, text);
-      },
+      ...(this.options.transcript ? { transcript: this.options.transcript } : {}),
+      recentLines: this.recent,
     });
     const previous = this.dut;
     this.dut = new Dut(this.channel, this.options);
@@ -100,7 +97,7 @@ export class DutSession implements DutRunner {
         if (attempt < this.attempts) this.stats.retries++;
       }
     }
-    throw new SampleFailedError(label, this.attempts, lastError!, [...this.recent]);
+    throw new SampleFailedError(label, this.attempts, lastError!, this.channel.lastLines());
   }
 
   private async recover(label: string, cause: Error): Promise<void> {

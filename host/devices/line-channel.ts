@@ -18,6 +18,8 @@ export interface LineChannelOptions {
    * this grace period instead of the whole command timeout. Default 250 ms.
    */
   integrityGraceMs?: number;
+  /** Ring of recent lines to write into; a session passes one ring to every channel it opens. */
+  recentLines?: string[];
 }
 
 interface Pending {
@@ -37,7 +39,7 @@ export class LineChannel {
   private partial = '';
   private discarding = false;
   private pending: Pending | undefined;
-  private readonly recent: string[] = [];
+  private readonly recent: string[];
   private readonly unsolicitedListeners = new Set<(line: string) => void>();
   private closedError: Error | undefined;
   /** Boot banners seen (`m-init-done`), whether or not a command was waiting: the DUT restarted. */
@@ -47,6 +49,7 @@ export class LineChannel {
 
   constructor(readonly link: Link, private readonly options: LineChannelOptions = {}) {
     this.maxLineLength = options.maxLineLength ?? 16384;
+    this.recent = options.recentLines ?? [];
     this.unsubscribe = [
       link.onData((chunk) => this.receive(chunk)),
       link.onClose((error) => {

@@ -26,7 +26,7 @@ class VirtualEnd implements Link {
   /** When the wire is free again, for baud pacing (ms, performance clock). */
   private busyUntil = 0;
 
-  constructor(readonly description: string, private readonly wire: WireModel, private readonly direction: 'a->b' | 'b->a') {}
+  constructor(readonly description: string, private readonly wire: WireModel) {}
 
   get isOpen(): boolean {
     return this.open;
@@ -75,8 +75,8 @@ class VirtualEnd implements Link {
 
 /** Two connected Link ends: `host` for the runner, `device` for a simulated device. */
 export function createVirtualPair(description: string, wire: WireModel = {}): { host: Link; device: Link } {
-  const host = new VirtualEnd(description, wire, 'a->b');
-  const device = new VirtualEnd(`${description} (device side)`, wire, 'b->a');
+  const host = new VirtualEnd(description, wire);
+  const device = new VirtualEnd(`${description} (device side)`, wire);
   host.peer = device;
   device.peer = host;
   return { host, device };

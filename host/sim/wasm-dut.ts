@@ -162,10 +162,9 @@ export class VirtualDutConnection {
 
   static async open(options: VirtualDutOptions): Promise<VirtualDutConnection> {
     const model = options.model ?? readFileSync(join(options.dataDir ?? '.', 'models', options.benchmark.modelFile));
-    let connection: VirtualDutConnection | undefined;
     const early: Uint8Array[] = [];
     const dut = await WasmDut.create({ ...options, model }, (bytes) => early.push(bytes));
-    connection = new VirtualDutConnection(dut, options);
+    const connection = new VirtualDutConnection(dut, options);
     connection.plug();
     // The boot banner goes out on the first link, asynchronously like a UART.
     for (const bytes of early) void connection.device.write(bytes).catch(() => {});

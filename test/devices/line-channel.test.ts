@@ -3,19 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { LineChannel } from '../../host/devices/line-channel.js';
 import { LineTooLongError, LinkClosedError, TimeoutError } from '../../host/errors.js';
 import { createVirtualPair } from '../../host/link/virtual-link.js';
+import { onCommands } from '../fakes/scripted-dut.js';
 
 /** A scripted device: answers each command with the given raw chunks. */
 function scripted(reply: (command: string) => string[]) {
   const pair = createVirtualPair('scripted');
-  let buffer = '';
-  pair.device.onData((chunk) => {
-    buffer += Buffer.from(chunk).toString('latin1');
-    let end: number;
-    while ((end = buffer.indexOf('%')) >= 0) {
-      const command = buffer.slice(0, end);
-      buffer = buffer.slice(end + 1);
-      for (const piece of reply(command)) void pair.device.write(Buffer.from(piece, 'latin1'));
-    }
+  onCommands(pair.device, (command) => {
+    for (const piece of reply(command)) void pair.device.write(Buffer.from(piece, 'latin1'));
   });
   return pair;
 }

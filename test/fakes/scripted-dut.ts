@@ -7,6 +7,20 @@
 import type { Link } from '../../host/link/link.js';
 import { createVirtualPair } from '../../host/link/virtual-link.js';
 
+/** Calls `handle` with each '%'-terminated command arriving on `device`, however the bytes are split. */
+export function onCommands(device: Link, handle: (command: string) => void): void {
+  let buffer = '';
+  device.onData((chunk) => {
+    buffer += Buffer.from(chunk).toString('latin1');
+    let end: number;
+    while ((end = buffer.indexOf('%')) >= 0) {
+      const command = buffer.slice(0, end);
+      buffer = buffer.slice(end + 1);
+      handle(command);
+    }
+  });
+}
+
 export interface ScriptedDutBehaviour {
   model: string;
   /** Microseconds one inference takes, given how many `infer` commands came before. */
@@ -30,7 +44,6 @@ export function scriptedDut(behaviour: ScriptedDutBehaviour): { link: Link; comm
   let expected = 0;
   let received = 0;
   let inferCalls = 0;
-  let buffer = '';
   const reply = (command: string): string[] => {
     const [head, ...args] = command.split(' ');
     switch (head) {
@@ -63,18 +76,12 @@ export function scriptedDut(behaviour: ScriptedDutBehaviour): { link: Link; comm
         return [`e-[Unknown command: ${head}]`];
     }
   };
-  pair.device.onData((chunk) => {
-    buffer += Buffer.from(chunk).toString('latin1');
-    let end: number;
-    while ((end = buffer.indexOf('%')) >= 0) {
-      const command = buffer.slice(0, end);
-      buffer = buffer.slice(end + 1);
-      commands.push(command);
-      if (behaviour.silent) continue;
-      let lines = reply(command);
-      if (behaviour.rewrite && !command.startsWith('infer')) lines = behaviour.rewrite(command, lines, inferCalls);
-      void pair.device.write(Buffer.from([...lines, 'm-ready'].map((l) => `${l}\r\n`).join(''), 'latin1'));
-    }
+  onCommands(pair.device, (command) => {
+    commands.push(command);
+    if (behaviour.silent) return;
+    let lines = reply(command);
+    if (behaviour.rewrite && !command.startsWith('infer')) lines = behaviour.rewrite(command, lines, inferCalls);
+    void pair.device.write(Buffer.from([...lines, 'm-ready'].map((l) => `${l}\r\n`).join(''), 'latin1'));
   });
   return { link: pair.host, commands };
 }
