@@ -36,16 +36,29 @@ export function windowEdges(edgeSampleIndexes: readonly number[], edgesBefore: n
  */
 export function windowEnergy(samplesJ: ArrayLike<number>, sampleRateHz: number, start: number, end: number, inferences: number, minWindowS = 10): EnergyWindow {
   if (!(end > start) || start < 0 || end > samplesJ.length) throw new TinyBenchError(`Edge samples ${start}..${end} are outside the ${samplesJ.length} samples received`);
-  if (!(inferences > 0)) throw new TinyBenchError('A window needs at least one inference');
   let energyJ = 0;
   for (let k = start; k < end; ++k) {
     const v = samplesJ[k]!;
     if (!Number.isFinite(v)) throw new TinyBenchError(`Sample ${k} is not a number; the monitor stream was damaged`);
     energyJ += v;
   }
-  const elapsedS = (end - start) / sampleRateHz;
-  if (elapsedS < minWindowS) throw new TinyBenchError(`The window lasted ${elapsedS.toFixed(3)} s between its edges; the rules ask for at least ${minWindowS} s`);
+  return energyPerInference({ energyJ, elapsedS: (end - start) / sampleRateHz }, inferences, minWindowS);
+}
+
+/** Per-inference energy, power and throughput of a span the monitor measured; refuses spans under `minWindowS`. */
+export function energyPerInference(span: { energyJ: number; elapsedS: number }, inferences: number, minWindowS = 10): EnergyWindow {
+  if (!(inferences > 0)) throw new TinyBenchError('A window needs at least one inference');
+  const { energyJ, elapsedS } = span;
+  if (!Number.isFinite(energyJ) || !(elapsedS > 0)) throw new TinyBenchError(`The monitor reported ${energyJ} J over ${elapsedS} s; the stream was damaged`);
+  if (elapsedS < minWindowS) throw new WindowTooShortError(`The window lasted ${elapsedS.toFixed(3)} s between its edges; the rules ask for at least ${minWindowS} s`, elapsedS);
   return { inferences, energyJ, elapsedS, energyPerInferenceUj: (energyJ / inferences) * 1e6, powerMw: (energyJ / elapsedS) * 1e3, throughput: inferences / elapsedS };
+}
+
+/** A window shorter than the rules allow: the runner re-runs it with more inferences. */
+export class WindowTooShortError extends TinyBenchError {
+  constructor(message: string, readonly elapsedS: number) {
+    super(message);
+  }
 }
 
 /**

@@ -5,12 +5,13 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { resolveDataDir, userCacheDir } from '../datasets/data-dir.js';
 import { fetchData } from '../datasets/fetch.js';
 import { BENCHMARK_IDS, type BenchmarkId } from './bench/benchmark.js';
-import { TinyBenchError } from './errors.js';
+import { ConfigError, TinyBenchError } from './errors.js';
 import { toolVersion } from './paths.js';
 import { baudFor, readDevicesYaml, readTestsYaml } from './config/mlcommons.js';
 import { KNOWN_DEVICES, knownFromYaml, listPorts, probePort, recognise } from './devices/ports.js';
 import { FAULT_KINDS, type FaultKind } from './link/faults.js';
 import { type DutChoice, type Mode, type RunOptions, readSessionPlan, runSession } from './run/bench-run.js';
+import type { EnergyPlan } from './run/energy-rig.js';
 import type { Progress } from './run/progress.js';
 import { summaryTable } from './run/summary.js';
 import { writeReport } from './report/html-report.js';
@@ -77,7 +78,18 @@ program
   .command('run')
   .description('Run performance and/or accuracy on a DUT (the built-in virtual DUT when no --port is given)')
   .addOption(new Option('-b, --benchmark <id>', 'benchmark to run').choices([...BENCHMARK_IDS, 'all']))
-  .addOption(new Option('-m, --mode <mode>', 'what to measure').choices(['performance', 'accuracy', 'both']).default('both'))
+  .addOption(new Option('-m, --mode <mode>', 'what to measure').choices(['performance', 'accuracy', 'energy', 'both']).default('both'))
+  .option('--interface <path>', 'energy mode: serial port of the interface board (STM32H573I-DK or Arduino io-manager) the DUT is behind')
+  .option('--emon <kind:path>', 'energy mode: the energy monitor, lpm01a:<path> or ppk2:<path>', (v) => {
+    const m = /^(lpm01a|ppk2):(.+)$/.exec(v);
+    if (!m) throw new InvalidArgumentError('expected lpm01a:<path> or ppk2:<path>');
+    return { monitor: m[1] as 'lpm01a' | 'ppk2', path: m[2]! };
+  })
+  .option('--voltage <volts>', 'energy mode: DUT supply voltage (default: from --devices, else 1.8)', (v) => {
+    const n = Number(v);
+    if (!(n > 0 && n <= 5)) throw new InvalidArgumentError('expected a voltage in volts, e.g. 1.8');
+    return n;
+  })
   .option('-p, --port <path>', 'serial port of a DUT speaking the MLPerf Tiny protocol')
   .option('--baud <rate>', 'baud rate of --port (default: from --devices, else 115200)', positiveInt)
   .option('--devices <yaml>', 'MLCommons runner devices.yaml: DUT baud per mode')
@@ -117,8 +129,19 @@ program
     } else {
       const devices = opts.devices ? readDevicesYaml(opts.devices) : [];
       const dutEntry = devices.find((d) => d.type === 'dut');
-      const modeForBaud = opts.mode === 'accuracy' ? 'accuracy' : 'performance';
-      const baudRate: number = opts.baud ?? (dutEntry ? baudFor(dutEntry, modeForBaud) : undefined) ?? 115200;
+      const modeForBaud = opts.mode === 'accuracy' ? 'accuracy' : opts.mode === 'energy' ? 'energy' : 'performance';
+      const baudRate: number = opts.baud ?? (dutEntry ? baudFor(dutEntry, modeForBaud) : undefined) ?? (modeForBaud === 'energy' ? 9600 : 115200);
+      if (opts.mode !== 'energy' && (opts.interface || opts.emon || opts.voltage)) throw new ConfigError('--interface, --emon and --voltage belong to --mode energy');
+      if (opts.mode === 'energy' && Boolean(opts.interface) !== Boolean(opts.emon)) throw new ConfigError('Energy mode on hardware needs both --interface <board port> and --emon lpm01a:<port>|ppk2:<port>; without both it runs the simulated bench');
+      if (opts.mode === 'energy' && opts.port) throw new ConfigError('In energy mode the DUT is reached through the interface board (--interface), not --port');
+      const energy: EnergyPlan | undefined = opts.mode === 'energy'
+        ? {
+            bench: opts.interface ? { kind: 'serial', interfacePath: opts.interface, monitor: opts.emon.monitor, monitorPath: opts.emon.path } : { kind: 'sim' },
+            voltageV: opts.voltage ?? dutEntry?.voltage ?? 1.8,
+            dutBaud: baudRate,
+          }
+        : undefined;
+      if (energy && energy.bench.kind === 'sim' && opts.dut !== 'sim') throw new ConfigError('The simulated energy bench runs the virtual DUT; for QEMU use performance or accuracy mode');
       const dut: DutChoice = opts.port ? { kind: 'serial', path: opts.port, baudRate } : opts.dut === 'qemu' ? { kind: 'qemu', shift: opts.icountShift } : opts.dut === 'qemu-stm32f4' ? { kind: 'qemu', board: 'stm32f4', shift: opts.icountShift } : { kind: 'sim' };
       const modes: Mode[] = opts.mode === 'both' ? ['performance', 'accuracy'] : [opts.mode];
       const benchmarks = opts.benchmark && opts.benchmark !== 'all' ? [opts.benchmark as BenchmarkId] : opts.benchmark === 'all' || dut.kind !== 'serial' ? [...BENCHMARK_IDS] : undefined;
@@ -132,6 +155,7 @@ program
         ...(opts.limit ? { limit: opts.limit } : {}),
         ...(opts.windows ? { windows: opts.windows } : {}),
         ...(opts.tests ? { testPlans: readTestsYaml(opts.tests) } : {}),
+        ...(energy ? { energy } : {}),
         ...(opts.faultRate !== undefined ? { faults: { rate: opts.faultRate, seed: opts.faultSeed, ...(opts.faultEvents !== undefined ? { eventRate: opts.faultEvents } : {}), ...(opts.faults ? { kinds: opts.faults } : {}) } } : {}),
         outDir: opts.out,
         command: process.argv.slice(2),
@@ -140,7 +164,8 @@ program
       };
     }
     const dut = options.dut;
-    if (dut.kind === 'sim') say('DUT: built-in virtual DUT (tiny-bench firmware compiled to WebAssembly). All timings are SIMULATED (cost-model clock).');
+    if (options.energy?.bench.kind === 'sim') say(`Energy bench: SIMULATED — virtual STM32H573I-DK interface board (DUT UART ${options.energy.dutBaud} baud) and virtual LPM01A at ${options.energy.voltageV} V; energies come from a documented power model, not a measurement.`);
+    else if (dut.kind === 'sim') say('DUT: built-in virtual DUT (tiny-bench firmware compiled to WebAssembly). All timings are SIMULATED (cost-model clock).');
     if (dut.kind === 'qemu') say(`DUT: tiny-bench firmware on an emulated Cortex-M4F (qemu-system-arm ${dut.board === 'stm32f4' ? 'netduinoplus2, stm32f4 port' : 'mps2-an386'}, -icount shift=${dut.shift ?? 3}). All timings are SIMULATED (instruction counts).`);
     if (options.faults) say(`Fault injection: byte faults ${options.faults.rate}/byte, unplug/reset ${options.faults.eventRate ?? options.faults.rate / 50}/byte, kinds ${(options.faults.kinds ?? FAULT_KINDS).join(', ')}, seed ${options.faults.seed ?? 1}`);
     const result = await runSession(options, opts.resume);

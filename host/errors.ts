@@ -60,3 +60,9 @@ export class ConfigError extends TinyBenchError {
 export class DutMismatchError extends TinyBenchError {
   override readonly exitCode = 3;
 }
+
+/** An interface board stopped relaying: it waits for a DUT that never finished, or never acknowledged. Needs a person. */
+export class BoardStalledError extends TinyBenchError {}
+
+/** An energy monitor refused a command, answered wrongly, or its stream cannot be trusted. */
+export class MonitorError extends TinyBenchError {}

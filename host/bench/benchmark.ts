@@ -24,6 +24,8 @@ export interface Benchmark {
   target: number;
   /** Warm-up inferences per performance window (official tests_performance.yaml). */
   performanceWarmups: number;
+  /** Warm-up inferences per energy window (official tests_energy.yaml). */
+  energyWarmups: number;
   /** Why a file of `size` bytes cannot be used, or undefined. */
   checkFile(size: number, row: LabelRow): string | undefined;
   /** Accuracy-mode inputs of one file (ad01: every window). */
@@ -32,7 +34,7 @@ export interface Benchmark {
   performanceInput(file: Uint8Array, row: LabelRow): Uint8Array;
 }
 
-function fixedSize(id: BenchmarkId, title: string, modelFile: string, classes: number, inputBytes: number, metricTarget: number, warmups: number): Benchmark {
+function fixedSize(id: BenchmarkId, title: string, modelFile: string, classes: number, inputBytes: number, metricTarget: number, warmups: number, energyWarmups: number): Benchmark {
   return {
     id,
     title,
@@ -43,6 +45,7 @@ function fixedSize(id: BenchmarkId, title: string, modelFile: string, classes: n
     metric: 'top1',
     target: metricTarget,
     performanceWarmups: warmups,
+    energyWarmups,
     checkFile: (size) => (size === inputBytes ? undefined : `has ${size} bytes, expected ${inputBytes}`),
     inputs: (file) => [file],
     performanceInput: (file) => file,
@@ -71,6 +74,7 @@ const ad01: Benchmark = {
   metric: 'auc',
   target: 0.85,
   performanceWarmups: 10,
+  energyWarmups: 0,
   checkFile(size, row) {
     if (size % 4 !== 0) return `has ${size} bytes, not a whole number of float32 values`;
     if ((row.windowBytes ?? AD_WINDOW) !== AD_WINDOW) return `labels row asks for ${row.windowBytes}-byte windows; the model takes ${AD_WINDOW}`;
@@ -83,9 +87,9 @@ const ad01: Benchmark = {
 };
 
 export const BENCHMARKS: Record<BenchmarkId, Benchmark> = {
-  kws01: fixedSize('kws01', 'Keyword spotting (DS-CNN)', 'kws_ref_model.tflite', 12, 490, 90, 10),
-  vww01: fixedSize('vww01', 'Visual wake words (MobileNetV1 0.25)', 'vww_96_int8.tflite', 2, 96 * 96 * 3, 80, 5),
-  ic01: fixedSize('ic01', 'Image classification (ResNet-8)', 'pretrainedResnet_quant.tflite', 10, 32 * 32 * 3, 85, 5),
+  kws01: fixedSize('kws01', 'Keyword spotting (DS-CNN)', 'kws_ref_model.tflite', 12, 490, 90, 10, 10),
+  vww01: fixedSize('vww01', 'Visual wake words (MobileNetV1 0.25)', 'vww_96_int8.tflite', 2, 96 * 96 * 3, 80, 5, 5),
+  ic01: fixedSize('ic01', 'Image classification (ResNet-8)', 'pretrainedResnet_quant.tflite', 10, 32 * 32 * 3, 85, 5, 0),
   ad01,
 };
 

@@ -89,7 +89,7 @@ export class Dut {
   }
 
   get commandBuffer(): number {
-    return this.identity?.commandBuffer ?? STANDARD_COMMAND_BUFFER;
+    return Math.min(this.identity?.commandBuffer ?? STANDARD_COMMAND_BUFFER, this.channel.link.maxCommandLength ?? Infinity);
   }
 
   /**

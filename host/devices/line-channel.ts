@@ -1,5 +1,6 @@
 import { LineTooLongError, LinkClosedError, TimeoutError, TinyBenchError } from '../errors.js';
 import type { Link } from '../link/link.js';
+import { waitForQuiet } from '../link/quiet.js';
 import { frame } from '../protocol/commands.js';
 import { READY, cleanLine } from '../protocol/replies.js';
 
@@ -119,20 +120,7 @@ export class LineChannel {
    * next command's reply starts clean.
    */
   settle(quietMs: number, maxMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const deadline = setTimeout(finish, maxMs);
-      let quiet = setTimeout(finish, quietMs);
-      const off = this.link.onData(() => {
-        clearTimeout(quiet);
-        quiet = setTimeout(finish, quietMs);
-      });
-      function finish(): void {
-        clearTimeout(deadline);
-        clearTimeout(quiet);
-        off();
-        resolve();
-      }
-    });
+    return waitForQuiet(this.link, quietMs, maxMs);
   }
 
   close(): void {

@@ -13,6 +13,8 @@ export interface Link {
   onClose(listener: (error?: Error) => void): () => void;
   close(): Promise<void>;
   readonly isOpen: boolean;
+  /** Longest command text this link carries intact (an interface board's limit); undefined: no limit of its own. */
+  readonly maxCommandLength?: number;
 }
 
 /** Fan-out helper shared by Link implementations. */

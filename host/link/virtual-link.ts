@@ -1,4 +1,5 @@
 import { LinkClosedError } from '../errors.js';
+import type { SimClock } from '../sim/sim-clock.js';
 import type { FaultInjector } from './faults.js';
 import { Listeners, type Link } from './link.js';
 
@@ -16,6 +17,12 @@ export interface WireModel {
   faults?: FaultInjector;
   /** Called for device-level faults (unplug, reset) the injector raises. */
   onFaultEvent?: (event: 'disconnect' | 'reset') => void;
+  /**
+   * Pace in a virtual bench's time instead of the wall clock: a byte takes
+   * its transmission time on the clock, and arrives as soon as the bench has
+   * nothing earlier to do.
+   */
+  clock?: SimClock;
 }
 
 class VirtualEnd implements Link {
@@ -23,7 +30,7 @@ class VirtualEnd implements Link {
   readonly closed = new Listeners<[Error | undefined]>();
   peer!: VirtualEnd;
   open = true;
-  /** When the wire is free again, for baud pacing (ms, performance clock). */
+  /** When the wire is free again, for baud pacing (ms of the performance clock, or µs of the wire's SimClock). */
   private busyUntil = 0;
 
   constructor(readonly description: string, private readonly wire: WireModel) {}
@@ -36,19 +43,32 @@ class VirtualEnd implements Link {
     if (!this.open) return Promise.reject(new LinkClosedError(`${this.description} is closed`));
     const faulted = this.wire.faults?.apply(data);
     const chunk = faulted ? faulted.data : new Uint8Array(data);
+    const deliver = (): void => {
+      if (this.peer.open && chunk.length) this.peer.data.emit(chunk);
+      for (const event of faulted?.events ?? []) this.wire.onFaultEvent?.(event);
+    };
+    if (this.wire.clock) return this.writeOnClock(this.wire.clock, chunk, (faulted?.delayMs ?? 0) * 1000, deliver);
     const now = performance.now();
     const start = Math.max(now, this.busyUntil);
     const txMs = this.wire.baudRate ? (chunk.length * 10 * 1000) / this.wire.baudRate : 0;
     this.busyUntil = start + txMs + (faulted?.delayMs ?? 0);
     const delay = this.busyUntil - now + (this.wire.latencyMs ?? 0);
-    const deliver = (): void => {
-      if (this.peer.open && chunk.length) this.peer.data.emit(chunk);
-      for (const event of faulted?.events ?? []) this.wire.onFaultEvent?.(event);
-    };
     // Always asynchronous, like a real port: a reply never arrives inside write().
     if (delay >= 1) setTimeout(deliver, delay);
     else setImmediate(deliver);
     return new Promise((resolve) => (delay >= 1 ? setTimeout(resolve, delay) : setImmediate(resolve)));
+  }
+
+  private writeOnClock(clock: SimClock, chunk: Uint8Array, extraUs: number, deliver: () => void): Promise<void> {
+    const start = Math.max(clock.nowUs, this.busyUntil);
+    const txUs = this.wire.baudRate ? (chunk.length * 10 * 1e6) / this.wire.baudRate : 0;
+    this.busyUntil = start + txUs + extraUs;
+    return new Promise((resolve) => {
+      clock.at(this.busyUntil + (this.wire.latencyMs ?? 0) * 1000, () => {
+        deliver();
+        resolve();
+      });
+    });
   }
 
   onData(listener: (chunk: Uint8Array) => void): () => void {

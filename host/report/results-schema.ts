@@ -35,6 +35,41 @@ export const PerformanceWindow = z.object({
   rerunsTooShort: z.number().int().nonnegative(),
 });
 
+export const EnergyWindow = z.object({
+  file: z.string(),
+  inferences: z.number().int().positive(),
+  warmups: z.number().int().nonnegative(),
+  /** Energy between the window's two timestamp edges. */
+  energyUj: finite,
+  /** Time between the edges, from the monitor's samples. */
+  elapsedS: finite,
+  energyUjPerInference: finite,
+  powerMw: finite,
+  throughput: finite,
+  /** Monitor samples between the edges, and the same span by the monitor's own clock (LPM01A TimeStamp lines). */
+  samples: z.number().int().positive(),
+  monitorElapsedS: finite.optional(),
+  /** Simulated bench only: the power model's exact value for this window. */
+  truthUjPerInference: finite.optional(),
+  rerunsTooShort: z.number().int().nonnegative(),
+});
+
+export const EnergyMonitorInfo = z.object({
+  kind: z.enum(['lpm01a', 'ppk2']),
+  description: z.string(),
+  firmware: z.string().optional(),
+  sampleRateHz: finite,
+  voltageV: finite,
+  interfaceBoard: z.string(),
+  garbledTokens: z.number().int().nonnegative(),
+  lostSamples: z.number().int().nonnegative(),
+  /** Simulated bench only: the power model and its analytic energy per inference for the measured time per inference. */
+  powerModel: z.object({ activeCurrentA: finite, idleCurrentA: finite, truthUjPerInference: finite }).optional(),
+});
+
+/** Average power around one window (the median one), for the report's trace. */
+export const EnergyTrace = z.object({ file: z.string(), binMs: finite, powerMw: z.array(finite), edgesMs: z.array(finite) });
+
 export const ResultsDocument = z.object({
   schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
   tool: z.object({ name: z.literal('tiny-bench'), version: z.string() }),
@@ -65,6 +100,12 @@ export const ResultsDocument = z.object({
   medianThroughput: finite.optional(),
   latencyMs: finite.optional(),
   windows: z.array(PerformanceWindow).optional(),
+  /** Energy mode: median energy per inference over the windows, and the median window power. */
+  energyUjPerInference: finite.optional(),
+  powerMw: finite.optional(),
+  energyWindows: z.array(EnergyWindow).optional(),
+  monitor: EnergyMonitorInfo.optional(),
+  energyTrace: EnergyTrace.optional(),
   qualityTarget: z
     .object({ metric: z.enum(['top1', 'auc']), threshold: finite, pass: z.boolean() })
     .optional(),
@@ -78,3 +119,6 @@ export type ResultsDocument = z.infer<typeof ResultsDocument>;
 export type ClassifierFileResult = z.infer<typeof ClassifierFileResult>;
 export type AnomalyFileResult = z.infer<typeof AnomalyFileResult>;
 export type PerformanceWindow = z.infer<typeof PerformanceWindow>;
+export type EnergyWindow = z.infer<typeof EnergyWindow>;
+export type EnergyMonitorInfo = z.infer<typeof EnergyMonitorInfo>;
+export type EnergyTrace = z.infer<typeof EnergyTrace>;

@@ -15,17 +15,20 @@ import { FaultInjector, type FaultOptions } from '../link/faults.js';
 import type { Link } from '../link/link.js';
 import { SerialLink } from '../link/serial-link.js';
 import { toolVersion } from '../paths.js';
-import { ResultsDocument, type PerformanceWindow } from '../report/results-schema.js';
+import { type EnergyWindow, ResultsDocument, type PerformanceWindow } from '../report/results-schema.js';
 import type { TestPlan } from '../config/mlcommons.js';
 import { type QemuBoardName, startQemuDut } from '../sim/qemu-dut.js';
 import { VirtualDutConnection } from '../sim/wasm-dut.js';
 import { type FileResult, runAccuracy } from './accuracy.js';
 import { Checkpoint } from './checkpoint.js';
+import { checkTimestampWiring, runEnergy } from './energy.js';
+import { type EnergyPlan, type EnergyRig, openEnergyRig } from './energy-rig.js';
 import { runPerformance } from './performance.js';
+import { median } from './scoring.js';
 import type { Progress } from './progress.js';
 import { TranscriptLog, createSessionDir, insideDir, writeResults } from './session.js';
 
-export type Mode = 'performance' | 'accuracy';
+export type Mode = 'performance' | 'accuracy' | 'energy';
 
 export type DutChoice =
   | { kind: 'sim'; commandBuffer?: number; energyMode?: boolean }
@@ -47,6 +50,8 @@ export interface RunPlan {
   windows?: number;
   /** Virtual DUT only: faults injected on its wire. */
   faults?: FaultOptions;
+  /** Energy mode: where the interface board and monitor are, DUT voltage and baud. */
+  energy?: EnergyPlan;
   /** From an MLCommons tests_*.yaml: windows (loop N), warm-ups (infer N W) and truth file per model. */
   testPlans?: Record<string, TestPlan>;
   command: string[];
@@ -158,16 +163,26 @@ function pickPlan(o: RunOptions): RunPlan {
 
 async function runOne(options: RunOptions, sessionDir: string, requested: Benchmark | undefined, mode: Mode): Promise<ResultsDocument> {
   const started = new Date();
-  const connection = await connect(options, requested);
   let log: TranscriptLog | undefined;
   const early: Array<['tx' | 'rx', string]> = [];
+  const transcript = (direction: 'tx' | 'rx', text: string): void => (log ? log.write(direction, text) : void early.push([direction, text]));
+  let rig: EnergyRig | undefined;
+  let connection: Connection;
+  if (mode === 'energy') {
+    if (!options.energy) throw new ConfigError('Energy mode needs an energy bench (--interface and --emon, or --dut sim)');
+    rig = await openEnergyRig(options.energy, requested, options.dataDir, transcript);
+    connection = { link: rig.link, simulated: rig.simulated, ...rig.timing, close: () => rig!.close() };
+  } else {
+    connection = await connect(options, requested);
+  }
   let session: DutSession | undefined;
   try {
     session = await DutSession.open(connection, {
+      ...(rig ? { energyMode: true } : {}),
       commandTimeoutMs: connection.commandTimeoutMs,
       settleQuietMs: connection.settleQuietMs,
       channel: { integrityGraceMs: connection.simulated ? 50 : 250 },
-      transcript: (direction, text) => (log ? log.write(direction, text) : early.push([direction, text])),
+      transcript,
       onRecovery: (message) => {
         log?.write('note', `RECOVERY ${message}`);
         options.say(`  recovering: ${message}`);
@@ -179,7 +194,9 @@ async function runOne(options: RunOptions, sessionDir: string, requested: Benchm
     if (requested && benchmark.id !== requested.id) {
       throw new DutMismatchError(`--benchmark ${requested.id} was asked, but the DUT on ${connection.link.description} runs ${identity.model}; flash the ${requested.id} firmware or drop --benchmark`);
     }
-    if ((await session.run('timestamp mode check', (dut) => dut.timestampMode())) === 'energy') {
+    if (rig) {
+      await checkTimestampWiring(session, rig.monitor, rig.timing.edgeTimeoutMs);
+    } else if ((await session.run('timestamp mode check', (dut) => dut.timestampMode())) === 'energy') {
       throw new DutMismatchError(`The DUT firmware on ${connection.link.description} is built for energy mode (its timestamp is a GPIO edge, not a lap); ${mode} mode needs a performance-mode build`);
     }
     const modeDir = insideDir(sessionDir, benchmark.id, mode);
@@ -205,7 +222,45 @@ async function runOne(options: RunOptions, sessionDir: string, requested: Benchm
       labelsFile: dataset.labelsPath,
     };
     let doc: ResultsDocument;
-    if (mode === 'performance') {
+    if (mode === 'energy') {
+      const r = rig!;
+      const calibration = checkpoint.of<number>('calibration')[0];
+      const windows = options.windows ?? test?.loops;
+      const energy = await runEnergy(session, r.monitor, benchmark, dataset, options.progress, {
+        ...(windows ? { windows } : {}),
+        ...(test?.warmups !== undefined ? { warmups: test.warmups } : {}),
+        edgeTimeoutMs: r.timing.edgeTimeoutMs,
+        ...(r.truth ? { truth: r.truth } : {}),
+        done: { windows: checkpoint.of<EnergyWindow>('energy-window'), ...(calibration !== undefined ? { usPerInference: calibration } : {}) },
+        onCalibrated: (value) => checkpoint.append({ kind: 'calibration', value }),
+        onWindow: (value) => checkpoint.append({ kind: 'energy-window', value }),
+      });
+      const health = r.monitor.health();
+      doc = {
+        ...base,
+        finishedAt: '',
+        wallSeconds: 0,
+        files: energy.windows.length,
+        subset: false,
+        energyUjPerInference: energy.energyUjPerInference,
+        powerMw: energy.powerMw,
+        medianThroughput: energy.medianThroughput,
+        latencyMs: 1000 / energy.medianThroughput,
+        energyWindows: energy.windows,
+        monitor: {
+          kind: r.monitor.kind,
+          description: r.monitor.description,
+          ...(r.monitor.firmware ? { firmware: r.monitor.firmware } : {}),
+          sampleRateHz: r.monitor.sampleRateHz,
+          voltageV: r.voltageV,
+          interfaceBoard: r.board.description,
+          garbledTokens: health.garbled,
+          lostSamples: health.lostSamples,
+          ...(r.powerModel ? { powerModel: { ...r.powerModel, truthUjPerInference: median(energy.windows.map((w) => w.truthUjPerInference ?? Number.NaN)) } } : {}),
+        },
+        ...(energy.trace ? { energyTrace: energy.trace } : {}),
+      };
+    } else if (mode === 'performance') {
       const calibration = checkpoint.of<number>('calibration')[0];
       const windows = options.windows ?? test?.loops;
       const perf = await runPerformance(session, benchmark, dataset, options.progress, {

@@ -1,0 +1,105 @@
+/**
+ * Sets up an energy bench in the order the hardware needs: monitor first
+ * (take control, configure, power the DUT so it boots), then the interface
+ * board (identify, set the DUT baud — which resets the board and so drops
+ * the boot banner it queued), then start the acquisition. Tears it down in
+ * reverse, whatever happened. The simulated bench goes through exactly the
+ * same steps over virtual links.
+ */
+import { readFileSync } from 'node:fs';
+
+import { modelPath } from '../../datasets/data-dir.js';
+import type { EnergyMonitor } from '../../energy/energy-monitor.js';
+import { LPM01A_BAUD, Lpm01a } from '../../energy/lpm01a.js';
+import { Ppk2 } from '../../energy/ppk2.js';
+import type { Benchmark } from '../bench/benchmark.js';
+import { InterfaceBoard } from '../devices/interface-board.js';
+import type { TranscriptSink } from '../devices/line-channel.js';
+import { ConfigError } from '../errors.js';
+import type { Link } from '../link/link.js';
+import { SerialLink } from '../link/serial-link.js';
+import type { PowerModel } from '../sim/power-model.js';
+import { VirtualEnergyBench } from '../sim/energy-bench.js';
+
+/** Where the energy bench is: simulated, or an interface board and a monitor on serial ports. */
+export type EnergyBenchChoice =
+  | { kind: 'sim' }
+  | { kind: 'serial'; interfacePath: string; monitor: 'lpm01a' | 'ppk2'; monitorPath: string };
+
+export interface EnergyPlan {
+  bench: EnergyBenchChoice;
+  /** DUT supply voltage. */
+  voltageV: number;
+  /** DUT UART rate behind the board (rules: 9600). */
+  dutBaud: number;
+}
+
+export interface EnergyRig {
+  link: Link;
+  monitor: EnergyMonitor;
+  board: InterfaceBoard;
+  simulated: boolean;
+  /** Simulated bench only: its power model, and the analytic µJ/inference between two edges from their exact times. */
+  powerModel?: PowerModel;
+  truth?: (fromEdge: number, toEdge: number, inferences: number) => number | undefined;
+  voltageV: number;
+  timing: { bootWaitMs: number; commandTimeoutMs: number; settleQuietMs: number; edgeTimeoutMs: number };
+  close(): Promise<void>;
+}
+
+export async function openEnergyRig(plan: EnergyPlan, benchmark: Benchmark | undefined, dataDir: string, transcript: TranscriptSink): Promise<EnergyRig> {
+  let boardLink: Link;
+  let monitorLink: Link;
+  let sim: VirtualEnergyBench | undefined;
+  const choice = plan.bench;
+  if (choice.kind === 'sim') {
+    if (!benchmark) throw new ConfigError('The simulated energy bench needs a benchmark');
+    sim = await VirtualEnergyBench.create({ benchmark, model: readFileSync(modelPath(dataDir, benchmark)), dutBaud: plan.dutBaud });
+    boardLink = sim.boardLink;
+    monitorLink = sim.monitorLink;
+  } else {
+    boardLink = await SerialLink.open({ path: choice.interfacePath, baudRate: 115200 });
+    // The PPK2 ignores the rate (USB CDC); the LPM01A needs its own.
+    monitorLink = await SerialLink.open({ path: choice.monitorPath, baudRate: choice.monitor === 'lpm01a' ? LPM01A_BAUD : 115200 });
+  }
+  const simulated = sim !== undefined;
+  const timing = simulated
+    ? { bootWaitMs: 100, commandTimeoutMs: 2000, settleQuietMs: 20, edgeTimeoutMs: 3000, resetWaitMs: 50, powerOnWaitMs: 50 }
+    : { bootWaitMs: 2000, commandTimeoutMs: 5000, settleQuietMs: 200, edgeTimeoutMs: 5000, resetWaitMs: 1500, powerOnWaitMs: 1000 };
+  const closers: Array<() => Promise<void>> = [];
+  const close = async (): Promise<void> => {
+    for (const fn of closers.reverse()) await fn().catch(() => {});
+    await boardLink.close().catch(() => {});
+    await monitorLink.close().catch(() => {});
+    await sim?.close();
+  };
+  try {
+    const monitorKind = choice.kind === 'sim' ? 'lpm01a' : choice.monitor;
+    const monitor: EnergyMonitor = monitorKind === 'lpm01a'
+      ? await Lpm01a.connect(monitorLink, { transcript, simulated })
+      : await Ppk2.connect(monitorLink, { transcript });
+    closers.push(() => monitor.close());
+    await monitor.configure(plan.voltageV);
+    await monitor.powerOn();
+    closers.push(() => monitor.powerOff());
+    await new Promise((r) => setTimeout(r, timing.powerOnWaitMs));
+    const board = await InterfaceBoard.connect(boardLink, { transcript, resetWaitMs: timing.resetWaitMs, commandTimeoutMs: timing.commandTimeoutMs });
+    closers.push(async () => board.close());
+    await board.setBaud(plan.dutBaud);
+    await monitor.start();
+    closers.push(() => monitor.stop());
+    return {
+      link: board.dutLink(),
+      monitor,
+      board,
+      simulated,
+      voltageV: plan.voltageV,
+      ...(sim ? { powerModel: sim.powerModel, truth: sim.truthBetweenEdges.bind(sim) } : {}),
+      timing,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * A virtual interface board that behaves like the STM32H573I-DK firmware
+ * (protocol reference §2.1), or the Arduino io-manager's subset: `%`-framed
+ * commands matched by prefix, `dut <cmd>` passthrough (ack, then `[dut]: `
+ * lines up to the DUT's m-ready), DUT lines that arrive outside a passthrough
+ * queued and handed out as the next reply, `setbaud` that stores the rate and
+ * resets the board (emptying that queue), and a board that waits forever
+ * for a DUT that never answers — the host has to cope, so the simulation
+ * must not be kinder than the hardware.
+ */
+import type { Link } from '../link/link.js';
+import type { WireModel } from '../link/virtual-link.js';
+import type { BoardKind } from '../protocol/interface-board.js';
+
+export interface VirtualInterfaceBoardOptions {
+  kind?: BoardKind;
+  /** Host side of the board (USB VCP). */
+  host: Link;
+  /** DUT side (the board's USART to the DUT's UART); its wire's baud rate follows `setbaud`. */
+  dut: Link;
+  dutWire: WireModel;
+  /** The DUT's UART rate: bytes sent at another rate arrive as garbage. */
+  dutBaud: number;
+  /** Rate stored in the board's flash (9600 when never set). */
+  boardBaud?: number;
+  /** Real boards drop a passthrough when no SD card is present (H573). */
+  sdCard?: boolean;
+}
+
+const ENHANCED_NAME = 'tinyML Enhanced Interface Board';
+const ARDUINO_NAME = 'm-name-io-[IoTConnect IO Manager 1.0.3]';
+
+export class VirtualInterfaceBoard {
+  readonly kind: BoardKind;
+  private hostText = '';
+  private dutText = '';
+  /** DUT lines not yet handed to a passthrough (the board's response queue). */
+  private dutLines: string[] = [];
+  private passthroughOpen = false;
+  private waiting: string[] = [];
+  private baud: number;
+  /** What the DUT side has seen so far (for tests). */
+  readonly relayedToDut: string[] = [];
+
+  constructor(private readonly options: VirtualInterfaceBoardOptions) {
+    this.kind = options.kind ?? 'stm32h573i-dk';
+    this.baud = options.boardBaud ?? 9600;
+    options.dutWire.baudRate = this.baud;
+    options.host.onData((chunk) => this.fromHost(chunk));
+    options.dut.onData((chunk) => this.fromDut(chunk));
+  }
+
+  private fromHost(chunk: Uint8Array): void {
+    this.hostText += Buffer.from(chunk).toString('latin1');
+    let end: number;
+    while ((end = this.hostText.indexOf('%')) >= 0) {
+      const text = this.hostText.slice(0, end);
+      this.hostText = this.hostText.slice(end + 1);
+      this.waiting.push(text);
+    }
+    this.serve();
+  }
+
+  /** The CLI thread: one command at a time; a passthrough blocks it until the DUT's m-ready. */
+  private serve(): void {
+    while (!this.passthroughOpen && this.waiting.length) this.execute(this.waiting.shift()!);
+  }
+
+  private execute(text: string): void {
+    const table = this.kind === 'arduino' ? ['dut', 'name'] : ['dut', 'name', 'ls', 'play', 'setbaud', 'checkbaud', 'record_detections', 'print_detections', 'print_dutycycle'];
+    const entry = table.find((name) => text.startsWith(name));
+    if (!entry) return this.reply(['m-ready']);
+    // Prefix but neither the whole text nor followed by a space: no handler, no reply at all.
+    if (text !== entry && text[entry.length] !== ' ') return;
+    const arg = text.slice(entry.length + 1);
+    switch (entry) {
+      case 'name':
+        return this.reply([this.kind === 'arduino' ? ARDUINO_NAME : ENHANCED_NAME, 'm-ready']);
+      case 'checkbaud':
+        return this.reply([`baud is: ${this.baud}`, 'm-ready'], '\n');
+      case 'setbaud': {
+        const n = Number(arg);
+        this.reply([`set baud to: ${arg}`, 'm-ready'], '\n');
+        // Stored, then the MCU resets: the DUT queue is gone, the new rate applies at boot.
+        this.baud = !Number.isInteger(n) || n <= 0 || n > 2_000_000 ? 9600 : n;
+        this.options.dutWire.baudRate = this.baud;
+        this.dutLines = [];
+        this.dutText = '';
+        this.waiting = [];
+        return;
+      }
+      case 'dut':
+        this.reply([`m-dut-passthrough(${arg})`, 'm-ready']);
+        if (this.options.sdCard === false) return;
+        this.passthroughOpen = true;
+        this.relayedToDut.push(arg);
+        void this.options.dut.write(this.onDutWire(`${arg}%`)).catch(() => {});
+        this.pump();
+        return;
+      default:
+        return this.reply(['m-ready']);
+    }
+  }
+
+  private fromDut(chunk: Uint8Array): void {
+    this.dutText += Buffer.from(this.onDutWire(Buffer.from(chunk).toString('latin1'))).toString('latin1');
+    // The board splits DUT output on "\r\n" only: a line ending in a bare "\n" merges with the next.
+    let end: number;
+    while ((end = this.dutText.indexOf('\r\n')) >= 0) {
+      this.dutLines.push(this.dutText.slice(0, end));
+      this.dutText = this.dutText.slice(end + 2);
+    }
+    this.pump();
+  }
+
+  /** Relays queued DUT lines to the host while a passthrough is open. */
+  private pump(): void {
+    while (this.passthroughOpen && this.dutLines.length) {
+      const line = this.dutLines.shift()!;
+      this.reply([`[dut]: ${line}`]);
+      if (line === 'm-ready') {
+        this.passthroughOpen = false;
+        this.serve();
+      }
+    }
+  }
+
+  /** Bytes between board and DUT at mismatched rates turn to garbage. */
+  private onDutWire(text: string): Uint8Array {
+    const bytes = Buffer.from(text, 'latin1');
+    if (this.baud === this.options.dutBaud) return bytes;
+    return bytes.map((b) => (b * 7 + 0x80) & 0xff);
+  }
+
+  private reply(lines: string[], ending = '\r\n'): void {
+    void this.options.host.write(Buffer.from(lines.map((l, i) => `${l}${i === lines.length - 1 ? '\r\n' : ending}`).join(''), 'latin1')).catch(() => {});
+  }
+}
