@@ -41,6 +41,7 @@ export function readSessionDocuments(sessionDir: string): ResultsDocument[] {
 }
 
 function resultText(d: ResultsDocument): string {
+  if (d.mode === 'energy') return `${d.energyUjPerInference!.toFixed(1)} µJ/inference, ${d.powerMw!.toFixed(2)} mW (throughput between the edges ${d.medianThroughput!.toFixed(3)} inf/s)`;
   if (d.mode === 'performance') return `${d.medianThroughput!.toFixed(3)} inf/s (latency ${d.latencyMs!.toFixed(3)} ms)`;
   if (d.top1 !== undefined) return `top-1 ${d.top1.toFixed(2)} %${d.auc !== undefined ? `, AUC ${d.auc.toFixed(4)}` : ''}`;
   return `AUC ${d.auc?.toFixed(4) ?? 'n/a'}${d.legacyAdAccuracy !== undefined ? ` (legacy threshold-sweep accuracy ${d.legacyAdAccuracy.toFixed(2)} %)` : ''}`;
@@ -56,8 +57,9 @@ function section(d: ResultsDocument, index: number, charts: unknown[]): string {
     charts.push({ id, type: 'bar', labels: d.windows.map((w, i) => `${i + 1}: ${w.file}`), values: d.windows.map((w) => w.throughput), label: 'inferences per second', median: d.medianThroughput });
     const refs = REFERENCE_FIGURES.map((r) => `<tr><td>${escapeHtml(r.system)}</td><td>${r.latencyMs[d.benchmark]} ms</td><td>${(r.latencyMs[d.benchmark] / d.latencyMs!).toFixed(2)}x</td></tr>`).join('');
     parts.push(`<div class="chart"><canvas id="${id}"></canvas></div>`);
-    parts.push(`<table><caption>Against published results (latency)</caption><tr><th>system</th><th>latency</th><th>reference latency ÷ this run (<th>this run is faster by</th>gt;1: this run is faster)</th></tr>${refs}</table>`);
+    parts.push(`<table><caption>Against published results (latency)</caption><tr><th>system</th><th>latency</th><th>reference latency ÷ this run (&gt;1: this run is faster)</th></tr>${refs}</table>`);
   }
+  if (d.energyWindows) parts.push(energySection(d, index, charts));
   if (d.perFile && d.benchmark !== 'ad01') {
     const files = d.perFile as ClassifierFileResult[];
     const classes = BENCHMARKS[d.benchmark].classes;
@@ -77,6 +79,27 @@ function section(d: ResultsDocument, index: number, charts: unknown[]): string {
     parts.push(`<p class="${q.pass ? 'pass' : 'fail'}">Quality target ${q.metric} &ge; ${q.threshold}: ${q.pass ? 'PASS' : 'FAIL'}</p>`);
   }
   parts.push('</section>');
+  return parts.join('\n');
+}
+
+/** Energy mode: the monitor and bench, per-window energies, a power trace with its two edges, published energies. */
+function energySection(d: ResultsDocument, index: number, charts: unknown[]): string {
+  const parts: string[] = [];
+  const m = d.monitor;
+  if (m) {
+    parts.push(`<p class="meta">Monitor <b>${escapeHtml(m.description)}</b>${m.firmware ? `, firmware ${escapeHtml(m.firmware)}` : ''}, ${m.sampleRateHz} samples/s, DUT supply ${m.voltageV} V, through the ${escapeHtml(m.interfaceBoard)} &middot; garbled stream tokens ${m.garbledTokens}, lost samples ${m.lostSamples}</p>`);
+    if (m.powerModel) parts.push(`<p class="banner">SIMULATED bench: power model ${(m.powerModel.activeCurrentA * 1e3).toFixed(1)} mA computing, ${(m.powerModel.idleCurrentA * 1e3).toFixed(1)} mA waiting, at ${m.voltageV} V; its analytic energy per inference is ${m.powerModel.truthUjPerInference.toFixed(1)} µJ.</p>`);
+  }
+  const rows = d.energyWindows!.map((w, i) => `<tr><td>${i + 1}</td><td>${escapeHtml(w.file)}</td><td>${w.inferences}</td><td>${w.elapsedS.toFixed(3)} s</td><td>${w.energyUj.toFixed(1)}</td><td>${w.energyUjPerInference.toFixed(3)}</td><td>${w.powerMw.toFixed(3)}</td></tr>`).join('');
+  parts.push(`<table><caption>Energy windows (between the two timestamp edges of each infer)</caption><tr><th>#</th><th>file</th><th>inferences</th><th>elapsed</th><th>µJ</th><th>µJ/inference</th><th>mW</th></tr>${rows}</table>`);
+  if (d.energyTrace) {
+    const id = `chart-${index}-trace`;
+    const t = d.energyTrace;
+    charts.push({ id, type: 'trace', binMs: t.binMs, powerMw: t.powerMw, edgesMs: t.edgesMs, file: t.file });
+    parts.push(`<div class="chart"><canvas id="${id}"></canvas></div>`);
+  }
+  const refs = REFERENCE_FIGURES.map((r) => `<tr><td>${escapeHtml(r.system)}</td><td>${r.energyUj[d.benchmark]} µJ</td><td>${(r.energyUj[d.benchmark] / d.energyUjPerInference!).toFixed(2)}x</td></tr>`).join('');
+  parts.push(`<table><caption>Against published results (energy per inference)</caption><tr><th>system</th><th>energy</th><th>reference ÷ this run (&gt;1: this run uses less)</th></tr>${refs}</table>`);
   return parts.join('\n');
 }
 
@@ -101,7 +124,7 @@ code{background:#f3f3f3;padding:1px 4px}
 </style></head><body>
 <h1>tiny-bench report</h1>
 <p class="meta">Session ${escapeHtml(sessionDir)} &middot; ${docs[0] ? `tiny-bench ${escapeHtml(docs[0].tool.version)} &middot; started ${escapeHtml(docs[0].startedAt)}` : 'no results'}</p>
-${simulated ? '<p class="banner"><b>SIMULATED.</b> Timings come from a cost model or an emulator, not from silicon; accuracy figures are real.</p>' : ''}
+${simulated ? `<p class="banner"><b>SIMULATED.</b> Timings come from a cost model or an emulator, not from silicon${docs.some((d) => d.mode === 'energy' && d.simulated) ? '; energies come from the virtual bench\'s power model' : ''}; accuracy figures are real.</p>` : ''}
 <p>Command: <code>${escapeHtml(command)}</code></p>
 <table><caption>Results</caption><tr><th>benchmark</th><th>mode</th><th>files</th><th>result</th><th>quality target</th><th></th></tr>${rows}</table>
 ${body}
@@ -113,6 +136,14 @@ for (const c of JSON.parse(document.getElementById('report-data').textContent)) 
   if (c.type === 'bar') {
     new Chart(ctx, { type: 'bar', data: { labels: c.labels, datasets: [{ label: c.label, data: c.values, backgroundColor: '#4a7bd0' }] },
       options: { maintainAspectRatio: false, animation: false, plugins: { title: { display: true, text: 'Throughput per window (median ' + c.median.toFixed(3) + ' inf/s)' } }, scales: { y: { beginAtZero: true } } } });
+  } else if (c.type === 'trace') {
+    const top = Math.max(...c.powerMw) * 1.1;
+    const edge = (x, n) => ({ label: 'timestamp edge ' + n, data: [{ x, y: 0 }, { x, y: top }], borderColor: '#b3261e', borderDash: [4, 4], pointRadius: 0 });
+    new Chart(ctx, { type: 'line', data: { datasets: [
+        { label: 'power (mW), ' + c.binMs.toFixed(1) + ' ms bins', data: c.powerMw.map((p, i) => ({ x: i * c.binMs, y: p })), borderColor: '#4a7bd0', pointRadius: 0, stepped: true },
+        edge(c.edgesMs[0], 1), edge(c.edgesMs[1], 2) ] },
+      options: { maintainAspectRatio: false, animation: false, parsing: false, plugins: { title: { display: true, text: 'Power around the median window (' + c.file + ')' } },
+        scales: { x: { type: 'linear', title: { display: true, text: 'ms' } }, y: { beginAtZero: true, title: { display: true, text: 'mW' } } } } });
   } else {
     new Chart(ctx, { type: 'line', data: { datasets: [
         { label: 'ROC (AUC ' + (c.auc === undefined ? 'n/a' : c.auc.toFixed(4)) + ')', data: c.points.map(p => ({ x: p[0], y: p[1] })), borderColor: '#b3261e', pointRadius: 0, stepped: false },

@@ -40,6 +40,7 @@ describe('report.html in Chromium', () => {
     const common = { dataDir: dataDir(), outDir: out, command: ['run', '--benchmark', 'kws01'], progress: silentProgress, say: () => {} };
     const kws = await runSession({ ...common, benchmarks: ['kws01'], modes: ['performance', 'accuracy'], dut: { kind: 'sim' }, limit: 200 });
     const ad = await runSession({ ...common, benchmarks: ['ad01'], modes: ['accuracy'], dut: { kind: 'sim' }, labels: 'y_labels_alt.csv' }, kws.sessionDir);
+    const energy = await runSession({ ...common, benchmarks: ['kws01'], modes: ['energy'], dut: { kind: 'sim' }, energy: { bench: { kind: 'sim' }, voltageV: 1.8, dutBaud: 9600 } }, kws.sessionDir);
     const path = writeReport(kws.sessionDir);
     const { browser, page, errors } = await openReport(path);
     try {
@@ -52,9 +53,19 @@ describe('report.html in Chromium', () => {
       expect(text).toContain('Confusion matrix');
       expect(text).toContain('NUCLEO-L4R5ZI');
       expect(text).toContain('tiny-bench run --benchmark kws01');
-      // Both charts were drawn: Chart.js attached to every canvas.
+      expect(text).toContain(`${energy.documents[0]!.energyUjPerInference!.toFixed(1)} µJ/inference`);
+      expect(text).toContain('Energy windows');
+      expect(text).toContain('energies come from the virtual bench');
+      // Every chart was drawn (ROC, throughput, energy trace): Chart.js attached to every canvas.
       const drawn = await page.evaluate(() => [...document.querySelectorAll('canvas')].map((c) => (globalThis as unknown as { Chart: { getChart(c: HTMLCanvasElement): unknown } }).Chart.getChart(c) !== undefined));
-      expect(drawn).toEqual([true, true]);
+      expect(drawn).toEqual([true, true, true]);
+      // The trace chart carries the two timestamp edges of its window.
+      const edges = await page.evaluate(() => {
+        const canvas = document.querySelectorAll('canvas')[2] as HTMLCanvasElement;
+        const chart = (globalThis as unknown as { Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: Array<{ label: string }> } } } }).Chart.getChart(canvas);
+        return chart.data.datasets.map((d) => d.label).filter((l) => l.startsWith('timestamp edge'));
+      });
+      expect(edges).toEqual(['timestamp edge 1', 'timestamp edge 2']);
       expect(errors).toEqual([]);
       mkdirSync(join(repoRoot, 'build'), { recursive: true });
       const shot = join(repoRoot, 'build', 'report-screenshot.png');

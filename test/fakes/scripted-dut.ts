@@ -37,7 +37,8 @@ export interface ScriptedDutBehaviour {
   silent?: boolean;
 }
 
-export function scriptedDut(behaviour: ScriptedDutBehaviour): { link: Link; commands: string[] } {
+/** `link`: the host end; `device`: the DUT's end, for writing unsolicited output. */
+export function scriptedDut(behaviour: ScriptedDutBehaviour): { link: Link; device: Link; commands: string[] } {
   const pair = createVirtualPair(`scripted DUT (${behaviour.model})`);
   const commands: string[] = [];
   let clock = behaviour.clockStartUs ?? 0;
@@ -83,5 +84,5 @@ export function scriptedDut(behaviour: ScriptedDutBehaviour): { link: Link; comm
     if (behaviour.rewrite && !command.startsWith('infer')) lines = behaviour.rewrite(command, lines, inferCalls);
     void pair.device.write(Buffer.from([...lines, 'm-ready'].map((l) => `${l}\r\n`).join(''), 'latin1'));
   });
-  return { link: pair.host, commands };
+  return { link: pair.host, device: pair.device, commands };
 }
