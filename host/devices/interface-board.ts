@@ -6,7 +6,7 @@
  * itself waits forever for a DUT that never finishes, so the host must not.
  */
 import { BoardStalledError, LinkClosedError, ProtocolError, TimeoutError } from '../errors.js';
-import { Listeners, type Link } from '../link/link.js';
+import { type Link, LinkEvents } from '../link/link.js';
 import { waitForQuiet } from '../link/quiet.js';
 import { BOARD_DUT_COMMAND_LIMIT, BOARD_NAMES, type BoardKind, PassthroughReply, parseBoardName, parseCheckBaud, passthroughCommand } from '../protocol/interface-board.js';
 import { READY, cleanLine } from '../protocol/replies.js';
@@ -184,10 +184,8 @@ export class InterfaceBoard {
  * their `[dut]: ` prefix, ending with the DUT's `m-ready`, exactly as if the
  * DUT were on the wire. Commands are relayed one at a time.
  */
-export class InterfaceBoardLink implements Link {
+export class InterfaceBoardLink extends LinkEvents implements Link {
   readonly maxCommandLength = BOARD_DUT_COMMAND_LIMIT;
-  private readonly data = new Listeners<[Uint8Array]>();
-  private readonly closed = new Listeners<[Error | undefined]>();
   private open = true;
   private txText = '';
   private queue: Promise<void> = Promise.resolve();
@@ -196,6 +194,7 @@ export class InterfaceBoardLink implements Link {
   private readonly offClose: () => void;
 
   constructor(private readonly board: InterfaceBoard, private readonly opts: Required<Omit<InterfaceBoardOptions, 'transcript'>>) {
+    super();
     this.offClose = board.link.onClose((error) => this.fail(error ?? new LinkClosedError(`${board.description} was closed`)));
   }
 
@@ -217,14 +216,6 @@ export class InterfaceBoardLink implements Link {
       this.queue = this.queue.then(() => this.relay(command)).catch((error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))));
     }
     return Promise.resolve();
-  }
-
-  onData(listener: (chunk: Uint8Array) => void): () => void {
-    return this.data.add(listener);
-  }
-
-  onClose(listener: (error?: Error) => void): () => void {
-    return this.closed.add(listener);
   }
 
   close(): Promise<void> {

@@ -28,3 +28,17 @@ export class Listeners<T extends unknown[]> {
     for (const fn of [...this.set]) fn(...args);
   }
 }
+
+/** The listener half every Link implementation shares: subscribers for data and for the close. */
+export abstract class LinkEvents {
+  protected readonly data = new Listeners<[Uint8Array]>();
+  protected readonly closed = new Listeners<[Error | undefined]>();
+
+  onData(listener: (chunk: Uint8Array) => void): () => void {
+    return this.data.add(listener);
+  }
+
+  onClose(listener: (error?: Error) => void): () => void {
+    return this.closed.add(listener);
+  }
+}

@@ -1,7 +1,7 @@
 import { SerialPort } from 'serialport';
 
 import { LinkClosedError, TimeoutError, TinyBenchError } from '../errors.js';
-import { Listeners, type Link } from './link.js';
+import { type Link, LinkEvents } from './link.js';
 
 export interface SerialLinkOptions {
   path: string;
@@ -10,13 +10,12 @@ export interface SerialLinkOptions {
 }
 
 /** A real (or pseudo-terminal) serial port through node-serialport. */
-export class SerialLink implements Link {
+export class SerialLink extends LinkEvents implements Link {
   readonly description: string;
-  private readonly data = new Listeners<[Uint8Array]>();
-  private readonly closed = new Listeners<[Error | undefined]>();
   private closing = false;
 
   private constructor(private readonly port: SerialPort, options: SerialLinkOptions) {
+    super();
     this.description = `${options.path} @ ${options.baudRate} baud`;
     port.on('data', (chunk: Buffer) => this.data.emit(new Uint8Array(chunk)));
     port.on('close', (err?: Error & { disconnected?: boolean }) => {
@@ -56,14 +55,6 @@ export class SerialLink implements Link {
         else this.port.drain(() => resolve());
       });
     });
-  }
-
-  onData(listener: (chunk: Uint8Array) => void): () => void {
-    return this.data.add(listener);
-  }
-
-  onClose(listener: (error?: Error) => void): () => void {
-    return this.closed.add(listener);
   }
 
   close(): Promise<void> {

@@ -1,7 +1,7 @@
 import { LinkClosedError } from '../errors.js';
 import type { SimClock } from '../sim/sim-clock.js';
 import type { FaultInjector } from './faults.js';
-import { Listeners, type Link } from './link.js';
+import { type Link, LinkEvents } from './link.js';
 
 /**
  * How the virtual wire between two VirtualLink ends behaves. With no options
@@ -25,15 +25,15 @@ export interface WireModel {
   clock?: SimClock;
 }
 
-class VirtualEnd implements Link {
-  readonly data = new Listeners<[Uint8Array]>();
-  readonly closed = new Listeners<[Error | undefined]>();
+class VirtualEnd extends LinkEvents implements Link {
   peer!: VirtualEnd;
   open = true;
   /** When the wire is free again, for baud pacing (ms of the performance clock, or µs of the wire's SimClock). */
   private busyUntil = 0;
 
-  constructor(readonly description: string, private readonly wire: WireModel) {}
+  constructor(readonly description: string, private readonly wire: WireModel) {
+    super();
+  }
 
   get isOpen(): boolean {
     return this.open;
@@ -69,14 +69,6 @@ class VirtualEnd implements Link {
         resolve();
       });
     });
-  }
-
-  onData(listener: (chunk: Uint8Array) => void): () => void {
-    return this.data.add(listener);
-  }
-
-  onClose(listener: (error?: Error) => void): () => void {
-    return this.closed.add(listener);
   }
 
   /** Closes both ends; the peer sees it as a lost link. */
