@@ -80,10 +80,10 @@ program
   .addOption(new Option('-b, --benchmark <id>', 'benchmark to run').choices([...BENCHMARK_IDS, 'all']))
   .addOption(new Option('-m, --mode <mode>', 'what to measure').choices(['performance', 'accuracy', 'energy', 'both']).default('both'))
   .option('--interface <path>', 'energy mode: serial port of the interface board (STM32H573I-DK or Arduino io-manager) the DUT is behind')
-  .option('--emon <kind:path>', 'energy mode: the energy monitor, lpm01a:<path> or ppk2:<path>', (v) => {
-    const m = /^(lpm01a|ppk2):(.+)$/.exec(v);
-    if (!m) throw new InvalidArgumentError('expected lpm01a:<path> or ppk2:<path>');
-    return { monitor: m[1] as 'lpm01a' | 'ppk2', path: m[2]! };
+  .option('--emon <kind:path>', 'energy mode: the energy monitor, lpm01a:<path> or ppk2:<path> (timestamp on D0); lpm01a or ppk2 alone picks the simulated bench\'s virtual monitor', (v) => {
+    const m = /^(lpm01a|ppk2)(?::(.+))?$/.exec(v);
+    if (!m) throw new InvalidArgumentError('expected lpm01a:<path>, ppk2:<path>, lpm01a or ppk2');
+    return { monitor: m[1] as 'lpm01a' | 'ppk2', path: m[2] };
   })
   .option('--voltage <volts>', 'energy mode: DUT supply voltage (default: from --devices, else 1.8)', (v) => {
     const n = Number(v);
@@ -132,11 +132,11 @@ program
       const modeForBaud = opts.mode === 'accuracy' ? 'accuracy' : opts.mode === 'energy' ? 'energy' : 'performance';
       const baudRate: number = opts.baud ?? (dutEntry ? baudFor(dutEntry, modeForBaud) : undefined) ?? (modeForBaud === 'energy' ? 9600 : 115200);
       if (opts.mode !== 'energy' && (opts.interface || opts.emon || opts.voltage)) throw new ConfigError('--interface, --emon and --voltage belong to --mode energy');
-      if (opts.mode === 'energy' && Boolean(opts.interface) !== Boolean(opts.emon)) throw new ConfigError('Energy mode on hardware needs both --interface <board port> and --emon lpm01a:<port>|ppk2:<port>; without both it runs the simulated bench');
+      if (opts.mode === 'energy' && Boolean(opts.interface) !== Boolean(opts.emon?.path)) throw new ConfigError('Energy mode on hardware needs both --interface <board port> and --emon lpm01a:<port>|ppk2:<port>; without both it runs the simulated bench');
       if (opts.mode === 'energy' && opts.port) throw new ConfigError('In energy mode the DUT is reached through the interface board (--interface), not --port');
       const energy: EnergyPlan | undefined = opts.mode === 'energy'
         ? {
-            bench: opts.interface ? { kind: 'serial', interfacePath: opts.interface, monitor: opts.emon.monitor, monitorPath: opts.emon.path } : { kind: 'sim' },
+            bench: opts.interface ? { kind: 'serial', interfacePath: opts.interface, monitor: opts.emon.monitor, monitorPath: opts.emon.path } : { kind: 'sim', monitor: opts.emon?.monitor ?? 'lpm01a' },
             voltageV: opts.voltage ?? dutEntry?.voltage ?? 1.8,
             dutBaud: baudRate,
           }
@@ -164,7 +164,7 @@ program
       };
     }
     const dut = options.dut;
-    if (options.energy?.bench.kind === 'sim') say(`Energy bench: SIMULATED — virtual STM32H573I-DK interface board (DUT UART ${options.energy.dutBaud} baud) and virtual LPM01A at ${options.energy.voltageV} V; energies come from a documented power model, not a measurement.`);
+    if (options.energy?.bench.kind === 'sim') say(`Energy bench: SIMULATED — virtual STM32H573I-DK interface board (DUT UART ${options.energy.dutBaud} baud) and virtual ${options.energy.bench.monitor === 'ppk2' ? 'PPK2' : 'LPM01A'} at ${options.energy.voltageV} V; energies come from a documented power model, not a measurement.`);
     else if (dut.kind === 'sim') say('DUT: built-in virtual DUT (tiny-bench firmware compiled to WebAssembly). All timings are SIMULATED (cost-model clock).');
     if (dut.kind === 'qemu') say(`DUT: tiny-bench firmware on an emulated Cortex-M4F (qemu-system-arm ${dut.board === 'stm32f4' ? 'netduinoplus2, stm32f4 port' : 'mps2-an386'}, -icount shift=${dut.shift ?? 3}). All timings are SIMULATED (instruction counts).`);
     if (options.faults) say(`Fault injection: byte faults ${options.faults.rate}/byte, unplug/reset ${options.faults.eventRate ?? options.faults.rate / 50}/byte, kinds ${(options.faults.kinds ?? FAULT_KINDS).join(', ')}, seed ${options.faults.seed ?? 1}`);

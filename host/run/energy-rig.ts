@@ -23,7 +23,7 @@ import { VirtualEnergyBench } from '../sim/energy-bench.js';
 
 /** Where the energy bench is: simulated, or an interface board and a monitor on serial ports. */
 export type EnergyBenchChoice =
-  | { kind: 'sim' }
+  | { kind: 'sim'; monitor?: 'lpm01a' | 'ppk2' }
   | { kind: 'serial'; interfacePath: string; monitor: 'lpm01a' | 'ppk2'; monitorPath: string };
 
 export interface EnergyPlan {
@@ -54,7 +54,7 @@ export async function openEnergyRig(plan: EnergyPlan, benchmark: Benchmark | und
   const choice = plan.bench;
   if (choice.kind === 'sim') {
     if (!benchmark) throw new ConfigError('The simulated energy bench needs a benchmark');
-    sim = await VirtualEnergyBench.create({ benchmark, model: readFileSync(modelPath(dataDir, benchmark)), dutBaud: plan.dutBaud });
+    sim = await VirtualEnergyBench.create({ benchmark, model: readFileSync(modelPath(dataDir, benchmark)), dutBaud: plan.dutBaud, monitor: choice.monitor ?? 'lpm01a' });
     boardLink = sim.boardLink;
     monitorLink = sim.monitorLink;
   } else {
@@ -74,7 +74,7 @@ export async function openEnergyRig(plan: EnergyPlan, benchmark: Benchmark | und
     await sim?.close();
   };
   try {
-    const monitorKind = choice.kind === 'sim' ? 'lpm01a' : choice.monitor;
+    const monitorKind = choice.monitor ?? 'lpm01a';
     const monitor: EnergyMonitor = monitorKind === 'lpm01a'
       ? await Lpm01a.connect(monitorLink, { transcript, simulated })
       : await Ppk2.connect(monitorLink, { transcript });

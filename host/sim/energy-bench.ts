@@ -17,6 +17,7 @@ import { DEFAULT_POWER_MODEL, DutPowerTrace, type PowerModel } from './power-mod
 import { SimClock } from './sim-clock.js';
 import { VirtualInterfaceBoard } from './virtual-interface-board.js';
 import { VirtualLpm01a } from './virtual-lpm01a.js';
+import { VirtualPpk2 } from './virtual-ppk2.js';
 import { WasmDut } from './wasm-dut.js';
 
 export interface VirtualEnergyBenchOptions {
@@ -30,6 +31,8 @@ export interface VirtualEnergyBenchOptions {
   boardBaud?: number;
   /** Host <-> interface board rate (ST-LINK VCP: 115200). */
   hostBaud?: number;
+  /** Which virtual monitor powers and measures the DUT (default the LPM01A). */
+  monitor?: 'lpm01a' | 'ppk2';
 }
 
 export class VirtualEnergyBench {
@@ -37,10 +40,12 @@ export class VirtualEnergyBench {
   readonly trace: DutPowerTrace;
   /** Host end of the interface board's USB serial port. */
   boardLink!: Link;
-  /** Host end of the LPM01A's USB serial port. */
+  /** Host end of the monitor's USB serial port. */
   monitorLink!: Link;
   board!: VirtualInterfaceBoard;
-  lpm!: VirtualLpm01a;
+  monitor!: VirtualLpm01a | VirtualPpk2;
+  /** Exact times of the DUT's timestamp edges while the monitor acquires (bench µs): the ground truth. */
+  readonly edgeTimesUs: number[] = [];
   dut!: WasmDut;
   readonly powerModel: PowerModel;
   private powered = false;
@@ -56,14 +61,15 @@ export class VirtualEnergyBench {
     const dutWire: WireModel = { clock };
     const uart = createVirtualPair('interface board <-> DUT UART', dutWire);
     const usb = createVirtualPair('virtual STM32H573I-DK interface board (simulated)', { clock, baudRate: options.hostBaud ?? 115200 });
-    const monitorUsb = createVirtualPair('virtual LPM01A (simulated)', { clock });
+    const monitorKind = options.monitor ?? 'lpm01a';
+    const monitorUsb = createVirtualPair(`virtual ${monitorKind === 'lpm01a' ? 'LPM01A' : 'PPK2'} (simulated)`, { clock });
     bench.boardLink = usb.host;
     bench.monitorLink = monitorUsb.host;
 
     let edgeBase = { benchUs: 0, dutUs: 0 };
     let out: Uint8Array[] = [];
     bench.dut = await WasmDut.create(
-      { benchmark: options.benchmark, model: options.model, energyMode: true, commandBuffer: 8192, onTimestampEdge: (us) => bench.lpm?.edge(edgeBase.benchUs + (us - edgeBase.dutUs)) },
+      { benchmark: options.benchmark, model: options.model, energyMode: true, commandBuffer: 8192, onTimestampEdge: (us) => bench.edge(edgeBase.benchUs + (us - edgeBase.dutUs)) },
       (bytes) => out.push(bytes),
     );
     out = []; // the banner of the first boot happens before power-on: no one hears it
@@ -85,21 +91,19 @@ export class VirtualEnergyBench {
     });
 
     bench.board = new VirtualInterfaceBoard({ kind: options.boardKind ?? 'stm32h573i-dk', host: usb.device, dut: uart.host, dutWire, dutBaud: options.dutBaud ?? 9600, boardBaud: options.boardBaud ?? 115200 });
-    bench.lpm = new VirtualLpm01a({
-      link: monitorUsb.device,
-      clock,
-      trace: bench.trace,
-      onPower: (on) => {
-        const was = bench.powered;
-        bench.powered = on;
-        if (on && !was) {
-          // Power-on reset: the firmware boots and prints its banner to the board.
-          edgeBase = { benchUs: clock.nowUs, dutUs: bench.dut.clockUs };
-          bench.dut.reboot();
-          sendOut(clock.nowUs);
-        }
-      },
-    });
+    const onPower = (on: boolean): void => {
+      const was = bench.powered;
+      bench.powered = on;
+      if (on && !was) {
+        // Power-on reset: the firmware boots and prints its banner to the board.
+        edgeBase = { benchUs: clock.nowUs, dutUs: bench.dut.clockUs };
+        bench.dut.reboot();
+        sendOut(clock.nowUs);
+      }
+    };
+    bench.monitor = monitorKind === 'lpm01a'
+      ? new VirtualLpm01a({ link: monitorUsb.device, clock, trace: bench.trace, onPower, onStart: () => (bench.edgeTimesUs.length = 0) })
+      : new VirtualPpk2({ link: monitorUsb.device, clock, trace: bench.trace, onPower, onStart: () => (bench.edgeTimesUs.length = 0), pulseUs: bench.dut.timestampPulseUs });
     clock.start();
     return bench;
   }
@@ -109,10 +113,16 @@ export class VirtualEnergyBench {
     return DutPowerTrace.truthUjPerInference(this.powerModel, this.trace.voltageV, usPerInference);
   }
 
+  private edge(atUs: number): void {
+    if (!this.monitor?.acquiring) return;
+    this.edgeTimesUs.push(atUs);
+    this.monitor.edge(atUs);
+  }
+
   /** The power model's energy per inference between two edges of the acquisition, from their exact times. */
   truthBetweenEdges(fromEdge: number, toEdge: number, inferences: number): number | undefined {
-    const a = this.lpm.edgeTimesUs[fromEdge];
-    const b = this.lpm.edgeTimesUs[toEdge];
+    const a = this.edgeTimesUs[fromEdge];
+    const b = this.edgeTimesUs[toEdge];
     return a === undefined || b === undefined ? undefined : this.truthUjPerInference((b - a) / inferences);
   }
 

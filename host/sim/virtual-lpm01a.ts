@@ -17,6 +17,8 @@ export interface VirtualLpm01aOptions {
   trace: DutPowerTrace;
   /** Switches the DUT's supply (the DUT boots when powered). */
   onPower: (on: boolean) => void;
+  /** A new acquisition starts (edges are counted from here). */
+  onStart?: () => void;
   firmware?: string;
 }
 
@@ -38,7 +40,7 @@ export function formatLpmSample(value: number): string {
 export class VirtualLpm01a {
   private text = '';
   private controlled = false;
-  private acquiring = false;
+  acquiring = false;
   private freqHz = 100;
   private output: 'current' | 'energy' = 'current';
   private format: 'ascii_dec' | 'bin_hexa' = 'ascii_dec';
@@ -47,8 +49,6 @@ export class VirtualLpm01a {
   private edges: number[] = [];
   private eventCounter = 0;
   private readonly firmware: string;
-  /** Exact times of the edges of the current acquisition (bench µs): the simulation's ground truth. */
-  readonly edgeTimesUs: number[] = [];
   /** Commands received, in order (for tests of the host's configuration sequence). */
   readonly received: string[] = [];
 
@@ -60,9 +60,7 @@ export class VirtualLpm01a {
 
   /** The DUT's timestamp pin fell at `atUs` (bench clock). */
   edge(atUs: number): void {
-    if (!this.acquiring) return;
-    this.edges.push(atUs);
-    this.edgeTimesUs.push(atUs);
+    if (this.acquiring) this.edges.push(atUs);
   }
 
   private receive(chunk: Uint8Array): void {
@@ -140,8 +138,8 @@ export class VirtualLpm01a {
         this.startUs = this.options.clock.nowUs;
         this.emitted = 0;
         this.edges = [];
-        this.edgeTimesUs.length = 0;
         this.eventCounter = 0;
+        this.options.onStart?.();
         return;
       case 'stop':
         if (!this.acquiring) return refuse('no acquisition running');

@@ -28,6 +28,7 @@ interface TinyDutModule {
   _wp_output_len(): number;
   _wp_result(i: number): number;
   _wp_work(i: number): number;
+  _wp_timestamp_pulse_us(): number;
 }
 
 type Factory = (init: { onUartTx: (bytes: Uint8Array) => void; onTimestampEdge: (us: number) => void }) => Promise<TinyDutModule>;
@@ -107,6 +108,11 @@ export class WasmDut {
   get work(): { macs: number[]; outputs: number[]; taps: number[]; ops: number } {
     const read = (from: number): number[] => Array.from({ length: 8 }, (_, i) => this.m._wp_work(from + i));
     return { macs: read(0), outputs: read(8), taps: read(16), ops: this.m._wp_work(24) };
+  }
+
+  /** How long an energy-mode timestamp pulse stays low, µs. */
+  get timestampPulseUs(): number {
+    return this.m._wp_timestamp_pulse_us();
   }
 
   get clockUs(): number {

@@ -28,10 +28,10 @@ import { dataDir } from '../helpers.js';
 const out = mkdtempSync(join(tmpdir(), 'tb-energy-'));
 const VOLTAGE = 1.8;
 
-async function session(benchmark: BenchmarkId, mode: 'energy' | 'performance') {
+async function session(benchmark: BenchmarkId, mode: 'energy' | 'performance', monitor: 'lpm01a' | 'ppk2' = 'lpm01a') {
   const result = await runSession({
     benchmarks: [benchmark], modes: [mode], dut: { kind: 'sim' }, dataDir: dataDir(), outDir: out, command: ['test'], progress: silentProgress, say: () => {},
-    ...(mode === 'energy' ? { energy: { bench: { kind: 'sim' as const }, voltageV: VOLTAGE, dutBaud: 9600 } } : {}),
+    ...(mode === 'energy' ? { energy: { bench: { kind: 'sim' as const, monitor }, voltageV: VOLTAGE, dutBaud: 9600 } } : {}),
   });
   const dir = join(result.sessionDir, benchmark, mode);
   const doc = result.documents[0]!;
@@ -44,16 +44,17 @@ async function session(benchmark: BenchmarkId, mode: 'energy' | 'performance') {
 const CHECKER_ENERGY = /Median energy cost is ([\d.]+) uJ\/inf/;
 
 describe('energy mode on the simulated bench', () => {
-  for (const benchmark of ['kws01', 'ad01'] as const) {
-    it(`${benchmark}: energy per inference within 0.5 % of the power model`, async () => {
-      const perf = await session(benchmark, 'performance');
-      const usPerInference = perf.doc.latencyMs! * 1000;
-      const truthUj = VOLTAGE * DEFAULT_POWER_MODEL.activeCurrentA * usPerInference;
+  const latencyUs = new Map<BenchmarkId, number>();
+  const cases = [['kws01', 'lpm01a'], ['ad01', 'lpm01a'], ['kws01', 'ppk2']] as const;
+  for (const [benchmark, monitor] of cases) {
+    it(`${benchmark} with the virtual ${monitor}: energy per inference within 0.5 % of the power model`, async () => {
+      if (!latencyUs.has(benchmark)) latencyUs.set(benchmark, (await session(benchmark, 'performance')).doc.latencyMs! * 1000);
+      const truthUj = VOLTAGE * DEFAULT_POWER_MODEL.activeCurrentA * latencyUs.get(benchmark)!;
 
-      const { doc, txt, log } = await session(benchmark, 'energy');
+      const { doc, txt, log } = await session(benchmark, 'energy', monitor);
       const measured = doc.energyUjPerInference!;
       const error = Math.abs(measured - truthUj) / truthUj;
-      process.stdout.write(`${benchmark} energy (SIMULATED): ${measured.toFixed(3)} uJ/inference, power ${doc.powerMw!.toFixed(3)} mW; power model ${truthUj.toFixed(3)} uJ (${(error * 100).toFixed(4)} % off)\n`);
+      process.stdout.write(`${benchmark} energy, virtual ${monitor} (SIMULATED): ${measured.toFixed(3)} uJ/inference, power ${doc.powerMw!.toFixed(3)} mW; power model ${truthUj.toFixed(3)} uJ (${(error * 100).toFixed(4)} % off)\n`);
       expect(error).toBeLessThan(0.005);
 
       expect(doc.simulated).toBe(true);
@@ -63,16 +64,16 @@ describe('energy mode on the simulated bench', () => {
       expect(doc.energyWindows).toHaveLength(5);
       for (const w of doc.energyWindows!) {
         expect(w.elapsedS).toBeGreaterThanOrEqual(10);
-        // The monitor's own clock (TimeStamp lines) agrees with its sample count.
-        expect(w.monitorElapsedS!).toBeCloseTo(w.elapsedS, 3);
+        // The LPM01A's own clock (TimeStamp lines) agrees with its sample count; the PPK2 has none.
+        if (monitor === 'lpm01a') expect(w.monitorElapsedS!).toBeCloseTo(w.elapsedS, 3);
         // The bench's exact edge times agree too.
         expect(Math.abs(w.energyUjPerInference - w.truthUjPerInference!) / w.truthUjPerInference!).toBeLessThan(0.005);
       }
-      expect(doc.monitor).toMatchObject({ kind: 'lpm01a', firmware: '1.0.6', voltageV: VOLTAGE, garbledTokens: 0, lostSamples: 0 });
+      expect(doc.monitor).toMatchObject({ kind: monitor, voltageV: VOLTAGE, garbledTokens: 0, lostSamples: 0 });
       expect(doc.energyTrace!.edgesMs).toHaveLength(2);
       // The DUT was driven through the board: passthroughs in the log, 26-byte (52 hex digit) db chunks at most.
       expect(log).toMatch(/\[board\] dut name/);
-      expect(log).toMatch(/\[lpm01a\] eventsrc d7 fal/);
+      expect(log).toMatch(monitor === 'lpm01a' ? /\[lpm01a\] eventsrc d7 fal/ : /\[ppk2\] 11 02/);
       const chunkHex = [...log.matchAll(/\[board\] dut db @\d+ ([0-9a-f]+)/g)].map((m) => m[1]!.length);
       expect(chunkHex.length).toBeGreaterThan(0);
       expect(Math.max(...chunkHex)).toBeLessThanOrEqual(52);

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 
 import { PPK2_OPCODES, Ppk2 } from '../../energy/ppk2.js';
 import { createVirtualPair } from '../../host/link/virtual-link.js';
+import { DutPowerTrace } from '../../host/sim/power-model.js';
+import { SimClock } from '../../host/sim/sim-clock.js';
+import { VirtualPpk2 } from '../../host/sim/virtual-ppk2.js';
 
 /** One measurement word: ADC field (value/4), range, rolling counter, logic inputs. */
 function word(adcField: number, range: number, counter: number, logic: number): number {
@@ -98,5 +101,32 @@ describe('PPK2 driver', () => {
   it('fails clearly when the PPK2 sends no metadata', async () => {
     const pair = createVirtualPair('mute PPK2');
     await expect(Ppk2.connect(pair.host, { metadataTimeoutMs: 200 })).rejects.toThrow(/did not send its metadata \(ending 'END'\) within 200 ms/);
+  });
+});
+
+describe('virtual PPK2 and short timestamp pulses', () => {
+  async function edgesSeen(pulseUs: number): Promise<number> {
+    const clock = new SimClock();
+    const trace = new DutPowerTrace({ activeCurrentA: 20e-3, idleCurrentA: 2e-3 });
+    const pair = createVirtualPair('virtual PPK2 (test)', { clock });
+    const sim = new VirtualPpk2({ link: pair.device, clock, trace, onPower: () => {}, pulseUs });
+    clock.start();
+    const ppk = await Ppk2.connect(pair.host);
+    await ppk.configure(1.8);
+    await ppk.powerOn();
+    await ppk.start();
+    const t0 = clock.nowUs;
+    // Ten pulses at arbitrary phases relative to the 10 µs sample grid.
+    for (let k = 0; k < 10; ++k) clock.at(t0 + 1000 + k * 1003.7, () => sim.edge(clock.nowUs));
+    clock.at(t0 + 20_000, () => {});
+    await new Promise((r) => setTimeout(r, 300));
+    const seen = ppk.edgeCount();
+    clock.stop();
+    return seen;
+  }
+
+  it('sees every pulse held for 20 µs, but misses most 1 µs pulses (shorter than its 10 µs sample)', async () => {
+    expect(await edgesSeen(20)).toBe(10);
+    expect(await edgesSeen(1)).toBeLessThan(5);
   });
 });
