@@ -38,6 +38,8 @@ export interface EnergyMonitor {
   readonly description: string;
   readonly firmware: string | undefined;
   readonly sampleRateHz: number;
+  /** The monitor identified itself as tiny-bench's virtual one: its energies come from a power model. */
+  readonly simulated: boolean;
   /** Puts the monitor in the state the runner needs: DUT supply at `voltageV`, energy stream, D7/GPIO edges. */
   configure(voltageV: number): Promise<void>;
   powerOn(): Promise<void>;

@@ -13,6 +13,9 @@ import { waitUntil } from './energy-monitor.js';
 import { checkSampleCount } from './energy-math.js';
 import { Lpm01aStream } from './lpm01a-stream.js';
 
+/** What tiny-bench's virtual monitors put in their identity. */
+export const VIRTUAL_MONITOR_MARK = 'tiny-bench-virtual';
+
 export const LPM01A_MIN_FIRMWARE = '1.0.6';
 export const LPM01A_BAUD = 3_686_400;
 
@@ -25,12 +28,12 @@ export interface Lpm01aOptions {
   /** Samples per second (`freq`); 1 kHz like the official runner. */
   sampleRateHz?: number;
   transcript?: (direction: 'tx' | 'rx', text: string) => void;
-  simulated?: boolean;
 }
 
 export class Lpm01a implements EnergyMonitor {
   readonly kind = 'lpm01a';
   firmware: string | undefined;
+  simulated = false;
   readonly sampleRateHz: number;
   private stream: Lpm01aStream;
   private readonly wakers = new Set<() => void>();
@@ -66,6 +69,7 @@ export class Lpm01a implements EnergyMonitor {
     const version = /(\d+)\.(\d+)\.(\d+)/.exec(reply);
     if (!version) throw new MonitorError(`The LPM01A on ${link.description} answered 'version' with '${reply}', which has no x.y.z version`);
     lpm.firmware = version[0];
+    lpm.simulated = reply.includes(VIRTUAL_MONITOR_MARK);
     if (compareVersions(version[0], LPM01A_MIN_FIRMWARE) < 0) {
       throw new MonitorError(`The LPM01A on ${link.description} runs firmware ${version[0]}; energy mode needs ${LPM01A_MIN_FIRMWARE} or later (update it with STM32CubeProgrammer)`);
     }

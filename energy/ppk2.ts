@@ -10,6 +10,7 @@
 import { MonitorError, TimeoutError } from '../host/errors.js';
 import type { Link } from '../host/link/link.js';
 import { waitForQuiet } from '../host/link/quiet.js';
+import { VIRTUAL_MONITOR_MARK } from './lpm01a.js';
 import type { EdgeSpan, EnergyMonitor, MonitorHealth, PowerTrace } from './energy-monitor.js';
 import { waitUntil } from './energy-monitor.js';
 import { PPK2_SAMPLE_PERIOD_S, type Ppk2Calibration, decodePpk2Word, parsePpk2Metadata, ppk2Current } from './ppk2-samples.js';
@@ -43,6 +44,7 @@ const BIN = 100;
 export class Ppk2 implements EnergyMonitor {
   readonly kind = 'ppk2';
   readonly firmware = undefined;
+  simulated = false;
   readonly sampleRateHz = 1 / PPK2_SAMPLE_PERIOD_S;
   private calibration!: Ppk2Calibration;
   private vddMv = 3300;
@@ -86,6 +88,7 @@ export class Ppk2 implements EnergyMonitor {
     const timeoutMs = options.metadataTimeoutMs ?? 2000;
     await waitUntil(() => /\bEND\b/.test(ppk.metadataText), (wake) => ppk.subscribe(wake), timeoutMs, () => new TimeoutError(`The PPK2 on ${link.description} did not send its metadata (ending 'END') within ${timeoutMs} ms`));
     ppk.calibration = parsePpk2Metadata(ppk.metadataText);
+    ppk.simulated = ppk.metadataText.includes(VIRTUAL_MONITOR_MARK);
     return ppk;
   }
 

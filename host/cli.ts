@@ -1,10 +1,16 @@
 #!/usr/bin/env node
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
-import { resolveDataDir, userCacheDir } from '../datasets/data-dir.js';
+import { modelPath, resolveDataDir, userCacheDir } from '../datasets/data-dir.js';
 import { fetchData } from '../datasets/fetch.js';
-import { BENCHMARK_IDS, type BenchmarkId } from './bench/benchmark.js';
+import { BENCHMARKS, BENCHMARK_IDS, type BenchmarkId } from './bench/benchmark.js';
+import { VirtualEnergyBench } from './sim/energy-bench.js';
+import { exposeOnPty } from './sim/pty-bridge.js';
 import { ConfigError, TinyBenchError } from './errors.js';
 import { toolVersion } from './paths.js';
 import { baudFor, readDevicesYaml, readTestsYaml } from './config/mlcommons.js';
@@ -227,6 +233,25 @@ program
   .action((sessions: string[], opts) => {
     const written = writeSubmission({ sessions, out: opts.out, division: opts.division, submitter: opts.submitter, system: opts.system });
     for (const dir of written) process.stdout.write(`${dir}\n`);
+  });
+
+program
+  .command('sim-bench')
+  .description('Serve the simulated energy bench on two ptys, so `run --mode energy --interface … --emon …` drives it as it would real hardware (SIMULATED)')
+  .addOption(new Option('-b, --benchmark <id>', 'model the virtual DUT runs').choices([...BENCHMARK_IDS]).default('kws01'))
+  .addOption(new Option('--emon <kind>', 'virtual monitor').choices(['lpm01a', 'ppk2']).default('lpm01a'))
+  .option('--data-dir <dir>', 'folder with models/ (default: $TINY_BENCH_DATA, then the fetch cache)')
+  .option('--dir <dir>', 'where to put the pty links (default: a new temporary folder)')
+  .action(async (opts) => {
+    const bench = await VirtualEnergyBench.create({ benchmark: BENCHMARKS[opts.benchmark as BenchmarkId], model: readFileSync(modelPath(resolveDataDir(opts.dataDir), BENCHMARKS[opts.benchmark as BenchmarkId])), monitor: opts.emon });
+    const dir: string = opts.dir ?? mkdtempSync(join(tmpdir(), 'tiny-bench-bench-'));
+    const board = await exposeOnPty(bench.boardLink, dir, 'interface');
+    const monitor = await exposeOnPty(bench.monitorLink, dir, opts.emon);
+    process.stdout.write(`Simulated energy bench (SIMULATED: virtual interface board, ${opts.benchmark} firmware in energy mode, virtual ${opts.emon}):\n  interface board: ${board.path}\n  ${opts.emon}: ${monitor.path}\nIn another terminal:\n  tiny-bench run --mode energy --benchmark ${opts.benchmark} --interface ${board.path} --emon ${opts.emon}:${monitor.path}\nCtrl-C stops it.\n`);
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    await board.close();
+    await monitor.close();
+    await bench.close();
   });
 
 program

@@ -48,6 +48,8 @@ export const EnergyWindow = z.object({
   throughput: finite,
   /** Monitor samples between the edges, and the same span by the monitor's own clock (LPM01A TimeStamp lines). */
   samples: z.number().int().positive(),
+  /** Which edges of the monitor's acquisition bracket this window (counted from 0 since its start). */
+  edges: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]),
   monitorElapsedS: finite.optional(),
   /** Simulated bench only: the power model's exact value for this window. */
   truthUjPerInference: finite.optional(),

@@ -76,7 +76,7 @@ export async function openEnergyRig(plan: EnergyPlan, benchmark: Benchmark | und
   try {
     const monitorKind = choice.monitor ?? 'lpm01a';
     const monitor: EnergyMonitor = monitorKind === 'lpm01a'
-      ? await Lpm01a.connect(monitorLink, { transcript, simulated })
+      ? await Lpm01a.connect(monitorLink, { transcript })
       : await Ppk2.connect(monitorLink, { transcript });
     closers.push(() => monitor.close());
     await monitor.configure(plan.voltageV);
@@ -92,7 +92,7 @@ export async function openEnergyRig(plan: EnergyPlan, benchmark: Benchmark | und
       link: board.dutLink(),
       monitor,
       board,
-      simulated,
+      simulated: simulated || monitor.simulated,
       voltageV: plan.voltageV,
       ...(sim ? { powerModel: sim.powerModel, truth: sim.truthBetweenEdges.bind(sim) } : {}),
       timing,

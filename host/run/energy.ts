@@ -115,7 +115,7 @@ export async function runEnergy(runner: DutRunner, monitor: EnergyMonitor, bench
           return {
             ...(truth !== undefined ? { truthUjPerInference: truth } : {}),
             file: sample.row.file, inferences, warmups, energyUj: w.energyJ * 1e6, elapsedS: w.elapsedS, energyUjPerInference: w.energyPerInferenceUj,
-            powerMw: w.powerMw, throughput: w.throughput, samples: span.samples, ...(span.monitorElapsedS !== undefined ? { monitorElapsedS: span.monitorElapsedS } : {}), rerunsTooShort: reruns,
+            powerMw: w.powerMw, throughput: w.throughput, samples: span.samples, edges: [span.from, span.from + 1], ...(span.monitorElapsedS !== undefined ? { monitorElapsedS: span.monitorElapsedS } : {}), rerunsTooShort: reruns,
           } satisfies EnergyWindow;
         } catch (error) {
           if (!(error instanceof WindowTooShortError) || reruns >= maxReruns) throw error;

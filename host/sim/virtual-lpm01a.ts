@@ -7,6 +7,7 @@
  * second and an `event N ris` line at each D7 falling edge (the spelling
  * the official runner matches). Sample times are the bench clock's.
  */
+import { VIRTUAL_MONITOR_MARK } from '../../energy/lpm01a.js';
 import type { Link } from '../link/link.js';
 import type { DutPowerTrace } from './power-model.js';
 import type { SimClock } from './sim-clock.js';
@@ -23,6 +24,7 @@ export interface VirtualLpm01aOptions {
 }
 
 const PROMPT = 'PowerShield > ';
+
 const FREQS = ['100k', '50k', '20k', '10k', '5k', '2k', '1k', '500', '200', '100', '50', '20', '10', '5', '2', '1'];
 
 /** `DDDD±EE`: four mantissa digits and a power of ten, as the LPM01A prints energies and currents. */
@@ -88,7 +90,8 @@ export class VirtualLpm01a {
         this.controlled = false;
         return ack();
       case 'version':
-        return ack(this.firmware);
+        // Says what it is, so a runner reaching it through a pty still labels its figures simulated.
+        return ack(`${this.firmware} ${VIRTUAL_MONITOR_MARK}`);
       case 'powershield':
       case 'echo':
       case 'lcd':

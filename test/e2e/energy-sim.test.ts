@@ -21,7 +21,11 @@ import { ResultsDocument } from '../../host/report/results-schema.js';
 import { runSession } from '../../host/run/bench-run.js';
 import { checkTimestampWiring } from '../../host/run/energy.js';
 import { silentProgress } from '../../host/run/progress.js';
+import { modelPath } from '../../datasets/data-dir.js';
+import { BENCHMARKS } from '../../host/bench/benchmark.js';
+import { VirtualEnergyBench } from '../../host/sim/energy-bench.js';
 import { DEFAULT_POWER_MODEL } from '../../host/sim/power-model.js';
+import { exposeOnPty } from '../../host/sim/pty-bridge.js';
 import { scriptedDut } from '../fakes/scripted-dut.js';
 import { dataDir } from '../helpers.js';
 
@@ -79,6 +83,34 @@ describe('energy mode on the simulated bench', () => {
       expect(Math.max(...chunkHex)).toBeLessThanOrEqual(52);
     }, 120_000);
   }
+});
+
+describe('the hardware path against the simulated bench on ptys', () => {
+  it('ad01 through SerialLinks on ptys (as with a real board and LPM01A): same energy, still labelled simulated', async () => {
+    const benchmark = BENCHMARKS.ad01;
+    const bench = await VirtualEnergyBench.create({ benchmark, model: readFileSync(modelPath(dataDir(), benchmark)) });
+    const dir = mkdtempSync(join(tmpdir(), 'tb-ptys-'));
+    const board = await exposeOnPty(bench.boardLink, dir, 'interface');
+    const monitor = await exposeOnPty(bench.monitorLink, dir, 'lpm01a');
+    try {
+      const result = await runSession({
+        benchmarks: ['ad01'], modes: ['energy'], dut: { kind: 'sim' }, dataDir: dataDir(), outDir: out, command: ['test'], progress: silentProgress, say: () => {},
+        energy: { bench: { kind: 'serial', interfacePath: board.path, monitor: 'lpm01a', monitorPath: monitor.path }, voltageV: VOLTAGE, dutBaud: 9600 },
+      });
+      const doc = result.documents[0]!;
+      expect(doc.dut.link).toContain(board.path);
+      expect(doc.monitor!.description).toContain(monitor.path);
+      expect(doc.simulated).toBe(true);
+      const w = doc.energyWindows![0]!;
+      expect(w.truthUjPerInference).toBeUndefined(); // the runner cannot see into the bench from here
+      const exact = bench.truthBetweenEdges(w.edges[0], w.edges[1], w.inferences)!;
+      expect(Math.abs(w.energyUjPerInference - exact) / exact).toBeLessThan(0.005);
+    } finally {
+      await board.close();
+      await monitor.close();
+      await bench.close();
+    }
+  }, 60_000);
 });
 
 describe('energy-mode wiring check', () => {
