@@ -75,4 +75,21 @@ describe('resume after SIGKILL', () => {
     expect(resumed!.windows).toEqual(full!.windows);
     expect(resumed!.medianThroughput).toBe(full!.medianThroughput);
   });
+
+  it('kws01 energy on the simulated bench killed after two windows resumes without repeating them', async () => {
+    const args = ['--benchmark', 'kws01', '--mode', 'energy'];
+    const out = mkdtempSync(join(tmpdir(), 'tb-resume-'));
+    const checkpoint = (s: string): string => join(s, 'kws01', 'energy', 'checkpoint.jsonl');
+    const session = await killMidRun(args, out, checkpoint, 4);
+    const done = readFileSync(checkpoint(session), 'utf8').split('\n').filter(Boolean).slice(2, 4).map((l) => (JSON.parse(l) as { value: { file: string; energyUj: number } }).value);
+    const [resumed] = resume(session);
+    const [full] = uninterrupted(args);
+    // The two checkpointed windows are kept as measured; the rest were run after the resume.
+    expect(resumed!.energyWindows!.slice(0, done.length)).toEqual(done);
+    expect(checkpointLines(checkpoint(session))).toBe(2 + 5);
+    expect(resumed!.energyWindows!.map((w) => [w.file, w.inferences, w.warmups])).toEqual(full!.energyWindows!.map((w) => [w.file, w.inferences, w.warmups]));
+    // Window edges fall on a different phase of the monitor's 1 ms samples in each run: equal within a sample or two.
+    expect(Math.abs(resumed!.energyUjPerInference! - full!.energyUjPerInference!) / full!.energyUjPerInference!).toBeLessThan(1e-3);
+    expect(resumed!.simulated).toBe(true);
+  });
 });
