@@ -150,7 +150,9 @@ program
       if (energy && energy.bench.kind === 'sim' && opts.dut !== 'sim') throw new ConfigError('The simulated energy bench runs the virtual DUT; for QEMU use performance or accuracy mode');
       const dut: DutChoice = opts.port ? { kind: 'serial', path: opts.port, baudRate } : opts.dut === 'qemu' ? { kind: 'qemu', shift: opts.icountShift } : opts.dut === 'qemu-stm32f4' ? { kind: 'qemu', board: 'stm32f4', shift: opts.icountShift } : { kind: 'sim' };
       const modes: Mode[] = opts.mode === 'both' ? ['performance', 'accuracy'] : [opts.mode];
-      const benchmarks = opts.benchmark && opts.benchmark !== 'all' ? [opts.benchmark as BenchmarkId] : opts.benchmark === 'all' || dut.kind !== 'serial' ? [...BENCHMARK_IDS] : undefined;
+      // A board (direct, or behind an interface board) runs the model its firmware reports.
+      const ownModel = dut.kind === 'serial' || energy?.bench.kind === 'serial';
+      const benchmarks = opts.benchmark && opts.benchmark !== 'all' ? [opts.benchmark as BenchmarkId] : opts.benchmark === 'all' || !ownModel ? [...BENCHMARK_IDS] : undefined;
       options = {
         ...(benchmarks ? { benchmarks } : {}),
         modes,
@@ -171,7 +173,10 @@ program
     }
     const dut = options.dut;
     if (options.energy?.bench.kind === 'sim') say(`Energy bench: SIMULATED — virtual STM32H573I-DK interface board (DUT UART ${options.energy.dutBaud} baud) and virtual ${options.energy.bench.monitor === 'ppk2' ? 'PPK2' : 'LPM01A'} at ${options.energy.voltageV} V; energies come from a documented power model, not a measurement.`);
-    else if (dut.kind === 'sim') say('DUT: built-in virtual DUT (tiny-bench firmware compiled to WebAssembly). All timings are SIMULATED (cost-model clock).');
+    else if (options.energy?.bench.kind === 'serial') {
+      const b = options.energy.bench;
+      say(`Energy bench: interface board on ${b.interfacePath} (DUT UART ${options.energy.dutBaud} baud), ${b.monitor === 'lpm01a' ? 'LPM01A' : 'PPK2'} on ${b.monitorPath} supplying ${options.energy.voltageV} V.`);
+    } else if (dut.kind === 'sim') say('DUT: built-in virtual DUT (tiny-bench firmware compiled to WebAssembly). All timings are SIMULATED (cost-model clock).');
     if (dut.kind === 'qemu') say(`DUT: tiny-bench firmware on an emulated Cortex-M4F (qemu-system-arm ${dut.board === 'stm32f4' ? 'netduinoplus2, stm32f4 port' : 'mps2-an386'}, -icount shift=${dut.shift ?? 3}). All timings are SIMULATED (instruction counts).`);
     if (options.faults) say(`Fault injection: byte faults ${options.faults.rate}/byte, unplug/reset ${options.faults.eventRate ?? options.faults.rate / 50}/byte, kinds ${(options.faults.kinds ?? FAULT_KINDS).join(', ')}, seed ${options.faults.seed ?? 1}`);
     const result = await runSession(options, opts.resume);

@@ -129,7 +129,7 @@ export async function runSession(options: RunOptions, resumeDir?: string): Promi
     writeFileSync(join(sessionDir, 'session.json'), `${JSON.stringify({ version: 1, tool: toolVersion(), plan }, null, 2)}\n`);
   }
   const documents: ResultsDocument[] = [];
-  const ownModel = options.dut.kind === 'serial' || options.dut.kind === 'link';
+  const ownModel = options.dut.kind === 'serial' || options.dut.kind === 'link' || options.energy?.bench.kind === 'serial';
   const wanted = options.benchmarks ?? (ownModel ? [undefined] : (Object.keys(BENCHMARKS) as BenchmarkId[]));
   for (const id of wanted) {
     const requested = id ? BENCHMARKS[id] : undefined;
