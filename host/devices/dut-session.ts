@@ -26,6 +26,13 @@ export interface Reconnectable {
   reopen?: () => Promise<Link>;
   /** How long the DUT may take to boot and print its banner. */
   bootWaitMs: number;
+  /**
+   * Brings an open link back to a known state before a retry. An interface
+   * board needs it: DUT output it queued outside a passthrough (a boot banner
+   * after a reset) would otherwise be handed out as the reply to every next
+   * command, one behind, for ever.
+   */
+  resync?: () => Promise<Link>;
 }
 
 export interface RecoveryStats {
@@ -103,6 +110,12 @@ export class DutSession implements DutRunner {
   private async recover(label: string, cause: Error): Promise<void> {
     this.options.onRecovery?.(`${label}: ${cause.message.split('\n')[0]}; recovering`);
     if (!this.connection.link.isOpen || cause instanceof LinkClosedError) await this.reopen();
+    else if (this.connection.resync) {
+      const link = await this.connection.resync();
+      this.connection.link = link;
+      this.attach(link);
+      this.options.onRecovery?.(`resynchronised ${link.description}`);
+    }
     await this.channel.settle(this.dut.settleMs, Math.max(this.connection.bootWaitMs, 1000));
     const identity = await this.dut.identify();
     if (this.identity && identity.model !== this.identity.model) {

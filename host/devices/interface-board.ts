@@ -37,6 +37,7 @@ export class InterfaceBoard {
   private partial = '';
   private pending: BoardCommand | undefined;
   private passthrough: ((line: string) => void) | undefined;
+  private current: InterfaceBoardLink | undefined;
   private readonly opts: Required<Omit<InterfaceBoardOptions, 'transcript'>>;
   private readonly off: () => void;
   /** Lines that arrived outside any command (stale output, a DUT talking between passthroughs). */
@@ -121,7 +122,21 @@ export class InterfaceBoard {
 
   /** The DUT behind the board, as a Link for the Dut client. */
   dutLink(): Link {
-    return new InterfaceBoardLink(this, this.opts);
+    void this.current?.close();
+    this.current = new InterfaceBoardLink(this, this.opts);
+    return this.current;
+  }
+
+  /**
+   * A fresh DUT link after a failure: the board is reset through `setbaud`
+   * (the same rate), which empties its queue of DUT lines, so replies line up
+   * with commands again.
+   */
+  async resync(baud: number): Promise<Link> {
+    await this.current?.close();
+    this.current = undefined;
+    await this.setBaud(baud);
+    return this.dutLink();
   }
 
   /** Routes board lines to one passthrough at a time (used by InterfaceBoardLink). */

@@ -171,7 +171,7 @@ async function runOne(options: RunOptions, sessionDir: string, requested: Benchm
   if (mode === 'energy') {
     if (!options.energy) throw new ConfigError('Energy mode needs an energy bench (--interface and --emon, or --dut sim)');
     rig = await openEnergyRig(options.energy, requested, options.dataDir, transcript);
-    connection = { link: rig.link, simulated: rig.simulated, ...rig.timing, close: () => rig!.close() };
+    connection = { link: rig.link, resync: rig.resync, simulated: rig.simulated, ...rig.timing, close: () => rig!.close() };
   } else {
     connection = await connect(options, requested);
   }

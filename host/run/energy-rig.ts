@@ -36,6 +36,8 @@ export interface EnergyPlan {
 
 export interface EnergyRig {
   link: Link;
+  /** Resets the board (dropping DUT output it queued) and returns a fresh DUT link. */
+  resync: () => Promise<Link>;
   monitor: EnergyMonitor;
   board: InterfaceBoard;
   simulated: boolean;
@@ -90,6 +92,7 @@ export async function openEnergyRig(plan: EnergyPlan, benchmark: Benchmark | und
     closers.push(() => monitor.stop());
     return {
       link: board.dutLink(),
+      resync: () => board.resync(plan.dutBaud),
       monitor,
       board,
       simulated: simulated || monitor.simulated,

@@ -134,6 +134,34 @@ describe('DUT behind an interface board', () => {
     expect((await dut.identify()).model).toBe('kws01');
   });
 
+  it('a DUT reset mid-session is recovered by resetting the board, not answered one reply behind for ever', async () => {
+    const banner = Buffer.from('m-timestamp-mode-energy\r\nm-init-done\r\nm-ready\r\n');
+    const open = async (withResync: boolean) => {
+      const fake = scriptedDut({ model: 'kws01' });
+      const { host } = boardWith(fake.link);
+      const ib = await InterfaceBoard.connect(host, FAST);
+      const session = await DutSession.open(
+        { link: ib.dutLink(), bootWaitMs: 20, ...(withResync ? { resync: () => ib.resync(9600) } : {}) },
+        { commandTimeoutMs: 500, settleQuietMs: 10, attempts: 3 },
+      );
+      // The DUT browns out and reboots between two commands: its banner waits in the board.
+      await fake.device.write(banner);
+      await new Promise((r) => setTimeout(r, 50));
+      return session;
+    };
+    // Commands with different replies in a row: one behind, each reply is the previous command's.
+    const work = async (dut: Dut): Promise<string[]> => {
+      await dut.load(new Uint8Array(10));
+      return dut.send('timestamp');
+    };
+    const recovered = await open(true);
+    expect(await recovered.run('load after the reset', work)).toEqual(['m-lap-us-0']);
+    expect(recovered.stats.resets).toBe(1);
+
+    const shifted = await open(false);
+    await expect(shifted.run('load after the reset', work)).rejects.toThrow(/Giving up on load after the reset after 3 attempts/);
+  });
+
   it('setbaud confirms the new rate with checkbaud', async () => {
     const fake = scriptedDut({ model: 'kws01' });
     const { host, board } = boardWith(fake.link, { boardBaud: 115200 });
