@@ -54,6 +54,7 @@ export function writeSubmission(options: SubmissionOptions): string[] {
   const systems = insideDir(root, 'systems');
   mkdirSync(systems, { recursive: true });
   const sample = [...picked.values()][0]!.doc;
+  const monitor = [...picked.values()].find((p) => p.doc.monitor)?.doc.monitor;
   const systemPath = join(systems, `${options.system}.json`);
   if (!existsSync(systemPath)) {
     writeFileSync(systemPath, `${JSON.stringify({
@@ -66,7 +67,7 @@ export function writeSubmission(options: SubmissionOptions): string[] {
       dut_board: sample.dut.name,
       dut_firmware: sample.dut.firmware,
       inference_framework: sample.dut.firmware.startsWith('tiny-bench') ? 'tiny-bench engine (TFLite Micro reference arithmetic)' : '',
-      energy_monitor: '',
+      energy_monitor: monitor ? `${monitor.kind === 'lpm01a' ? 'ST X-NUCLEO-LPM01A' : 'Nordic PPK2'}${monitor.firmware ? ` (firmware ${monitor.firmware})` : ''}${monitor.powerModel ? ', SIMULATED' : ''}` : '',
       notes: sample.simulated ? 'SIMULATED: measured on the tiny-bench virtual DUT, not hardware' : '',
     }, null, 2)}\n`);
   }

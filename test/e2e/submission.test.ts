@@ -41,6 +41,7 @@ function checkSubmission(root: string, division: string, submitter: string): str
           }
           return undefined;
         };
+        if (test === 'energy' && !lines.some((l) => /Median energy cost is ([\d.]+) uJ\/inf/.test(l))) problems.push(`${dir}: no energy line`);
         if (test === 'performance' && match(/.* Median throughput is\s+([\d.]+) inf\.\/sec\..*/) === undefined) problems.push(`${dir}: no throughput line`);
         if (test === 'accuracy') {
           if (model === 'ad') {
@@ -68,6 +69,20 @@ describe('tiny-bench submission', async () => {
     expect(written).toHaveLength(8);
     expect(checkSubmission(root, 'open', 'tiny-bench')).toEqual([]);
     expect(readFileSync(join(root, 'open', 'tiny-bench', 'systems', 'virtual-dut.json'), 'utf8')).toMatch(/SIMULATED/);
+  });
+
+  it('energy results go into <model>/energy with the checker\'s energy line and name the monitor', async () => {
+    const energy = (await runSession({ dataDir: dataDir(), outDir: out, command: ['run'], progress: silentProgress, say: () => {}, benchmarks: ['ad01'], modes: ['energy'], dut: { kind: 'sim' }, energy: { bench: { kind: 'sim' }, voltageV: 1.8, dutBaud: 9600 } })).sessionDir;
+    const root = mkdtempSync(join(tmpdir(), 'tb-sub-energy-'));
+    const written = writeSubmission({ sessions: [session, energy], out: root, division: 'open', submitter: 'tiny-bench', system: 'virtual-dut' });
+    expect(written).toHaveLength(9);
+    expect(existsSync(join(root, 'open', 'tiny-bench', 'results', 'virtual-dut', 'ad', 'energy', 'results.txt'))).toBe(true);
+    expect(checkSubmission(root, 'open', 'tiny-bench')).toEqual([]);
+    expect(JSON.parse(readFileSync(join(root, 'open', 'tiny-bench', 'systems', 'virtual-dut.json'), 'utf8')).energy_monitor).toBe('ST X-NUCLEO-LPM01A (firmware 1.0.6), SIMULATED');
+    // The energy rule can fail too.
+    const txt = join(root, 'open', 'tiny-bench', 'results', 'virtual-dut', 'ad', 'energy', 'results.txt');
+    writeFileSync(txt, readFileSync(txt, 'utf8').replace(/Median energy cost/, 'Median energy'));
+    expect(checkSubmission(root, 'open', 'tiny-bench')).toEqual([expect.stringMatching(/no energy line/)]);
   });
 
   it('closed division refuses simulated results, and any division refuses a subset', async () => {
