@@ -193,7 +193,7 @@ program
 program
   .command('ports')
   .description('List serial ports, recognise DUTs, interface boards and energy monitors by VID:PID, and probe with name%')
-  .option('--probe', 'probe the DUT-capable and unrecognised ports with name% at 115200, 921600 and 9600 baud')
+  .option('--probe', 'probe DUTs, interface boards and unrecognised ports with name% at 115200, 921600 and 9600 baud (through a board: dut name% too)')
   .option('--port <paths...>', 'probe these paths (e.g. a pty) even if they are not listed')
   .option('--devices <yaml>', 'MLCommons runner devices.yaml to recognise boards by')
   .action(async (opts) => {
@@ -205,9 +205,10 @@ program
       const device = recognise(port.vidPid, known);
       process.stdout.write(`${port.path}  ${port.vidPid ?? '----:----'}  ${device ? `${device.role}: ${device.name}` : 'unrecognised'}${port.manufacturer ? `  ${port.manufacturer}` : ''}${port.serialNumber ? `  serial ${port.serialNumber}` : ''}\n`);
       if (opts.probe || opts.port?.includes(port.path)) {
-        if (device && device.role !== 'dut' && !opts.port?.includes(port.path)) continue;
+        if (device && device.role === 'power' && !opts.port?.includes(port.path)) continue;
         const probe = await probePort(port.path);
-        if (probe.name) process.stdout.write(`  answers name% at ${probe.baud} baud: ${probe.name}\n`);
+        if (probe.board) process.stdout.write(`  ${probe.name} at ${probe.baud} baud; the DUT behind it ${probe.board.dut ? `answers: ${probe.board.dut}` : 'did not answer dut name% (check its power, D0/D1 wiring and baud; the board now waits for it: reset the board)'}\n`);
+        else if (probe.name) process.stdout.write(`  answers name% at ${probe.baud} baud: ${probe.name}\n`);
         else {
           process.stdout.write('  no answer to name%; what came back:\n');
           for (const t of probe.transcript) process.stdout.write(`    ${t.baud} baud: ${t.received}${t.error ? ` (${t.error})` : ''}\n`);

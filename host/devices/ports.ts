@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { SerialPort } from 'serialport';
 
 import { type DeviceEntry, usbIds } from '../config/mlcommons.js';
+import type { Link } from '../link/link.js';
 import { SerialLink } from '../link/serial-link.js';
+import { BOARD_NAMES, type BoardKind, parseBoardName } from '../protocol/interface-board.js';
 
 export interface PortInfo {
   path: string;
@@ -78,6 +80,8 @@ export interface ProbeResult {
   path: string;
   baud?: number;
   name?: string;
+  /** An interface board answered, and (if it relayed one) the DUT behind it. */
+  board?: { kind: BoardKind; dut?: string };
   /** What each baud rate brought back, escaped, when nothing answered. */
   transcript: Array<{ baud: number; received: string; error?: string }>;
 }
@@ -92,18 +96,15 @@ export async function probePort(path: string, timeoutMs = 400, bauds = PROBE_BAU
     try {
       const link = await SerialLink.open({ path, baudRate: baud, openTimeoutMs: timeoutMs * 4 });
       try {
-        const done = new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, timeoutMs);
-          link.onData((chunk) => {
-            received += Buffer.from(chunk).toString('latin1');
-            if (received.includes('m-ready')) {
-              clearTimeout(timer);
-              resolve();
-            }
-          });
-        });
-        await link.write(Buffer.from('name%'));
-        await done;
+        received = await exchange(link, 'name%', /m-ready/, timeoutMs);
+        const kind = parseBoardName(received.split(/\r?\n/));
+        if (kind) {
+          // An interface board: ask the DUT behind it too (its reply ends with the DUT's own m-ready).
+          const behind = await exchange(link, 'dut name%', /\[dut\]: m-ready/, timeoutMs * 5);
+          const dut = /\[dut\]: m-name-([a-z]+-\[[^\]]*\])/.exec(behind)?.[1];
+          result.board = { kind, ...(dut ? { dut } : {}) };
+          received += behind;
+        }
       } finally {
         await link.close();
       }
@@ -111,7 +112,7 @@ export async function probePort(path: string, timeoutMs = 400, bauds = PROBE_BAU
       result.transcript.push({ baud, received: JSON.stringify(received), error: error instanceof Error ? error.message : String(error) });
       continue;
     }
-    const name = /m-name-([a-z]+-\[[^\]]*\]|[^\r\n]*)/.exec(received)?.[1];
+    const name = result.board ? BOARD_NAMES[result.board.kind] : /m-name-([a-z]+-\[[^\]]*\]|[^\r\n]*)/.exec(received)?.[1];
     result.transcript.push({ baud, received: JSON.stringify(received) });
     if (name) {
       result.baud = baud;
@@ -120,4 +121,22 @@ export async function probePort(path: string, timeoutMs = 400, bauds = PROBE_BAU
     }
   }
   return result;
+}
+
+/** Writes `text` and collects what comes back until `end` matches or `timeoutMs` passes. */
+function exchange(link: Link, text: string, end: RegExp, timeoutMs: number): Promise<string> {
+  let received = '';
+  return new Promise<string>((resolve) => {
+    const finish = (): void => {
+      clearTimeout(timer);
+      off();
+      resolve(received);
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    const off = link.onData((chunk) => {
+      received += Buffer.from(chunk).toString('latin1');
+      if (end.test(received)) finish();
+    });
+    link.write(Buffer.from(text)).catch(finish);
+  });
 }

@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { probePort } from '../../host/devices/ports.js';
+import { createVirtualPair } from '../../host/link/virtual-link.js';
+import { exposeOnPty } from '../../host/sim/pty-bridge.js';
+import { VirtualInterfaceBoard } from '../../host/sim/virtual-interface-board.js';
+import { scriptedDut } from '../fakes/scripted-dut.js';
 import { SerialLink } from '../../host/link/serial-link.js';
 
 const helpers: ChildProcess[] = [];
@@ -42,5 +46,20 @@ describe('ports --probe', () => {
     expect(result.name).toBeUndefined();
     expect(result.transcript.map((t) => t.baud)).toEqual([115200, 921600, 9600]);
     expect(result.transcript[0]!.received).toBe(JSON.stringify('\u00ff\u0000A'));
+  });
+
+  it('recognises an interface board and names the DUT behind it', async () => {
+    const usb = createVirtualPair('board USB');
+    const fake = scriptedDut({ model: 'kws01' });
+    new VirtualInterfaceBoard({ host: usb.device, dut: fake.link, dutWire: {}, dutBaud: 9600 });
+    const pty = await exposeOnPty(usb.host, mkdtempSync(join(tmpdir(), 'tb-board-pty-')), 'interface');
+    try {
+      const probe = await probePort(pty.path);
+      expect(probe.baud).toBe(115200);
+      expect(probe.name).toBe('STM32H573I-DK interface board');
+      expect(probe.board).toEqual({ kind: 'stm32h573i-dk', dut: 'dut-[scripted]' });
+    } finally {
+      await pty.close();
+    }
   });
 });
