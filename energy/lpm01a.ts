@@ -45,7 +45,12 @@ export class Lpm01a implements EnergyMonitor {
     this.commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     this.stream = new Lpm01aStream(this.sampleRateHz);
     this.off = link.onData((chunk) => {
-      this.stream.push(Buffer.from(chunk).toString('latin1'));
+      const stream = this.stream;
+      const [messages, events] = [stream.messages.length, stream.events.length];
+      stream.push(Buffer.from(chunk).toString('latin1'));
+      // The log gets replies and edges, not the thousand samples a second.
+      for (const m of stream.messages.slice(messages)) this.options.transcript?.('rx', `[lpm01a] ${m}`);
+      for (const e of stream.events.slice(events)) this.options.transcript?.('rx', `[lpm01a] edge ${e.counter} before sample ${e.sampleIndex}`);
       for (const wake of [...this.wakers]) wake();
     });
   }

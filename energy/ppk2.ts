@@ -68,8 +68,10 @@ export class Ppk2 implements EnergyMonitor {
     this.channel = options.timestampChannel ?? 0;
     if (!(this.channel >= 0 && this.channel <= 7)) throw new MonitorError(`PPK2 logic inputs are D0-D7; channel ${this.channel} does not exist`);
     this.off = link.onData((chunk) => {
+      const edges = this.edges.length;
       if (this.streaming) this.decode(chunk);
       else this.metadataText += Buffer.from(chunk).toString('latin1');
+      for (const e of this.edges.slice(edges)) this.options.transcript?.('rx', `[ppk2] edge at sample ${e.index}`);
       for (const wake of [...this.wakers]) wake();
     });
   }
@@ -88,6 +90,7 @@ export class Ppk2 implements EnergyMonitor {
     const timeoutMs = options.metadataTimeoutMs ?? 2000;
     await waitUntil(() => /\bEND\b/.test(ppk.metadataText), (wake) => ppk.subscribe(wake), timeoutMs, () => new TimeoutError(`The PPK2 on ${link.description} did not send its metadata (ending 'END') within ${timeoutMs} ms`));
     ppk.calibration = parsePpk2Metadata(ppk.metadataText);
+    options.transcript?.('rx', `[ppk2] metadata: ${ppk.metadataText.trim().split('\n').join(', ')}`);
     ppk.simulated = ppk.metadataText.includes(VIRTUAL_MONITOR_MARK);
     return ppk;
   }
