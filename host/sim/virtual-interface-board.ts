@@ -70,8 +70,8 @@ export class VirtualInterfaceBoard {
     const table = this.kind === 'arduino' ? ['dut', 'name'] : ['dut', 'name', 'ls', 'play', 'setbaud', 'checkbaud', 'record_detections', 'print_detections', 'print_dutycycle'];
     const entry = table.find((name) => text.startsWith(name));
     if (!entry) return this.reply(['m-ready']);
-    // Prefix but neither the whole text nor followed by a space: no handler, no reply at all.
-    if (text !== entry && text[entry.length] !== ' ') return;
+    // Prefix but neither the whole text nor followed by a space and an argument (`names`, `dut `): no handler, no reply at all.
+    if (text !== entry && !(text[entry.length] === ' ' && text.length > entry.length + 1)) return;
     const arg = text.slice(entry.length + 1);
     switch (entry) {
       case 'name':

@@ -51,6 +51,29 @@ describe('interface board framing (pure)', () => {
   });
 });
 
+describe('the virtual board behaves like the H573 firmware (protocol reference §2.1)', () => {
+  async function raw(text: string, waitMs = 100): Promise<string> {
+    const fake = scriptedDut({ model: 'kws01' });
+    const { host } = boardWith(fake.link);
+    let got = '';
+    host.onData((c) => (got += Buffer.from(c).toString('latin1')));
+    await host.write(Buffer.from(text));
+    await new Promise((r) => setTimeout(r, waitMs));
+    return got;
+  }
+
+  it('answers a prefix-only command with nothing at all, an unknown one with m-ready', async () => {
+    expect(await raw('names%')).toBe('');
+    expect(await raw('dut %')).toBe('');
+    expect(await raw('hello%')).toBe('m-ready\r\n');
+  });
+
+  it('relays a passthrough with two m-ready lines, checkbaud with a bare newline', async () => {
+    expect(await raw('dut name%')).toBe('m-dut-passthrough(name)\r\nm-ready\r\n[dut]: m-name-dut-[scripted]\r\n[dut]: m-ready\r\n');
+    expect(await raw('checkbaud%')).toBe('baud is: 9600\nm-ready\r\n');
+  });
+});
+
 describe('DUT behind an interface board', () => {
   it('runs the unchanged Dut client through passthroughs, with 26-byte db chunks', async () => {
     const fake = scriptedDut({ model: 'kws01' });
