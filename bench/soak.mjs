@@ -4,7 +4,12 @@
 // unplug or reset about every 100 000 bytes. Checks that every pass gives the
 // fault-free per-file results, and prints retries, faults, RSS and wall time.
 //
-//   node bench/soak.mjs [--data-dir ../shared/tinyml] [--inferences 10000] [--rate 0.001]
+//   node --expose-gc --max-semi-space-size=1 bench/soak.mjs [--data-dir ../shared/tinyml] [--inferences 10000] [--rate 0.001]
+//
+// Why the flags: RSS is compared after a full GC, and V8 resizes its young
+// generation (semi-spaces) as it likes; without a fixed size, RSS swings by
+// ±6 MiB with V8's heap reservation (heapTotal 12-25 MiB) while the heap in
+// use stays flat. Pinning the semi-space makes RSS measure what the runner keeps.
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -32,7 +37,13 @@ async function session(faults) {
   return { s, virtual, connection };
 }
 
-const mb = () => process.memoryUsage().rss / 2 ** 20;
+const memoryLine = () => {
+  const m = process.memoryUsage();
+  return `RSS ${(m.rss / 2 ** 20).toFixed(1)} MiB (V8 heap reserved ${(m.heapTotal / 2 ** 20).toFixed(1)}, external ${(m.external / 2 ** 20).toFixed(1)})`;
+};
+if (!process.execArgv.some((a) => a.startsWith('--max-semi-space-size')) || !global.gc) {
+  process.stderr.write('note: run with node --expose-gc --max-semi-space-size=1 for a comparable RSS (see the header)\n');
+}
 /** RSS after a full GC, lowest of five samples: V8 keeps freed pages for a while, so one sample is noisy. */
 async function settledRss() {
   const samples = [];
@@ -64,7 +75,7 @@ while (done < total) {
   done += pass.files;
   if (!isDeepStrictEqual(pass.perFile, baseline.perFile.slice(0, pass.files))) mismatches++;
   if (rssAfterFirst1000 === undefined && done >= 1000) rssAfterFirst1000 = await settledRss();
-  process.stderr.write(`pass ${passes}: ${done}/${total} inferences, top-1 ${pass.top1} %, ${faults.total} faults so far, ${soak.s.stats.retries} retries, RSS ${mb().toFixed(1)} MiB\n`);
+  process.stderr.write(`pass ${passes}: ${done}/${total} inferences, top-1 ${pass.top1} %, ${faults.total} faults so far, ${soak.s.stats.retries} retries, ${memoryLine()}\n`);
 }
 const rssEnd = await settledRss();
 const wall = (performance.now() - t1) / 1000;
