@@ -82,7 +82,7 @@ program.name('tiny-bench').description('MLPerf Tiny host runner with a built-in 
 
 program
   .command('run')
-  .description('Run performance and/or accuracy on a DUT (the built-in virtual DUT when no --port is given)')
+  .description('Run performance, accuracy or energy on a DUT (the built-in virtual DUT, or the simulated energy bench, when no port is given)')
   .addOption(new Option('-b, --benchmark <id>', 'benchmark to run').choices([...BENCHMARK_IDS, 'all']))
   .addOption(new Option('-m, --mode <mode>', 'what to measure').choices(['performance', 'accuracy', 'energy', 'both']).default('both'))
   .option('--interface <path>', 'energy mode: serial port of the interface board (STM32H573I-DK or Arduino io-manager) the DUT is behind')
