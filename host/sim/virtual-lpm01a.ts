@@ -8,18 +8,9 @@
  * the official runner matches). Sample times are the bench clock's.
  */
 import { VIRTUAL_MONITOR_MARK } from '../../energy/lpm01a.js';
-import type { Link } from '../link/link.js';
-import type { DutPowerTrace } from './power-model.js';
-import type { SimClock } from './sim-clock.js';
+import type { VirtualMonitorWiring } from './virtual-monitor.js';
 
-export interface VirtualLpm01aOptions {
-  link: Link;
-  clock: SimClock;
-  trace: DutPowerTrace;
-  /** Switches the DUT's supply (the DUT boots when powered). */
-  onPower: (on: boolean) => void;
-  /** A new acquisition starts (edges are counted from here). */
-  onStart?: () => void;
+export interface VirtualLpm01aOptions extends VirtualMonitorWiring {
   firmware?: string;
 }
 

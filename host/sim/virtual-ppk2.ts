@@ -6,18 +6,10 @@
  * the DUT's timestamp pulse shows on its channel only for samples taken
  * while the pulse is low, as when the real instrument samples its inputs.
  */
-import type { Link } from '../link/link.js';
-import type { DutPowerTrace } from './power-model.js';
-import type { SimClock } from './sim-clock.js';
 import { VIRTUAL_MONITOR_MARK } from '../../energy/lpm01a.js';
+import type { VirtualMonitorWiring } from './virtual-monitor.js';
 
-export interface VirtualPpk2Options {
-  link: Link;
-  clock: SimClock;
-  trace: DutPowerTrace;
-  onPower: (on: boolean) => void;
-  /** A new acquisition starts (edges are counted from here). */
-  onStart?: () => void;
+export interface VirtualPpk2Options extends VirtualMonitorWiring {
   /** Logic input the DUT's timestamp pin is wired to. */
   timestampChannel?: number;
   /** How long the DUT holds its timestamp pulse low, µs. */
