@@ -5,7 +5,9 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { repoRoot } from '../helpers.js';
+import { BENCHMARKS } from '../../host/bench/benchmark.js';
+import { WasmDut } from '../../host/sim/wasm-dut.js';
+import { dataDir, repoRoot } from '../helpers.js';
 
 describe('committed WebAssembly DUT', () => {
   it('is byte-identical to a fresh emscripten build of firmware/', () => {
@@ -17,4 +19,11 @@ describe('committed WebAssembly DUT', () => {
     const committed = readFileSync(join(repoRoot, 'firmware/ports/wasm/dist/tiny_dut.cjs'));
     expect(readFileSync(fresh).equals(committed), 'firmware/ports/wasm/dist/tiny_dut.cjs is stale: run firmware/ports/wasm/build.sh and commit it').toBe(true);
   }, 300_000);
+
+  it('leaves the process alone: no error handlers added per instance (each would keep its module alive)', async () => {
+    const model = readFileSync(join(dataDir(), 'models', BENCHMARKS.kws01.modelFile));
+    const before = ['uncaughtException', 'unhandledRejection'].map((e) => process.listenerCount(e));
+    for (let i = 0; i < 3; ++i) await WasmDut.create({ benchmark: BENCHMARKS.kws01, model }, () => {});
+    expect(['uncaughtException', 'unhandledRejection'].map((e) => process.listenerCount(e))).toEqual(before);
+  });
 });
