@@ -4,6 +4,8 @@
  * DUT's timestamp edges. Edges are numbered from 0 in the order the monitor
  * saw them since `start`.
  */
+import type { Listeners } from '../host/link/link.js';
+
 export type MonitorKind = 'lpm01a' | 'ppk2';
 
 /** Energy and time between two timestamp edges, as the monitor measured them. */
@@ -56,19 +58,39 @@ export interface EnergyMonitor {
   close(): Promise<void>;
 }
 
-/** Polls `ready` on every chunk the monitor delivers, bounded by `timeoutMs`. */
-export function waitUntil(ready: () => boolean, subscribe: (wake: () => void) => () => void, timeoutMs: number, onTimeout: () => Error): Promise<void> {
+/** Checks `ready` each time `changes` fires (every chunk the monitor delivers), bounded by `timeoutMs`. */
+export function waitUntil(ready: () => boolean, changes: Listeners<[]>, timeoutMs: number, onTimeout: () => Error): Promise<void> {
   if (ready()) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
       reject(onTimeout());
     }, timeoutMs);
-    const off = subscribe(() => {
+    const off = changes.add(() => {
       if (!ready()) return;
       clearTimeout(timer);
       off();
       resolve();
     });
   });
+}
+
+/**
+ * Average power in at most `bins` bins around the span between periods `a`
+ * and `b` of `energyJ` (one value per `periodS`), with 5 % context either
+ * side so the edges show.
+ */
+export function binnedPowerTrace(energyJ: ArrayLike<number>, periodS: number, a: number, b: number, bins: number): PowerTrace {
+  const margin = Math.round((b - a) * 0.05);
+  const from = Math.max(0, a - margin);
+  const to = Math.min(energyJ.length, b + margin);
+  const per = Math.max(1, Math.ceil((to - from) / bins));
+  const powerMw: number[] = [];
+  for (let k = from; k < to; k += per) {
+    const end = Math.min(to, k + per);
+    let e = 0;
+    for (let j = k; j < end; ++j) e += energyJ[j]!;
+    powerMw.push((e / ((end - k) * periodS)) * 1e3);
+  }
+  return { binMs: per * periodS * 1e3, powerMw, edgesMs: [(a - from) * periodS * 1e3, (b - from) * periodS * 1e3] };
 }

@@ -5,6 +5,8 @@
  * reported, never turned into a number; samples lost by the monitor are
  * detected from the TimeStamp cadence.
  */
+import { TextFramer } from '../host/protocol/framing.js';
+
 export interface Lpm01aEvent {
   counter: number;
   /** Samples received before the event: the edge lies between samples index-1 and index. */
@@ -32,16 +34,13 @@ export class Lpm01aStream {
   readonly messages: string[] = [];
   /** Tokens that were neither a sample nor a known line, with the line they came from. */
   readonly garbled: string[] = [];
-  private partial = '';
+  private readonly lines = new TextFramer('\n');
 
   /** `sampleRateHz`: the `freq` the monitor was set to, for loss detection. */
   constructor(private readonly sampleRateHz = 1000) {}
 
   push(chunk: string): void {
-    const text = this.partial + chunk;
-    const lines = text.split('\n');
-    this.partial = lines.pop() ?? '';
-    for (const raw of lines) this.line(raw.replace(/\r$/, '').replace(PROMPT, '').trim());
+    for (const raw of this.lines.push(chunk)) this.line(raw.replace(/\r$/, '').replace(PROMPT, '').trim());
   }
 
   private line(line: string): void {

@@ -6,10 +6,10 @@
  * Lpm01aStream (garbled tokens counted, never summed as NaN).
  */
 import { MonitorError, TimeoutError } from '../host/errors.js';
-import type { Link } from '../host/link/link.js';
+import { type Link, Listeners } from '../host/link/link.js';
 import { waitForQuiet } from '../host/link/quiet.js';
 import type { EdgeSpan, EnergyMonitor, MonitorHealth, PowerTrace } from './energy-monitor.js';
-import { waitUntil } from './energy-monitor.js';
+import { binnedPowerTrace, waitUntil } from './energy-monitor.js';
 import { checkSampleCount } from './energy-math.js';
 import { Lpm01aStream } from './lpm01a-stream.js';
 
@@ -36,7 +36,8 @@ export class Lpm01a implements EnergyMonitor {
   simulated = false;
   readonly sampleRateHz: number;
   private stream: Lpm01aStream;
-  private readonly wakers = new Set<() => void>();
+  /** Fires on every chunk received, for waits on what it brought. */
+  private readonly received = new Listeners<[]>();
   private readonly commandTimeoutMs: number;
   private readonly off: () => void;
 
@@ -51,7 +52,7 @@ export class Lpm01a implements EnergyMonitor {
       // The log gets replies and edges, not the thousand samples a second.
       for (const m of stream.messages.slice(messages)) this.options.transcript?.('rx', `[lpm01a] ${m}`);
       for (const e of stream.events.slice(events)) this.options.transcript?.('rx', `[lpm01a] edge ${e.counter} before sample ${e.sampleIndex}`);
-      for (const wake of [...this.wakers]) wake();
+      this.received.emit();
     });
   }
 
@@ -110,7 +111,7 @@ export class Lpm01a implements EnergyMonitor {
     const timeoutMs = this.options.stopTimeoutMs ?? 5000;
     await waitUntil(
       () => this.stream.messages.slice(from).some((m) => /Acquisition completed/i.test(m) || /^error/i.test(m)),
-      (wake) => this.subscribe(wake),
+      this.received,
       timeoutMs,
       () => new TimeoutError(`The LPM01A on ${this.link.description} did not report 'Acquisition completed' within ${timeoutMs} ms of 'stop'`),
     );
@@ -123,7 +124,7 @@ export class Lpm01a implements EnergyMonitor {
   waitForEdges(count: number, timeoutMs: number): Promise<void> {
     return waitUntil(
       () => this.stream.events.length >= count,
-      (wake) => this.subscribe(wake),
+      this.received,
       timeoutMs,
       () => new MonitorError(`The LPM01A saw ${this.stream.events.length} timestamp edges, ${count} expected within ${timeoutMs} ms: check that the DUT's timestamp pin is wired to the LPM01A's D7 input and that the DUT runs energy-mode firmware`),
     );
@@ -156,22 +157,7 @@ export class Lpm01a implements EnergyMonitor {
   }
 
   trace(fromEdge: number, toEdge: number, bins: number): PowerTrace {
-    const a = this.stream.events[fromEdge]!.sampleIndex;
-    const b = this.stream.events[toEdge]!.sampleIndex;
-    // Some context either side of the window, so the edges show.
-    const margin = Math.round((b - a) * 0.05);
-    const from = Math.max(0, a - margin);
-    const to = Math.min(this.stream.samples.length, b + margin);
-    const per = Math.max(1, Math.ceil((to - from) / bins));
-    const powerMw: number[] = [];
-    for (let k = from; k < to; k += per) {
-      let e = 0;
-      const end = Math.min(to, k + per);
-      for (let j = k; j < end; ++j) e += this.stream.samples[j]!;
-      powerMw.push((e / ((end - k) / this.sampleRateHz)) * 1e3);
-    }
-    const binMs = (per * 1000) / this.sampleRateHz;
-    return { binMs, powerMw, edgesMs: [((a - from) * 1000) / this.sampleRateHz, ((b - from) * 1000) / this.sampleRateHz] };
+    return binnedPowerTrace(this.stream.samples, 1 / this.sampleRateHz, this.stream.events[fromEdge]!.sampleIndex, this.stream.events[toEdge]!.sampleIndex, bins);
   }
 
   health(): MonitorHealth {
@@ -212,7 +198,7 @@ export class Lpm01a implements EnergyMonitor {
       }
       return false;
     };
-    await waitUntil(settled, (wake) => this.subscribe(wake), this.commandTimeoutMs, () => new TimeoutError(`The LPM01A on ${this.link.description} did not acknowledge '${cmd}' within ${this.commandTimeoutMs} ms`));
+    await waitUntil(settled, this.received, this.commandTimeoutMs, () => new TimeoutError(`The LPM01A on ${this.link.description} did not acknowledge '${cmd}' within ${this.commandTimeoutMs} ms`));
     if (failure !== undefined) throw new MonitorError(`The LPM01A refused '${cmd}': ${failure}`);
     return reply!;
   }
@@ -220,11 +206,6 @@ export class Lpm01a implements EnergyMonitor {
   private async write(cmd: string): Promise<void> {
     this.options.transcript?.('tx', `[lpm01a] ${cmd}`);
     await this.link.write(Buffer.from(`${cmd}\r\n`, 'latin1'));
-  }
-
-  private subscribe(wake: () => void): () => void {
-    this.wakers.add(wake);
-    return () => this.wakers.delete(wake);
   }
 }
 

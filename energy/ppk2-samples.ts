@@ -65,6 +65,8 @@ export interface Ppk2Decoded {
   digital: Uint8Array;
   /** Samples missing according to the rolling counter (gaps, in samples). */
   lost: number;
+  /** Where they went missing: [index of the first sample after the gap, samples lost]. */
+  gaps: Array<[number, number]>;
 }
 
 /** Decodes a run of words: currents, digital inputs, and losses from counter gaps. */
@@ -74,15 +76,20 @@ export function decodePpk2Stream(bytes: Uint8Array, cal: Ppk2Calibration, vddMv:
   const currents = new Float64Array(n);
   const digital = new Uint8Array(n);
   let lost = 0;
+  const gaps: Array<[number, number]> = [];
   let last = previousCounter;
   for (let k = 0; k < n; ++k) {
     const s = decodePpk2Word(view.getUint32(4 * k, true));
-    if (last !== undefined) lost += (s.counter - last - 1 + 64) % 64;
+    const gap = last === undefined ? 0 : (s.counter - last - 1 + 64) % 64;
+    if (gap) {
+      lost += gap;
+      gaps.push([k, gap]);
+    }
     last = s.counter;
     currents[k] = ppk2Current(s, cal, vddMv);
     digital[k] = s.digital;
   }
-  return { currents, digital, lost, lastCounter: last };
+  return { currents, digital, lost, gaps, lastCounter: last };
 }
 
 /** Sample indexes where digital input `channel` goes from 1 to 0 (the DUT's timestamp pulse). */

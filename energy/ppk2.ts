@@ -8,12 +8,12 @@
  * rolling counter.
  */
 import { MonitorError, TimeoutError } from '../host/errors.js';
-import type { Link } from '../host/link/link.js';
+import { type Link, Listeners } from '../host/link/link.js';
 import { waitForQuiet } from '../host/link/quiet.js';
 import { VIRTUAL_MONITOR_MARK } from './lpm01a.js';
 import type { EdgeSpan, EnergyMonitor, MonitorHealth, PowerTrace } from './energy-monitor.js';
-import { waitUntil } from './energy-monitor.js';
-import { PPK2_SAMPLE_PERIOD_S, type Ppk2Calibration, decodePpk2Word, parsePpk2Metadata, ppk2Current } from './ppk2-samples.js';
+import { binnedPowerTrace, waitUntil } from './energy-monitor.js';
+import { PPK2_SAMPLE_PERIOD_S, type Ppk2Calibration, decodePpk2Stream, parsePpk2Metadata } from './ppk2-samples.js';
 
 export const PPK2_OPCODES = {
   averageStart: 0x06,
@@ -54,13 +54,13 @@ export class Ppk2 implements EnergyMonitor {
   private energyJ = 0;
   private lastCounter: number | undefined;
   private lastLevel = 1;
-  private lost = 0;
   private readonly edges: Ppk2Edge[] = [];
   /** Energy per 1 ms bin, for traces. */
   private readonly bins: number[] = [];
   private binEnergy = 0;
   private metadataText = '';
-  private readonly wakers = new Set<() => void>();
+  /** Fires on every chunk received, for waits on what it brought. */
+  private readonly received = new Listeners<[]>();
   private readonly channel: number;
   private readonly off: () => void;
 
@@ -72,7 +72,7 @@ export class Ppk2 implements EnergyMonitor {
       if (this.streaming) this.decode(chunk);
       else this.metadataText += Buffer.from(chunk).toString('latin1');
       for (const e of this.edges.slice(edges)) this.options.transcript?.('rx', `[ppk2] edge at sample ${e.index}`);
-      for (const wake of [...this.wakers]) wake();
+      this.received.emit();
     });
   }
 
@@ -88,7 +88,7 @@ export class Ppk2 implements EnergyMonitor {
     ppk.metadataText = '';
     await ppk.send([PPK2_OPCODES.getMetadata]);
     const timeoutMs = options.metadataTimeoutMs ?? 2000;
-    await waitUntil(() => /\bEND\b/.test(ppk.metadataText), (wake) => ppk.subscribe(wake), timeoutMs, () => new TimeoutError(`The PPK2 on ${link.description} did not send its metadata (ending 'END') within ${timeoutMs} ms`));
+    await waitUntil(() => /\bEND\b/.test(ppk.metadataText), ppk.received, timeoutMs, () => new TimeoutError(`The PPK2 on ${link.description} did not send its metadata (ending 'END') within ${timeoutMs} ms`));
     ppk.calibration = parsePpk2Metadata(ppk.metadataText);
     options.transcript?.('rx', `[ppk2] metadata: ${ppk.metadataText.trim().split('\n').join(', ')}`);
     ppk.simulated = ppk.metadataText.includes(VIRTUAL_MONITOR_MARK);
@@ -118,7 +118,6 @@ export class Ppk2 implements EnergyMonitor {
     this.energyJ = 0;
     this.lastCounter = undefined;
     this.lastLevel = 1;
-    this.lost = 0;
     this.binEnergy = 0;
     this.edges.length = 0;
     this.bins.length = 0;
@@ -137,7 +136,7 @@ export class Ppk2 implements EnergyMonitor {
   }
 
   waitForEdges(count: number, timeoutMs: number): Promise<void> {
-    return waitUntil(() => this.edges.length >= count, (wake) => this.subscribe(wake), timeoutMs, () => new MonitorError(`The PPK2 saw ${this.edges.length} falling edges on D${this.channel}, ${count} expected within ${timeoutMs} ms: check that the DUT's timestamp pin is wired to D${this.channel} and the DUT runs energy-mode firmware`));
+    return waitUntil(() => this.edges.length >= count, this.received, timeoutMs, () => new MonitorError(`The PPK2 saw ${this.edges.length} falling edges on D${this.channel}, ${count} expected within ${timeoutMs} ms: check that the DUT's timestamp pin is wired to D${this.channel} and the DUT runs energy-mode firmware`));
   }
 
   span(fromEdge: number, toEdge: number): EdgeSpan {
@@ -149,24 +148,12 @@ export class Ppk2 implements EnergyMonitor {
   }
 
   trace(fromEdge: number, toEdge: number, bins: number): PowerTrace {
-    const a = Math.floor(this.edges[fromEdge]!.index / BIN);
-    const b = Math.floor(this.edges[toEdge]!.index / BIN);
-    const margin = Math.round((b - a) * 0.05);
-    const from = Math.max(0, a - margin);
-    const to = Math.min(this.bins.length, b + margin);
-    const per = Math.max(1, Math.ceil((to - from) / bins));
-    const powerMw: number[] = [];
-    for (let k = from; k < to; k += per) {
-      const end = Math.min(to, k + per);
-      let e = 0;
-      for (let j = k; j < end; ++j) e += this.bins[j]!;
-      powerMw.push((e / ((end - k) * BIN * PPK2_SAMPLE_PERIOD_S)) * 1e3);
-    }
-    return { binMs: per * BIN * PPK2_SAMPLE_PERIOD_S * 1e3, powerMw, edgesMs: [(a - from) * BIN * PPK2_SAMPLE_PERIOD_S * 1e3, (b - from) * BIN * PPK2_SAMPLE_PERIOD_S * 1e3] };
+    const bin = (edge: number): number => Math.floor(this.edges[edge]!.index / BIN);
+    return binnedPowerTrace(this.bins, BIN * PPK2_SAMPLE_PERIOD_S, bin(fromEdge), bin(toEdge), bins);
   }
 
   health(): MonitorHealth {
-    return { garbled: 0, lostSamples: this.lost };
+    return { garbled: 0, lostSamples: this.lostBetween(-1, Infinity) };
   }
 
   async close(): Promise<void> {
@@ -185,21 +172,15 @@ export class Ppk2 implements EnergyMonitor {
     bytes.set(this.rest);
     bytes.set(chunk, this.rest.length);
     const whole = bytes.length - (bytes.length % 4);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, whole);
-    for (let at = 0; at < whole; at += 4) {
-      const sample = decodePpk2Word(view.getUint32(at, true));
-      if (this.lastCounter !== undefined) {
-        const gap = (sample.counter - this.lastCounter - 1 + 64) % 64;
-        if (gap) {
-          this.lost += gap;
-          this.losses.push({ index: this.index, count: gap });
-        }
-      }
-      this.lastCounter = sample.counter;
-      const level = (sample.digital >> this.channel) & 1;
+    const decoded = decodePpk2Stream(bytes.subarray(0, whole), this.calibration, this.vddMv, this.lastCounter);
+    this.lastCounter = decoded.lastCounter;
+    for (const [at, count] of decoded.gaps) this.losses.push({ index: this.index + at, count });
+    const volts = this.vddMv / 1000;
+    for (let k = 0; k < decoded.currents.length; ++k) {
+      const level = (decoded.digital[k]! >> this.channel) & 1;
       if (this.lastLevel === 1 && level === 0) this.edges.push({ index: this.index, energyJ: this.energyJ });
       this.lastLevel = level;
-      const e = ppk2Current(sample, this.calibration, this.vddMv) * (this.vddMv / 1000) * PPK2_SAMPLE_PERIOD_S;
+      const e = decoded.currents[k]! * volts * PPK2_SAMPLE_PERIOD_S;
       this.energyJ += e;
       this.binEnergy += e;
       if (++this.index % BIN === 0) {
@@ -213,10 +194,5 @@ export class Ppk2 implements EnergyMonitor {
   private async send(bytes: number[]): Promise<void> {
     this.options.transcript?.('tx', `[ppk2] ${bytes.map((b) => b.toString(16).padStart(2, '0')).join(' ')}`);
     await this.link.write(Uint8Array.from(bytes));
-  }
-
-  private subscribe(wake: () => void): () => void {
-    this.wakers.add(wake);
-    return () => this.wakers.delete(wake);
   }
 }

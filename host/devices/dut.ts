@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 
 import { DutReportedError, DutResetError, ProtocolError } from '../errors.js';
-import { STANDARD_COMMAND_BUFFER, dbChunkBytesAt, dbDataCommands, dbLoadCommand, inferCommand } from '../protocol/commands.js';
+import { STANDARD_COMMAND_BUFFER, dbChunkBytes, dbChunkBytesAt, dbDataCommands, dbLoadCommand, inferCommand } from '../protocol/commands.js';
 import { type DutIdentity, type InferReply, errorMessage, isBootLine, lapDeltaUs, parseCrcLine, parseExpecting, parseInferReply, parseLoadCrc, parseName, parseProfile } from '../protocol/replies.js';
 import type { LineChannel } from './line-channel.js';
 
@@ -100,9 +100,7 @@ export class Dut {
    */
   async load(data: Uint8Array): Promise<void> {
     await this.idempotent(async () => parseExpecting(await this.send(dbLoadCommand(data.length)), data.length));
-    // Through an interface board (a short command limit on a 9600-baud wire) the offset and
-    // checksum would take a third of every chunk: plain chunks there, the buffer CRC still checked.
-    const positioned = this.identity?.features?.includes('db-at') && this.integrityChecked && this.channel.link.maxCommandLength === undefined;
+    const positioned = this.identity?.features?.includes('db-at') && this.integrityChecked && positionedChunksPayOff(this.commandBuffer, data.length);
     const lines = positioned ? await this.loadPositioned(data) : await this.loadSequential(data);
     const loaded = parseLoadCrc(lines);
     if (loaded !== undefined && loaded !== crc32(data)) throw new ProtocolError(`The DUT's copy of the ${data.length}-byte input differs from what was sent (buffer CRC mismatch)`, lines);
@@ -223,6 +221,15 @@ export class Dut {
     }
     throw lastError;
   }
+}
+
+/**
+ * Offsets and per-chunk checksums cost characters in every command. In a
+ * short one (an interface board's 55 on a 9600-baud wire) they would take a
+ * third of the payload: plain chunks then, the whole-buffer CRC still checked.
+ */
+function positionedChunksPayOff(commandBuffer: number, length: number): boolean {
+  return dbChunkBytesAt(commandBuffer, length) >= 0.75 * dbChunkBytes(commandBuffer);
 }
 
 /**

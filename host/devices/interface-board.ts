@@ -8,8 +8,9 @@
 import { BoardStalledError, LinkClosedError, ProtocolError, TimeoutError } from '../errors.js';
 import { type Link, LinkEvents } from '../link/link.js';
 import { waitForQuiet } from '../link/quiet.js';
+import { TextFramer } from '../protocol/framing.js';
 import { BOARD_DUT_COMMAND_LIMIT, BOARD_NAMES, type BoardKind, PassthroughReply, parseBoardName, parseCheckBaud, passthroughCommand } from '../protocol/interface-board.js';
-import { READY, cleanLine } from '../protocol/replies.js';
+import { READY, cleanLine, textBeforeReady } from '../protocol/replies.js';
 import type { TranscriptSink } from './line-channel.js';
 
 export interface InterfaceBoardOptions {
@@ -34,7 +35,7 @@ interface BoardCommand {
 
 export class InterfaceBoard {
   kind: BoardKind = 'stm32h573i-dk';
-  private partial = '';
+  private readonly lines = new TextFramer('\n', 16384);
   private pending: BoardCommand | undefined;
   private passthrough: ((line: string) => void) | undefined;
   private current: InterfaceBoardLink | undefined;
@@ -155,7 +156,7 @@ export class InterfaceBoard {
   /** Waits until the board has been quiet for drainQuietMs (bounded), discarding what arrives. */
   async drain(): Promise<void> {
     await waitForQuiet(this.link, this.opts.drainQuietMs, this.opts.drainMaxMs);
-    this.partial = '';
+    this.lines.reset();
   }
 
   close(): void {
@@ -163,11 +164,7 @@ export class InterfaceBoard {
   }
 
   private receive(chunk: Uint8Array): void {
-    const text = this.partial + Buffer.from(chunk).toString('latin1');
-    const lines = text.split('\n');
-    this.partial = lines.pop() ?? '';
-    if (this.partial.length > 16384) this.partial = '';
-    for (const raw of lines) this.line(cleanLine(raw));
+    for (const raw of this.lines.push(chunk)) this.line(cleanLine(raw));
   }
 
   private line(line: string): void {
@@ -182,8 +179,8 @@ export class InterfaceBoard {
       return;
     }
     // print_dutycycle can glue m-ready to its last value line.
-    if (line === READY || line.endsWith(READY)) {
-      const before = line.slice(0, line.length - READY.length).trim();
+    const before = textBeforeReady(line);
+    if (before !== undefined) {
       if (before) pending.lines.push(before);
       this.pending = undefined;
       pending.resolve(pending.lines);
@@ -202,7 +199,7 @@ export class InterfaceBoard {
 export class InterfaceBoardLink extends LinkEvents implements Link {
   readonly maxCommandLength = BOARD_DUT_COMMAND_LIMIT;
   private open = true;
-  private txText = '';
+  private readonly framer = new TextFramer('%');
   private queue: Promise<void> = Promise.resolve();
   /** Settles when the current passthrough has ended (DUT m-ready seen). */
   private current: { command: string; since: number; done: Promise<void> } | undefined;
@@ -223,11 +220,7 @@ export class InterfaceBoardLink extends LinkEvents implements Link {
 
   write(bytes: Uint8Array): Promise<void> {
     if (!this.isOpen) return Promise.reject(new LinkClosedError(`${this.description} is closed`));
-    this.txText += Buffer.from(bytes).toString('latin1');
-    let end: number;
-    while ((end = this.txText.indexOf('%')) >= 0) {
-      const command = this.txText.slice(0, end);
-      this.txText = this.txText.slice(end + 1);
+    for (const command of this.framer.push(bytes)) {
       this.queue = this.queue.then(() => this.relay(command)).catch((error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))));
     }
     return Promise.resolve();

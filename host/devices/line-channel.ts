@@ -2,7 +2,7 @@ import { LineTooLongError, LinkClosedError, TimeoutError, TinyBenchError } from 
 import type { Link } from '../link/link.js';
 import { waitForQuiet } from '../link/quiet.js';
 import { frame } from '../protocol/commands.js';
-import { READY, cleanLine } from '../protocol/replies.js';
+import { cleanLine, textBeforeReady } from '../protocol/replies.js';
 
 export type Direction = 'tx' | 'rx';
 export type TranscriptSink = (direction: Direction, text: string) => void;
@@ -11,8 +11,6 @@ export interface LineChannelOptions {
   /** A line longer than this without '\n' fails the pending command (bounded buffer). */
   maxLineLength?: number;
   transcript?: TranscriptSink;
-  /** What ends a reply; a DUT behind an interface board has two (the board's and the DUT's). */
-  isEndOfReply?: (line: string) => boolean;
   /**
    * After tiny-bench firmware's integrity line (which it sends just before
    * m-ready), wait at most this long for m-ready: a damaged m-ready then costs
@@ -151,14 +149,13 @@ export class LineChannel {
   private line(line: string): void {
     this.note('rx', line);
     if (line === 'm-init-done') this.resets++;
-    const isEnd = this.options.isEndOfReply ?? ((l: string) => l === READY || l.endsWith(READY));
     if (!this.pending) {
       for (const listener of [...this.unsolicitedListeners]) listener(line);
       return;
     }
-    if (isEnd(line)) {
-      const before = line.slice(0, line.length - READY.length).trimEnd();
-      if (before && line !== READY && line.endsWith(READY)) this.pending.lines.push(before);
+    const before = textBeforeReady(line);
+    if (before !== undefined) {
+      if (before) this.pending.lines.push(before);
       this.complete();
     } else {
       this.pending.lines.push(line);

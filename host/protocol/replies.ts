@@ -27,6 +27,15 @@ export function parseCrcLine(line: string): { command: number; reply: number } |
   return m ? { command: parseInt(m[1]!, 16), reply: parseInt(m[2]!, 16) } : undefined;
 }
 
+/**
+ * Whether `line` ends a reply, and what came before the `m-ready` on the
+ * same line (a device that forgot a line break, e.g. the H573's
+ * print_dutycycle): undefined when it is not the end, '' for a plain m-ready.
+ */
+export function textBeforeReady(line: string): string | undefined {
+  return line.endsWith(READY) ? line.slice(0, line.length - READY.length).trimEnd() : undefined;
+}
+
 /** Lines a DUT prints only while booting: seeing one in a reply means it reset. */
 export function isBootLine(line: string): boolean {
   return line === 'm-init-done' || MODE.test(line);

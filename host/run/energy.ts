@@ -16,6 +16,7 @@ import { WindowTooShortError, energyPerInference } from '../../energy/energy-mat
 import type { EnergyWindow } from '../report/results-schema.js';
 import type { Progress } from './progress.js';
 import { median } from './scoring.js';
+import { probeUsPerInference, windowInferences } from './window-sizing.js';
 
 export interface EnergyOptions {
   windows?: number;
@@ -42,8 +43,6 @@ export interface EnergyResult {
   trace?: PowerTrace & { file: string };
 }
 
-const PROBE_MIN_S = 0.1;
-const CALIBRATION_MARGIN = 1.1;
 
 /**
  * Checks the wiring before any window: `timestamp` on an energy-mode DUT
@@ -84,15 +83,8 @@ export async function runEnergy(runner: DutRunner, monitor: EnergyMonitor, bench
   const first = samples[0]!;
   let usPerInference = options.done?.usPerInference ?? await runner.run(`energy calibration probe (${first.row.file})`, async (dut) => {
     await dut.load(benchmark.performanceInput(dataset.read(first), first.row));
-    let n = 1;
-    let perInference: number | undefined;
-    for (let attempt = 0; attempt < 8; ++attempt) {
-      const span = await measuredInfer(dut, monitor, n, 0, perInference, edgeTimeoutMs);
-      perInference = (Math.max(span.elapsedS, 1 / monitor.sampleRateHz) * 1e6) / n;
-      if (span.elapsedS >= PROBE_MIN_S) break;
-      n = Math.min(n * 10, Math.ceil((PROBE_MIN_S * 1e6) / perInference));
-    }
-    return perInference!;
+    // Never shorter than one monitor sample: that is the clock's resolution here.
+    return probeUsPerInference(async (n, estimate) => Math.max((await measuredInfer(dut, monitor, n, 0, estimate, edgeTimeoutMs)).elapsedS, 1 / monitor.sampleRateHz) * 1e6);
   });
   if (options.done?.usPerInference === undefined) options.onCalibrated?.(usPerInference);
 
@@ -103,7 +95,7 @@ export async function runEnergy(runner: DutRunner, monitor: EnergyMonitor, bench
     const label = `energy window ${index + 1} (${sample.row.file})`;
     const window = await runner.run(label, async (dut) => {
       await dut.load(benchmark.performanceInput(dataset.read(sample), sample.row));
-      let inferences = Math.max(1, Math.ceil((minWindowS * 1e6 * CALIBRATION_MARGIN) / usPerInference));
+      let inferences = windowInferences(minWindowS * 1e6, usPerInference);
       for (let reruns = 0; ; ++reruns) {
         progress.advance(index, `window ${index + 1}/${windowCount}: ${inferences} inferences on ${sample.row.file}`);
         const span = await measuredInfer(dut, monitor, inferences, warmups, usPerInference, edgeTimeoutMs);
@@ -120,7 +112,7 @@ export async function runEnergy(runner: DutRunner, monitor: EnergyMonitor, bench
         } catch (error) {
           if (!(error instanceof WindowTooShortError) || reruns >= maxReruns) throw error;
           usPerInference = (Math.max(span.elapsedS, 1e-3) * 1e6) / inferences;
-          inferences = Math.max(inferences + 1, Math.ceil((minWindowS * 1e6 * CALIBRATION_MARGIN) / usPerInference));
+          inferences = windowInferences(minWindowS * 1e6, usPerInference, inferences + 1);
         }
       }
     });
@@ -128,9 +120,10 @@ export async function runEnergy(runner: DutRunner, monitor: EnergyMonitor, bench
     options.onWindow?.(window);
   }
   const energyUjPerInference = median(windows.map((w) => w.energyUjPerInference));
+  // The median window's trace, else (an even count, or a resume) the first one measured here.
   const medianIndex = windows.findIndex((w) => w.energyUjPerInference === energyUjPerInference);
-  const trace = traces.get(medianIndex) ?? [...traces.values()][0];
-  const traceIndex = traces.has(medianIndex) ? medianIndex : [...traces.keys()][0];
+  const traceIndex = traces.has(medianIndex) ? medianIndex : traces.keys().next().value;
+  const trace = traceIndex === undefined ? undefined : traces.get(traceIndex);
   progress.finish(`${benchmark.id} energy: median ${energyUjPerInference.toFixed(1)} uJ/inference`);
   return {
     windows,
@@ -138,6 +131,6 @@ export async function runEnergy(runner: DutRunner, monitor: EnergyMonitor, bench
     powerMw: median(windows.map((w) => w.powerMw)),
     medianThroughput: median(windows.map((w) => w.throughput)),
     usPerInference,
-    ...(trace && traceIndex !== undefined ? { trace: { ...trace, file: windows[traceIndex]!.file } } : {}),
+    ...(trace ? { trace: { ...trace, file: windows[traceIndex!]!.file } } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { ProtocolError, TinyBenchError } from '../errors.js';
 import type { PerformanceWindow } from '../report/results-schema.js';
 import type { Progress } from './progress.js';
 import { median, throughput } from './scoring.js';
+import { probeUsPerInference, windowInferences } from './window-sizing.js';
 
 export interface PerformanceOptions {
   /** Windows, each on a different dataset file (rules: 5). */
@@ -29,10 +30,6 @@ export interface PerformanceResult {
   probeUsPerInference: number;
 }
 
-/** A probe shorter than this is repeated with more inferences, so timer resolution and loop overhead do not dominate. */
-const PROBE_MIN_US = 100_000;
-/** Calibrate for 10 % above the minimum so ordinary jitter never forces a re-run. */
-const CALIBRATION_MARGIN = 1.1;
 /** Above this the DUT's timer is broken, not the DUT fast: even 1 us per inference needs only 11 million. */
 const MAX_INFERENCES = 100_000_000;
 /** A window longer than this multiple of its expected length has bad laps (damage, or a stamp that went backwards). */
@@ -57,16 +54,7 @@ export async function runPerformance(runner: DutRunner, benchmark: Benchmark, da
   const first = samples[0]!;
   let usPerInference = options.done?.usPerInference ?? await runner.run(`calibration probe (${first.row.file})`, async (dut) => {
     await dut.load(benchmark.performanceInput(dataset.read(first), first.row));
-    let probeN = 1;
-    let perInference = 0;
-    for (let attempt = 0; attempt < 8; ++attempt) {
-      const probe = await dut.infer(probeN, 0, perInference || undefined);
-      const elapsed = probe.elapsedUs!;
-      perInference = Math.max(elapsed, 1) / probeN;
-      if (elapsed >= PROBE_MIN_US) break;
-      probeN = Math.min(probeN * 10, Math.ceil(PROBE_MIN_US / Math.max(perInference, 1)));
-    }
-    return perInference;
+    return probeUsPerInference(async (n, estimate) => Math.max((await dut.infer(n, 0, estimate)).elapsedUs!, 1));
   });
   if (options.done?.usPerInference === undefined) options.onCalibrated?.(usPerInference);
 
@@ -76,7 +64,7 @@ export async function runPerformance(runner: DutRunner, benchmark: Benchmark, da
     const label = `window ${index + 1} (${sample.row.file})`;
     const window = await runner.run(label, async (dut) => {
       await dut.load(benchmark.performanceInput(dataset.read(sample), sample.row));
-      let inferences = Math.max(1, Math.ceil((minWindowUs * CALIBRATION_MARGIN) / usPerInference));
+      let inferences = windowInferences(minWindowUs, usPerInference);
       let reruns = 0;
       for (;;) {
         progress.advance(index, `window ${index + 1}/${windowCount}: ${inferences} inferences on ${sample.row.file}`);
@@ -95,7 +83,7 @@ export async function runPerformance(runner: DutRunner, benchmark: Benchmark, da
         }
         // Too short: scale up from what this run measured, with the margin, and run it again.
         usPerInference = Math.max(elapsedUs, 1) / inferences;
-        inferences = Math.max(inferences + 1, Math.ceil((minWindowUs * CALIBRATION_MARGIN) / usPerInference));
+        inferences = windowInferences(minWindowUs, usPerInference, inferences + 1);
         if (inferences > MAX_INFERENCES) {
           throw new TinyBenchError(`Window ${index + 1} (${sample.row.file}) would need ${inferences} inferences to last ${minWindowUs / 1e6} s (${elapsedUs} us measured); the DUT timer does not seem to advance`);
         }

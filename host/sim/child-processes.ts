@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 
-import { TinyBenchError } from '../errors.js';
+import { TimeoutError, TinyBenchError } from '../errors.js';
 
 const running = new Set<ChildProcess>();
 let hooksInstalled = false;
@@ -81,4 +81,16 @@ export function startHelper(command: string, args: string[], what: string): Help
 /** Number of helper processes this runner still has (tests). */
 export function runningHelpers(): number {
   return running.size;
+}
+
+/** Polls `check` until it holds; fails early, with its stderr, if one of `helpers` exits, and after `timeoutMs`. */
+export async function waitForHelpers(what: string, check: () => boolean, helpers: Helper[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    for (const h of helpers) {
+      if (h.child.exitCode !== null) throw new TinyBenchError(`${what}: ${h.child.spawnfile} exited early (code ${h.child.exitCode}): ${h.stderr().trim()}`);
+    }
+    if (Date.now() > deadline) throw new TimeoutError(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

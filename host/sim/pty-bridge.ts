@@ -7,10 +7,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { TinyBenchError } from '../errors.js';
 import type { Link } from '../link/link.js';
 import { SerialLink } from '../link/serial-link.js';
-import { startHelper } from './child-processes.js';
+import { startHelper, waitForHelpers } from './child-processes.js';
 
 export interface PtyDevice {
   /** The path a runner opens. */
@@ -22,13 +21,11 @@ export async function exposeOnPty(device: Link, dir: string, name: string, timeo
   const path = join(dir, name);
   const ours = join(dir, `.${name}.bench`);
   const socat = startHelper('socat', [`pty,link=${path},raw,echo=0`, `pty,link=${ours},raw,echo=0`], `the pty of ${name}`);
-  const deadline = Date.now() + timeoutMs;
-  while (!(existsSync(path) && existsSync(ours))) {
-    if (Date.now() > deadline) {
-      await socat.stop();
-      throw new TinyBenchError(`socat did not create the ptys for ${name} within ${timeoutMs} ms: ${socat.stderr()}`);
-    }
-    await Promise.race([new Promise((r) => setTimeout(r, 20)), socat.exited]);
+  try {
+    await waitForHelpers(`the ptys of ${name}`, () => existsSync(path) && existsSync(ours), [socat], timeoutMs);
+  } catch (error) {
+    await socat.stop();
+    throw error;
   }
   const port = await SerialLink.open({ path: ours, baudRate: 115200 });
   const offA = port.onData((chunk) => void device.write(chunk).catch(() => {}));

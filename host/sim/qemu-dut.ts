@@ -20,7 +20,7 @@ import { TimeoutError, TinyBenchError } from '../errors.js';
 import type { Link } from '../link/link.js';
 import { SerialLink } from '../link/serial-link.js';
 import { packageRoot } from '../paths.js';
-import { type Helper, startHelper } from './child-processes.js';
+import { type Helper, startHelper, waitForHelpers } from './child-processes.js';
 
 /** An emulated board: QEMU machine, firmware port, and how its DUT UART is wired. */
 export interface QemuBoard {
@@ -99,17 +99,6 @@ export function ensureQemuImage(benchmark: Benchmark, modelPath: string, board: 
   return { elf, buildOutput: output };
 }
 
-async function waitFor(what: string, check: () => boolean, helpers: Helper[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    for (const h of helpers) {
-      if (h.child.exitCode !== null) throw new TinyBenchError(`${what}: ${h.child.spawnfile} exited early (code ${h.child.exitCode}): ${h.stderr().trim()}`);
-    }
-    if (Date.now() > deadline) throw new TimeoutError(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 function monitorCommand(path: string, command: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = createConnection(path);
@@ -154,9 +143,9 @@ export async function startQemuDut(options: QemuDutOptions): Promise<QemuDut> {
       '-chardev', `socket,id=uart0,path=${uart},server=on,wait=on`,
       ...board.serialArgs,
     ], 'the QEMU DUT'));
-    await Promise.race([waitFor('QEMU UART socket', () => existsSync(uart), helpers, timeoutMs), helpers[0]!.exited.then(() => undefined)]);
+    await Promise.race([waitForHelpers('QEMU UART socket', () => existsSync(uart), helpers, timeoutMs), helpers[0]!.exited.then(() => undefined)]);
     helpers.push(startHelper('socat', [`pty,link=${pty},raw,echo=0`, `unix-connect:${uart}`], 'the QEMU DUT serial bridge'));
-    await waitFor('socat pty', () => existsSync(pty) && existsSync(monitor), helpers, timeoutMs);
+    await waitForHelpers('socat pty', () => existsSync(pty) && existsSync(monitor), helpers, timeoutMs);
     link = await SerialLink.open({ path: pty, baudRate: 115200 });
     await monitorCommand(monitor, 'cont', timeoutMs);
     const description = `${board.title} (${options.benchmark.id}, -icount shift=${shift}, emulated)`;

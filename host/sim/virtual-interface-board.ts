@@ -10,6 +10,7 @@
  */
 import type { Link } from '../link/link.js';
 import type { WireModel } from '../link/virtual-link.js';
+import { TextFramer } from '../protocol/framing.js';
 import type { BoardKind } from '../protocol/interface-board.js';
 
 export interface VirtualInterfaceBoardOptions {
@@ -32,8 +33,9 @@ const ARDUINO_NAME = 'm-name-io-[IoTConnect IO Manager 1.0.3]';
 
 export class VirtualInterfaceBoard {
   readonly kind: BoardKind;
-  private hostText = '';
-  private dutText = '';
+  private readonly fromHostFramer = new TextFramer('%');
+  /** The board splits DUT output on "\r\n" only: a line ending in a bare "\n" merges with the next. */
+  private readonly fromDutFramer = new TextFramer('\r\n');
   /** DUT lines not yet handed to a passthrough (the board's response queue). */
   private dutLines: string[] = [];
   private passthroughOpen = false;
@@ -51,13 +53,7 @@ export class VirtualInterfaceBoard {
   }
 
   private fromHost(chunk: Uint8Array): void {
-    this.hostText += Buffer.from(chunk).toString('latin1');
-    let end: number;
-    while ((end = this.hostText.indexOf('%')) >= 0) {
-      const text = this.hostText.slice(0, end);
-      this.hostText = this.hostText.slice(end + 1);
-      this.waiting.push(text);
-    }
+    this.waiting.push(...this.fromHostFramer.push(chunk));
     this.serve();
   }
 
@@ -85,7 +81,7 @@ export class VirtualInterfaceBoard {
         this.baud = !Number.isInteger(n) || n <= 0 || n > 2_000_000 ? 9600 : n;
         this.options.dutWire.baudRate = this.baud;
         this.dutLines = [];
-        this.dutText = '';
+        this.fromDutFramer.reset();
         this.waiting = [];
         return;
       }
@@ -103,13 +99,7 @@ export class VirtualInterfaceBoard {
   }
 
   private fromDut(chunk: Uint8Array): void {
-    this.dutText += Buffer.from(this.onDutWire(Buffer.from(chunk).toString('latin1'))).toString('latin1');
-    // The board splits DUT output on "\r\n" only: a line ending in a bare "\n" merges with the next.
-    let end: number;
-    while ((end = this.dutText.indexOf('\r\n')) >= 0) {
-      this.dutLines.push(this.dutText.slice(0, end));
-      this.dutText = this.dutText.slice(end + 2);
-    }
+    this.dutLines.push(...this.fromDutFramer.push(this.onDutWire(Buffer.from(chunk).toString('latin1'))));
     this.pump();
   }
 

@@ -8,6 +8,7 @@
  * the official runner matches). Sample times are the bench clock's.
  */
 import { VIRTUAL_MONITOR_MARK } from '../../energy/lpm01a.js';
+import { TextFramer } from '../protocol/framing.js';
 import type { VirtualMonitorWiring } from './virtual-monitor.js';
 
 export interface VirtualLpm01aOptions extends VirtualMonitorWiring {
@@ -31,7 +32,7 @@ export function formatLpmSample(value: number): string {
 }
 
 export class VirtualLpm01a {
-  private text = '';
+  private readonly lines = new TextFramer('\n');
   private controlled = false;
   acquiring = false;
   private freqHz = 100;
@@ -57,11 +58,8 @@ export class VirtualLpm01a {
   }
 
   private receive(chunk: Uint8Array): void {
-    this.text += Buffer.from(chunk).toString('latin1');
-    let end: number;
-    while ((end = this.text.indexOf('\n')) >= 0) {
-      const line = this.text.slice(0, end).replace(/\r$/, '').trim();
-      this.text = this.text.slice(end + 1);
+    for (const raw of this.lines.push(chunk)) {
+      const line = raw.replace(/\r$/, '').trim();
       if (line) this.command(line);
     }
   }

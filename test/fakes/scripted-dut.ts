@@ -6,19 +6,12 @@
  */
 import type { Link } from '../../host/link/link.js';
 import { createVirtualPair } from '../../host/link/virtual-link.js';
+import { TextFramer } from '../../host/protocol/framing.js';
 
 /** Calls `handle` with each '%'-terminated command arriving on `device`, however the bytes are split. */
 export function onCommands(device: Link, handle: (command: string) => void): void {
-  let buffer = '';
-  device.onData((chunk) => {
-    buffer += Buffer.from(chunk).toString('latin1');
-    let end: number;
-    while ((end = buffer.indexOf('%')) >= 0) {
-      const command = buffer.slice(0, end);
-      buffer = buffer.slice(end + 1);
-      handle(command);
-    }
-  });
+  const framer = new TextFramer('%');
+  device.onData((chunk) => framer.push(chunk).forEach(handle));
 }
 
 export interface ScriptedDutBehaviour {
