@@ -47,4 +47,3 @@ export function inferCommand(iterations: number, warmups: number): string {
   if (!Number.isInteger(warmups) || warmups < 0) throw new ConfigError(`Warm-up count must be a non-negative integer, got ${warmups}`);
   return `infer ${iterations} ${warmups}`;
 }
-
