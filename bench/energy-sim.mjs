@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { runSession } from '../dist/host/run/bench-run.js';
-import { silentProgress } from '../dist/host/run/progress.js';
+import { silentProgress } from '../dist/host/core/progress.js';
 
 const dataDir = resolve(process.argv.includes('--data-dir') ? process.argv[process.argv.indexOf('--data-dir') + 1] : process.env.TINY_BENCH_DATA ?? '../shared/tinyml');
 const out = mkdtempSync(join(tmpdir(), 'tb-energy-bench-'));

@@ -13,7 +13,7 @@ import { BENCHMARKS } from '../dist/host/bench/benchmark.js';
 import { Dut } from '../dist/host/devices/dut.js';
 import { LineChannel } from '../dist/host/devices/line-channel.js';
 import { runSession } from '../dist/host/run/bench-run.js';
-import { silentProgress } from '../dist/host/run/progress.js';
+import { silentProgress } from '../dist/host/core/progress.js';
 import { startQemuDut } from '../dist/host/sim/qemu-dut.js';
 import { WasmDut } from '../dist/host/sim/wasm-dut.js';
 

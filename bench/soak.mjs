@@ -19,7 +19,7 @@ import { BENCHMARKS } from '../dist/host/bench/benchmark.js';
 import { DutSession } from '../dist/host/devices/dut-session.js';
 import { FaultInjector } from '../dist/host/link/faults.js';
 import { runAccuracy } from '../dist/host/run/accuracy.js';
-import { silentProgress } from '../dist/host/run/progress.js';
+import { silentProgress } from '../dist/host/core/progress.js';
 import { VirtualDutConnection } from '../dist/host/sim/wasm-dut.js';
 
 const arg = (name, dflt) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);

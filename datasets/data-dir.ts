@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import type { Benchmark } from '../host/bench/benchmark.js';
 import { DatasetError } from '../host/errors.js';
 
 export function userCacheDir(): string {
@@ -19,7 +18,13 @@ export function resolveDataDir(option?: string): string {
   return resolve(option ?? process.env.TINY_BENCH_DATA ?? userCacheDir());
 }
 
-export function modelPath(dataDir: string, benchmark: Benchmark): string {
+/** A benchmark as far as finding its files goes. */
+export interface DataOwner {
+  id: string;
+  modelFile: string;
+}
+
+export function modelPath(dataDir: string, benchmark: DataOwner): string {
   const path = join(dataDir, 'models', benchmark.modelFile);
   if (!existsSync(path)) {
     throw new DatasetError(`Model ${benchmark.modelFile} for ${benchmark.id} is not in ${join(dataDir, 'models')}. Run 'tiny-bench fetch' or pass --data-dir <folder with models/ and datasets/>.`);
@@ -28,6 +33,6 @@ export function modelPath(dataDir: string, benchmark: Benchmark): string {
 }
 
 /** `--dataset-path` follows the MLCommons runner: <dataset_path>/<model>/. */
-export function datasetDir(dataDir: string, benchmark: Benchmark, datasetPath?: string): string {
+export function datasetDir(dataDir: string, benchmark: Pick<DataOwner, 'id'>, datasetPath?: string): string {
   return datasetPath ? join(resolve(datasetPath), benchmark.id) : join(dataDir, 'datasets', benchmark.id);
 }

@@ -1,9 +1,17 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 
-import type { Benchmark } from '../host/bench/benchmark.js';
 import { DatasetError } from '../host/errors.js';
 import { type LabelRow, parseLabels } from './labels.js';
+
+/** What reading a dataset needs to know of its benchmark (host/bench's Benchmark is one). */
+export interface DatasetSpec {
+  id: string;
+  /** Classes column expected in the labels file. */
+  classes: number;
+  /** Why a file of `size` bytes cannot be used, or undefined. */
+  checkFile(size: number, row: LabelRow): string | undefined;
+}
 
 export interface DatasetSample {
   row: LabelRow;
@@ -23,7 +31,7 @@ export interface Dataset {
  * byte goes to the DUT: it exists, stays inside the folder, has the size the
  * benchmark needs, and the classes column matches the benchmark.
  */
-export function openDataset(dir: string, benchmark: Benchmark, labelsFile?: string): Dataset {
+export function openDataset(dir: string, benchmark: DatasetSpec, labelsFile?: string): Dataset {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new DatasetError(`Dataset folder ${dir} does not exist. Pass --data-dir (models/ and datasets/<model>/ inside) or --dataset-path, or run 'tiny-bench fetch'.`);
   }

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 
 import { DatasetError, TinyBenchError } from '../host/errors.js';
 import { packageRoot } from '../host/paths.js';
-import type { Progress } from '../host/run/progress.js';
+import type { Progress } from '../host/core/progress.js';
 
 interface ManifestFile {
   path: string;

@@ -6,7 +6,7 @@
  * against the monitor's own clock. Nothing here can yield NaN.
  */
 import { TinyBenchError } from '../host/errors.js';
-import { median } from '../host/run/scoring.js';
+import { median } from '../host/core/scoring.js';
 
 export interface EnergyWindow {
   inferences: number;

@@ -18,7 +18,7 @@ import { KNOWN_DEVICES, knownFromYaml, listPorts, probePort, recognise } from '.
 import { FAULT_KINDS, type FaultKind } from './link/faults.js';
 import { type DutChoice, type Mode, type RunOptions, readSessionPlan, runSession } from './run/bench-run.js';
 import type { EnergyPlan } from './run/energy-rig.js';
-import type { Progress } from './run/progress.js';
+import type { Progress } from './core/progress.js';
 import { summaryTable } from './run/summary.js';
 import { writeReport } from './report/html-report.js';
 import { writeSubmission } from './report/submission.js';

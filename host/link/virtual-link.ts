@@ -1,7 +1,12 @@
 import { LinkClosedError } from '../errors.js';
-import type { SimClock } from '../sim/sim-clock.js';
 import type { FaultInjector } from './faults.js';
 import { type Link, LinkEvents } from './link.js';
+
+/** The part of a virtual bench's clock a wire needs (host/sim's SimClock is one). */
+export interface WireClock {
+  readonly nowUs: number;
+  at(atUs: number, run: () => void): void;
+}
 
 /**
  * How the virtual wire between two VirtualLink ends behaves. With no options
@@ -22,7 +27,7 @@ export interface WireModel {
    * its transmission time on the clock, and arrives as soon as the bench has
    * nothing earlier to do.
    */
-  clock?: SimClock;
+  clock?: WireClock;
 }
 
 class VirtualEnd extends LinkEvents implements Link {
@@ -59,7 +64,7 @@ class VirtualEnd extends LinkEvents implements Link {
     return new Promise((resolve) => (delay >= 1 ? setTimeout(resolve, delay) : setImmediate(resolve)));
   }
 
-  private writeOnClock(clock: SimClock, chunk: Uint8Array, extraUs: number, deliver: () => void): Promise<void> {
+  private writeOnClock(clock: WireClock, chunk: Uint8Array, extraUs: number, deliver: () => void): Promise<void> {
     const start = Math.max(clock.nowUs, this.busyUntil);
     const txUs = this.wire.baudRate ? (chunk.length * 10 * 1e6) / this.wire.baudRate : 0;
     this.busyUntil = start + txUs + extraUs;

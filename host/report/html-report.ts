@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 
 import { BENCHMARKS } from '../bench/benchmark.js';
 import { ConfigError } from '../errors.js';
-import { confusionMatrix, rocCurve } from '../run/scoring.js';
+import { confusionMatrix, rocCurve } from '../core/scoring.js';
 import { REFERENCE_FIGURES } from './reference-figures.js';
 import { type AnomalyFileResult, type ClassifierFileResult, ResultsDocument } from './results-schema.js';
 

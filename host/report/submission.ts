@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ConfigError } from '../errors.js';
-import { insideDir } from '../run/session.js';
+import { insideDir } from '../core/safe-path.js';
 import { readSessionDocuments } from './html-report.js';
 import type { ResultsDocument } from './results-schema.js';
 

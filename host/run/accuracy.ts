@@ -4,8 +4,8 @@ import type { Dut } from '../devices/dut.js';
 import type { DutRunner } from '../devices/dut-session.js';
 import { ProtocolError } from '../errors.js';
 import type { AnomalyFileResult, ClassifierFileResult } from '../report/results-schema.js';
-import type { Progress } from './progress.js';
-import { argmax, legacyAdAccuracy, mean, rocAuc, rocAucOneVsRest, top1Percent } from './scoring.js';
+import type { Progress } from '../core/progress.js';
+import { argmax, legacyAdAccuracy, mean, rocAuc, rocAucOneVsRest, top1Percent } from '../core/scoring.js';
 
 export interface AccuracyOptions {
   /** Run only the first N files: a subset, never presented as a full result. */

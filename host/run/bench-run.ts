@@ -24,8 +24,8 @@ import { Checkpoint } from './checkpoint.js';
 import { checkTimestampWiring, runEnergy } from './energy.js';
 import { type EnergyPlan, type EnergyRig, openEnergyRig } from './energy-rig.js';
 import { runPerformance } from './performance.js';
-import { median } from './scoring.js';
-import type { Progress } from './progress.js';
+import { median } from '../core/scoring.js';
+import type { Progress } from '../core/progress.js';
 import { TranscriptLog, createSessionDir, insideDir, writeResults } from './session.js';
 
 export type Mode = 'performance' | 'accuracy' | 'energy';

@@ -14,8 +14,8 @@ import { DutMismatchError, MonitorError, TinyBenchError } from '../errors.js';
 import type { EnergyMonitor, PowerTrace } from '../../energy/energy-monitor.js';
 import { WindowTooShortError, energyPerInference } from '../../energy/energy-math.js';
 import type { EnergyWindow } from '../report/results-schema.js';
-import type { Progress } from './progress.js';
-import { median } from './scoring.js';
+import type { Progress } from '../core/progress.js';
+import { median } from '../core/scoring.js';
 import { probeUsPerInference, windowInferences } from './window-sizing.js';
 
 export interface EnergyOptions {

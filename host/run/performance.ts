@@ -3,8 +3,8 @@ import type { Dataset } from '../../datasets/dataset.js';
 import type { DutRunner } from '../devices/dut-session.js';
 import { ProtocolError, TinyBenchError } from '../errors.js';
 import type { PerformanceWindow } from '../report/results-schema.js';
-import type { Progress } from './progress.js';
-import { median, throughput } from './scoring.js';
+import type { Progress } from '../core/progress.js';
+import { median, throughput } from '../core/scoring.js';
 import { probeUsPerInference, windowInferences } from './window-sizing.js';
 
 export interface PerformanceOptions {

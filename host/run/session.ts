@@ -1,7 +1,7 @@
 import { type WriteStream, createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 
-import { TinyBenchError } from '../errors.js';
+import { insideDir } from '../core/safe-path.js';
 import type { Direction } from '../devices/line-channel.js';
 import { ResultsDocument } from '../report/results-schema.js';
 import { resultsTxt } from '../report/results-txt.js';
@@ -11,6 +11,8 @@ export function sessionStamp(date: Date): string {
   return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}_${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
 }
 
+export { insideDir };
+
 /** Creates `<root>/<YYYYMMDD_HHMMSS>[_n]/`, never reusing an existing folder. */
 export function createSessionDir(root: string, date = new Date()): string {
   const base = join(resolve(root), sessionStamp(date));
@@ -18,14 +20,6 @@ export function createSessionDir(root: string, date = new Date()): string {
   for (let n = 2; existsSync(dir); ++n) dir = `${base}_${n}`;
   mkdirSync(dir, { recursive: true });
   return dir;
-}
-
-/** Joins below `root` and refuses anything that would leave it. */
-export function insideDir(root: string, ...parts: string[]): string {
-  const base = resolve(root);
-  const path = resolve(base, ...parts);
-  if (path !== base && !path.startsWith(base + sep)) throw new TinyBenchError(`Refusing to write ${path}: outside ${base}`);
-  return path;
 }
 
 /** Hex payloads are long; the log keeps their start and length so it stays readable and small. */

@@ -20,7 +20,7 @@ import { LineChannel } from '../../host/devices/line-channel.js';
 import { ResultsDocument } from '../../host/report/results-schema.js';
 import { runSession } from '../../host/run/bench-run.js';
 import { checkTimestampWiring } from '../../host/run/energy.js';
-import { silentProgress } from '../../host/run/progress.js';
+import { silentProgress } from '../../host/core/progress.js';
 import { modelPath } from '../../datasets/data-dir.js';
 import { BENCHMARKS } from '../../host/bench/benchmark.js';
 import { VirtualEnergyBench } from '../../host/sim/energy-bench.js';

@@ -13,7 +13,7 @@ import { BENCHMARKS } from '../../host/bench/benchmark.js';
 import { Dut } from '../../host/devices/dut.js';
 import { LineChannel } from '../../host/devices/line-channel.js';
 import { runSession } from '../../host/run/bench-run.js';
-import { silentProgress } from '../../host/run/progress.js';
+import { silentProgress } from '../../host/core/progress.js';
 import { runningHelpers } from '../../host/sim/child-processes.js';
 import { startQemuDut } from '../../host/sim/qemu-dut.js';
 import { dataDir, repoRoot } from '../helpers.js';

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 import { type FaultKind } from '../../host/link/faults.js';
 import { type RunOptions, runSession } from '../../host/run/bench-run.js';
-import { silentProgress } from '../../host/run/progress.js';
+import { silentProgress } from '../../host/core/progress.js';
 import { insideDir } from '../../host/run/session.js';
 import { dataDir, repoRoot } from '../helpers.js';
 import { type ScriptedDutBehaviour, scriptedDut } from '../fakes/scripted-dut.js';

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 
 import { writeReport } from '../../host/report/html-report.js';
 import { runSession } from '../../host/run/bench-run.js';
-import { silentProgress } from '../../host/run/progress.js';
+import { silentProgress } from '../../host/core/progress.js';
 import { dataDir, repoRoot } from '../helpers.js';
 import { scriptedDut } from '../fakes/scripted-dut.js';
 

@@ -12,8 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { type BenchmarkId } from '../../host/bench/benchmark.js';
 import { ResultsDocument } from '../../host/report/results-schema.js';
 import { type Mode, type RunOptions, runSession } from '../../host/run/bench-run.js';
-import { silentProgress } from '../../host/run/progress.js';
-import { argmax, rocAuc } from '../../host/run/scoring.js';
+import { silentProgress } from '../../host/core/progress.js';
+import { argmax, rocAuc } from '../../host/core/scoring.js';
 import { type GoldenAnomaly, type GoldenClassifier, dataDir, golden } from '../helpers.js';
 
 const out = mkdtempSync(join(tmpdir(), 'tb-e2e-'));

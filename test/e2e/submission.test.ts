@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 import { writeSubmission } from '../../host/report/submission.js';
 import { runSession } from '../../host/run/bench-run.js';
-import { silentProgress } from '../../host/run/progress.js';
+import { silentProgress } from '../../host/core/progress.js';
 import { dataDir } from '../helpers.js';
 
 /** The checker's rules, restated: layout, file lists, regexes (re.match / re.search), quality targets. */

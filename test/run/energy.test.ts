@@ -14,7 +14,7 @@ import { directRunner } from '../../host/devices/dut-session.js';
 import { Dut } from '../../host/devices/dut.js';
 import { LineChannel } from '../../host/devices/line-channel.js';
 import { runEnergy } from '../../host/run/energy.js';
-import { silentProgress } from '../../host/run/progress.js';
+import { silentProgress } from '../../host/core/progress.js';
 import { scriptedDut } from '../fakes/scripted-dut.js';
 import { dataDir } from '../helpers.js';
 

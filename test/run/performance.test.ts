@@ -10,7 +10,7 @@ import { Dut } from '../../host/devices/dut.js';
 import { directRunner } from '../../host/devices/dut-session.js';
 import { LineChannel } from '../../host/devices/line-channel.js';
 import { runPerformance } from '../../host/run/performance.js';
-import { silentProgress } from '../../host/run/progress.js';
+import { silentProgress } from '../../host/core/progress.js';
 import { scriptedDut } from '../fakes/scripted-dut.js';
 
 function vwwSet(files = 5) {

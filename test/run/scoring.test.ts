@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { argmax, legacyAdAccuracy, median, normalize, rocAuc, rocAucOneVsRest, throughput, top1Percent } from '../../host/run/scoring.js';
+import { argmax, legacyAdAccuracy, median, normalize, rocAuc, rocAucOneVsRest, throughput, top1Percent } from '../../host/core/scoring.js';
 
 describe('AUC (sklearn roc_auc_score semantics)', () => {
   it('is 1 for a perfect ranking and 0 for a reversed one', () => {
