@@ -18,10 +18,10 @@ console.log('benchmark monitor  uJ/inference (SIMULATED)  power model  error    
 for (const monitor of ['lpm01a', 'ppk2']) {
   for (const id of ['kws01', 'vww01', 'ic01', 'ad01']) {
     const t0 = performance.now();
-    const { documents } = await runSession({
-      benchmarks: [id], modes: ['energy'], dut: { kind: 'sim' }, dataDir, outDir: out, command: ['bench'], progress: silentProgress, say: () => {},
-      energy: { bench: { kind: 'sim', monitor }, voltageV: 1.8, dutBaud: 9600 },
-    });
+    const { documents } = await runSession(
+      { benchmarks: [id], modes: ['energy'], dut: { kind: 'sim' }, dataDir, command: ['bench'], energy: { bench: { kind: 'sim', monitor }, voltageV: 1.8, dutBaud: 9600 } },
+      { outDir: out, progress: silentProgress, say: () => {} },
+    );
     const d = documents[0];
     const truth = d.monitor.powerModel.truthUjPerInference;
     const inWindows = d.energyWindows.reduce((s, w) => s + w.elapsedS, 0);

@@ -67,7 +67,7 @@ for (const id of ['kws01', 'vww01', 'ic01', 'ad01']) {
   const row = { id, instructions, instructions2, work2, perMac: instructions / MACS[id], engineMacs: work.macs.reduce((a, b) => a + b, 0), work, sizes: q.buildOutput, arena: wasm.arenaBytes };
   if (perf) {
     const t0 = performance.now();
-    const s = await runSession({ benchmarks: [id], modes: ['performance'], dut: { kind: 'qemu' }, dataDir, outDir: '/tmp/tiny-bench-bench', command: ['bench'], progress: silentProgress, say: () => {} });
+    const s = await runSession({ benchmarks: [id], modes: ['performance'], dut: { kind: 'qemu' }, dataDir, command: ['bench'] }, { outDir: '/tmp/tiny-bench-bench', progress: silentProgress, say: () => {} });
     row.perfWall = (performance.now() - t0) / 1000;
     row.perfThroughput = s.documents[0].medianThroughput;
   }

@@ -11,13 +11,13 @@ import { fetchData } from '../datasets/fetch.js';
 import { BENCHMARKS, BENCHMARK_IDS, type BenchmarkId } from './bench/benchmark.js';
 import { VirtualEnergyBench } from './sim/energy-bench.js';
 import { exposeOnPty } from './sim/pty-bridge.js';
-import { ConfigError, TinyBenchError } from './errors.js';
+import { TinyBenchError } from './errors.js';
 import { toolVersion } from './paths.js';
-import { baudFor, readDevicesYaml, readTestsYaml } from './config/mlcommons.js';
+import { readDevicesYaml, readTestsYaml } from './config/mlcommons.js';
 import { KNOWN_DEVICES, knownFromYaml, listPorts, probePort, recognise } from './devices/ports.js';
 import { FAULT_KINDS, type FaultKind } from './link/faults.js';
-import { type DutChoice, type Mode, type RunOptions, readSessionPlan, runSession } from './run/bench-run.js';
-import type { EnergyPlan } from './run/energy-rig.js';
+import { readSessionPlan, runSession } from './run/bench-run.js';
+import { type RunPlan, buildRunPlan, planBanner, refuseOptionsWithResume } from './run/plan.js';
 import type { Progress } from './core/progress.js';
 import { summaryTable } from './run/summary.js';
 import { writeReport } from './report/html-report.js';
@@ -27,6 +27,34 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
   return n;
+}
+
+function wholeNumber(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function probability(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError('expected a probability in [0, 1)');
+  return n;
+}
+
+/**
+ * Ctrl-C or SIGTERM mid-run: every finished file and window is already
+ * fsynced in its checkpoint, so say so and how to continue, then exit.
+ */
+function stopCleanlyOnSignals(sessionDir: () => string | undefined): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.prependListener(signal, () => {
+      const dir = sessionDir();
+      process.stderr.write(`\ntiny-bench: interrupted (${signal}).${dir ? ` Finished files and windows are kept in ${dir}; continue with: tiny-bench run --resume ${dir}` : ''}\n`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
 }
 
 /** Plain progress lines, at most every two seconds, on the given stream. */
@@ -83,10 +111,10 @@ program.name('tiny-bench').description('MLPerf Tiny host runner with a built-in 
 program
   .command('run')
   .description('Run performance, accuracy or energy on a DUT (the built-in virtual DUT, or the simulated energy bench, when no port is given)')
-  .addOption(new Option('-b, --benchmark <id>', 'benchmark to run').choices([...BENCHMARK_IDS, 'all']))
+  .addOption(new Option('-b, --benchmark <id>', 'benchmark to run (default: all on a virtual or emulated DUT, the model a board reports)').choices([...BENCHMARK_IDS, 'all']))
   .addOption(new Option('-m, --mode <mode>', 'what to measure').choices(['performance', 'accuracy', 'energy', 'both']).default('both'))
   .option('--interface <path>', 'energy mode: serial port of the interface board (STM32H573I-DK or Arduino io-manager) the DUT is behind')
-  .option('--emon <kind:path>', 'energy mode: the energy monitor, lpm01a:<path> or ppk2:<path> (timestamp on D0); lpm01a or ppk2 alone picks the simulated bench\'s virtual monitor', (v) => {
+  .option('--emon <kind:path>', "energy mode: the energy monitor, lpm01a:<path> or ppk2:<path> (timestamp on D0); lpm01a or ppk2 alone picks the simulated bench's virtual monitor", (v) => {
     const m = /^(lpm01a|ppk2)(?::(.+))?$/.exec(v);
     if (!m) throw new InvalidArgumentError('expected lpm01a:<path>, ppk2:<path>, lpm01a or ppk2');
     return { monitor: m[1] as 'lpm01a' | 'ppk2', path: m[2] };
@@ -97,97 +125,56 @@ program
     return n;
   })
   .option('-p, --port <path>', 'serial port of a DUT speaking the MLPerf Tiny protocol')
-  .option('--baud <rate>', 'baud rate of --port (default: from --devices, else 115200)', positiveInt)
+  .option('--baud <rate>', 'baud rate of --port, or of the DUT behind --interface (default: from --devices, else 115200; 9600 in energy mode)', positiveInt)
   .option('--devices <yaml>', 'MLCommons runner devices.yaml: DUT baud per mode')
   .option('--tests <yaml>', 'MLCommons runner tests_*.yaml: windows (loop N), warm-ups (infer N W) and truth file per model')
-  .addOption(new Option('--dut <kind>', 'DUT when no --port is given: the built-in virtual DUT or the firmware on an emulated Cortex-M4 (qemu-system-arm)').choices(['sim', 'qemu', 'qemu-stm32f4']).default('sim'))
-  .option('--icount-shift <n>', 'QEMU DUT: 2^n ns per instruction (3 = 125 MIPS)', (v) => Number(v), 3)
+  .addOption(new Option('--dut <kind>', 'DUT when no --port is given (default sim): the built-in virtual DUT, or the firmware on an emulated Cortex-M4 (qemu-system-arm)').choices(['sim', 'qemu', 'qemu-stm32f4']))
+  .option('--icount-shift <n>', 'QEMU DUT: 2^n ns per instruction (default 3 = 125 MIPS)', wholeNumber(0, 10))
   .option('--data-dir <dir>', 'folder with models/ and datasets/<benchmark>/ (default: $TINY_BENCH_DATA, then the fetch cache)')
   .option('--dataset-path <dir>', 'EEMBC dataset folder holding <benchmark>/y_labels.csv (MLCommons runner layout)')
   .option('--labels <file>', 'labels file inside the dataset folder, e.g. y_labels_alt.csv')
   .option('--limit <n>', 'accuracy on the first N files only (a labelled subset)', positiveInt)
-  .option('--windows <n>', 'performance windows (the rules ask for 5)', positiveInt)
-  .option('--out <dir>', 'sessions root', 'sessions')
-  .option('--json', 'print the results documents as JSON on stdout (progress goes to stderr)')
-  .option('--resume <session>', 'continue an interrupted session folder with its original options')
-  .option('--fault-rate <p>', 'virtual DUT: probability per byte of an injected fault (e.g. 0.001)', (v) => {
-    const n = Number(v);
-    if (!(n >= 0 && n < 1)) throw new InvalidArgumentError('expected a probability in [0, 1)');
-    return n;
-  })
+  .option('--windows <n>', 'performance and energy windows (the rules ask for 5)', positiveInt)
+  .option('--out <dir>', 'sessions root (default: sessions)')
+  .option('--json', 'print {session, report, results: [...]} as JSON, the last stdout line (progress goes to stderr)')
+  .option('--resume <session>', 'continue an interrupted session folder with the options it was started with')
+  .option('--fault-rate <p>', 'virtual DUT: probability per byte of an injected fault (e.g. 0.001)', probability)
   .option('--faults <kinds>', `virtual DUT: which faults, comma-separated (${FAULT_KINDS.join(', ')})`, (v) => {
     const kinds = v.split(',').map((k) => k.trim());
     const bad = kinds.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
     if (bad.length) throw new InvalidArgumentError(`unknown fault kind ${bad.join(', ')}; choose from ${FAULT_KINDS.join(', ')}`);
     return kinds as FaultKind[];
   })
-  .option('--fault-events <q>', 'virtual DUT: probability per byte of an unplug or reset (default: fault rate / 50)', (v) => Number(v))
-  .option('--fault-seed <n>', 'virtual DUT: seed of the fault sequence', positiveInt, 1)
-  .action(async (opts) => {
+  .option('--fault-events <q>', 'virtual DUT: probability per byte of an unplug or reset (default: fault rate / 50)', probability)
+  .option('--fault-seed <n>', 'virtual DUT: seed of the fault sequence (default 1)', positiveInt)
+  .action(async (opts, command: Command) => {
     const human = opts.json ? process.stderr : process.stdout;
     const say = (l: string): void => void human.write(`${l}\n`);
     const progress = human.isTTY ? barProgress(human) : lineProgress(say);
-    let options: RunOptions;
+    let plan: RunPlan;
     if (opts.resume) {
-      const plan = readSessionPlan(opts.resume);
-      options = { ...plan, command: process.argv.slice(2), outDir: opts.out, progress, say };
+      refuseOptionsWithResume(command.options.map((o) => o.attributeName()).filter((name) => command.getOptionValueSource(name) === 'cli'));
+      plan = readSessionPlan(opts.resume);
       say(`Resuming ${opts.resume}`);
     } else {
-      const devices = opts.devices ? readDevicesYaml(opts.devices) : [];
-      const dutEntry = devices.find((d) => d.type === 'dut');
-      const modeForBaud = opts.mode === 'accuracy' ? 'accuracy' : opts.mode === 'energy' ? 'energy' : 'performance';
-      const baudRate: number = opts.baud ?? (dutEntry ? baudFor(dutEntry, modeForBaud) : undefined) ?? (modeForBaud === 'energy' ? 9600 : 115200);
-      if (opts.mode !== 'energy' && (opts.interface || opts.emon || opts.voltage)) throw new ConfigError('--interface, --emon and --voltage belong to --mode energy');
-      if (opts.mode === 'energy' && Boolean(opts.interface) !== Boolean(opts.emon?.path)) throw new ConfigError('Energy mode on hardware needs both --interface <board port> and --emon lpm01a:<port>|ppk2:<port>; without both it runs the simulated bench');
-      if (opts.mode === 'energy' && opts.port) throw new ConfigError('In energy mode the DUT is reached through the interface board (--interface), not --port');
-      const energy: EnergyPlan | undefined = opts.mode === 'energy'
-        ? {
-            bench: opts.interface ? { kind: 'serial', interfacePath: opts.interface, monitor: opts.emon.monitor, monitorPath: opts.emon.path } : { kind: 'sim', monitor: opts.emon?.monitor ?? 'lpm01a' },
-            voltageV: opts.voltage ?? dutEntry?.voltage ?? 1.8,
-            dutBaud: baudRate,
-          }
-        : undefined;
-      if (energy && energy.bench.kind === 'sim' && opts.dut !== 'sim') throw new ConfigError('The simulated energy bench runs the virtual DUT; for QEMU use performance or accuracy mode');
-      const dut: DutChoice = opts.port ? { kind: 'serial', path: opts.port, baudRate } : opts.dut === 'qemu' ? { kind: 'qemu', shift: opts.icountShift } : opts.dut === 'qemu-stm32f4' ? { kind: 'qemu', board: 'stm32f4', shift: opts.icountShift } : { kind: 'sim' };
-      const modes: Mode[] = opts.mode === 'both' ? ['performance', 'accuracy'] : [opts.mode];
-      // A board (direct, or behind an interface board) runs the model its firmware reports.
-      const ownModel = dut.kind === 'serial' || energy?.bench.kind === 'serial';
-      const benchmarks = opts.benchmark && opts.benchmark !== 'all' ? [opts.benchmark as BenchmarkId] : opts.benchmark === 'all' || !ownModel ? [...BENCHMARK_IDS] : undefined;
-      options = {
-        ...(benchmarks ? { benchmarks } : {}),
-        modes,
-        dut,
+      plan = buildRunPlan({
+        ...opts,
         dataDir: resolveDataDir(opts.dataDir),
-        ...(opts.datasetPath ? { datasetPath: opts.datasetPath } : {}),
-        ...(opts.labels ? { labels: opts.labels } : {}),
-        ...(opts.limit ? { limit: opts.limit } : {}),
-        ...(opts.windows ? { windows: opts.windows } : {}),
+        ...(opts.devices ? { devices: readDevicesYaml(opts.devices) } : {}),
         ...(opts.tests ? { testPlans: readTestsYaml(opts.tests) } : {}),
-        ...(energy ? { energy } : {}),
-        ...(opts.faultRate !== undefined ? { faults: { rate: opts.faultRate, seed: opts.faultSeed, ...(opts.faultEvents !== undefined ? { eventRate: opts.faultEvents } : {}), ...(opts.faults ? { kinds: opts.faults } : {}) } } : {}),
-        outDir: opts.out,
         command: process.argv.slice(2),
-        progress,
-        say,
-      };
+      });
     }
-    const dut = options.dut;
-    if (options.energy?.bench.kind === 'sim') say(`Energy bench: SIMULATED — virtual STM32H573I-DK interface board (DUT UART ${options.energy.dutBaud} baud) and virtual ${options.energy.bench.monitor === 'ppk2' ? 'PPK2' : 'LPM01A'} at ${options.energy.voltageV} V; energies come from a documented power model, not a measurement.`);
-    else if (options.energy?.bench.kind === 'serial') {
-      const b = options.energy.bench;
-      say(`Energy bench: interface board on ${b.interfacePath} (DUT UART ${options.energy.dutBaud} baud), ${b.monitor === 'lpm01a' ? 'LPM01A' : 'PPK2'} on ${b.monitorPath} supplying ${options.energy.voltageV} V.`);
-    } else if (dut.kind === 'sim') say('DUT: built-in virtual DUT (tiny-bench firmware compiled to WebAssembly). All timings are SIMULATED (cost-model clock).');
-    if (dut.kind === 'qemu') say(`DUT: tiny-bench firmware on an emulated Cortex-M4F (qemu-system-arm ${dut.board === 'stm32f4' ? 'netduinoplus2, stm32f4 port' : 'mps2-an386'}, -icount shift=${dut.shift ?? 3}). All timings are SIMULATED (instruction counts).`);
-    if (options.faults) say(`Fault injection: byte faults ${options.faults.rate}/byte, unplug/reset ${options.faults.eventRate ?? options.faults.rate / 50}/byte, kinds ${(options.faults.kinds ?? FAULT_KINDS).join(', ')}, seed ${options.faults.seed ?? 1}`);
-    const result = await runSession(options, opts.resume);
+    for (const line of planBanner(plan)) say(line);
+    let sessionDir: string | undefined;
+    stopCleanlyOnSignals(() => sessionDir);
+    const result = await runSession(plan, { outDir: opts.out ?? 'sessions', progress, say, onSessionDir: (dir) => void (sessionDir = dir) }, opts.resume);
     say('');
     say(summaryTable(result.documents));
     say(`\nSession: ${result.sessionDir}`);
-    say(`Report:  ${writeReport(result.sessionDir)}`);
-    if (opts.json) {
-      const docs = result.documents;
-      process.stdout.write(`${JSON.stringify(docs.length === 1 ? docs[0] : docs)}\n`);
-    }
+    const report = writeReport(result.sessionDir);
+    say(`Report:  ${report}`);
+    if (opts.json) process.stdout.write(`${JSON.stringify({ session: result.sessionDir, report, results: result.documents })}\n`);
   });
 
 program

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import { type RunContext, type RunPlan, type SessionResult, runSession } from '../host/run/bench-run.js';
+
 export const repoRoot = resolve(import.meta.dirname, '..');
 
 /** Models and evaluation sets: $TINY_BENCH_DATA, else the shared folder beside the checkout. */
@@ -24,4 +26,10 @@ export interface GoldenAnomaly {
 
 export function golden<T>(benchmark: string): T {
   return JSON.parse(readFileSync(join(dataDir(), 'golden', `${benchmark}.json`), 'utf8')) as T;
+}
+
+/** Tests describe a run as one object; the runner takes the plan (saved) apart from the context (never saved). */
+export function runTestSession(options: RunPlan & RunContext, resumeDir?: string): Promise<SessionResult> {
+  const { outDir, progress, say, onSessionDir, ...plan } = options;
+  return runSession(plan, { outDir, progress, say, ...(onSessionDir ? { onSessionDir } : {}) }, resumeDir);
 }

@@ -94,6 +94,8 @@ export const ResultsDocument = z.object({
   files: z.number().int().nonnegative(),
   /** True when --limit ran fewer files than the labels file lists: never a full result. */
   subset: z.boolean(),
+  /** Why this is a subset (--limit, or an index shorter than the official one). */
+  subsetReason: z.string().optional(),
   top1: finite.optional(),
   auc: finite.optional(),
   /** ad01 only: the official runner's threshold-sweep "Top 1%", for comparison. */

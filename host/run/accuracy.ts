@@ -1,9 +1,13 @@
+import { z } from 'zod';
+
 import type { Benchmark } from '../bench/benchmark.js';
 import type { Dataset, DatasetSample } from '../../datasets/dataset.js';
 import type { Dut } from '../devices/dut.js';
 import type { DutRunner } from '../devices/dut-session.js';
 import { ProtocolError } from '../errors.js';
-import type { AnomalyFileResult, ClassifierFileResult } from '../report/results-schema.js';
+import { AnomalyFileResult, ClassifierFileResult } from '../report/results-schema.js';
+import { indexSubsetReason } from '../bench/official-index.js';
+import { type ModeRunner, requireLapTimestamps } from './mode-runner.js';
 import type { Progress } from '../core/progress.js';
 import { argmax, legacyAdAccuracy, mean, rocAuc, rocAucOneVsRest, top1Percent } from '../core/scoring.js';
 
@@ -101,3 +105,32 @@ export async function runAccuracy(runner: DutRunner, benchmark: Benchmark, datas
   progress.finish(`${benchmark.id} accuracy: ${summary.top1 !== undefined ? `top-1 ${summary.top1.toFixed(2)} %` : `AUC ${summary.auc?.toFixed(4)}`}`);
   return summary;
 }
+
+/** Accuracy mode's row of the mode table. */
+export const accuracyMode: ModeRunner = {
+  mode: 'accuracy',
+  checkpoint: { file: z.union([ClassifierFileResult, AnomalyFileResult]) },
+  async run(context) {
+    const { session, benchmark, dataset, progress, plan, checkpoint, say } = context;
+    await requireLapTimestamps(context, 'accuracy');
+    const done = new Map(checkpoint.of<FileResult>('file').map((f) => [f.file, f]));
+    if (done.size) say(`${benchmark.id} accuracy: resuming, ${done.size} files already scored`);
+    const acc = await runAccuracy(session, benchmark, dataset, progress, {
+      ...(plan.limit !== undefined ? { limit: plan.limit } : {}),
+      done,
+      onFile: (value) => checkpoint.append({ kind: 'file', value }),
+    });
+    const value = benchmark.metric === 'top1' ? acc.top1 : acc.auc;
+    const shortIndex = acc.subset ? undefined : indexSubsetReason(benchmark.id, dataset.samples.length);
+    return {
+      files: acc.files,
+      subset: acc.subset || shortIndex !== undefined,
+      ...(acc.subset ? { subsetReason: `--limit ${plan.limit}: ${acc.files} of the ${dataset.samples.length} files the index lists` } : shortIndex ? { subsetReason: shortIndex } : {}),
+      ...(acc.top1 !== undefined ? { top1: acc.top1 } : {}),
+      ...(acc.auc !== undefined ? { auc: acc.auc } : {}),
+      ...(acc.legacyAdAccuracy !== undefined ? { legacyAdAccuracy: acc.legacyAdAccuracy } : {}),
+      perFile: acc.perFile,
+      ...(value !== undefined ? { qualityTarget: { metric: benchmark.metric, threshold: benchmark.target, pass: value >= benchmark.target } } : {}),
+    };
+  },
+};

@@ -6,6 +6,7 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 
+import { fsStep } from '../core/fs-errors.js';
 import { TinyBenchError } from '../errors.js';
 
 export interface CheckpointHeader {
@@ -47,13 +48,15 @@ export class Checkpoint {
   }
 
   append(entry: CheckpointEntry): void {
-    const fd = openSync(this.path, 'a');
-    try {
-      writeSync(fd, `${JSON.stringify(entry)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    fsStep('write', this.path, () => {
+      const fd = openSync(this.path, 'a');
+      try {
+        writeSync(fd, `${JSON.stringify(entry)}\n`);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    });
     if (entry.kind !== 'header') this.entries.push(entry);
   }
 

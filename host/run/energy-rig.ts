@@ -20,19 +20,9 @@ import type { Link } from '../link/link.js';
 import { SerialLink } from '../link/serial-link.js';
 import type { PowerModel } from '../sim/power-model.js';
 import { VirtualEnergyBench } from '../sim/energy-bench.js';
+import type { EnergyPlan } from './plan.js';
 
-/** Where the energy bench is: simulated, or an interface board and a monitor on serial ports. */
-export type EnergyBenchChoice =
-  | { kind: 'sim'; monitor?: 'lpm01a' | 'ppk2' }
-  | { kind: 'serial'; interfacePath: string; monitor: 'lpm01a' | 'ppk2'; monitorPath: string };
-
-export interface EnergyPlan {
-  bench: EnergyBenchChoice;
-  /** DUT supply voltage. */
-  voltageV: number;
-  /** DUT UART rate behind the board (rules: 9600). */
-  dutBaud: number;
-}
+export type { EnergyPlan } from './plan.js';
 
 export interface EnergyRig {
   link: Link;

@@ -6,6 +6,8 @@
  * the window lasted >= 10 s and the monitor lost nothing, and divide the
  * energy between the edges by N. Result: median energy per inference.
  */
+import { z } from 'zod';
+
 import type { Benchmark } from '../bench/benchmark.js';
 import type { Dataset } from '../../datasets/dataset.js';
 import type { Dut } from '../devices/dut.js';
@@ -13,7 +15,8 @@ import type { DutRunner } from '../devices/dut-session.js';
 import { DutMismatchError, MonitorError, TinyBenchError } from '../errors.js';
 import type { EnergyMonitor, PowerTrace } from '../../energy/energy-monitor.js';
 import { WindowTooShortError, energyPerInference } from '../../energy/energy-math.js';
-import type { EnergyWindow } from '../report/results-schema.js';
+import { EnergyWindow } from '../report/results-schema.js';
+import type { ModeRunner } from './mode-runner.js';
 import type { Progress } from '../core/progress.js';
 import { median } from '../core/scoring.js';
 import { probeUsPerInference, windowInferences } from './window-sizing.js';
@@ -134,3 +137,47 @@ export async function runEnergy(runner: DutRunner, monitor: EnergyMonitor, bench
     ...(trace ? { trace: { ...trace, file: windows[traceIndex!]!.file } } : {}),
   };
 }
+
+/** Energy mode's row of the mode table: the DUT behind the bench's interface board, measured by its monitor. */
+export const energyMode: ModeRunner = {
+  mode: 'energy',
+  checkpoint: { calibration: z.number().positive(), 'energy-window': EnergyWindow },
+  async run({ session, connection, benchmark, dataset, progress, plan, test, checkpoint }) {
+    const rig = connection.rig;
+    if (!rig) throw new TinyBenchError('Energy mode needs the energy bench connection');
+    await checkTimestampWiring(session, rig.monitor, rig.timing.edgeTimeoutMs);
+    const calibration = checkpoint.of<number>('calibration')[0];
+    const windows = plan.windows ?? test?.loops;
+    const energy = await runEnergy(session, rig.monitor, benchmark, dataset, progress, {
+      ...(windows ? { windows } : {}),
+      ...(test?.warmups !== undefined ? { warmups: test.warmups } : {}),
+      edgeTimeoutMs: rig.timing.edgeTimeoutMs,
+      ...(rig.truth ? { truth: rig.truth } : {}),
+      done: { windows: checkpoint.of<EnergyWindow>('energy-window'), ...(calibration !== undefined ? { usPerInference: calibration } : {}) },
+      onCalibrated: (value) => checkpoint.append({ kind: 'calibration', value }),
+      onWindow: (value) => checkpoint.append({ kind: 'energy-window', value }),
+    });
+    const health = rig.monitor.health();
+    return {
+      files: energy.windows.length,
+      subset: false,
+      energyUjPerInference: energy.energyUjPerInference,
+      powerMw: energy.powerMw,
+      medianThroughput: energy.medianThroughput,
+      latencyMs: 1000 / energy.medianThroughput,
+      energyWindows: energy.windows,
+      monitor: {
+        kind: rig.monitor.kind,
+        description: rig.monitor.description,
+        ...(rig.monitor.firmware ? { firmware: rig.monitor.firmware } : {}),
+        sampleRateHz: rig.monitor.sampleRateHz,
+        voltageV: rig.voltageV,
+        interfaceBoard: rig.board.description,
+        garbledTokens: health.garbled,
+        lostSamples: health.lostSamples,
+        ...(rig.powerModel ? { powerModel: { ...rig.powerModel, truthUjPerInference: median(energy.windows.map((w) => w.truthUjPerInference ?? Number.NaN)) } } : {}),
+      },
+      ...(energy.trace ? { energyTrace: energy.trace } : {}),
+    };
+  },
+};

@@ -1,8 +1,11 @@
+import { z } from 'zod';
+
 import type { Benchmark } from '../bench/benchmark.js';
 import type { Dataset } from '../../datasets/dataset.js';
 import type { DutRunner } from '../devices/dut-session.js';
 import { ProtocolError, TinyBenchError } from '../errors.js';
-import type { PerformanceWindow } from '../report/results-schema.js';
+import { PerformanceWindow } from '../report/results-schema.js';
+import { type ModeRunner, requireLapTimestamps } from './mode-runner.js';
 import type { Progress } from '../core/progress.js';
 import { median, throughput } from '../core/scoring.js';
 import { probeUsPerInference, windowInferences } from './window-sizing.js';
@@ -96,3 +99,23 @@ export async function runPerformance(runner: DutRunner, benchmark: Benchmark, da
   progress.finish(`${benchmark.id} performance: median ${medianThroughput.toFixed(3)} inf/s`);
   return { windows, medianThroughput, latencyMs: 1000 / medianThroughput, probeUsPerInference: usPerInference };
 }
+
+/** Performance mode's row of the mode table. */
+export const performanceMode: ModeRunner = {
+  mode: 'performance',
+  checkpoint: { calibration: z.number().positive(), window: PerformanceWindow },
+  async run(context) {
+    const { session, benchmark, dataset, progress, plan, test, checkpoint } = context;
+    await requireLapTimestamps(context, 'performance');
+    const calibration = checkpoint.of<number>('calibration')[0];
+    const windows = plan.windows ?? test?.loops;
+    const perf = await runPerformance(session, benchmark, dataset, progress, {
+      ...(windows ? { windows } : {}),
+      ...(test?.warmups !== undefined ? { warmups: test.warmups } : {}),
+      done: { windows: checkpoint.of<PerformanceWindow>('window'), ...(calibration !== undefined ? { usPerInference: calibration } : {}) },
+      onCalibrated: (value) => checkpoint.append({ kind: 'calibration', value }),
+      onWindow: (value) => checkpoint.append({ kind: 'window', value }),
+    });
+    return { files: perf.windows.length, subset: false, medianThroughput: perf.medianThroughput, latencyMs: perf.latencyMs, windows: perf.windows };
+  },
+};

@@ -202,3 +202,23 @@ export function refuseOptionsWithResume(given: readonly string[]): void {
     throw new ConfigError(`--resume continues a session with the options it was started with; drop ${extra.map((n) => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} (to change them, start a new session)`);
   }
 }
+
+/** What the person running is told before anything starts: where the DUT is, and that simulated figures are simulated. */
+export function planBanner(plan: RunPlan): string[] {
+  const lines: string[] = [];
+  const energy = plan.energy;
+  if (energy?.bench.kind === 'sim') {
+    lines.push(`Energy bench: SIMULATED — virtual STM32H573I-DK interface board (DUT UART ${energy.dutBaud} baud) and virtual ${energy.bench.monitor === 'ppk2' ? 'PPK2' : 'LPM01A'} at ${energy.voltageV} V; energies come from a documented power model, not a measurement.`);
+  } else if (energy?.bench.kind === 'serial') {
+    const b = energy.bench;
+    lines.push(`Energy bench: interface board on ${b.interfacePath} (DUT UART ${energy.dutBaud} baud), ${b.monitor === 'lpm01a' ? 'LPM01A' : 'PPK2'} on ${b.monitorPath} supplying ${energy.voltageV} V.`);
+  } else if (plan.dut.kind === 'sim') {
+    lines.push('DUT: built-in virtual DUT (tiny-bench firmware compiled to WebAssembly). All timings are SIMULATED (cost-model clock).');
+  }
+  if (plan.dut.kind === 'qemu') {
+    lines.push(`DUT: tiny-bench firmware on an emulated Cortex-M4F (qemu-system-arm ${plan.dut.board === 'stm32f4' ? 'netduinoplus2, stm32f4 port' : 'mps2-an386'}, -icount shift=${plan.dut.shift ?? 3}). All timings are SIMULATED (instruction counts).`);
+  }
+  const f = plan.faults;
+  if (f) lines.push(`Fault injection: byte faults ${f.rate}/byte, unplug/reset ${f.eventRate ?? f.rate / 50}/byte, kinds ${(f.kinds ?? FAULT_KINDS).join(', ')}, seed ${f.seed ?? 1}`);
+  return lines;
+}

@@ -1,6 +1,7 @@
 import { type WriteStream, createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import { type FileSystemError, explainFsError } from '../core/fs-errors.js';
 import { insideDir } from '../core/safe-path.js';
 import type { Direction } from '../devices/line-channel.js';
 import { ResultsDocument } from '../report/results-schema.js';
@@ -32,16 +33,28 @@ function loggable(text: string): string {
 export class TranscriptLog {
   private readonly stream: WriteStream;
   private readonly t0 = performance.now();
-  constructor(path: string) {
+  /** Set when the file could not be written (a full disk): the run stops with it at the next step. */
+  failure: FileSystemError | undefined;
+  constructor(readonly path: string) {
     this.stream = createWriteStream(path, { flags: 'a' });
+    this.stream.on('error', (error) => {
+      this.failure ??= explainFsError(error, 'write', path) as FileSystemError;
+    });
   }
   write(direction: Direction | 'note', text: string): void {
+    if (this.failure) return;
     const offset = ((performance.now() - this.t0) / 1000).toFixed(3).padStart(9);
     const arrow = direction === 'tx' ? '>' : direction === 'rx' ? '<' : '#';
     this.stream.write(`${new Date().toISOString()} ${offset}s ${arrow} ${loggable(text)}\n`);
   }
+  /** Flushes and closes; rejects with the write failure, if there was one. */
   close(): Promise<void> {
-    return new Promise((done) => this.stream.end(done));
+    return new Promise((done, fail) => {
+      const finish = (): void => (this.failure ? fail(this.failure) : done());
+      if (this.stream.destroyed) return finish();
+      this.stream.once('close', finish);
+      this.stream.end();
+    });
   }
 }
 

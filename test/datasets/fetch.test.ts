@@ -31,7 +31,7 @@ beforeAll(async () => {
     let body = readFileSync(file);
     if (corrupt.has(path)) {
       body = Buffer.from(body);
-      body[body.length >> 1] ^= 0xff;
+      body[body.length >> 1]! ^= 0xff;
     }
     served.push({ path, ...(req.headers.range ? { range: req.headers.range } : {}) });
     const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');

@@ -17,12 +17,15 @@ function run(...args: string[]) {
 }
 
 describe('tiny-bench run', () => {
-  it('--json: the last stdout line is the results document; progress goes to stderr', () => {
+  it('--json: the last stdout line is {session, report, results}; progress goes to stderr', () => {
     const r = run('run', '--benchmark', 'ic01', '--mode', 'accuracy', '--limit', '5', '--out', out, '--json');
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
-    const doc = ResultsDocument.parse(JSON.parse(lines[0]!));
+    const out_ = JSON.parse(lines[0]!) as { session: string; report: string; results: unknown[] };
+    expect(out_.results).toHaveLength(1);
+    expect(out_.report).toBe(join(out_.session, 'report.html'));
+    const doc = ResultsDocument.parse(out_.results[0]);
     expect(doc).toMatchObject({ benchmark: 'ic01', mode: 'accuracy', simulated: true, files: 5, subset: true });
     expect(doc.perFile).toHaveLength(5);
     expect(r.stderr).toMatch(/SIMULATED/);
@@ -53,7 +56,7 @@ describe('tiny-bench run', () => {
     writeFileSync(tests, 'ad01:\n  model: ad01\n  truth_file: y_labels_alt.csv\n  script:\n    - loop 3:\n      - download\n      - infer 1500 2\n');
     const r = run('run', '--benchmark', 'ad01', '--mode', 'performance', '--tests', tests, '--dataset-path', join(dataDir(), 'datasets'), '--out', out, '--json');
     expect(r.status, r.stderr).toBe(0);
-    const doc = ResultsDocument.parse(JSON.parse(r.stdout.trim().split('\n').at(-1)!));
+    const doc = ResultsDocument.parse((JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { results: unknown[] }).results[0]);
     expect(doc.windows).toHaveLength(3);
     expect(doc.windows!.every((w) => w.warmups === 2)).toBe(true);
     expect(doc.labelsFile).toMatch(/y_labels_alt\.csv$/);

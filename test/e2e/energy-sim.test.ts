@@ -18,7 +18,6 @@ import { directRunner } from '../../host/devices/dut-session.js';
 import { Dut } from '../../host/devices/dut.js';
 import { LineChannel } from '../../host/devices/line-channel.js';
 import { ResultsDocument } from '../../host/report/results-schema.js';
-import { runSession } from '../../host/run/bench-run.js';
 import { checkTimestampWiring } from '../../host/run/energy.js';
 import { silentProgress } from '../../host/core/progress.js';
 import { modelPath } from '../../datasets/data-dir.js';
@@ -27,13 +26,13 @@ import { VirtualEnergyBench } from '../../host/sim/energy-bench.js';
 import { DEFAULT_POWER_MODEL } from '../../host/sim/power-model.js';
 import { exposeOnPty } from '../../host/sim/pty-bridge.js';
 import { scriptedDut } from '../fakes/scripted-dut.js';
-import { dataDir } from '../helpers.js';
+import { dataDir, runTestSession } from '../helpers.js';
 
 const out = mkdtempSync(join(tmpdir(), 'tb-energy-'));
 const VOLTAGE = 1.8;
 
 async function session(benchmark: BenchmarkId, mode: 'energy' | 'performance', monitor: 'lpm01a' | 'ppk2' = 'lpm01a') {
-  const result = await runSession({
+  const result = await runTestSession({
     benchmarks: [benchmark], modes: [mode], dut: { kind: 'sim' }, dataDir: dataDir(), outDir: out, command: ['test'], progress: silentProgress, say: () => {},
     ...(mode === 'energy' ? { energy: { bench: { kind: 'sim' as const, monitor }, voltageV: VOLTAGE, dutBaud: 9600 } } : {}),
   });
@@ -95,7 +94,7 @@ describe('the hardware path against the simulated bench on ptys', () => {
     const board = await exposeOnPty(bench.boardLink, dir, 'interface');
     const monitor = await exposeOnPty(bench.monitorLink, dir, 'lpm01a');
     try {
-      const result = await runSession({
+      const result = await runTestSession({
         benchmarks: ['ad01'], modes: ['energy'], dut: { kind: 'sim' }, dataDir: dataDir(), outDir: out, command: ['test'], progress: silentProgress, say: () => {},
         energy: { bench: { kind: 'serial', interfacePath: board.path, monitor: 'lpm01a', monitorPath: monitor.path }, voltageV: VOLTAGE, dutBaud: 9600 },
       });
@@ -117,7 +116,7 @@ describe('the hardware path against the simulated bench on ptys', () => {
 
 describe('energy-mode wiring check', () => {
   const fakeMonitor = (edges: () => number): EnergyMonitor => ({
-    kind: 'lpm01a', description: 'fake', firmware: '1.0.6', sampleRateHz: 1000,
+    kind: 'lpm01a', description: 'fake', firmware: '1.0.6', sampleRateHz: 1000, simulated: false,
     configure: async () => {}, powerOn: async () => {}, powerOff: async () => {}, start: async () => {}, stop: async () => {}, close: async () => {},
     edgeCount: edges,
     waitForEdges: async (count) => {

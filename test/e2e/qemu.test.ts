@@ -12,11 +12,10 @@ import { describe, expect, it } from 'vitest';
 import { BENCHMARKS } from '../../host/bench/benchmark.js';
 import { Dut } from '../../host/devices/dut.js';
 import { LineChannel } from '../../host/devices/line-channel.js';
-import { runSession } from '../../host/run/bench-run.js';
 import { silentProgress } from '../../host/core/progress.js';
 import { runningHelpers } from '../../host/sim/child-processes.js';
 import { startQemuDut } from '../../host/sim/qemu-dut.js';
-import { dataDir, repoRoot } from '../helpers.js';
+import { dataDir, repoRoot, runTestSession } from '../helpers.js';
 
 const out = mkdtempSync(join(tmpdir(), 'tb-qemu-'));
 const kws = BENCHMARKS.kws01;
@@ -43,8 +42,8 @@ function ourHelpers(): number[] {
 describe('QEMU DUT', () => {
   it('kws01 accuracy over 100 files gives the same per-file results as the virtual DUT, and a five-window performance run', async () => {
     const common = { benchmarks: ['kws01' as const], dataDir: dataDir(), outDir: out, command: ['test'], progress: silentProgress, say: () => {} };
-    const qemu = await runSession({ ...common, modes: ['accuracy', 'performance'], dut: { kind: 'qemu' }, limit: 100 });
-    const sim = await runSession({ ...common, modes: ['accuracy'], dut: { kind: 'sim' }, limit: 100 });
+    const qemu = await runTestSession({ ...common, modes: ['accuracy', 'performance'], dut: { kind: 'qemu' }, limit: 100 });
+    const sim = await runTestSession({ ...common, modes: ['accuracy'], dut: { kind: 'sim' }, limit: 100 });
     const [qAcc, qPerf] = qemu.documents;
     expect(qAcc!.files).toBe(100);
     expect(qAcc!.dut.link).toMatch(/QEMU mps2-an386/);
@@ -58,11 +57,11 @@ describe('QEMU DUT', () => {
 
   it('stm32f4 port on netduinoplus2: kws01 results equal the virtual DUT; vww01 is refused for lack of RAM', async () => {
     const common = { benchmarks: ['kws01' as const], modes: ['accuracy' as const], dataDir: dataDir(), outDir: out, command: ['test'], progress: silentProgress, say: () => {}, limit: 20 };
-    const stm = await runSession({ ...common, dut: { kind: 'qemu', board: 'stm32f4' } });
-    const sim = await runSession({ ...common, dut: { kind: 'sim' } });
+    const stm = await runTestSession({ ...common, dut: { kind: 'qemu', board: 'stm32f4' } });
+    const sim = await runTestSession({ ...common, dut: { kind: 'sim' } });
     expect(stm.documents[0]!.dut.link).toMatch(/netduinoplus2 STM32F405/);
     expect(stm.documents[0]!.perFile).toEqual(sim.documents[0]!.perFile);
-    await expect(runSession({ ...common, benchmarks: ['vww01'], dut: { kind: 'qemu', board: 'stm32f4' } })).rejects.toThrow(/vww01 needs \d+ bytes more RAM than the stm32f4 port has/);
+    await expect(runTestSession({ ...common, benchmarks: ['vww01'], dut: { kind: 'qemu', board: 'stm32f4' } })).rejects.toThrow(/vww01 needs \d+ bytes more RAM than the stm32f4 port has/);
     expect(runningHelpers()).toBe(0);
   });
 
@@ -90,7 +89,7 @@ describe('QEMU DUT', () => {
   });
 
   it('stops QEMU and socat when the run fails after they started', async () => {
-    const failing = runSession({
+    const failing = runTestSession({
       benchmarks: ['kws01'], modes: ['accuracy'], dut: { kind: 'qemu' }, dataDir: dataDir(), outDir: out, command: ['test'], say: () => {},
       labels: 'no_such_labels.csv',
       progress: silentProgress,

@@ -9,17 +9,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { type FaultKind } from '../../host/link/faults.js';
-import { type RunOptions, runSession } from '../../host/run/bench-run.js';
+import type { RunContext, RunPlan } from '../../host/run/bench-run.js';
 import { silentProgress } from '../../host/core/progress.js';
 import { insideDir } from '../../host/run/session.js';
-import { dataDir, repoRoot } from '../helpers.js';
+import { dataDir, repoRoot, runTestSession } from '../helpers.js';
 import { type ScriptedDutBehaviour, scriptedDut } from '../fakes/scripted-dut.js';
 
 const out = mkdtempSync(join(tmpdir(), 'tb-reliability-'));
 const base = { dataDir: dataDir(), outDir: out, command: ['test'], progress: silentProgress, say: () => {} };
 
-async function kwsAccuracy(extra: Partial<RunOptions> = {}, limit = 100) {
-  const r = await runSession({ ...base, benchmarks: ['kws01'], modes: ['accuracy'], dut: { kind: 'sim' }, limit, ...extra });
+async function kwsAccuracy(extra: Partial<RunPlan & RunContext> = {}, limit = 100) {
+  const r = await runTestSession({ ...base, benchmarks: ['kws01'], modes: ['accuracy'], dut: { kind: 'sim' }, limit, ...extra });
   return r.documents[0]!;
 }
 
@@ -38,7 +38,7 @@ describe('fault injection on the virtual DUT', async () => {
   });
 
   it('ad01 with every fault kind mixed: window scores identical to the fault-free run', async () => {
-    const run = (faults?: RunOptions['faults']) => runSession({ ...base, benchmarks: ['ad01'], modes: ['accuracy'], dut: { kind: 'sim' }, limit: 2, ...(faults ? { faults } : {}) });
+    const run = (faults?: RunPlan['faults']) => runTestSession({ ...base, benchmarks: ['ad01'], modes: ['accuracy'], dut: { kind: 'sim' }, limit: 2, ...(faults ? { faults } : {}) });
     const clean = (await run()).documents[0]!;
     const faulty = (await run({ rate: 0.001, eventRate: 0.00001, seed: 3 })).documents[0]!;
     expect(faulty.perFile).toEqual(clean.perFile);
@@ -47,8 +47,8 @@ describe('fault injection on the virtual DUT', async () => {
   }, 300_000);
 });
 
-async function scripted(behaviour: ScriptedDutBehaviour, extra: Partial<RunOptions> = {}) {
-  return runSession({
+async function scripted(behaviour: ScriptedDutBehaviour, extra: Partial<RunPlan & RunContext> = {}) {
+  return runTestSession({
     ...base,
     benchmarks: [behaviour.model as 'kws01'],
     modes: ['accuracy'],
@@ -113,7 +113,7 @@ describe('misbehaving DUTs never become results', () => {
   it('a DUT built for energy mode is refused for performance and accuracy runs', async () => {
     const error = await scripted({ model: 'kws01', energyMode: true }).catch((e: Error) => e);
     expect((error as Error).message).toMatch(/built for energy mode .* accuracy mode needs a performance-mode build/);
-    const sim = await runSession({ ...base, benchmarks: ['kws01'], modes: ['performance'], dut: { kind: 'sim', energyMode: true } }).catch((e: Error) => e);
+    const sim = await runTestSession({ ...base, benchmarks: ['kws01'], modes: ['performance'], dut: { kind: 'sim', energyMode: true } }).catch((e: Error) => e);
     expect((sim as Error).message).toMatch(/built for energy mode/);
   });
 });

@@ -11,9 +11,8 @@ import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 
 import { writeReport } from '../../host/report/html-report.js';
-import { runSession } from '../../host/run/bench-run.js';
 import { silentProgress } from '../../host/core/progress.js';
-import { dataDir, repoRoot } from '../helpers.js';
+import { dataDir, repoRoot, runTestSession } from '../helpers.js';
 import { scriptedDut } from '../fakes/scripted-dut.js';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -38,9 +37,9 @@ describe('report.html in Chromium', () => {
   it('shows the session results with charts and no console errors', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tb-report-'));
     const common = { dataDir: dataDir(), outDir: out, command: ['run', '--benchmark', 'kws01'], progress: silentProgress, say: () => {} };
-    const kws = await runSession({ ...common, benchmarks: ['kws01'], modes: ['performance', 'accuracy'], dut: { kind: 'sim' }, limit: 200 });
-    const ad = await runSession({ ...common, benchmarks: ['ad01'], modes: ['accuracy'], dut: { kind: 'sim' }, labels: 'y_labels_alt.csv' }, kws.sessionDir);
-    const energy = await runSession({ ...common, benchmarks: ['kws01'], modes: ['energy'], dut: { kind: 'sim' }, energy: { bench: { kind: 'sim' }, voltageV: 1.8, dutBaud: 9600 } }, kws.sessionDir);
+    const kws = await runTestSession({ ...common, benchmarks: ['kws01'], modes: ['performance', 'accuracy'], dut: { kind: 'sim' }, limit: 200 });
+    const ad = await runTestSession({ ...common, benchmarks: ['ad01'], modes: ['accuracy'], dut: { kind: 'sim' }, labels: 'y_labels_alt.csv' }, kws.sessionDir);
+    const energy = await runTestSession({ ...common, benchmarks: ['kws01'], modes: ['energy'], dut: { kind: 'sim' }, energy: { bench: { kind: 'sim' }, voltageV: 1.8, dutBaud: 9600 } }, kws.sessionDir);
     const path = writeReport(kws.sessionDir);
     const { browser, page, errors } = await openReport(path);
     try {
@@ -79,7 +78,7 @@ describe('report.html in Chromium', () => {
   it('renders a DUT named <script>alert(1)</script> as text', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tb-report-xss-'));
     const hostile = '<script>alert(1)</script>';
-    const r = await runSession({
+    const r = await runTestSession({
       dataDir: dataDir(), outDir: out, command: ['run', hostile], progress: silentProgress, say: () => {},
       benchmarks: ['kws01'], modes: ['accuracy'], limit: 2,
       dut: {

@@ -36,15 +36,13 @@ async function killMidRun(args: string[], out: string, checkpoint: (session: str
 function resume(session: string): ResultsDocument[] {
   const r = spawnSync(process.execPath, [cli, 'run', '--resume', session, '--json'], { env, encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
-  const parsed = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as unknown;
-  return (Array.isArray(parsed) ? parsed : [parsed]).map((d) => ResultsDocument.parse(d));
+  return (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { results: unknown[] }).results.map((d) => ResultsDocument.parse(d));
 }
 
 function uninterrupted(args: string[]): ResultsDocument[] {
   const r = spawnSync(process.execPath, [cli, 'run', ...args, '--out', mkdtempSync(join(tmpdir(), 'tb-full-')), '--json'], { env, encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
-  const parsed = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as unknown;
-  return (Array.isArray(parsed) ? parsed : [parsed]).map((d) => ResultsDocument.parse(d));
+  return (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { results: unknown[] }).results.map((d) => ResultsDocument.parse(d));
 }
 
 describe('resume after SIGKILL', () => {

@@ -11,15 +11,15 @@ import { describe, expect, it } from 'vitest';
 
 import { type BenchmarkId } from '../../host/bench/benchmark.js';
 import { ResultsDocument } from '../../host/report/results-schema.js';
-import { type Mode, type RunOptions, runSession } from '../../host/run/bench-run.js';
+import type { Mode, RunContext, RunPlan } from '../../host/run/bench-run.js';
 import { silentProgress } from '../../host/core/progress.js';
 import { argmax, rocAuc } from '../../host/core/scoring.js';
-import { type GoldenAnomaly, type GoldenClassifier, dataDir, golden } from '../helpers.js';
+import { type GoldenAnomaly, type GoldenClassifier, dataDir, golden, runTestSession } from '../helpers.js';
 
 const out = mkdtempSync(join(tmpdir(), 'tb-e2e-'));
 
-async function run(benchmark: BenchmarkId, mode: Mode, extra: Partial<RunOptions> = {}) {
-  const result = await runSession({ benchmarks: [benchmark], modes: [mode], dut: { kind: 'sim' }, dataDir: dataDir(), outDir: out, command: ['test'], progress: silentProgress, say: () => {}, ...extra });
+async function run(benchmark: BenchmarkId, mode: Mode, extra: Partial<RunPlan & RunContext> = {}) {
+  const result = await runTestSession({ benchmarks: [benchmark], modes: [mode], dut: { kind: 'sim' }, dataDir: dataDir(), outDir: out, command: ['test'], progress: silentProgress, say: () => {}, ...extra });
   const doc = result.documents[0]!;
   const dir = join(result.sessionDir, benchmark, mode);
   for (const f of ['log.txt', 'results.txt', 'results.json']) expect(existsSync(join(dir, f)), f).toBe(true);

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { writeSubmission } from '../../host/report/submission.js';
-import { runSession } from '../../host/run/bench-run.js';
 import { silentProgress } from '../../host/core/progress.js';
-import { dataDir } from '../helpers.js';
+import { dataDir, runTestSession } from '../helpers.js';
 
 /** The checker's rules, restated: layout, file lists, regexes (re.match / re.search), quality targets. */
 function checkSubmission(root: string, division: string, submitter: string): string[] {
@@ -61,7 +60,7 @@ function checkSubmission(root: string, division: string, submitter: string): str
 
 describe('tiny-bench submission', async () => {
   const out = mkdtempSync(join(tmpdir(), 'tb-sub-'));
-  const session = (await runSession({ dataDir: dataDir(), outDir: out, command: ['run'], progress: silentProgress, say: () => {}, modes: ['performance', 'accuracy'], dut: { kind: 'sim' } })).sessionDir;
+  const session = (await runTestSession({ dataDir: dataDir(), outDir: out, command: ['run'], progress: silentProgress, say: () => {}, modes: ['performance', 'accuracy'], dut: { kind: 'sim' } })).sessionDir;
 
   it('open division: the full virtual-DUT session passes the checker rules', () => {
     const root = mkdtempSync(join(tmpdir(), 'tb-sub-root-'));
@@ -72,7 +71,7 @@ describe('tiny-bench submission', async () => {
   });
 
   it('energy results go into <model>/energy with the checker\'s energy line and name the monitor', async () => {
-    const energy = (await runSession({ dataDir: dataDir(), outDir: out, command: ['run'], progress: silentProgress, say: () => {}, benchmarks: ['ad01'], modes: ['energy'], dut: { kind: 'sim' }, energy: { bench: { kind: 'sim' }, voltageV: 1.8, dutBaud: 9600 } })).sessionDir;
+    const energy = (await runTestSession({ dataDir: dataDir(), outDir: out, command: ['run'], progress: silentProgress, say: () => {}, benchmarks: ['ad01'], modes: ['energy'], dut: { kind: 'sim' }, energy: { bench: { kind: 'sim' }, voltageV: 1.8, dutBaud: 9600 } })).sessionDir;
     const root = mkdtempSync(join(tmpdir(), 'tb-sub-energy-'));
     const written = writeSubmission({ sessions: [session, energy], out: root, division: 'open', submitter: 'tiny-bench', system: 'virtual-dut' });
     expect(written).toHaveLength(9);
@@ -87,7 +86,7 @@ describe('tiny-bench submission', async () => {
 
   it('closed division refuses simulated results, and any division refuses a subset', async () => {
     expect(() => writeSubmission({ sessions: [session], out: mkdtempSync(join(tmpdir(), 'x-')), division: 'closed', submitter: 'a', system: 'b' })).toThrow(/SIMULATED; the closed division needs results measured on hardware/);
-    const subset = (await runSession({ dataDir: dataDir(), outDir: out, command: ['run'], progress: silentProgress, say: () => {}, benchmarks: ['ic01'], modes: ['accuracy'], dut: { kind: 'sim' }, limit: 5 })).sessionDir;
+    const subset = (await runTestSession({ dataDir: dataDir(), outDir: out, command: ['run'], progress: silentProgress, say: () => {}, benchmarks: ['ic01'], modes: ['accuracy'], dut: { kind: 'sim' }, limit: 5 })).sessionDir;
     expect(() => writeSubmission({ sessions: [subset], out: mkdtempSync(join(tmpdir(), 'x-')), division: 'open', submitter: 'a', system: 'b' })).toThrow(/ran a subset/);
   });
 

@@ -21,7 +21,7 @@ describe('native engine', () => {
   it.each(['kws01', 'vww01', 'ic01', 'ad01'] as BenchmarkId[])('runs %s on a subset cleanly under sanitizers, matching golden', (id) => {
     const exe = compileNative('tb_run_asan', ['tools/tb_run.c', 'harness/tb_bench_io.c'], SANITIZE);
     const bench = BENCHMARKS[id];
-    const g = golden<GoldenClassifier & GoldenAnomaly>(id);
+    const g = golden<{ perFile: Array<GoldenClassifier['perFile'][number] & GoldenAnomaly['perFile'][number]> }>(id);
     const files = g.perFile.slice(0, SUBSET);
     const run = spawnSync(exe, [id, join(dataDir(), 'models', bench.modelFile), ...files.map((f) => join(dataDir(), 'datasets', id, f.file))], { encoding: 'utf8', maxBuffer: 64 << 20 });
     expect(run.stderr).not.toMatch(/AddressSanitizer|runtime error/);
