@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 
 import { DatasetError } from '../host/errors.js';
@@ -11,6 +11,11 @@ export interface DatasetSpec {
   classes: number;
   /** Why a file of `size` bytes cannot be used, or undefined. */
   checkFile(size: number, row: LabelRow): string | undefined;
+}
+
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
 export interface DatasetSample {
@@ -35,10 +40,12 @@ export function openDataset(dir: string, benchmark: DatasetSpec, labelsFile?: st
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new DatasetError(`Dataset folder ${dir} does not exist. Pass --data-dir (models/ and datasets/<model>/ inside) or --dataset-path, or run 'tiny-bench fetch'.`);
   }
+  const root = realpathSync(resolve(dir));
   const labelsPath = labelsFile ? resolve(dir, labelsFile) : join(dir, 'y_labels.csv');
   if (!existsSync(labelsPath)) throw new DatasetError(`Labels file ${labelsPath} does not exist`);
+  if (!statSync(labelsPath).isFile()) throw new DatasetError(`Labels file ${labelsPath} is not a regular file (a folder?); give a CSV index inside ${root}`);
+  if (!isInside(root, realpathSync(labelsPath))) throw new DatasetError(`Labels file ${labelsPath} is outside the dataset folder ${root}; an index must live beside the files it lists`);
   const rows = parseLabels(readFileSync(labelsPath, 'utf8'), labelsPath);
-  const root = resolve(dir);
   const samples = rows.map((row): DatasetSample => {
     const where = `${labelsPath}:${row.line}`;
     const path = resolve(root, row.file);
@@ -52,6 +59,8 @@ export function openDataset(dir: string, benchmark: DatasetSpec, labelsFile?: st
     if (!existsSync(path)) throw new DatasetError(`${where}: listed file ${row.file} is missing from ${root}`);
     const stat = statSync(path);
     if (!stat.isFile()) throw new DatasetError(`${where}: ${row.file} is not a regular file`);
+    // A link may point anywhere; the set is only what lies inside its folder.
+    if (!isInside(root, realpathSync(path))) throw new DatasetError(`${where}: ${row.file} is a link to a file outside the dataset folder ${root}`);
     const problem = benchmark.checkFile(stat.size, row);
     if (problem) throw new DatasetError(`${where}: ${row.file} ${problem}`);
     return { row, path, size: stat.size };

@@ -8,22 +8,22 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
+import { z } from 'zod';
+
+import { describeZodIssue } from '../host/core/zod-issue.js';
 import { DatasetError, TinyBenchError } from '../host/errors.js';
 import { packageRoot } from '../host/paths.js';
 import type { Progress } from '../host/core/progress.js';
 
-interface ManifestFile {
-  path: string;
-  source: string;
-  upstream: string;
-  size: number;
-  sha256: string;
-}
-
-interface Manifest {
-  sources: Record<string, string>;
-  files: ManifestFile[];
-}
+const ManifestFile = z.object({
+  path: z.string().regex(/^(models|datasets)\/[^\0]+$/, 'a path below models/ or datasets/'),
+  source: z.string(),
+  upstream: z.string(),
+  size: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 lower-case hex digits'),
+});
+const Manifest = z.object({ version: z.literal(1), sources: z.record(z.string(), z.string()), files: z.array(ManifestFile) });
+type Manifest = z.infer<typeof Manifest>;
 
 export interface FetchOptions {
   dest: string;
@@ -43,8 +43,18 @@ export interface FetchSummary {
   bytes: number;
 }
 
-export function loadManifest(): Manifest {
-  return JSON.parse(readFileSync(join(packageRoot(), 'datasets', 'manifests', 'fetch-manifest.json'), 'utf8')) as Manifest;
+export function loadManifest(path = join(packageRoot(), 'datasets', 'manifests', 'fetch-manifest.json')): Manifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new DatasetError(`${path}: not readable JSON (${error instanceof Error ? error.message : String(error)}); reinstall tiny-bench`);
+  }
+  const parsed = Manifest.safeParse(json);
+  if (!parsed.success) throw new DatasetError(`${path}: ${describeZodIssue(parsed.error, 'manifest')}; reinstall tiny-bench`);
+  const unknown = parsed.data.files.find((f) => !(f.source in parsed.data.sources));
+  if (unknown) throw new DatasetError(`${path}: ${unknown.path} names source ${JSON.stringify(unknown.source)}, which the manifest does not list`);
+  return parsed.data;
 }
 
 async function sha256Of(path: string): Promise<string> {

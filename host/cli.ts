@@ -12,6 +12,7 @@ import { BENCHMARKS, BENCHMARK_IDS, type BenchmarkId } from './bench/benchmark.j
 import { VirtualEnergyBench } from './sim/energy-bench.js';
 import { exposeOnPty } from './sim/pty-bridge.js';
 import { TinyBenchError } from './errors.js';
+import { printable } from './core/printable.js';
 import { toolVersion } from './paths.js';
 import { readDevicesYaml, readTestsYaml } from './config/mlcommons.js';
 import { KNOWN_DEVICES, knownFromYaml, listPorts, probePort, recognise } from './devices/ports.js';
@@ -256,11 +257,11 @@ program
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof TinyBenchError) {
-    process.stderr.write(`tiny-bench: ${error.message}\n`);
+    process.stderr.write(`tiny-bench: ${printable(error.message)}\n`);
     process.exitCode = error.exitCode;
   } else {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`tiny-bench: internal error: ${message}\n${process.env.TINY_BENCH_DEBUG && error instanceof Error ? error.stack : '(set TINY_BENCH_DEBUG=1 for details)'}\n`);
+    process.stderr.write(`tiny-bench: internal error: ${printable(message)}\n${process.env.TINY_BENCH_DEBUG && error instanceof Error ? error.stack : '(set TINY_BENCH_DEBUG=1 for details)'}\n`);
     process.exitCode = 70;
   }
 });

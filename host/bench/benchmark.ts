@@ -54,6 +54,8 @@ function fixedSize(id: BenchmarkId, title: string, modelFile: string, classes: n
 
 const AD_WINDOW = 2560;
 const AD_STRIDE = 512;
+/** Every file of the EEMBC ad01 set: 200 frames of 128 float32 log-mel features. A shorter one would be scored from fewer windows without a word. */
+const AD_FILE_BYTES = 200 * 128 * 4;
 
 /** ad01 window offsets: 2560-byte windows every 512 bytes while they fit (from the labels row when given). */
 export function adWindowOffsets(size: number, row: LabelRow): number[] {
@@ -80,6 +82,7 @@ const ad01: Benchmark = {
     if ((row.windowBytes ?? AD_WINDOW) !== AD_WINDOW) return `labels row asks for ${row.windowBytes}-byte windows; the model takes ${AD_WINDOW}`;
     if (row.strideBytes !== undefined && (row.strideBytes <= 0 || row.strideBytes % 4 !== 0)) return `stride ${row.strideBytes} is not a positive multiple of 4 bytes`;
     if (adWindowOffsets(size, row).length === 0) return `has ${size} bytes, shorter than one ${AD_WINDOW}-byte window`;
+    if (size !== AD_FILE_BYTES) return `has ${size} bytes, expected ${AD_FILE_BYTES} (200 frames x 128 float32 features, as every file of the ad01 set); a cut or padded file would change the windows it is scored from`;
     return undefined;
   },
   inputs: (file, row) => adWindowOffsets(file.length, row).map((o) => file.subarray(o, o + AD_WINDOW)),

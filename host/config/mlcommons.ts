@@ -87,6 +87,7 @@ export function readTestsYaml(path: string): Record<string, TestPlan> {
       for (const step of steps) {
         if (typeof step === 'string') {
           const infer = /^infer\s+(\d+)\s+(\d+)\s*$/.exec(step);
+          if (infer && Number(infer[1]) < 1) throw new ConfigError(`${path}: ${model}: ${JSON.stringify(step)} runs no inference; N must be at least 1`);
           if (infer) {
             plan.iterations = Number(infer[1]);
             plan.warmups = Number(infer[2]);
@@ -98,6 +99,7 @@ export function readTestsYaml(path: string): Record<string, TestPlan> {
           for (const [key, inner] of Object.entries(step)) {
             const loop = /^loop(?:\s+(\d+))?\s*$/.exec(key);
             if (!loop) throw new ConfigError(`${path}: ${model}: unknown script block ${JSON.stringify(key)}`);
+            if (loop[1] !== undefined && Number(loop[1]) < 1) throw new ConfigError(`${path}: ${model}: ${JSON.stringify(key)} runs nothing; the loop count must be at least 1`);
             if (loop[1]) plan.loops = Number(loop[1]);
             visit(inner);
           }

@@ -2,7 +2,8 @@
  * File-system failures as one line that names the path and the cause, for
  * every place that writes a session, a report or a submission.
  */
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 import { TinyBenchError } from '../errors.js';
 
@@ -48,4 +49,24 @@ export function fsStep<T>(action: string, path: string, step: () => T): T {
 
 export function writeFileOrExplain(path: string, data: string | Uint8Array): void {
   fsStep('write', path, () => writeFileSync(path, data));
+}
+
+/**
+ * mkdir -p that says why it failed. Node reports a read-only or unwritable
+ * parent of a missing folder as ENOENT; asking the nearest existing ancestor
+ * for write access gives the real cause (EROFS, EACCES).
+ */
+export function makeFolder(path: string, action = 'create'): void {
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (error) {
+    let ancestor = dirname(path);
+    while (!existsSync(ancestor) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
+    try {
+      accessSync(ancestor, constants.W_OK);
+    } catch (cause) {
+      throw explainFsError(cause, action, path);
+    }
+    throw explainFsError(error, action, path);
+  }
 }

@@ -3,12 +3,14 @@
  * Every string that came from a DUT, a file or a labels file is escaped;
  * chart data travels as JSON inside a non-executable script element.
  */
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 import { BENCHMARKS } from '../bench/benchmark.js';
 import { ConfigError } from '../errors.js';
+import { writeFileOrExplain } from '../core/fs-errors.js';
+import { readResultsFile } from './results-file.js';
 import { confusionMatrix, rocCurve } from '../core/scoring.js';
 import { REFERENCE_FIGURES } from './reference-figures.js';
 import { type AnomalyFileResult, type ClassifierFileResult, ResultsDocument } from './results-schema.js';
@@ -30,11 +32,12 @@ function chartLibrary(): string {
 /** Every results.json below a session folder, in benchmark then mode order. */
 export function readSessionDocuments(sessionDir: string): ResultsDocument[] {
   if (!existsSync(sessionDir)) throw new ConfigError(`Session folder ${sessionDir} does not exist`);
+  if (!statSync(sessionDir).isDirectory()) throw new ConfigError(`${sessionDir} is a file; give a session folder (sessions/<YYYYMMDD_HHMMSS>)`);
   const docs: ResultsDocument[] = [];
   for (const bench of readdirSync(sessionDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
     for (const mode of ['performance', 'accuracy', 'energy']) {
       const path = join(sessionDir, bench, mode, 'results.json');
-      if (existsSync(path)) docs.push(ResultsDocument.parse(JSON.parse(readFileSync(path, 'utf8'))));
+      if (existsSync(path)) docs.push(readResultsFile(path));
     }
   }
   return docs;
@@ -159,6 +162,7 @@ for (const c of JSON.parse(document.getElementById('report-data').textContent)) 
 /** Writes <session>/report.html from the session's results.json files; returns its path. */
 export function writeReport(sessionDir: string): string {
   const path = join(sessionDir, 'report.html');
-  writeFileSync(path, renderReport(sessionDir, readSessionDocuments(sessionDir)));
+  const html = renderReport(sessionDir, readSessionDocuments(sessionDir));
+  writeFileOrExplain(path, html);
   return path;
 }

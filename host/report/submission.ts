@@ -34,7 +34,7 @@ export function writeSubmission(options: SubmissionOptions): string[] {
       if (options.division === 'closed' && doc.simulated) {
         throw new ConfigError(`${session}: ${doc.benchmark} ${doc.mode} is SIMULATED; the closed division needs results measured on hardware (use --division open)`);
       }
-      if (doc.subset) throw new ConfigError(`${session}: ${doc.benchmark} ${doc.mode} ran a subset (--limit ${doc.files}); a submission needs every file`);
+      if (doc.subset) throw new ConfigError(`${session}: ${doc.benchmark} ${doc.mode} ran a subset (${doc.subsetReason ?? `--limit ${doc.files}`}); a submission needs the official index, every file`);
       // A later session replaces an earlier one for the same test.
       picked.set(`${doc.benchmark}/${doc.mode}`, { doc, dir: join(session, doc.benchmark, doc.mode) });
     }

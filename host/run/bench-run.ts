@@ -3,19 +3,20 @@
  * each benchmark and mode of the plan. Every mode goes through the same
  * pipeline; what differs is one row of the mode table (modes.ts).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { type Dataset, openDataset } from '../../datasets/dataset.js';
 import { datasetDir, modelPath } from '../../datasets/data-dir.js';
 import { BENCHMARKS, type Benchmark, type BenchmarkId, benchmarkForModelId } from '../bench/benchmark.js';
-import { fsStep } from '../core/fs-errors.js';
+import { fsStep, makeFolder } from '../core/fs-errors.js';
 import type { Progress } from '../core/progress.js';
 import { describeZodIssue } from '../core/zod-issue.js';
 import { DutSession } from '../devices/dut-session.js';
 import { ConfigError, DatasetError, DutMismatchError, TinyBenchError } from '../errors.js';
 import { toolVersion } from '../paths.js';
-import { ResultsDocument } from '../report/results-schema.js';
+import { readResultsFile } from '../report/results-file.js';
+import type { ResultsDocument } from '../report/results-schema.js';
 import { Checkpoint } from './checkpoint.js';
 import { type Connection, openConnection } from './connection.js';
 import { InputPins, changedInputs, pinInputs } from './input-pins.js';
@@ -44,7 +45,7 @@ export interface SessionResult {
 }
 
 export async function runSession(plan: RunPlan, context: RunContext, resumeDir?: string): Promise<SessionResult> {
-  const sessionDir = resumeDir ?? fsStep('create the session folder in', context.outDir, () => createSessionDir(context.outDir));
+  const sessionDir = resumeDir ?? createSessionDir(context.outDir);
   context.onSessionDir?.(sessionDir);
   if (!resumeDir) writeSessionPlan(sessionDir, plan);
   const documents: ResultsDocument[] = [];
@@ -65,16 +66,7 @@ export async function runSession(plan: RunPlan, context: RunContext, resumeDir?:
 }
 
 function readFinished(path: string): ResultsDocument | undefined {
-  if (!existsSync(path)) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(`${path}: not valid JSON (${error instanceof Error ? error.message : String(error)}); delete it to run that test again`);
-  }
-  const parsed = ResultsDocument.safeParse(json);
-  if (!parsed.success) throw new ConfigError(`${path}: ${describeZodIssue(parsed.error, 'results')}; delete it to run that test again`);
-  return parsed.data;
+  return existsSync(path) ? readResultsFile(path) : undefined;
 }
 
 /**
@@ -99,7 +91,7 @@ async function runOne(plan: RunPlan, context: RunContext, sessionDir: string, re
     session = await openDutSession(connection, mode, transcript, context);
     const benchmark = identifiedBenchmark(session, connection, requested);
     const modeDir = insideDir(sessionDir, benchmark.id, mode);
-    fsStep('create', modeDir, () => mkdirSync(modeDir, { recursive: true }));
+    makeFolder(modeDir);
     fsStep('write', join(modeDir, 'log.txt'), () => transcript.attach(new TranscriptLog(insideDir(modeDir, 'log.txt')), `tiny-bench ${toolVersion()} ${benchmark.id} ${mode} on ${connection!.link.description}`));
     const test = plan.testPlans?.[benchmark.id];
     const dataset = openDataset(datasetDir(plan.dataDir, benchmark, plan.datasetPath), benchmark, plan.labels ?? test?.truthFile);

@@ -1,7 +1,7 @@
 import { type WriteStream, createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-import { type FileSystemError, explainFsError } from '../core/fs-errors.js';
+import { type FileSystemError, explainFsError, makeFolder } from '../core/fs-errors.js';
 import { insideDir } from '../core/safe-path.js';
 import type { Direction } from '../devices/line-channel.js';
 import { ResultsDocument } from '../report/results-schema.js';
@@ -19,7 +19,7 @@ export function createSessionDir(root: string, date = new Date()): string {
   const base = join(resolve(root), sessionStamp(date));
   let dir = base;
   for (let n = 2; existsSync(dir); ++n) dir = `${base}_${n}`;
-  mkdirSync(dir, { recursive: true });
+  makeFolder(dir, 'create the session folder');
   return dir;
 }
 

@@ -82,3 +82,14 @@ describe('dataset pre-flight', () => {
     expect(() => openDataset('/nonexistent/kws01', kws)).toThrow(/--data-dir.*tiny-bench fetch/);
   });
 });
+
+describe('ad01 files are whole', () => {
+  it('a file cut by a multiple of 4 bytes (even to one window) is refused, not scored from fewer windows', () => {
+    for (const size of [102_400 - 512, 2560]) {
+      const dir = mkdtempSync(join(tmpdir(), 'tb-ad-cut-'));
+      writeFileSync(join(dir, 'y_labels.csv'), 'a.bin,2,1,2560,512\n');
+      writeFileSync(join(dir, 'a.bin'), new Uint8Array(size));
+      expect(() => openDataset(dir, BENCHMARKS.ad01)).toThrow(new RegExp(`a.bin has ${size} bytes, expected 102400`));
+    }
+  });
+});
