@@ -10,7 +10,7 @@ import { type Link, Listeners } from '../host/link/link.js';
 import { waitForQuiet } from '../host/link/quiet.js';
 import type { EdgeSpan, EnergyMonitor, MonitorHealth, PowerTrace } from './energy-monitor.js';
 import { binnedPowerTrace, waitUntil } from './energy-monitor.js';
-import { checkSampleCount } from './energy-math.js';
+import { checkSampleCount, energyBetween } from './energy-math.js';
 import { Lpm01aStream } from './lpm01a-stream.js';
 
 /** What tiny-bench's virtual monitors put in their identity. */
@@ -136,8 +136,7 @@ export class Lpm01a implements EnergyMonitor {
     if (!a || !b) throw new MonitorError(`Edges ${fromEdge} and ${toEdge} are not both in the LPM01A stream (${this.stream.events.length} edges)`);
     const samples = this.stream.samples;
     if (b.sampleIndex > samples.length) throw new MonitorError('The LPM01A reported an edge beyond its last sample');
-    let energyJ = 0;
-    for (let k = a.sampleIndex; k < b.sampleIndex; ++k) energyJ += samples[k]!;
+    const energyJ = energyBetween(samples, a.sampleIndex, b.sampleIndex);
     const count = b.sampleIndex - a.sampleIndex;
     // The monitor's own clock: TimeStamp lines inside the span.
     const inside = this.stream.timestamps.filter((t) => t.sampleIndex >= a.sampleIndex && t.sampleIndex <= b.sampleIndex);

@@ -220,10 +220,10 @@ program
 program
   .command('submission <sessions...>')
   .description('Lay sessions out as the MLPerf Tiny submission checker expects')
-  .requiredOption('--out <dir>', 'submission root')
-  .addOption(new Option('--division <division>', 'closed refuses simulated results').choices(['closed', 'open']).makeOptionMandatory())
-  .requiredOption('--submitter <name>', 'submitter folder name')
-  .requiredOption('--system <name>', 'system description name')
+  .requiredOption('--out <dir>', '(required) submission root')
+  .addOption(new Option('--division <division>', '(required) closed refuses simulated results').choices(['closed', 'open']).makeOptionMandatory())
+  .requiredOption('--submitter <name>', '(required) submitter folder name')
+  .requiredOption('--system <name>', '(required) system description name')
   .action((sessions: string[], opts) => {
     const written = writeSubmission({ sessions, out: opts.out, division: opts.division, submitter: opts.submitter, system: opts.system });
     for (const dir of written) process.stdout.write(`${dir}\n`);

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 import { BENCHMARKS } from '../bench/benchmark.js';
+import { className } from '../bench/class-names.js';
 import { ConfigError } from '../errors.js';
 import { writeFileOrExplain } from '../core/fs-errors.js';
 import { readResultsFile } from './results-file.js';
@@ -68,8 +69,8 @@ function section(d: ResultsDocument, index: number, charts: unknown[]): string {
     const classes = BENCHMARKS[d.benchmark].classes;
     const m = confusionMatrix(files.map((f) => f.label), files.map((f) => f.pred), classes);
     const max = Math.max(1, ...m.flat());
-    const rows = m.map((row, l) => `<tr><th>${l}</th>${row.map((n, p) => `<td style="background:rgba(${l === p ? '40,140,80' : '200,60,60'},${(n / max).toFixed(3)})">${n}</td>`).join('')}</tr>`).join('');
-    parts.push(`<table class="confusion"><caption>Confusion matrix (rows: label, columns: prediction)</caption><tr><th></th>${m.map((_, p) => `<th>${p}</th>`).join('')}</tr>${rows}</table>`);
+    const rows = m.map((row, l) => `<tr><th>${escapeHtml(className(d.benchmark, l))}</th>${row.map((n, p) => `<td style="background:rgba(${l === p ? '40,140,80' : '200,60,60'},${(n / max).toFixed(3)})">${n}</td>`).join('')}</tr>`).join('');
+    parts.push(`<table class="confusion"><caption>Confusion matrix (rows: label, columns: prediction)</caption><tr><th></th>${m.map((_, p) => `<th>${escapeHtml(className(d.benchmark, p))}</th>`).join('')}</tr>${rows}</table>`);
   }
   if (d.perFile && d.benchmark === 'ad01') {
     const files = d.perFile as AnomalyFileResult[];

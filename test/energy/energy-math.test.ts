@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { checkSampleCount, medianEnergyPerInference, windowEdges, windowEnergy } from '../../energy/energy-math.js';
+import { checkSampleCount, energyBetween, energyPerInference } from '../../energy/energy-math.js';
+
+/** The runner's path: the energy between two edge samples, then per inference (1 kHz samples). */
+const windowEnergy = (samples: number[], rateHz: number, start: number, end: number, inferences: number) =>
+  energyPerInference({ energyJ: energyBetween(samples, start, end), elapsedS: (end - start) / rateHz }, inferences);
 
 describe('energy per inference', () => {
   it('integrates between the two edges of the window and divides by the inference count', () => {
@@ -14,13 +18,6 @@ describe('energy per inference', () => {
     expect(w.throughput).toBe(5);
   });
 
-  it('takes the edges of this infer from the known sequence, not the last two', () => {
-    // boot edge at 10, then this window's two edges; a stray third edge is an error, not ignored
-    expect(windowEdges([10, 500, 12_500], 1)).toEqual([500, 12_500]);
-    expect(() => windowEdges([10, 500, 12_500, 13_000], 1)).toThrow(/Expected exactly 2 timestamp edges .* saw 3/);
-    expect(() => windowEdges([10, 500], 1)).toThrow(/saw 1/);
-  });
-
   it('refuses windows under 10 s and samples that are not numbers', () => {
     expect(() => windowEnergy(Array(9000).fill(1e-6), 1000, 0, 9000, 10)).toThrow(/lasted 9.000 s/);
     const bad = Array(12_000).fill(1e-6);
@@ -31,10 +28,5 @@ describe('energy per inference', () => {
   it('cross-checks the sample count against the monitor clock', () => {
     expect(() => checkSampleCount(12_000, 12.0, 1000)).not.toThrow();
     expect(() => checkSampleCount(11_800, 12.0, 1000)).toThrow(/11800 samples for 12.000 s .*\(12000 expected at 1000 Hz\)/);
-  });
-
-  it('median of the windows', () => {
-    const w = (uj: number) => ({ inferences: 1, energyJ: uj / 1e6, elapsedS: 10, energyPerInferenceUj: uj, powerMw: 0, throughput: 0.1 });
-    expect(medianEnergyPerInference([w(3), w(1), w(2), w(5), w(4)])).toBe(3);
   });
 });
