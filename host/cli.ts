@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import cliProgress from 'cli-progress';
@@ -139,6 +139,7 @@ program
   .option('--out <dir>', 'sessions root (default: sessions)')
   .option('--json', 'print {session, report, results: [...]} as JSON, the last stdout line (progress goes to stderr)')
   .option('--resume <session>', 'continue an interrupted session folder with the options it was started with')
+  .option('--jobs <n>', 'virtual DUT: benchmarks run side by side in worker threads (default: one per core; 1 = one after the other)', positiveInt)
   .option('--fault-rate <p>', 'virtual DUT: probability per byte of an injected fault (e.g. 0.001)', probability)
   .option('--faults <kinds>', `virtual DUT: which faults, comma-separated (${FAULT_KINDS.join(', ')})`, (v) => {
     const kinds = v.split(',').map((k) => k.trim());
@@ -169,7 +170,16 @@ program
     for (const line of planBanner(plan)) say(line);
     let sessionDir: string | undefined;
     stopCleanlyOnSignals(() => sessionDir);
-    const result = await runSession(plan, { outDir: opts.out ?? 'sessions', progress, say, onSessionDir: (dir) => void (sessionDir = dir) }, opts.resume);
+    const jobs: number = opts.jobs ?? (plan.dut.kind === 'sim' ? availableParallelism() : 1);
+    const result = await runSession(plan, {
+      outDir: opts.out ?? 'sessions',
+      progress,
+      say,
+      onSessionDir: (dir) => void (sessionDir = dir),
+      jobs,
+      // Bars cannot share one terminal line: side by side, each benchmark reports in plain lines.
+      makeProgress: () => lineProgress(say),
+    }, opts.resume);
     say('');
     say(summaryTable(result.documents));
     say(`\nSession: ${result.sessionDir}`);

@@ -22,6 +22,7 @@ import { type Connection, openConnection } from './connection.js';
 import { InputPins, changedInputs, pinInputs } from './input-pins.js';
 import type { ModeRunner } from './mode-runner.js';
 import { MODE_RUNNERS } from './modes.js';
+import { type BenchmarkTask, canRunInParallel, runInWorkers } from './parallel.js';
 import { type Mode, type RunPlan, ownModel } from './plan.js';
 import { TranscriptLog, createSessionDir, insideDir, writeResults } from './session.js';
 import { writeSessionPlan } from './session-file.js';
@@ -37,6 +38,10 @@ export interface RunContext {
   say: (line: string) => void;
   /** Told the session folder as soon as it exists (for the Ctrl-C message). */
   onSessionDir?: (dir: string) => void;
+  /** Benchmarks run side by side on virtual or emulated DUTs, each in a worker thread (default 1: one after the other). */
+  jobs?: number;
+  /** A progress display per benchmark running in parallel (default: `progress` for all). */
+  makeProgress?: () => Progress;
 }
 
 export interface SessionResult {
@@ -48,20 +53,33 @@ export async function runSession(plan: RunPlan, context: RunContext, resumeDir?:
   const sessionDir = resumeDir ?? createSessionDir(context.outDir);
   context.onSessionDir?.(sessionDir);
   if (!resumeDir) writeSessionPlan(sessionDir, plan);
-  const documents: ResultsDocument[] = [];
   const wanted: Array<BenchmarkId | undefined> = plan.benchmarks ?? (ownModel(plan) ? [undefined] : (Object.keys(BENCHMARKS) as BenchmarkId[]));
-  for (const id of wanted) {
-    const requested = id ? BENCHMARKS[id] : undefined;
-    for (const mode of plan.modes) {
-      const finished = resumeDir && requested ? readFinished(join(sessionDir, requested.id, mode, 'results.json')) : undefined;
+  const results = new Map<string, ResultsDocument>();
+  const key = (id: BenchmarkId | undefined, mode: Mode, index: number): string => `${id ?? index}/${mode}`;
+  const tasks: BenchmarkTask[] = [];
+  wanted.forEach((id, index) => {
+    const modes = plan.modes.filter((mode) => {
+      const finished = resumeDir && id ? readFinished(join(sessionDir, id, mode, 'results.json')) : undefined;
       if (finished) {
-        documents.push(finished);
-        context.say(`${requested!.id} ${mode}: already finished in this session`);
-        continue;
+        results.set(key(id, mode, index), finished);
+        context.say(`${id} ${mode}: already finished in this session`);
       }
-      documents.push(await runOne(plan, context, sessionDir, requested, mode));
+      return !finished;
+    });
+    if (modes.length && id) tasks.push({ benchmark: id, modes });
+  });
+  const jobs = Math.min(context.jobs ?? 1, tasks.length);
+  if (jobs > 1 && canRunInParallel(plan)) {
+    context.say(`Running ${tasks.length} benchmarks, ${jobs} at a time in worker threads`);
+    await runInWorkers(plan, sessionDir, tasks, jobs, context.makeProgress ?? (() => context.progress), context.say, (id, mode, doc) => results.set(key(id, mode, 0), doc));
+  } else {
+    for (const [index, id] of wanted.entries()) {
+      for (const mode of plan.modes) {
+        if (!results.has(key(id, mode, index))) results.set(key(id, mode, index), await runOne(plan, context, sessionDir, id ? BENCHMARKS[id] : undefined, mode));
+      }
     }
   }
+  const documents = wanted.flatMap((id, index) => plan.modes.map((mode) => results.get(key(id, mode, index))).filter((d): d is ResultsDocument => d !== undefined));
   return { sessionDir, documents };
 }
 
@@ -80,7 +98,7 @@ function withResumeHint(error: unknown, sessionDir: string): unknown {
   return error;
 }
 
-async function runOne(plan: RunPlan, context: RunContext, sessionDir: string, requested: Benchmark | undefined, mode: Mode): Promise<ResultsDocument> {
+export async function runOne(plan: RunPlan, context: RunContext, sessionDir: string, requested: Benchmark | undefined, mode: Mode): Promise<ResultsDocument> {
   const started = new Date();
   const runner = MODE_RUNNERS[mode];
   const transcript = new EarlyTranscript();

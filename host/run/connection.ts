@@ -53,8 +53,9 @@ export async function openConnection(plan: RunPlan, mode: Mode, benchmark: Bench
       link: virtual.link,
       simulated: true,
       bootWaitMs: 50,
-      // In-process: replies take microseconds, so short waits cost little when faults are injected.
-      commandTimeoutMs: 250,
+      // In-process replies take microseconds: with faults injected, short waits make recovery quick; without, a
+      // busy machine (other benchmarks in parallel) must never pass for a lost reply.
+      commandTimeoutMs: faults ? 250 : 5000,
       settleQuietMs: 5,
       reopen: () => virtual.reopen(),
       close: () => virtual.close(),

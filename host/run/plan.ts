@@ -197,9 +197,9 @@ export function ownModel(plan: Pick<RunPlan, 'dut' | 'energy'>): boolean {
 
 /** Options that --resume would silently drop: the saved plan is the whole truth of a session. */
 export function refuseOptionsWithResume(given: readonly string[]): void {
-  const extra = given.filter((name) => !['resume', 'json'].includes(name));
+  const extra = given.filter((name) => !['resume', 'json', 'jobs'].includes(name));
   if (extra.length) {
-    throw new ConfigError(`--resume continues a session with the options it was started with; drop ${extra.map((n) => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} (to change them, start a new session)`);
+    throw new ConfigError(`--resume continues a session with the options it was started with; drop ${extra.map((n) => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} (to change them, start a new session; --json and --jobs may be given)`);
   }
 }
 
