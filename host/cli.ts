@@ -17,8 +17,10 @@ import { toolVersion } from './paths.js';
 import { readDevicesYaml, readTestsYaml } from './config/mlcommons.js';
 import { KNOWN_DEVICES, knownFromYaml, listPorts, probePort, recognise } from './devices/ports.js';
 import { FAULT_KINDS, type FaultKind } from './link/faults.js';
-import { readSessionPlan, runSession } from './run/bench-run.js';
-import { type RunPlan, buildRunPlan, planBanner, refuseOptionsWithResume } from './run/plan.js';
+import { type RunContext, readSessionPlan, runSession } from './run/bench-run.js';
+import { type RunPlan, type RunRequest, buildRunPlan, planBanner, refuseOptionsWithResume } from './run/plan.js';
+import { buildDutPlans, runMultiDutSession } from './run/multi-dut.js';
+import { readMultiSession } from './report/multi-session.js';
 import type { Progress } from './core/progress.js';
 import { summaryTable } from './run/summary.js';
 import { writeReport } from './report/html-report.js';
@@ -125,7 +127,7 @@ program
     if (!(n > 0 && n <= 5)) throw new InvalidArgumentError('expected a voltage in volts, e.g. 1.8');
     return n;
   })
-  .option('-p, --port <path>', 'serial port of a DUT speaking the MLPerf Tiny protocol')
+  .option('-p, --port <path>', 'serial port of a DUT speaking the MLPerf Tiny protocol; repeat it for several DUTs in one session', (v: string, previous: string[] = []) => [...previous, v])
   .option('--baud <rate>', 'baud rate of --port, or of the DUT behind --interface (default: from --devices, else 115200; 9600 in energy mode)', positiveInt)
   .option('--devices <yaml>', 'MLCommons runner devices.yaml: DUT baud per mode')
   .option('--tests <yaml>', 'MLCommons runner tests_*.yaml: windows (loop N), warm-ups (infer N W) and truth file per model')
@@ -153,40 +155,70 @@ program
     const human = opts.json ? process.stderr : process.stdout;
     const say = (l: string): void => void human.write(`${l}\n`);
     const progress = human.isTTY ? barProgress(human) : lineProgress(say);
-    let plan: RunPlan;
-    if (opts.resume) {
-      refuseOptionsWithResume(command.options.map((o) => o.attributeName()).filter((name) => command.getOptionValueSource(name) === 'cli'));
-      plan = readSessionPlan(opts.resume);
-      say(`Resuming ${opts.resume}`);
-    } else {
-      plan = buildRunPlan({
-        ...opts,
-        dataDir: resolveDataDir(opts.dataDir),
-        ...(opts.devices ? { devices: readDevicesYaml(opts.devices) } : {}),
-        ...(opts.tests ? { testPlans: readTestsYaml(opts.tests) } : {}),
-        command: process.argv.slice(2),
-      });
-    }
-    for (const line of planBanner(plan)) say(line);
+    const ports: string[] = opts.port ?? [];
     let sessionDir: string | undefined;
     stopCleanlyOnSignals(() => sessionDir);
-    const jobs: number = opts.jobs ?? (plan.dut.kind === 'sim' ? availableParallelism() : 1);
-    const result = await runSession(plan, {
+    const context: CliRunContext = {
       outDir: opts.out ?? 'sessions',
       progress,
       say,
-      onSessionDir: (dir) => void (sessionDir = dir),
-      jobs,
-      // Bars cannot share one terminal line: side by side, each benchmark reports in plain lines.
+      onSessionDir: (dir: string) => void (sessionDir = dir),
+      // Bars cannot share one terminal line: side by side, each benchmark or DUT reports in plain lines.
       makeProgress: () => lineProgress(say),
-    }, opts.resume);
-    say('');
-    say(summaryTable(result.documents));
-    say(`\nSession: ${result.sessionDir}`);
-    const report = writeReport(result.sessionDir);
-    say(`Report:  ${report}`);
-    if (opts.json) process.stdout.write(`${JSON.stringify({ session: result.sessionDir, report, results: result.documents })}\n`);
+    };
+    const multi = opts.resume ? readMultiSession(opts.resume) : undefined;
+    if (opts.resume) refuseOptionsWithResume(givenOptions(command));
+    if (ports.length > 1 || multi) await runSeveralDuts(opts, ports, multi, context);
+    else await runOneDut(opts, context);
   });
+
+type CliRunContext = RunContext & { say: (line: string) => void };
+
+async function runOneDut(opts: Record<string, any>, context: CliRunContext): Promise<void> {
+  const say = context.say;
+  const plan = opts.resume ? readSessionPlan(opts.resume) : buildRunPlan(runRequest(opts));
+  if (opts.resume) say(`Resuming ${opts.resume}`);
+  for (const line of planBanner(plan)) say(line);
+  const jobs: number = opts.jobs ?? (plan.dut.kind === 'sim' ? availableParallelism() : 1);
+  const result = await runSession(plan, { ...context, jobs }, opts.resume);
+  say(`\n${summaryTable(result.documents)}\n\nSession: ${result.sessionDir}`);
+  const report = writeReport(result.sessionDir);
+  say(`Report:  ${report}`);
+  if (opts.json) process.stdout.write(`${JSON.stringify({ session: result.sessionDir, report, results: result.documents })}\n`);
+}
+
+/** Several DUTs at once: every DUT finishes or fails on its own; the exit code says if any failed. */
+async function runSeveralDuts(opts: Record<string, any>, ports: string[], resumed: string[] | undefined, context: CliRunContext): Promise<void> {
+  const say = context.say;
+  const duts = resumed ? undefined : buildDutPlans(runRequest(opts), ports);
+  say(resumed ? `Resuming ${opts.resume} (${resumed.length} DUTs)` : `${duts!.length} DUTs in one session: ${duts!.map((d) => `${d.label} (${d.plan.dut.kind === 'serial' ? d.plan.dut.path : d.plan.dut.kind})`).join(', ')}`);
+  const { sessionDir, outcomes } = await runMultiDutSession(duts, context, opts.resume);
+  for (const o of outcomes) say(`\n${o.label}:\n${o.error ? `  FAILED: ${o.error.message.split('\n')[0]}` : summaryTable(o.documents)}`);
+  say(`\nSession: ${sessionDir}`);
+  const report = writeReport(sessionDir);
+  say(`Report:  ${report}`);
+  if (opts.json) process.stdout.write(`${JSON.stringify({ session: sessionDir, report, results: outcomes.flatMap((o) => o.documents), duts: outcomes.map((o) => ({ label: o.label, session: o.sessionDir, results: o.documents, ...(o.error ? { error: o.error.message } : {}) })) })}\n`);
+  const failed = outcomes.filter((o) => o.error);
+  if (failed.length) throw new TinyBenchError(`${failed.length} of ${outcomes.length} DUTs failed (${failed.map((o) => o.label).join(', ')}); the others finished. Continue the failed ones with: tiny-bench run --resume ${sessionDir}`);
+}
+
+/** The run request from commander's options; the YAML files are read here, at the edge. */
+function runRequest(opts: Record<string, any>): RunRequest {
+  return {
+    ...opts,
+    port: opts.port?.[0],
+    mode: opts.mode,
+    dataDir: resolveDataDir(opts.dataDir),
+    ...(opts.devices ? { devices: readDevicesYaml(opts.devices) } : {}),
+    ...(opts.tests ? { testPlans: readTestsYaml(opts.tests) } : {}),
+    command: process.argv.slice(2),
+  } as RunRequest;
+}
+
+/** Options the person typed (not defaults): what --resume must refuse. */
+function givenOptions(command: Command): string[] {
+  return command.options.map((o) => o.attributeName()).filter((name) => command.getOptionValueSource(name) === 'cli');
+}
 
 program
   .command('ports')

@@ -11,6 +11,7 @@ import { BENCHMARKS } from '../bench/benchmark.js';
 import { className } from '../bench/class-names.js';
 import { ConfigError } from '../errors.js';
 import { writeFileOrExplain } from '../core/fs-errors.js';
+import { readMultiSession } from './multi-session.js';
 import { readResultsFile } from './results-file.js';
 import { confusionMatrix, rocCurve } from '../core/scoring.js';
 import { REFERENCE_FIGURES } from './reference-figures.js';
@@ -107,12 +108,34 @@ function energySection(d: ResultsDocument, index: number, charts: unknown[]): st
   return parts.join('\n');
 }
 
-export function renderReport(sessionDir: string, docs: ResultsDocument[]): string {
+/** One DUT's results in a session of several DUTs. */
+export interface DutResults {
+  label: string;
+  docs: ResultsDocument[];
+}
+
+/** Benchmarks and modes down, DUTs across: the table a rack of boards is compared by. */
+function comparisonTable(duts: readonly DutResults[]): string {
+  const tests = [...new Set(duts.flatMap((d) => d.docs.map((doc) => `${doc.benchmark} ${doc.mode}`)))];
+  const cell = (dut: DutResults, test: string): string => {
+    const doc = dut.docs.find((d) => `${d.benchmark} ${d.mode}` === test);
+    return doc ? `${escapeHtml(resultText(doc))}${doc.simulated ? ' <span class="sim">SIMULATED</span>' : ''}` : '<i>not finished</i>';
+  };
+  const head = duts.map((d) => `<th>${escapeHtml(d.label)}<br><span class="meta">${escapeHtml(d.docs[0]?.dut.name ?? 'no results yet')}</span></th>`).join('');
+  const rows = tests.map((t) => `<tr><td>${escapeHtml(t)}</td>${duts.map((d) => `<td>${cell(d, t)}</td>`).join('')}</tr>`).join('');
+  return `<table class="comparison"><caption>DUTs compared</caption><tr><th>test</th>${head}</tr>${rows}</table>`;
+}
+
+export function renderReport(sessionDir: string, docs: ResultsDocument[], duts?: readonly DutResults[]): string {
   const charts: unknown[] = [];
   const simulated = docs.some((d) => d.simulated);
-  const rows = docs.map((d) => `<tr><td>${escapeHtml(d.benchmark)}</td><td>${escapeHtml(d.mode)}</td><td>${d.files}</td><td>${escapeHtml(resultText(d))}</td><td>${d.qualityTarget ? (d.qualityTarget.pass ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>') : ''}</td><td>${d.simulated ? 'SIMULATED' : ''}${d.subset ? ' SUBSET' : ''}</td></tr>`).join('');
+  const dutOf = new Map(duts?.flatMap((g) => g.docs.map((d) => [d, g.label] as const)) ?? []);
+  const rows = docs.map((d) => `<tr>${duts ? `<td>${escapeHtml(dutOf.get(d) ?? '')}</td>` : ''}<td>${escapeHtml(d.benchmark)}</td><td>${escapeHtml(d.mode)}</td><td>${d.files}</td><td>${escapeHtml(resultText(d))}</td><td>${d.qualityTarget ? (d.qualityTarget.pass ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>') : ''}</td><td>${d.simulated ? 'SIMULATED' : ''}${d.subset ? ' SUBSET' : ''}</td></tr>`).join('');
   const command = docs[0] ? `tiny-bench ${docs[0].command.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ')}` : '';
-  const body = docs.map((d, i) => section(d, i, charts)).join('\n');
+  let index = 0;
+  const body = duts
+    ? `${comparisonTable(duts)}\n${duts.map((g) => `<h2 class="dut">DUT ${escapeHtml(g.label)}</h2>\n${g.docs.length ? g.docs.map((d) => section(d, index++, charts)).join('\n') : '<p>No finished results: resume the session to continue this DUT.</p>'}`).join('\n')}`
+    : docs.map((d) => section(d, index++, charts)).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tiny-bench report</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -123,14 +146,14 @@ caption{text-align:left;font-weight:600;padding:4px 0} .sim{background:#fd3;bord
 .banner{background:#fff4c2;border:1px solid #e0c050;padding:.5rem 1rem;border-radius:4px}
 .pass{color:#176b32;font-weight:600} .fail{color:#b3261e;font-weight:600} .meta{color:#555;font-size:13px}
 .result{font-size:18px;font-weight:600} section{border-top:1px solid #ddd;margin-top:1.5rem;padding-top:.5rem}
-.chart{height:260px} .chart.square{height:320px;max-width:420px} .confusion td{text-align:right;min-width:2.2em}
+.chart{height:260px} .chart.square{height:320px;max-width:420px} .confusion td{text-align:right;min-width:2.2em} h2.dut{border-top:3px solid #4a7bd0;padding-top:.6rem;margin-top:2rem}
 code{background:#f3f3f3;padding:1px 4px}
 </style></head><body>
 <h1>tiny-bench report</h1>
 <p class="meta">Session ${escapeHtml(sessionDir)} &middot; ${docs[0] ? `tiny-bench ${escapeHtml(docs[0].tool.version)} &middot; started ${escapeHtml(docs[0].startedAt)}` : 'no results'}</p>
 ${simulated ? `<p class="banner"><b>SIMULATED.</b> Timings come from a cost model or an emulator, not from silicon${docs.some((d) => d.mode === 'energy' && d.simulated) ? '; energies come from the virtual bench\'s power model' : ''}; accuracy figures are real.</p>` : ''}
 <p>Command: <code>${escapeHtml(command)}</code></p>
-<table><caption>Results</caption><tr><th>benchmark</th><th>mode</th><th>files</th><th>result</th><th>quality target</th><th></th></tr>${rows}</table>
+<table><caption>Results</caption><tr>${duts ? '<th>DUT</th>' : ''}<th>benchmark</th><th>mode</th><th>files</th><th>result</th><th>quality target</th><th></th></tr>${rows}</table>
 ${body}
 <script type="application/json" id="report-data">${scriptJson(charts)}</script>
 <script>${chartLibrary()}</script>
@@ -163,7 +186,9 @@ for (const c of JSON.parse(document.getElementById('report-data').textContent)) 
 /** Writes <session>/report.html from the session's results.json files; returns its path. */
 export function writeReport(sessionDir: string): string {
   const path = join(sessionDir, 'report.html');
-  const html = renderReport(sessionDir, readSessionDocuments(sessionDir));
+  const labels = readMultiSession(sessionDir);
+  const duts = labels?.map((label) => ({ label, docs: readSessionDocuments(join(sessionDir, label)) }));
+  const html = duts ? renderReport(sessionDir, duts.flatMap((d) => d.docs), duts) : renderReport(sessionDir, readSessionDocuments(sessionDir));
   writeFileOrExplain(path, html);
   return path;
 }

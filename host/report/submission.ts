@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { insideDir } from '../core/safe-path.js';
 import { readSessionDocuments } from './html-report.js';
+import { readMultiSession } from './multi-session.js';
 import type { ResultsDocument } from './results-schema.js';
 
 export const CHECKER_MODEL: Record<ResultsDocument['benchmark'], string> = { kws01: 'kws', vww01: 'vww', ic01: 'ic', ad01: 'ad' };
@@ -28,6 +29,19 @@ export function writeSubmission(options: SubmissionOptions): string[] {
   for (const [what, value] of [['--submitter', options.submitter], ['--system', options.system]] as const) {
     if (!NAME.test(value)) throw new ConfigError(`${what} ${JSON.stringify(value)} must be letters, digits, '.', '_' or '-' (it becomes a folder name)`);
   }
+  // A session of several DUTs is one system per DUT: <system>-<dut label>.
+  const systems = new Map<string, string[]>();
+  for (const session of options.sessions) {
+    const labels = readMultiSession(session);
+    const parts: Array<[string, string]> = labels ? labels.map((l) => [`${options.system}-${l}`, join(session, l)]) : [[options.system, session]];
+    for (const [system, dir] of parts) systems.set(system, [...(systems.get(system) ?? []), dir]);
+  }
+  // A DUT of a rack that never finished a test has nothing to submit; the others still do.
+  const withResults = systems.size > 1 ? [...systems].filter(([, sessions]) => sessions.some((s) => readSessionDocuments(s).length > 0)) : [...systems];
+  return withResults.flatMap(([system, sessions]) => writeSystem({ ...options, system, sessions }));
+}
+
+function writeSystem(options: SubmissionOptions): string[] {
   const picked = new Map<string, { doc: ResultsDocument; dir: string }>();
   for (const session of options.sessions) {
     for (const doc of readSessionDocuments(session)) {

@@ -42,6 +42,8 @@ export interface RunContext {
   jobs?: number;
   /** A progress display per benchmark running in parallel (default: `progress` for all). */
   makeProgress?: () => Progress;
+  /** A new session in this existing folder instead of a new `<outDir>/<stamp>/` (a DUT's sub-session). */
+  sessionDir?: string;
 }
 
 export interface SessionResult {
@@ -50,10 +52,10 @@ export interface SessionResult {
 }
 
 export async function runSession(plan: RunPlan, context: RunContext, resumeDir?: string): Promise<SessionResult> {
-  const sessionDir = resumeDir ?? createSessionDir(context.outDir);
+  const sessionDir = resumeDir ?? context.sessionDir ?? createSessionDir(context.outDir);
   context.onSessionDir?.(sessionDir);
   if (!resumeDir) writeSessionPlan(sessionDir, plan);
-  const wanted: Array<BenchmarkId | undefined> = plan.benchmarks ?? (ownModel(plan) ? [undefined] : (Object.keys(BENCHMARKS) as BenchmarkId[]));
+  const wanted: Array<BenchmarkId | undefined> = plan.benchmarks ?? (ownModel(plan) ? [resumeDir ? benchmarkStartedIn(resumeDir) : undefined] : (Object.keys(BENCHMARKS) as BenchmarkId[]));
   const results = new Map<string, ResultsDocument>();
   const key = (id: BenchmarkId | undefined, mode: Mode, index: number): string => `${id ?? index}/${mode}`;
   const tasks: BenchmarkTask[] = [];
@@ -81,6 +83,12 @@ export async function runSession(plan: RunPlan, context: RunContext, resumeDir?:
   }
   const documents = wanted.flatMap((id, index) => plan.modes.map((mode) => results.get(key(id, mode, index))).filter((d): d is ResultsDocument => d !== undefined));
   return { sessionDir, documents };
+}
+
+/** A board runs the model it reports; a resumed session already knows which (its folder), or undefined. */
+function benchmarkStartedIn(sessionDir: string): BenchmarkId | undefined {
+  const started = (Object.keys(BENCHMARKS) as BenchmarkId[]).filter((id) => existsSync(join(sessionDir, id)));
+  return started.length === 1 ? started[0] : undefined;
 }
 
 function readFinished(path: string): ResultsDocument | undefined {
