@@ -4,7 +4,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import cliProgress from 'cli-progress';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option, type OptionValues } from 'commander';
 
 import { modelPath, resolveDataDir, userCacheDir } from '../datasets/data-dir.js';
 import { fetchData } from '../datasets/fetch.js';
@@ -18,7 +18,7 @@ import { readDevicesYaml, readTestsYaml } from './config/mlcommons.js';
 import { KNOWN_DEVICES, knownFromYaml, listPorts, probePort, recognise } from './devices/ports.js';
 import { FAULT_KINDS, type FaultKind } from './link/faults.js';
 import { type RunContext, readSessionPlan, runSession } from './run/bench-run.js';
-import { type RunPlan, type RunRequest, buildRunPlan, planBanner, refuseOptionsWithResume } from './run/plan.js';
+import { type RunRequest, buildRunPlan, planBanner, refuseOptionsWithResume } from './run/plan.js';
 import { buildDutPlans, runMultiDutSession } from './run/multi-dut.js';
 import { readMultiSession } from './report/multi-session.js';
 import type { Progress } from './core/progress.js';
@@ -174,7 +174,7 @@ program
 
 type CliRunContext = RunContext & { say: (line: string) => void };
 
-async function runOneDut(opts: Record<string, any>, context: CliRunContext): Promise<void> {
+async function runOneDut(opts: OptionValues, context: CliRunContext): Promise<void> {
   const say = context.say;
   const plan = opts.resume ? readSessionPlan(opts.resume) : buildRunPlan(runRequest(opts));
   if (opts.resume) say(`Resuming ${opts.resume}`);
@@ -188,7 +188,7 @@ async function runOneDut(opts: Record<string, any>, context: CliRunContext): Pro
 }
 
 /** Several DUTs at once: every DUT finishes or fails on its own; the exit code says if any failed. */
-async function runSeveralDuts(opts: Record<string, any>, ports: string[], resumed: string[] | undefined, context: CliRunContext): Promise<void> {
+async function runSeveralDuts(opts: OptionValues, ports: string[], resumed: string[] | undefined, context: CliRunContext): Promise<void> {
   const say = context.say;
   const duts = resumed ? undefined : buildDutPlans(runRequest(opts), ports);
   say(resumed ? `Resuming ${opts.resume} (${resumed.length} DUTs)` : `${duts!.length} DUTs in one session: ${duts!.map((d) => `${d.label} (${d.plan.dut.kind === 'serial' ? d.plan.dut.path : d.plan.dut.kind})`).join(', ')}`);
@@ -203,7 +203,7 @@ async function runSeveralDuts(opts: Record<string, any>, ports: string[], resume
 }
 
 /** The run request from commander's options; the YAML files are read here, at the edge. */
-function runRequest(opts: Record<string, any>): RunRequest {
+function runRequest(opts: OptionValues): RunRequest {
   return {
     ...opts,
     port: opts.port?.[0],

@@ -15,7 +15,7 @@ import { readMultiSession } from './multi-session.js';
 import { readResultsFile } from './results-file.js';
 import { confusionMatrix, rocCurve } from '../core/scoring.js';
 import { REFERENCE_FIGURES } from './reference-figures.js';
-import { type AnomalyFileResult, type ClassifierFileResult, ResultsDocument } from './results-schema.js';
+import type { AnomalyFileResult, ClassifierFileResult, ResultsDocument } from './results-schema.js';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -9,7 +9,7 @@
 import { basename, join } from 'node:path';
 
 import { makeFolder, writeFileOrExplain } from '../core/fs-errors.js';
-import { ConfigError, TinyBenchError } from '../errors.js';
+import { ConfigError, type TinyBenchError } from '../errors.js';
 import { toolVersion } from '../paths.js';
 import { readMultiSession } from '../report/multi-session.js';
 import type { ResultsDocument } from '../report/results-schema.js';

@@ -1,4 +1,4 @@
-import { type WriteStream, createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { type WriteStream, createWriteStream, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { type FileSystemError, explainFsError, makeFolder } from '../core/fs-errors.js';

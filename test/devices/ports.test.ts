@@ -51,7 +51,8 @@ describe('ports --probe', () => {
   it('recognises an interface board and names the DUT behind it', async () => {
     const usb = createVirtualPair('board USB');
     const fake = scriptedDut({ model: 'kws01' });
-    new VirtualInterfaceBoard({ host: usb.device, dut: fake.link, dutWire: {}, dutBaud: 9600 });
+    const board = new VirtualInterfaceBoard({ host: usb.device, dut: fake.link, dutWire: {}, dutBaud: 9600 });
+    expect(board).toBeDefined(); // it serves usb.device from its constructor
     const pty = await exposeOnPty(usb.host, mkdtempSync(join(tmpdir(), 'tb-board-pty-')), 'interface');
     try {
       const probe = await probePort(pty.path);
