@@ -27,7 +27,7 @@ export function modelPath(dataDir: string, benchmark: Benchmark): string {
   return path;
 }
 
-/** `--dataset-path` follows the MLCommons runner: <dataset_path>/<model>/. */
+/** `--dataset-path` follows the MLCommons runner: <dataset_path>/<dataset>/ (ic02: ic01's folder, as its tests_*.yaml say). */
 export function datasetDir(dataDir: string, benchmark: Benchmark, datasetPath?: string): string {
-  return datasetPath ? join(resolve(datasetPath), benchmark.id) : join(dataDir, 'datasets', benchmark.id);
+  return datasetPath ? join(resolve(datasetPath), benchmark.dataset) : join(dataDir, 'datasets', benchmark.dataset);
 }

@@ -12,7 +12,8 @@ import { insideDir } from '../run/session.js';
 import { readSessionDocuments } from './html-report.js';
 import type { ResultsDocument } from './results-schema.js';
 
-export const CHECKER_MODEL: Record<ResultsDocument['benchmark'], string> = { kws01: 'kws', vww01: 'vww', ic01: 'ic', ad01: 'ad' };
+// ic02 ('ic2', and the rule that it needs ic01) is not packaged yet: it is refused below.
+export const CHECKER_MODEL: Partial<Record<ResultsDocument['benchmark'], string>> = { kws01: 'kws', vww01: 'vww', ic01: 'ic', ad01: 'ad' };
 
 export interface SubmissionOptions {
   sessions: string[];
@@ -43,7 +44,9 @@ export function writeSubmission(options: SubmissionOptions): string[] {
   const root = insideDir(options.out, options.division, options.submitter);
   const written: string[] = [];
   for (const { doc, dir } of picked.values()) {
-    const target = insideDir(root, 'results', options.system, CHECKER_MODEL[doc.benchmark], doc.mode);
+    const model = CHECKER_MODEL[doc.benchmark];
+    if (!model) throw new ConfigError(`${dir}: submission does not package ${doc.benchmark} results yet`);
+    const target = insideDir(root, 'results', options.system, model, doc.mode);
     mkdirSync(target, { recursive: true });
     for (const file of ['log.txt', 'results.txt', 'results.json']) {
       if (!existsSync(join(dir, file))) throw new ConfigError(`${dir} lacks ${file}`);
