@@ -12,13 +12,13 @@ shift 4
 here=$(cd "$(dirname "$0")" && pwd)
 fw=$(cd "$here/.." && pwd)
 config="$fw/tools/build-config.mjs"
-[ -f "$here/$port/port.c" ] || { echo "unknown port $port" >&2; exit 2; }
 # Benchmark index (tb_bench_id) and tensor arena (the planner's need plus slack; too small fails at
 # boot with a message).
 bench_txt=$(node "$config" bench "$bench")
 read -r id arena _ <<<"$bench_txt"
 flags_txt=$(node "$config" flags arm)
-sources_txt=$(node "$config" sources)
+sources_txt=$(node "$config" port-sources "$port")
+sources_txt+=$'\n'$(node "$config" sources)
 mapfile -t flags <<<"$flags_txt"
 mapfile -t sources <<<"$sources_txt"
 mkdir -p "$out"
@@ -30,7 +30,6 @@ if ! arm-none-eabi-gcc "${flags[@]}" \
   -DTB_BENCH="$id" -DTB_ARENA_SIZE="$arena" -DMODEL_FILE="\"$model_abs\"" "$@" \
   -T "$here/$port/link.ld" -Wl,--gc-sections -Wl,-Map="$out/$bench.map" \
   -o "$elf" \
-  "$here/$port/startup.c" "$here/$port/port.c" "$here/common/mcu.c" "$here/common/model.S" \
   "${sources[@]/#/$fw/}" -lm 2>"$log"; then
   # The linker names each overflowing region; say it in the port's terms, first line first.
   sed -n "s/.*region \`\([A-Za-z]*\)' overflowed by \([0-9]*\) bytes.*/\1 \2/p" "$log" | while read -r region bytes; do

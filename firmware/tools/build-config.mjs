@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Prints pieces of firmware/build.json for the shell build scripts, one item per line:
 //   build-config.mjs sources            harness + engine sources, globs expanded, relative to firmware/
+//   build-config.mjs port-sources <p>   the port's own sources (mps2-an386 | stm32f4 | wasm)
 //   build-config.mjs engine-sources     engine sources only
 //   build-config.mjs flags <target>     common + engine + target flags (arm | wasm | native)
 //   build-config.mjs bench <id>         "<index> <armArena> <model file>"
@@ -33,6 +34,10 @@ switch (what) {
   case 'sources':
     lines = [...config.sources.harness, ...config.sources.engine].flatMap(expand);
     break;
+  case 'port-sources':
+    if (!config.ports[arg]) fail(`unknown port '${arg}'; expected one of ${Object.keys(config.ports).join(', ')}`);
+    lines = config.ports[arg].flatMap(expand);
+    break;
   case 'engine-sources':
     lines = config.sources.engine.flatMap(expand);
     break;
@@ -51,6 +56,6 @@ switch (what) {
     lines = config.benchmarks.map((b) => b.id);
     break;
   default:
-    fail(`unknown request '${what ?? ''}'; expected sources, engine-sources, flags <target>, bench <id> or ids`);
+    fail(`unknown request '${what ?? ''}'; expected sources, port-sources <port>, engine-sources, flags <target>, bench <id> or ids`);
 }
 process.stdout.write(lines.map((l) => `${l}\n`).join(''));

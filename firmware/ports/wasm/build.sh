@@ -14,12 +14,13 @@ export EM_CACHE=${EM_CACHE:-${TMPDIR:-/tmp}/tiny-bench-emcache}
 if [ ! -d "$EM_CACHE" ]; then cp -r /usr/share/emscripten/cache "$EM_CACHE" 2>/dev/null || mkdir -p "$EM_CACHE"; fi
 # Sources and flags come from firmware/build.json, the one description every build reads.
 flags_txt=$(node "$fw/tools/build-config.mjs" flags wasm)
-sources_txt=$(node "$fw/tools/build-config.mjs" sources)
+sources_txt=$(node "$fw/tools/build-config.mjs" port-sources wasm)
+sources_txt+=$'\n'$(node "$fw/tools/build-config.mjs" sources)
 mapfile -t flags <<<"$flags_txt"
 mapfile -t sources <<<"$sources_txt"
 cd "$fw"
 emcc "${flags[@]}" \
-  ports/wasm/wasm_port.c "${sources[@]}" \
+  "${sources[@]}" \
   --js-library ports/wasm/uart_library.js \
   -sMODULARIZE=1 -sEXPORT_NAME=createTinyDut -sSINGLE_FILE=1 -sENVIRONMENT=node \
   -sINITIAL_MEMORY=4194304 -sALLOW_MEMORY_GROWTH=0 -sTOTAL_STACK=262144 \
