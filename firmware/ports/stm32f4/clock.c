@@ -1,6 +1,12 @@
 #include "clock.h"
 
+#ifdef TB_FAKE_REGS
+/* Host test (firmware/tests/test_stm32_clock.c): every access goes through a register model. */
+volatile uint32_t *tb_fake_reg(uint32_t addr);
+#define REG(addr) (*tb_fake_reg(addr))
+#else
 #define REG(addr) (*(volatile uint32_t *)(addr))
+#endif
 
 #define RCC_CR REG(0x40023800u)
 #define RCC_PLLCFGR REG(0x40023804u)
@@ -99,6 +105,7 @@ static int wait_set(volatile uint32_t *reg, uint32_t mask, uint32_t want) {
 static stm32_clocks on_hsi(const char *why) {
   /* Back to what reset left: HSI as SYSCLK, PLL off, no bus dividers, zero wait states. */
   RCC_CFGR = RCC_CFGR & ~(RCC_CFGR_SW_MASK | (0xFu << 4) | (7u << 10) | (7u << 13));
+  (void)wait_set(&RCC_CFGR, RCC_CFGR_SWS_MASK, 0u); /* on HSI again before the PLL goes off */
   RCC_CR &= ~RCC_CR_PLLON;
   FLASH_ACR = FLASH_ACR & ~FLASH_ACR_LATENCY_MASK;
 #ifdef OVER_DRIVE
