@@ -11,16 +11,17 @@
 enum { CR, PLLCFGR, CFGR, APB1ENR, PWRCR, PWRCSR, ACR, NREGS };
 static uint32_t regs[NREGS];
 static uint32_t polls;
-static struct {
-  int pll_locks, over_drive_ready, switch_confirms, latency_sticks;
-} works;
+static struct { int pll_locks, over_drive_ready, switch_confirms, latency_sticks; } works;
 
 volatile uint32_t *tb_fake_reg(uint32_t addr) {
   /* Hardware reaction to what was written so far, before this access sees the register. */
   ++polls;
-  if ((regs[CR] & (1u << 24)) && works.pll_locks) regs[CR] |= 1u << 25; else regs[CR] &= ~(1u << 25);
-  if ((regs[PWRCR] & (1u << 16)) && works.over_drive_ready) regs[PWRCSR] |= 1u << 16; else regs[PWRCSR] &= ~(1u << 16);
-  if ((regs[PWRCR] & (1u << 17)) && works.over_drive_ready) regs[PWRCSR] |= 1u << 17; else regs[PWRCSR] &= ~(1u << 17);
+  if ((regs[CR] & (1u << 24)) && works.pll_locks) regs[CR] |= 1u << 25;
+  else regs[CR] &= ~(1u << 25);
+  if ((regs[PWRCR] & (1u << 16)) && works.over_drive_ready) regs[PWRCSR] |= 1u << 16;
+  else regs[PWRCSR] &= ~(1u << 16);
+  if ((regs[PWRCR] & (1u << 17)) && works.over_drive_ready) regs[PWRCSR] |= 1u << 17;
+  else regs[PWRCSR] &= ~(1u << 17);
   if (works.switch_confirms) regs[CFGR] = (regs[CFGR] & ~(3u << 2)) | ((regs[CFGR] & 3u) << 2);
   if (!works.latency_sticks) regs[ACR] &= ~0xFu;
   switch (addr) {
@@ -31,9 +32,7 @@ volatile uint32_t *tb_fake_reg(uint32_t addr) {
     case 0x40007000u: return &regs[PWRCR];
     case 0x40007004u: return &regs[PWRCSR];
     case 0x40023C00u: return &regs[ACR];
-    default:
-      fprintf(stderr, "unexpected register 0x%08x\n", (unsigned)addr);
-      return &regs[NREGS - 1];
+    default: fprintf(stderr, "unexpected register 0x%08x\n", (unsigned)addr); return &regs[NREGS - 1];
   }
 }
 
@@ -45,8 +44,8 @@ static void check(int ok, const char *what) {
 
 static stm32_clocks run(int pll, int od, int sw, int lat) {
   memset(regs, 0, sizeof regs);
-  regs[CR] = 0x83u;                  /* reset: HSION, HSIRDY */
-  regs[PLLCFGR] = 0x24003010u;       /* reset value */
+  regs[CR] = 0x83u;            /* reset: HSION, HSIRDY */
+  regs[PLLCFGR] = 0x24003010u; /* reset value */
   polls = 0;
   works.pll_locks = pll;
   works.over_drive_ready = od;
@@ -56,7 +55,8 @@ static stm32_clocks run(int pll, int od, int sw, int lat) {
 }
 
 static int on_hsi_again(void) {
-  return (regs[CFGR] & 3u) == 0 && !(regs[CR] & (1u << 24)) && (regs[ACR] & 0xFu) == 0 && (regs[CFGR] & 0xFFF0u) == 0 && !(regs[PWRCR] & (3u << 16));
+  return (regs[CFGR] & 3u) == 0 && !(regs[CR] & (1u << 24)) && (regs[ACR] & 0xFu) == 0 && (regs[CFGR] & 0xFFF0u) == 0 &&
+         !(regs[PWRCR] & (3u << 16));
 }
 
 int main(void) {
@@ -64,7 +64,8 @@ int main(void) {
   stm32_clocks c = run(1, 1, 1, 1);
   check(c.core_hz == EXPECT_HZ, "rated core clock");
   check(c.pclk1_hz == EXPECT_PCLK1 && c.tim2_hz == 2u * EXPECT_PCLK1, "APB1 and its timer clock");
-  check((regs[PLLCFGR] & 0x3Fu) == EXPECT_M && ((regs[PLLCFGR] >> 6) & 0x1FFu) == EXPECT_N && ((regs[PLLCFGR] >> 16) & 3u) == EXPECT_P_BITS && !(regs[PLLCFGR] & (1u << 22)),
+  check((regs[PLLCFGR] & 0x3Fu) == EXPECT_M && ((regs[PLLCFGR] >> 6) & 0x1FFu) == EXPECT_N &&
+            ((regs[PLLCFGR] >> 16) & 3u) == EXPECT_P_BITS && !(regs[PLLCFGR] & (1u << 22)),
         "PLL M, N, P from HSI");
   check(16000000ull / EXPECT_M * EXPECT_N / (2u * (EXPECT_P_BITS + 1u)) == EXPECT_HZ, "M, N, P give the rated clock");
   check((regs[ACR] & 0xFu) == EXPECT_WS && (regs[ACR] & (7u << 8)) == (7u << 8), "flash wait states, prefetch, I and D caches");

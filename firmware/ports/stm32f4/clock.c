@@ -61,7 +61,7 @@ volatile uint32_t *tb_fake_reg(uint32_t addr);
 #define PLL_P_BITS 1u /* /4 */
 #define PLL_Q 7u
 #define FLASH_WS 2u
-#define VOS_BITS (2u << 14) /* scale 2: up to 84 MHz */
+#define VOS_BITS (2u << 14)   /* scale 2: up to 84 MHz */
 #define PPRE1_BITS (4u << 10) /* APB1 /2 = 42 MHz */
 #define PPRE2_BITS 0u
 #define APB1_DIV 2u
@@ -72,7 +72,7 @@ volatile uint32_t *tb_fake_reg(uint32_t addr);
 #define PLL_P_BITS 1u
 #define PLL_Q 9u
 #define FLASH_WS 3u
-#define VOS_BITS (3u << 14) /* scale 1: up to 100 MHz */
+#define VOS_BITS (3u << 14)   /* scale 1: up to 100 MHz */
 #define PPRE1_BITS (4u << 10) /* APB1 /2 = 50 MHz */
 #define PPRE2_BITS 0u
 #define APB1_DIV 2u
@@ -83,7 +83,7 @@ volatile uint32_t *tb_fake_reg(uint32_t addr);
 #define PLL_P_BITS 0u /* /2 */
 #define PLL_Q 8u
 #define FLASH_WS 5u
-#define VOS_BITS (3u << 14) /* scale 1 */
+#define VOS_BITS (3u << 14)   /* scale 1 */
 #define PPRE1_BITS (5u << 10) /* APB1 /4 = 45 MHz */
 #define PPRE2_BITS (4u << 13) /* APB2 /2 = 90 MHz */
 #define APB1_DIV 4u
@@ -132,10 +132,13 @@ stm32_clocks stm32_clock_init(void) {
   /* Wait states before the faster clock; the caches are reset while off, then enabled with prefetch. */
   FLASH_ACR = FLASH_ACR_ICRST | FLASH_ACR_DCRST;
   FLASH_ACR = FLASH_WS | FLASH_ACR_PRFTEN | FLASH_ACR_ICEN | FLASH_ACR_DCEN;
-  if (!wait_set(&FLASH_ACR, FLASH_ACR_LATENCY_MASK, FLASH_WS)) return on_hsi("core 16000000 Hz, HSI fallback: flash wait states not accepted");
+  if (!wait_set(&FLASH_ACR, FLASH_ACR_LATENCY_MASK, FLASH_WS))
+    return on_hsi("core 16000000 Hz, HSI fallback: flash wait states not accepted");
   RCC_CFGR = (RCC_CFGR & ~(RCC_CFGR_SW_MASK | (0xFu << 4) | (7u << 10) | (7u << 13))) | PPRE1_BITS | PPRE2_BITS;
   RCC_CFGR = (RCC_CFGR & ~RCC_CFGR_SW_MASK) | RCC_CFGR_SW_PLL;
-  if (!wait_set(&RCC_CFGR, RCC_CFGR_SWS_MASK, RCC_CFGR_SWS_PLL)) return on_hsi("core 16000000 Hz, HSI fallback: switch to the PLL not confirmed");
-  stm32_clocks c = {CORE_HZ, CORE_HZ / APB1_DIV, 2u * (CORE_HZ / APB1_DIV), "core " STR(CORE_HZ) " Hz, PLL from HSI (" STR(TB_STM32_PART) ")"};
+  if (!wait_set(&RCC_CFGR, RCC_CFGR_SWS_MASK, RCC_CFGR_SWS_PLL))
+    return on_hsi("core 16000000 Hz, HSI fallback: switch to the PLL not confirmed");
+  stm32_clocks c = {CORE_HZ, CORE_HZ / APB1_DIV, 2u * (CORE_HZ / APB1_DIV),
+                    "core " STR(CORE_HZ) " Hz, PLL from HSI (" STR(TB_STM32_PART) ")"};
   return c;
 }
