@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { openDataset } from '../../datasets/dataset.js';
 import { datasetDir, modelPath } from '../../datasets/data-dir.js';
-import { BENCHMARKS, type Benchmark, type BenchmarkId, benchmarkForModelId } from '../bench/benchmark.js';
+import { BENCHMARKS, BENCHMARK_IDS, type Benchmark, type BenchmarkId, DEFAULT_BENCHMARK_IDS, benchmarkForModelId } from '../bench/benchmark.js';
 import { DutSession, type Reconnectable } from '../devices/dut-session.js';
 import { ConfigError, DutMismatchError, TinyBenchError } from '../errors.js';
 import { FaultInjector, type FaultOptions } from '../link/faults.js';
@@ -130,7 +130,7 @@ export async function runSession(options: RunOptions, resumeDir?: string): Promi
   }
   const documents: ResultsDocument[] = [];
   const ownModel = options.dut.kind === 'serial' || options.dut.kind === 'link' || options.energy?.bench.kind === 'serial';
-  const wanted = options.benchmarks ?? (ownModel ? [undefined] : (Object.keys(BENCHMARKS) as BenchmarkId[]));
+  const wanted = options.benchmarks ?? (ownModel ? [undefined] : [...DEFAULT_BENCHMARK_IDS]);
   for (const id of wanted) {
     const requested = id ? BENCHMARKS[id] : undefined;
     for (const mode of options.modes) {
@@ -190,7 +190,7 @@ async function runOne(options: RunOptions, sessionDir: string, requested: Benchm
     });
     const identity = session.identity;
     const benchmark = benchmarkForModelId(identity.model);
-    if (!benchmark) throw new DutMismatchError(`DUT '${identity.name}' reports model '${identity.model}', which is not one of kws01, vww01, ic01, ad01`);
+    if (!benchmark) throw new DutMismatchError(`DUT '${identity.name}' reports model '${identity.model}', which is not one of ${BENCHMARK_IDS.join(', ')}`);
     if (requested && benchmark.id !== requested.id) {
       throw new DutMismatchError(`--benchmark ${requested.id} was asked, but the DUT on ${connection.link.description} runs ${identity.model}; flash the ${requested.id} firmware or drop --benchmark`);
     }
