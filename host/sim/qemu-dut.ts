@@ -64,7 +64,7 @@ function firmwareSources(): string[] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (!['dist', 'tests', 'tools', 'wasm'].includes(entry.name)) walk(path);
+        if (!['dist', 'tests', 'wasm'].includes(entry.name)) walk(path); // tools/: build-config.mjs shapes every image
       } else if (/\.(c|h|S|ld|sh|json|mjs)$/.test(entry.name)) files.push(path);
     }
   };

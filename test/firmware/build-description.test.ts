@@ -34,6 +34,8 @@ describe('firmware build description (firmware/build.json)', () => {
     const model = readFileSync(join(dataDir(), 'models', BENCHMARKS.kws01.modelFile));
     const dut = await WasmDut.create({ benchmark: BENCHMARKS.kws01, model }, () => {});
     expect(dut.benchmarkIds).toEqual(ids);
+    const unknown = { ...BENCHMARKS.kws01, id: 'zz01' as BenchmarkId };
+    await expect(WasmDut.create({ benchmark: unknown, model }, () => {})).rejects.toThrow(/does not know benchmark zz01 \(it knows kws01, vww01, ic01, ad01, ic02\)/);
   });
 
   it('names the same benchmarks and model files as the host benchmark table', () => {
