@@ -22,6 +22,8 @@ export function resolveDataDir(option?: string): string {
 export interface DataOwner {
   id: string;
   modelFile: string;
+  /** Folder of its evaluation set under datasets/ (ic02 reads ic01's). */
+  dataset: string;
 }
 
 export function modelPath(dataDir: string, benchmark: DataOwner): string {
@@ -32,7 +34,7 @@ export function modelPath(dataDir: string, benchmark: DataOwner): string {
   return path;
 }
 
-/** `--dataset-path` follows the MLCommons runner: <dataset_path>/<model>/. */
-export function datasetDir(dataDir: string, benchmark: Pick<DataOwner, 'id'>, datasetPath?: string): string {
-  return datasetPath ? join(resolve(datasetPath), benchmark.id) : join(dataDir, 'datasets', benchmark.id);
+/** `--dataset-path` follows the MLCommons runner: <dataset_path>/<dataset>/ (ic02: ic01's folder, as its tests_*.yaml say). */
+export function datasetDir(dataDir: string, benchmark: Pick<DataOwner, 'dataset'>, datasetPath?: string): string {
+  return datasetPath ? join(resolve(datasetPath), benchmark.dataset) : join(dataDir, 'datasets', benchmark.dataset);
 }

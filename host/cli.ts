@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError, Option, type OptionValues } from 'comman
 
 import { modelPath, resolveDataDir, userCacheDir } from '../datasets/data-dir.js';
 import { fetchData } from '../datasets/fetch.js';
-import { BENCHMARKS, BENCHMARK_IDS, type BenchmarkId } from './bench/benchmark.js';
+import { BENCHMARKS, BENCHMARK_IDS, type BenchmarkId, DEFAULT_BENCHMARK_IDS } from './bench/benchmark.js';
 import { VirtualEnergyBench } from './sim/energy-bench.js';
 import { exposeOnPty } from './sim/pty-bridge.js';
 import { TinyBenchError } from './errors.js';
@@ -114,7 +114,7 @@ program.name('tiny-bench').description('MLPerf Tiny host runner with a built-in 
 program
   .command('run')
   .description('Run performance, accuracy or energy on a DUT (the built-in virtual DUT, or the simulated energy bench, when no port is given)')
-  .addOption(new Option('-b, --benchmark <id>', 'benchmark to run (default: all on a virtual or emulated DUT, the model a board reports)').choices([...BENCHMARK_IDS, 'all']))
+  .addOption(new Option('-b, --benchmark <id>', `benchmark to run (default and 'all': ${DEFAULT_BENCHMARK_IDS.join(', ')} on a virtual or emulated DUT, the model a board reports; ic02 only by name)`).choices([...BENCHMARK_IDS, 'all']))
   .addOption(new Option('-m, --mode <mode>', 'what to measure').choices(['performance', 'accuracy', 'energy', 'both']).default('both'))
   .option('--interface <path>', 'energy mode: serial port of the interface board (STM32H573I-DK or Arduino io-manager) the DUT is behind')
   .option('--emon <kind:path>', "energy mode: the energy monitor, lpm01a:<path> or ppk2:<path> (timestamp on D0); lpm01a or ppk2 alone picks the simulated bench's virtual monitor", (v) => {

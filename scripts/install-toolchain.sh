@@ -2,10 +2,10 @@
 # Installs the Debian packages the tests need: a C compiler for the native
 # engine and sanitizer builds, emscripten for the WebAssembly DUT, the Arm
 # toolchain and QEMU for the Cortex-M DUT, socat to bridge QEMU's UART to a pty,
-# Chromium for the report's browser test.
+# Chromium for the report's browser test, clang-format for the C style check.
 # Safe to re-run: does nothing when everything is present. Needs root (or sudo).
 set -euo pipefail
-packages=(gcc libc6-dev emscripten gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm socat chromium)
+packages=(gcc libc6-dev emscripten gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm socat chromium clang-format)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -212,7 +212,18 @@ static void cmd_profile(void) {
   out("]");
   end_line();
   say("m-features-[crc32,db-at]");
+  /* Another line standard hosts ignore: the clock the port runs at. */
+  const char *clock = th_clock_note();
+  if (clock) {
+    out("m-clock-[");
+    out(clock);
+    out("]");
+    end_line();
+  }
 }
+
+/* Ports that know their clock define th_clock_note; the others get this. */
+__attribute__((weak)) const char *th_clock_note(void) { return 0; }
 
 static void cmd_help(void) {
   say(EE_FW_VERSION);

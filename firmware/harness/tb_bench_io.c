@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-static const char *const names[TB_BENCH_COUNT] = {"kws01", "vww01", "ic01", "ad01"};
+static const char *const names[TB_BENCH_COUNT] = {"kws01", "vww01", "ic01", "ad01", "ic02"};
 
 const char *tb_bench_name(tb_bench_id id) { return id < TB_BENCH_COUNT ? names[id] : "unknown"; }
 
@@ -27,7 +27,8 @@ void tb_bench_set_input(tb_interpreter *it, tb_bench_id id, const uint8_t *db, u
       memcpy(in, db, len);
       break;
     case TB_BENCH_VWW01:
-    case TB_BENCH_IC01: /* uint8 RGB shifted to int8. */
+    case TB_BENCH_IC01:
+    case TB_BENCH_IC02: /* uint8 RGB shifted to int8. */
       for (uint32_t i = 0; i < len; ++i) in[i] = (int8_t)((int32_t)db[i] - 128);
       break;
     case TB_BENCH_AD01: /* float32 log-mel window, quantized with the model's input parameters. */

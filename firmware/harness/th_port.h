@@ -16,5 +16,9 @@ int th_energy_mode(void);
 /* Called after every inference with the work it did; simulated targets
  * advance their virtual clock here, real ones ignore it. */
 void th_account_inference(const tb_work *work);
+/* Optional: how the port clocks the core (e.g. "core 180000000 Hz, PLL from
+ * HSI (f446)"), added to the profile reply as m-clock-[...]. The harness has a
+ * weak default returning NULL (no line) for ports that do not say. */
+const char *th_clock_note(void);
 
 #endif

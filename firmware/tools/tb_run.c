@@ -35,8 +35,13 @@ static int bench_from_name(const char *s) {
 }
 
 int main(int argc, char **argv) {
+  if (argc == 2 && !strcmp(argv[1], "--list")) {
+    /* The benchmark ids in tb_bench_id order, for the test that checks them against build.json. */
+    for (int i = 0; i < TB_BENCH_COUNT; ++i) printf("%s\n", tb_bench_name((tb_bench_id)i));
+    return 0;
+  }
   if (argc < 4) {
-    fprintf(stderr, "usage: tb_run <kws01|vww01|ic01|ad01> <model.tflite> <input.bin>...\n");
+    fprintf(stderr, "usage: tb_run <benchmark id> <model.tflite> <input.bin>... | tb_run --list\n");
     return 2;
   }
   const int id = bench_from_name(argv[1]);

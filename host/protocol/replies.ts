@@ -11,6 +11,7 @@ const PROFILE = /^m-profile-\[([^\]]+)\]$/;
 const MODEL = /^m-model-\[([^\]]+)\]$/;
 const CMD_BUFFER = /^m-cmd-buffer-\[(\d+)\]$/;
 const FEATURES = /^m-features-\[([^\]]*)\]$/;
+const CLOCK = /^m-clock-\[([^\]]+)\]$/;
 const LOAD_CRC = /^m-load-crc-\[([0-9a-f]{8})\]$/;
 const LAP = /^m-lap-us-(\d+)$/;
 const RESULTS = /^m-results-\[([^\]]*)\]$/;
@@ -63,6 +64,8 @@ export interface DutIdentity {
   commandBuffer?: number;
   /** Protocol extensions the firmware offers (tiny-bench: crc32, db-at). */
   features?: string[];
+  /** How the core is clocked, as tiny-bench ports that know it say (stm32f4: "core 180000000 Hz, PLL from HSI (f446)"). */
+  clock?: string;
 }
 
 /** CRC-32 of the whole loaded buffer, reported by tiny-bench firmware after m-load-done. */
@@ -87,7 +90,9 @@ export function parseProfile(lines: readonly string[]): Omit<DutIdentity, 'name'
   let model: string | undefined;
   let commandBuffer: number | undefined;
   let features: string[] | undefined;
+  let clock: string | undefined;
   for (const line of lines) {
+    clock ??= CLOCK.exec(line)?.[1];
     firmware ??= PROFILE.exec(line)?.[1];
     model ??= MODEL.exec(line)?.[1];
     const buf = CMD_BUFFER.exec(line)?.[1];
@@ -96,7 +101,7 @@ export function parseProfile(lines: readonly string[]): Omit<DutIdentity, 'name'
     if (f !== undefined) features = f.split(',').map((x) => x.trim()).filter(Boolean);
   }
   if (model === undefined) throw new ProtocolError(`No 'm-model-[...]' line in the reply to profile: ${JSON.stringify(lines)}`, lines);
-  return { firmware: firmware ?? 'unknown', model, ...(commandBuffer !== undefined ? { commandBuffer } : {}), ...(features ? { features } : {}) };
+  return { firmware: firmware ?? 'unknown', model, ...(commandBuffer !== undefined ? { commandBuffer } : {}), ...(features ? { features } : {}), ...(clock ? { clock } : {}) };
 }
 
 export function parseExpecting(lines: readonly string[], bytes: number): void {

@@ -14,7 +14,7 @@ import { writeFileOrExplain } from '../core/fs-errors.js';
 import { readMultiSession } from './multi-session.js';
 import { readResultsFile } from './results-file.js';
 import { confusionMatrix, rocCurve } from '../core/scoring.js';
-import { REFERENCE_FIGURES } from './reference-figures.js';
+import { publishedFigures } from './reference-figures.js';
 import type { AnomalyFileResult, ClassifierFileResult, ResultsDocument } from './results-schema.js';
 
 export function escapeHtml(text: string): string {
@@ -60,9 +60,9 @@ function section(d: ResultsDocument, index: number, charts: unknown[]): string {
   if (d.windows) {
     const id = `chart-${index}`;
     charts.push({ id, type: 'bar', labels: d.windows.map((w, i) => `${i + 1}: ${w.file}`), values: d.windows.map((w) => w.throughput), label: 'inferences per second', median: d.medianThroughput });
-    const refs = REFERENCE_FIGURES.map((r) => `<tr><td>${escapeHtml(r.system)}</td><td>${r.latencyMs[d.benchmark]} ms</td><td>${(r.latencyMs[d.benchmark] / d.latencyMs!).toFixed(2)}x</td></tr>`).join('');
+    const refs = publishedFigures('latencyMs', d.benchmark).map(([system, ms]) => `<tr><td>${escapeHtml(system)}</td><td>${ms} ms</td><td>${(ms / d.latencyMs!).toFixed(2)}x</td></tr>`).join('');
     parts.push(`<div class="chart"><canvas id="${id}"></canvas></div>`);
-    parts.push(`<table><caption>Against published results (latency)</caption><tr><th>system</th><th>latency</th><th>reference latency ÷ this run (&gt;1: this run is faster)</th></tr>${refs}</table>`);
+    if (refs) parts.push(`<table><caption>Against published results (latency)</caption><tr><th>system</th><th>latency</th><th>reference latency ÷ this run (&gt;1: this run is faster)</th></tr>${refs}</table>`);
   }
   if (d.energyWindows) parts.push(energySection(d, index, charts));
   if (d.perFile && d.benchmark !== 'ad01') {
@@ -103,8 +103,8 @@ function energySection(d: ResultsDocument, index: number, charts: unknown[]): st
     charts.push({ id, type: 'trace', binMs: t.binMs, powerMw: t.powerMw, edgesMs: t.edgesMs, file: t.file });
     parts.push(`<div class="chart"><canvas id="${id}"></canvas></div>`);
   }
-  const refs = REFERENCE_FIGURES.map((r) => `<tr><td>${escapeHtml(r.system)}</td><td>${r.energyUj[d.benchmark]} µJ</td><td>${(r.energyUj[d.benchmark] / d.energyUjPerInference!).toFixed(2)}x</td></tr>`).join('');
-  parts.push(`<table><caption>Against published results (energy per inference)</caption><tr><th>system</th><th>energy</th><th>reference ÷ this run (&gt;1: this run uses less)</th></tr>${refs}</table>`);
+  const refs = publishedFigures('energyUj', d.benchmark).map(([system, uj]) => `<tr><td>${escapeHtml(system)}</td><td>${uj} µJ</td><td>${(uj / d.energyUjPerInference!).toFixed(2)}x</td></tr>`).join('');
+  if (refs) parts.push(`<table><caption>Against published results (energy per inference)</caption><tr><th>system</th><th>energy</th><th>reference ÷ this run (&gt;1: this run uses less)</th></tr>${refs}</table>`);
   return parts.join('\n');
 }
 

@@ -75,7 +75,7 @@ export const EnergyTrace = z.object({ file: z.string(), binMs: finite, powerMw: 
 export const ResultsDocument = z.object({
   schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
   tool: z.object({ name: z.literal('tiny-bench'), version: z.string() }),
-  benchmark: z.enum(['kws01', 'vww01', 'ic01', 'ad01']),
+  benchmark: z.enum(['kws01', 'vww01', 'ic01', 'ad01', 'ic02']),
   mode: z.enum(['performance', 'accuracy', 'energy']),
   /** True when the figures come from the virtual DUT's cost model, not real hardware. */
   simulated: z.boolean(),

@@ -13,7 +13,14 @@ import { readSessionDocuments } from './html-report.js';
 import { readMultiSession } from './multi-session.js';
 import type { ResultsDocument } from './results-schema.js';
 
-export const CHECKER_MODEL: Record<ResultsDocument['benchmark'], string> = { kws01: 'kws', vww01: 'vww', ic01: 'ic', ad01: 'ad' };
+/** The submission checker's folder per benchmark (v1.4: ic02 is `ic2`). */
+export const CHECKER_MODEL: Partial<Record<ResultsDocument['benchmark'], string>> = { kws01: 'kws', vww01: 'vww', ic01: 'ic', ic02: 'ic2', ad01: 'ad' };
+
+/**
+ * MLPerf Tiny v1.4 asks for progressively larger submissions: a larger model
+ * of a task only beside its smaller one. Each entry: larger -> what it needs.
+ */
+const NEEDS_SMALLER: Partial<Record<ResultsDocument['benchmark'], ResultsDocument['benchmark']>> = { ic02: 'ic01' };
 
 export interface SubmissionOptions {
   sessions: string[];
@@ -56,8 +63,16 @@ function writeSystem(options: SubmissionOptions): string[] {
   if (picked.size === 0) throw new ConfigError('No results found in the given sessions');
   const root = insideDir(options.out, options.division, options.submitter);
   const written: string[] = [];
+  for (const { doc } of picked.values()) {
+    const smaller = NEEDS_SMALLER[doc.benchmark];
+    if (smaller && !picked.has(`${smaller}/${doc.mode}`)) {
+      throw new ConfigError(`${options.system}: a ${doc.benchmark} ${doc.mode} result needs a ${smaller} ${doc.mode} result in the same submission (MLPerf Tiny: progressively larger submissions); add a session with ${smaller} ${doc.mode}`);
+    }
+  }
   for (const { doc, dir } of picked.values()) {
-    const target = insideDir(root, 'results', options.system, CHECKER_MODEL[doc.benchmark], doc.mode);
+    const model = CHECKER_MODEL[doc.benchmark];
+    if (!model) throw new ConfigError(`${dir}: submission does not package ${doc.benchmark} results yet`);
+    const target = insideDir(root, 'results', options.system, model, doc.mode);
     mkdirSync(target, { recursive: true });
     for (const file of ['log.txt', 'results.txt', 'results.json']) {
       if (!existsSync(join(dir, file))) throw new ConfigError(`${dir} lacks ${file}`);

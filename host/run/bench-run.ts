@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { type Dataset, openDataset } from '../../datasets/dataset.js';
 import { datasetDir, modelPath } from '../../datasets/data-dir.js';
-import { BENCHMARKS, type Benchmark, type BenchmarkId, benchmarkForModelId } from '../bench/benchmark.js';
+import { BENCHMARKS, type Benchmark, type BenchmarkId, DEFAULT_BENCHMARK_IDS, benchmarkForModelId } from '../bench/benchmark.js';
 import { fsStep, makeFolder } from '../core/fs-errors.js';
 import type { Progress } from '../core/progress.js';
 import { describeZodIssue } from '../core/zod-issue.js';
@@ -55,7 +55,7 @@ export async function runSession(plan: RunPlan, context: RunContext, resumeDir?:
   const sessionDir = resumeDir ?? context.sessionDir ?? createSessionDir(context.outDir);
   context.onSessionDir?.(sessionDir);
   if (!resumeDir) writeSessionPlan(sessionDir, plan);
-  const wanted: Array<BenchmarkId | undefined> = plan.benchmarks ?? (ownModel(plan) ? [resumeDir ? benchmarkStartedIn(resumeDir) : undefined] : (Object.keys(BENCHMARKS) as BenchmarkId[]));
+  const wanted: Array<BenchmarkId | undefined> = plan.benchmarks ?? (ownModel(plan) ? [resumeDir ? benchmarkStartedIn(resumeDir) : undefined] : [...DEFAULT_BENCHMARK_IDS]);
   const results = new Map<string, ResultsDocument>();
   const key = (id: BenchmarkId | undefined, mode: Mode, index: number): string => `${id ?? index}/${mode}`;
   const tasks: BenchmarkTask[] = [];

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 
-import { BENCHMARK_IDS, type BenchmarkId } from '../bench/benchmark.js';
+import { BENCHMARK_IDS, type BenchmarkId, DEFAULT_BENCHMARK_IDS } from '../bench/benchmark.js';
 import type { DeviceEntry, TestPlan } from '../config/mlcommons.js';
 import { baudFor } from '../config/mlcommons.js';
 import { ConfigError } from '../errors.js';
@@ -169,7 +169,7 @@ export function buildRunPlan(r: RunRequest): RunPlan {
     : dutKind === 'sim'
       ? { kind: 'sim' }
       : { kind: 'qemu', ...(dutKind === 'qemu-stm32f4' ? { board: 'stm32f4' as const } : {}), shift: r.icountShift ?? 3 };
-  const benchmarks = r.benchmark && r.benchmark !== 'all' ? [r.benchmark] : r.benchmark === 'all' || !ownModel({ dut, ...(energy ? { energy } : {}) }) ? [...BENCHMARK_IDS] : undefined;
+  const benchmarks = r.benchmark && r.benchmark !== 'all' ? [r.benchmark] : r.benchmark === 'all' || !ownModel({ dut, ...(energy ? { energy } : {}) }) ? [...DEFAULT_BENCHMARK_IDS] : undefined;
   const plan: SavedRunPlan = {
     ...(benchmarks ? { benchmarks } : {}),
     modes: r.mode === 'both' ? ['performance', 'accuracy'] : [r.mode],
@@ -192,7 +192,7 @@ export function buildRunPlan(r: RunRequest): RunPlan {
 
 /** A board (direct, or behind an interface board) runs the model its firmware reports. */
 export function ownModel(plan: Pick<RunPlan, 'dut' | 'energy'>): boolean {
-  return plan.dut.kind === 'serial' || plan.energy?.bench.kind === 'serial';
+  return plan.dut.kind === 'serial' || plan.dut.kind === 'link' || plan.energy?.bench.kind === 'serial';
 }
 
 /** Options that --resume would silently drop: the saved plan is the whole truth of a session. */

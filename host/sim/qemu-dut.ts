@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 
 import { userCacheDir } from '../../datasets/data-dir.js';
 import type { Benchmark } from '../bench/benchmark.js';
@@ -64,8 +64,8 @@ function firmwareSources(): string[] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (!['dist', 'tests', 'tools', 'wasm'].includes(entry.name)) walk(path);
-      } else if (/\.(c|h|S|ld|sh)$/.test(entry.name)) files.push(path);
+        if (!['dist', 'tests', 'wasm'].includes(entry.name)) walk(path); // tools/: build-config.mjs shapes every image
+      } else if (/\.(c|h|S|ld|sh|json|mjs)$/.test(entry.name)) files.push(path);
     }
   };
   walk(root);
@@ -82,14 +82,19 @@ export function ensureQemuImage(benchmark: Benchmark, modelPath: string, board: 
   const sizes = join(dir, 'build.txt');
   if (existsSync(elf) && existsSync(sizes)) return { elf, buildOutput: readFileSync(sizes, 'utf8') };
   mkdirSync(dir, { recursive: true });
-  const build = spawnSync('bash', [join(packageRoot(), 'firmware/ports/build-arm.sh'), board.port, benchmark.id, modelPath, dir, ...board.buildFlags], { encoding: 'utf8' });
+  const build = spawnSync('bash', [join(packageRoot(), 'firmware/ports/build-arm.sh'), board.port, benchmark.id, modelPath, dir, ...board.buildFlags], {
+    encoding: 'utf8',
+    // The build reads firmware/build.json with node: this one, whatever PATH says.
+    env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` },
+  });
   if (build.error || build.status !== 0) {
     const stderr = build.stderr ?? '';
-    const overflow = /region `RAM' overflowed by (\d+) bytes/.exec(stderr);
+    // build-arm.sh says in one line per memory region what does not fit; the linker's own lines follow.
+    const overflow = stderr.split('\n').filter((line) => line.startsWith(`${benchmark.id} needs `));
     const why = stderr.includes('arm-none-eabi-gcc: command not found')
       ? 'the Arm toolchain is missing; run scripts/install-toolchain.sh (gcc-arm-none-eabi, libnewlib-arm-none-eabi)'
-      : overflow
-        ? `${benchmark.id} needs ${overflow[1]} bytes more RAM than the ${board.port} port has`
+      : overflow.length
+        ? overflow.join('; ')
         : (stderr || build.error?.message || '').trim();
     rmSync(dir, { recursive: true, force: true });
     throw new TinyBenchError(`Building the ${benchmark.id} image for ${board.port} failed: ${why}`);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-import { BENCHMARK_IDS, type Benchmark } from '../bench/benchmark.js';
+import type { Benchmark } from '../bench/benchmark.js';
 import { TinyBenchError } from '../errors.js';
 import type { Link } from '../link/link.js';
 import { type WireModel, createVirtualPair } from '../link/virtual-link.js';
@@ -15,6 +15,8 @@ interface TinyDutModule {
   _wp_model_buffer(size: number): number;
   _wp_rx_buffer(): number;
   _wp_rx_capacity(): number;
+  _wp_bench_count(): number;
+  _wp_bench_name(i: number): number;
   _wp_boot(modelLen: number, benchId: number, cmdLimit: number, energy: number, startUs: number): number;
   _wp_rx(len: number): void;
   _wp_error(): number;
@@ -81,7 +83,9 @@ export class WasmDut {
     const ptr = m._wp_model_buffer(options.model.length);
     if (!ptr) throw new TinyBenchError(`Model of ${options.model.length} bytes does not fit the virtual DUT's model buffer`);
     m.HEAPU8.set(options.model, ptr);
-    self.bootArgs = [options.model.length, BENCHMARK_IDS.indexOf(options.benchmark.id), options.commandBuffer ?? 8192, options.energyMode ? 1 : 0];
+    const benchIndex = self.benchmarkIds.indexOf(options.benchmark.id);
+    if (benchIndex < 0) throw new TinyBenchError(`The virtual DUT firmware does not know benchmark ${options.benchmark.id} (it knows ${self.benchmarkIds.join(', ')}); rebuild it with firmware/ports/wasm/build.sh`);
+    self.bootArgs = [options.model.length, benchIndex, options.commandBuffer ?? 8192, options.energyMode ? 1 : 0];
     const status = m._wp_boot(...self.bootArgs, 0);
     if (status !== 0) throw new TinyBenchError(`Virtual DUT refused the ${options.benchmark.id} model: ${m.UTF8ToString(m._wp_error())}`);
     self.pendingTx.push(...early);
@@ -98,6 +102,11 @@ export class WasmDut {
       this.m._wp_rx(piece.length);
     }
     this.flush();
+  }
+
+  /** The benchmark ids this firmware was built with, in its tb_bench_id order. */
+  get benchmarkIds(): string[] {
+    return Array.from({ length: this.m._wp_bench_count() }, (_, i) => this.m.UTF8ToString(this.m._wp_bench_name(i)));
   }
 
   get arenaBytes(): number {

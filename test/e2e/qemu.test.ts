@@ -65,6 +65,24 @@ describe('QEMU DUT', () => {
     expect(runningHelpers()).toBe(0);
   });
 
+  it('stm32f4 port on netduinoplus2, whose RCC locks no PLL: the bounded wait gives up, the core stays on HSI and profile says so', async () => {
+    const q = await startQemuDut({ benchmark: kws, board: 'stm32f4', modelPath: modelPath() });
+    try {
+      const channel = new LineChannel(q.link);
+      await channel.settle(200, 3000);
+      const dut = new Dut(channel);
+      const identity = await dut.identify();
+      expect(identity.model).toBe('kws01');
+      expect(identity.clock).toBe('core 16000000 Hz, HSI fallback: PLL did not lock');
+      // Still serving after the fallback: an inference answers (its results are checked against the virtual DUT above).
+      await dut.load(readFileSync(join(dataDir(), 'datasets', 'kws01', 'tst_000001_Left_2.bin')));
+      expect((await dut.infer(1, 0)).results).toHaveLength(12);
+    } finally {
+      await q.close();
+    }
+    expect(runningHelpers()).toBe(0);
+  });
+
   it('two runs give identical lap deltas (deterministic instruction counts)', async () => {
     const input = readFileSync(join(dataDir(), 'datasets', 'kws01', 'tst_000001_Left_2.bin'));
     const deltas: number[] = [];

@@ -1,7 +1,7 @@
 /**
  * Conformance of the engine (as compiled to WebAssembly, the virtual DUT)
  * against ../shared/tinyml/golden: bit-exact int8 outputs for every kws01,
- * vww01 and ic01 sample; for every ad01 file the first window's int8 tensors
+ * vww01, ic01 and ic02 sample (ic02 on the ic01 images); for every ad01 file the first window's int8 tensors
  * and every window score within 1e-4 relative.
  */
 import { readFileSync } from 'node:fs';
@@ -19,12 +19,12 @@ async function engine(id: BenchmarkId): Promise<WasmDut> {
 }
 
 describe('engine conformance with TFLite Micro reference arithmetic', () => {
-  it.each(['kws01', 'vww01', 'ic01'] as BenchmarkId[])('%s: every int8 output vector equals golden', async (id) => {
+  it.each(['kws01', 'vww01', 'ic01', 'ic02'] as BenchmarkId[])('%s: every int8 output vector equals golden', async (id) => {
     const dut = await engine(id);
     const g = golden<GoldenClassifier>(id);
     const mismatches: string[] = [];
     for (const sample of g.perFile) {
-      const input = readFileSync(join(dataDir(), 'datasets', id, sample.file));
+      const input = readFileSync(join(dataDir(), 'datasets', BENCHMARKS[id].dataset, sample.file));
       const out = Array.from(dut.runRaw(input).output);
       if (out.join() !== sample.out.join()) mismatches.push(`${sample.file}: got [${out}] want [${sample.out}]`);
     }

@@ -1,4 +1,4 @@
-/** The engine built natively: hand-computed kernel cases and all four models under ASan/UBSan. */
+/** The engine built natively: hand-computed kernel cases and every model under ASan/UBSan. */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -18,12 +18,12 @@ describe('native engine', () => {
   });
 
   const SUBSET = 12;
-  it.each(['kws01', 'vww01', 'ic01', 'ad01'] as BenchmarkId[])('runs %s on a subset cleanly under sanitizers, matching golden', (id) => {
+  it.each(['kws01', 'vww01', 'ic01', 'ad01', 'ic02'] as BenchmarkId[])('runs %s on a subset cleanly under sanitizers, matching golden', (id) => {
     const exe = compileNative('tb_run_asan', ['tools/tb_run.c', 'harness/tb_bench_io.c'], SANITIZE);
     const bench = BENCHMARKS[id];
     const g = golden<{ perFile: Array<GoldenClassifier['perFile'][number] & GoldenAnomaly['perFile'][number]> }>(id);
     const files = g.perFile.slice(0, SUBSET);
-    const run = spawnSync(exe, [id, join(dataDir(), 'models', bench.modelFile), ...files.map((f) => join(dataDir(), 'datasets', id, f.file))], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const run = spawnSync(exe, [id, join(dataDir(), 'models', bench.modelFile), ...files.map((f) => join(dataDir(), 'datasets', bench.dataset, f.file))], { encoding: 'utf8', maxBuffer: 64 << 20 });
     expect(run.stderr).not.toMatch(/AddressSanitizer|runtime error/);
     expect(run.status).toBe(0);
     const rows = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; out: number[]; in?: number[]; windowScores?: number[] });

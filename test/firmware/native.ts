@@ -4,9 +4,12 @@ import { join } from 'node:path';
 
 import { repoRoot } from '../helpers.js';
 
-const ENGINE = ['engine/tb_quant.c', 'engine/tb_flatbuffer.c', 'engine/tb_model.c', 'engine/tb_arena.c', 'engine/tb_interpreter.c',
-  'engine/kernels/tb_conv_common.c', 'engine/kernels/tb_conv.c', 'engine/kernels/tb_depthwise_conv.c', 'engine/kernels/tb_fully_connected.c',
-  'engine/kernels/tb_add.c', 'engine/kernels/tb_average_pool.c', 'engine/kernels/tb_reshape.c', 'engine/kernels/tb_softmax.c'];
+/** One piece of firmware/build.json, as the build scripts read it (firmware/tools/build-config.mjs). */
+export function buildConfig(...request: string[]): string[] {
+  const result = spawnSync(process.execPath, [join(repoRoot, 'firmware/tools/build-config.mjs'), ...request], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`build-config ${request.join(' ')} failed: ${result.stderr}`);
+  return result.stdout.split('\n').filter(Boolean);
+}
 
 export const SANITIZE = ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'];
 
@@ -14,8 +17,8 @@ export const SANITIZE = ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sani
 export function compileNative(name: string, sources: string[], flags: string[]): string {
   const out = join(repoRoot, 'build', name);
   mkdirSync(join(repoRoot, 'build'), { recursive: true });
-  const args = ['-std=c99', '-D_POSIX_C_SOURCE=200809L', '-D_ISOC11_SOURCE', '-Wall', '-Wextra', '-Werror', ...flags, '-o', out,
-    ...[...sources, ...ENGINE].map((s) => join(repoRoot, 'firmware', s)), '-lm'];
+  const args = [...buildConfig('flags', 'native'), ...flags, '-o', out,
+    ...[...sources, ...buildConfig('engine-sources')].map((s) => join(repoRoot, 'firmware', s)), '-lm'];
   const result = spawnSync('gcc', args, { encoding: 'utf8' });
   if (result.error) throw new Error(`gcc could not be started (${result.error.message}); install it with scripts/install-toolchain.sh`);
   if (result.status !== 0) throw new Error(`gcc failed:\n${result.stderr}`);

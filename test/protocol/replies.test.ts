@@ -27,6 +27,8 @@ describe('identification', () => {
     expect(parseName(['junk', 'm-name-dut-[unspecified]'])).toBe('unspecified');
     expect(parseProfile(['m-profile-[ULPMark for tinyML Firmware V0.0.1]', 'm-model-[kws01]'])).toEqual({ firmware: 'ULPMark for tinyML Firmware V0.0.1', model: 'kws01' });
     expect(parseProfile(['m-model-[ad01]', 'm-cmd-buffer-[1024]']).commandBuffer).toBe(1024);
+    expect(parseProfile(['m-model-[ic02]', 'm-clock-[core 16000000 Hz, HSI fallback: PLL did not lock]']).clock).toBe('core 16000000 Hz, HSI fallback: PLL did not lock');
+    expect(parseProfile(['m-model-[ic02]'])).not.toHaveProperty('clock');
   });
   it('rejects malformed identification replies', () => {
     expect(() => parseName(['m-name-dut-'])).toThrow(ProtocolError);

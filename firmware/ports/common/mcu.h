@@ -9,7 +9,7 @@
 #include "../../harness/tb_bench_io.h"
 
 #ifndef TB_BENCH
-#error "build with -DTB_BENCH=<0 kws01 | 1 vww01 | 2 ic01 | 3 ad01>"
+#error "build with -DTB_BENCH=<index of the benchmark in firmware/build.json> (build-arm.sh does)"
 #endif
 #ifndef EE_CMD_SIZE
 #define EE_CMD_SIZE 1024

@@ -1,25 +1,24 @@
 /* STM32F4 port, register level (no vendor libraries), for NUCLEO-F401RE,
  * -F411RE and -F446RE: USART2 on PA2/PA3 (the ST-LINK virtual COM port),
  * TIM2 as a free-running 32-bit microsecond counter, PA8 (Arduino D7) as the
- * energy-mode timestamp pin. Runs from the 16 MHz HSI the chip starts on
- * (no PLL set-up), so timings are those of a 16 MHz core unless a board
- * build raises the clock and passes -DTB_APB1_HZ / -DTB_TIM2_HZ to match.
- * Tested under qemu-system-arm -M netduinoplus2 (STM32F405), whose TIM2 counts
- * from a 1 GHz clock (QEMU 7.2): build with -DTB_TIM2_HZ=1000000000 there.
- * vww01 needs about 136 KB of RAM and does not fit these 128 KB parts. */
+ * energy-mode timestamp pin. clock.c brings the core to the part's rated clock
+ * (-DTB_STM32_PART=f401 84 MHz | f411 100 MHz | f446 180 MHz, default f446) or,
+ * when a ready bit does not come, leaves it on the 16 MHz HSI; `profile` says
+ * which (m-clock-[...]), and the UART divisor and the timer prescaler follow
+ * the clock it runs at.
+ * Tested under qemu-system-arm -M netduinoplus2 (STM32F405), whose RCC locks no
+ * PLL (the fallback runs) and whose TIM2 counts from a 1 GHz clock (QEMU 7.2):
+ * build with -DTB_TIM2_HZ=1000000000 there.
+ * vww01 needs about 136 KB of RAM and does not fit these 128 KB parts; ic02's
+ * 512 KB model does not fit their 512 KB of flash. */
 #include "../../engine/tb_engine.h"
 #include "../../harness/ee_harness.h"
 #include "../../harness/th_port.h"
 #include "../common/mcu.h"
+#include "clock.h"
 
 #include <stdint.h>
 
-#ifndef TB_APB1_HZ
-#define TB_APB1_HZ 16000000u
-#endif
-#ifndef TB_TIM2_HZ
-#define TB_TIM2_HZ TB_APB1_HZ
-#endif
 #ifndef TB_ARENA_SIZE
 #define TB_ARENA_SIZE (96 * 1024)
 #endif
@@ -90,6 +89,11 @@ void th_timestamp_edge(void) {
   GPIOA_BSRR = 1u << 8; /* PA8 high */
 }
 
+static stm32_clocks clocks;
+
+/* The harness adds it to the profile reply. */
+const char *th_clock_note(void) { return clocks.note; }
+
 int th_energy_mode(void) { return EE_ENERGY_MODE; }
 
 void th_account_inference(const tb_work *work) { (void)work; }
@@ -103,6 +107,7 @@ __attribute__((section(".ccm")))
 static tb_interpreter interp;
 
 int main(void) {
+  clocks = stm32_clock_init();
   RCC_AHB1ENR |= 1u;        /* GPIOA */
   RCC_APB1ENR |= (1u << 17) | 1u; /* USART2, TIM2 */
   /* PA2/PA3 alternate function 7 (USART2), PA8 output high. */
@@ -110,10 +115,14 @@ int main(void) {
   GPIOA_AFRL = (GPIOA_AFRL & ~((0xFu << 8) | (0xFu << 12))) | (7u << 8) | (7u << 12);
   GPIOA_BSRR = 1u << 8;
 
-  USART2_BRR = (TB_APB1_HZ + TB_BAUD / 2u) / TB_BAUD; /* oversampling by 16 */
+  USART2_BRR = (clocks.pclk1_hz + TB_BAUD / 2u) / TB_BAUD; /* oversampling by 16 */
   USART2_CR1 = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE | USART_CR1_RXNEIE;
 
-  TIM2_PSC = TB_TIM2_HZ / 1000000u - 1u;
+#ifdef TB_TIM2_HZ
+  TIM2_PSC = TB_TIM2_HZ / 1000000u - 1u; /* an emulator's timer clock, whatever its RCC says */
+#else
+  TIM2_PSC = clocks.tim2_hz / 1000000u - 1u;
+#endif
   TIM2_ARR = 0xFFFFFFFFu;
   TIM2_EGR = 1u; /* load the prescaler */
   TIM2_CNT = 0;

@@ -12,9 +12,15 @@ export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
 # A private cache: the system one is read-only, and a fresh one keeps builds reproducible.
 export EM_CACHE=${EM_CACHE:-${TMPDIR:-/tmp}/tiny-bench-emcache}
 if [ ! -d "$EM_CACHE" ]; then cp -r /usr/share/emscripten/cache "$EM_CACHE" 2>/dev/null || mkdir -p "$EM_CACHE"; fi
+# Sources and flags come from firmware/build.json, the one description every build reads.
+flags_txt=$(node "$fw/tools/build-config.mjs" flags wasm)
+sources_txt=$(node "$fw/tools/build-config.mjs" port-sources wasm)
+sources_txt+=$'\n'$(node "$fw/tools/build-config.mjs" sources)
+mapfile -t flags <<<"$flags_txt"
+mapfile -t sources <<<"$sources_txt"
 cd "$fw"
-emcc -std=c99 -O2 -Wall -Wextra \
-  ports/wasm/wasm_port.c harness/ee_harness.c harness/tb_bench_io.c engine/*.c engine/kernels/*.c \
+emcc "${flags[@]}" \
+  "${sources[@]}" \
   --js-library ports/wasm/uart_library.js \
   -sMODULARIZE=1 -sEXPORT_NAME=createTinyDut -sSINGLE_FILE=1 -sENVIRONMENT=node \
   -sINITIAL_MEMORY=4194304 -sALLOW_MEMORY_GROWTH=0 -sTOTAL_STACK=262144 \

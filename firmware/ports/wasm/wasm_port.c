@@ -12,8 +12,16 @@
 extern void js_uart_tx(const char *buf, unsigned len);
 extern void js_timestamp_edge(double time_us);
 
-#define MODEL_MAX (512 * 1024)
-#define ARENA_MAX (160 * 1024)
+/* Sizes come from firmware/build.json (-DWP_MODEL_MAX, -DWP_ARENA_MAX): the
+ * largest model any benchmark loads and the largest arena it plans. */
+#ifndef WP_MODEL_MAX
+#define WP_MODEL_MAX (512 * 1024)
+#endif
+#ifndef WP_ARENA_MAX
+#define WP_ARENA_MAX (160 * 1024)
+#endif
+#define MODEL_MAX WP_MODEL_MAX
+#define ARENA_MAX WP_ARENA_MAX
 #define RX_MAX (64 * 1024)
 
 static _Alignas(16) uint8_t model_buf[MODEL_MAX];
@@ -60,6 +68,11 @@ EMSCRIPTEN_KEEPALIVE uint8_t *wp_rx_buffer(void) { return rx_buf; }
 EMSCRIPTEN_KEEPALIVE unsigned wp_rx_capacity(void) { return RX_MAX; }
 EMSCRIPTEN_KEEPALIVE const char *wp_error(void) { return interp.error; }
 EMSCRIPTEN_KEEPALIVE unsigned wp_arena_used(void) { return (unsigned)interp.arena_used; }
+
+/* The firmware's benchmark ids by tb_bench_id, so the host passes the index
+ * this build uses instead of keeping its own copy of the order. */
+EMSCRIPTEN_KEEPALIVE int wp_bench_count(void) { return TB_BENCH_COUNT; }
+EMSCRIPTEN_KEEPALIVE const char *wp_bench_name(int i) { return tb_bench_name((tb_bench_id)i); }
 
 /* Loads the model and prints the boot banner. Returns 0 or a tb_status. */
 EMSCRIPTEN_KEEPALIVE int wp_boot(unsigned model_len, int bench_id, unsigned cmd_limit, int energy, double start_us) {
