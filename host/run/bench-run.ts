@@ -190,23 +190,20 @@ function identifiedBenchmark(session: DutSession, connection: Connection, reques
  */
 function openCheckpoint(modeDir: string, benchmark: Benchmark, mode: Mode, plan: RunPlan, dataset: Dataset, runner: ModeRunner, session: DutSession, connection: Connection): Checkpoint {
   const path = insideDir(modeDir, 'checkpoint.jsonl');
-  const checkpoint = fsStep('write', path, () => Checkpoint.open(path, { kind: 'header', version: 1, benchmark: benchmark.id, mode, labelsFile: dataset.labelsPath, limit: plan.limit ?? null }));
+  const ownsModel = connection.simulated && plan.dut.kind !== 'link';
+  const inputs = pinInputs(dataset, session.identity, ownsModel ? modelPath(plan.dataDir, benchmark) : undefined);
+  const checkpoint = fsStep('write', path, () => Checkpoint.open(path, { kind: 'header', version: 1, benchmark: benchmark.id, mode, labelsFile: dataset.labelsPath, limit: plan.limit ?? null, inputs }));
   checkpoint.entries.forEach((entry, i) => {
-    if (entry.kind === 'inputs') return;
     const schema = runner.checkpoint[entry.kind];
     if (!schema) throw new ConfigError(`${path}: entry ${i + 1} has kind ${JSON.stringify(entry.kind)}, which ${mode} mode does not write; the checkpoint is not from this mode`);
     const checked = schema.safeParse(entry.value);
     if (!checked.success) throw new ConfigError(`${path}: entry ${i + 1} (${entry.kind}): ${describeZodIssue(checked.error, 'value')}; the checkpoint is damaged`);
   });
-  const ownsModel = connection.simulated && plan.dut.kind !== 'link';
-  const now = pinInputs(dataset, session.identity, ownsModel ? modelPath(plan.dataDir, benchmark) : undefined);
-  const saved = checkpoint.of<unknown>('inputs')[0];
-  if (saved === undefined) {
-    fsStep('write', path, () => checkpoint.append({ kind: 'inputs', value: now }));
-  } else {
-    const pins = InputPins.safeParse(saved);
+  // A checkpoint from before inputs were pinned has none to compare.
+  if (checkpoint.header.inputs !== undefined) {
+    const pins = InputPins.safeParse(checkpoint.header.inputs);
     if (!pins.success) throw new ConfigError(`${path}: pinned inputs: ${describeZodIssue(pins.error, 'inputs')}; the checkpoint is damaged`);
-    const change = changedInputs(pins.data, now, dataset);
+    const change = changedInputs(pins.data, inputs, dataset);
     if (change) throw new DatasetError(`Cannot resume ${benchmark.id} ${mode}: ${change} since this session started, and a result must come from one set of inputs. Restore it, or start a new session.`);
   }
   return checkpoint;

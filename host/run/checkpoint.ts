@@ -16,17 +16,19 @@ export interface CheckpointHeader {
   mode: string;
   labelsFile: string;
   limit: number | null;
+  /** What the results depend on (labels, files, model, DUT), checked by the runner on resume. */
+  inputs?: unknown;
 }
 
 export type CheckpointEntry = { kind: string; [key: string]: unknown };
 
 export class Checkpoint {
-  private constructor(private readonly path: string, readonly entries: CheckpointEntry[]) {}
+  private constructor(private readonly path: string, readonly header: CheckpointHeader, readonly entries: CheckpointEntry[]) {}
 
   /** Opens the checkpoint, creating it with `header`, or checks that an existing one belongs to the same work. */
   static open(path: string, header: CheckpointHeader): Checkpoint {
     if (!existsSync(path)) {
-      const checkpoint = new Checkpoint(path, []);
+      const checkpoint = new Checkpoint(path, header, []);
       checkpoint.append({ ...header });
       return checkpoint;
     }
@@ -44,7 +46,7 @@ export class Checkpoint {
     for (const key of ['benchmark', 'mode', 'labelsFile', 'limit'] as const) {
       if (existing[key] !== header[key]) throw new TinyBenchError(`${path} was written for ${key} ${JSON.stringify(existing[key])}, not ${JSON.stringify(header[key])}; resume with the same options`);
     }
-    return new Checkpoint(path, entries.slice(1));
+    return new Checkpoint(path, existing, entries.slice(1));
   }
 
   append(entry: CheckpointEntry): void {
