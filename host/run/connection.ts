@@ -5,9 +5,8 @@
  * runner gets one `Connection`: a link it can reopen, the waits that suit it,
  * and one close.
  */
-import { readFileSync } from 'node:fs';
-
 import { modelPath } from '../../datasets/data-dir.js';
+import { checkTfliteModel } from '../../datasets/model-file.js';
 import type { Benchmark } from '../bench/benchmark.js';
 import type { Reconnectable } from '../devices/dut-session.js';
 import type { TranscriptSink } from '../devices/line-channel.js';
@@ -40,7 +39,7 @@ export async function openConnection(plan: RunPlan, mode: Mode, benchmark: Bench
   const choice = plan.dut;
   if (choice.kind === 'sim') {
     if (!benchmark) throw new ConfigError('The virtual DUT needs a benchmark');
-    const model = readFileSync(modelPath(plan.dataDir, benchmark));
+    const model = checkTfliteModel(modelPath(plan.dataDir, benchmark));
     const faults = plan.faults && (plan.faults.rate > 0 || (plan.faults.eventRate ?? 0) > 0) ? new FaultInjector(plan.faults) : undefined;
     const virtual = await VirtualDutConnection.open({
       benchmark,
@@ -68,6 +67,7 @@ export async function openConnection(plan: RunPlan, mode: Mode, benchmark: Bench
   }
   if (choice.kind === 'qemu') {
     if (!benchmark) throw new ConfigError('The QEMU DUT needs a benchmark');
+    checkTfliteModel(modelPath(plan.dataDir, benchmark));
     const qemu = await startQemuDut({ benchmark, modelPath: modelPath(plan.dataDir, benchmark), ...(choice.board ? { board: choice.board } : {}), ...(choice.shift !== undefined ? { shift: choice.shift } : {}) });
     // Emulated timing (instruction counts), so labelled simulated like the virtual DUT.
     return { link: qemu.link, simulated: true, bootWaitMs: 2000, commandTimeoutMs: 5000, settleQuietMs: 200, close: () => qemu.close() };

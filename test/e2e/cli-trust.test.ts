@@ -257,3 +257,18 @@ describe('item 10: no option silently ignored or misleading', () => {
     expect(printable('reply \u001b[2J\u0007 end\nnext\tline')).toBe('reply \\x1b[2J\\x07 end\nnext\tline');
   });
 });
+
+describe('item 10: a model that is not a TFLite file', () => {
+  it('is refused before QEMU boots it (it took 38 s and blamed name)', () => {
+    const data = mkdtempSync(join(root, 'badmodel-'));
+    mkdirSync(join(data, 'models'));
+    mkdirSync(join(data, 'datasets'));
+    writeFileSync(join(data, 'models', 'kws_ref_model.tflite'), Buffer.alloc(20_000, 0x5a));
+    cpSync(join(dataDir(), 'datasets', 'kws01'), join(data, 'datasets', 'kws01'), { recursive: true });
+    const started = Date.now();
+    const r = run('run', '-b', 'kws01', '--mode', 'accuracy', '--limit', '2', '--dut', 'qemu', '--data-dir', data, '--out', join(root, 'd8'));
+    expect(r.status).toBe(2);
+    expectOneCleanLine(r.stderr, /kws_ref_model\.tflite is not a TFLite model \(bytes 4\.\.7 are 5a 5a 5a 5a, not "TFL3"/);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
