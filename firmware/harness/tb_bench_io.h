@@ -6,7 +6,7 @@
 
 #include "../engine/tb_engine.h"
 
-typedef enum { TB_BENCH_KWS01 = 0, TB_BENCH_VWW01, TB_BENCH_IC01, TB_BENCH_AD01, TB_BENCH_COUNT } tb_bench_id;
+typedef enum { TB_BENCH_KWS01 = 0, TB_BENCH_VWW01, TB_BENCH_IC01, TB_BENCH_AD01, TB_BENCH_SWW01, TB_BENCH_COUNT } tb_bench_id;
 
 /* "kws01" ... "ad01" */
 const char *tb_bench_name(tb_bench_id id);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-import { BENCHMARK_IDS, type Benchmark } from '../bench/benchmark.js';
+import { BENCHMARK_IDS } from '../bench/benchmark.js';
 import { TinyBenchError } from '../errors.js';
 import type { Link } from '../link/link.js';
 import { type WireModel, createVirtualPair } from '../link/virtual-link.js';
@@ -29,9 +29,25 @@ interface TinyDutModule {
   _wp_result(i: number): number;
   _wp_work(i: number): number;
   _wp_timestamp_pulse_us(): number;
+  _wp_sww_i2s_buffer(): number;
+  _wp_sww_i2s_chunk(atUs: number): number;
+  _wp_set_clock_us(atUs: number): void;
+  _wp_sww_scaled(i: number): number;
 }
 
-type Factory = (init: { onUartTx: (bytes: Uint8Array) => void; onTimestampEdge: (us: number) => void }) => Promise<TinyDutModule>;
+type Factory = (init: { onUartTx: (bytes: Uint8Array) => void; onTimestampEdge: (us: number) => void; onSwwPin: (pin: number, level: number, us: number) => void }) => Promise<TinyDutModule>;
+
+/** The firmware's tb_bench_id order (firmware/harness/tb_bench_io.h). */
+const FIRMWARE_BENCH_IDS: readonly string[] = [...BENCHMARK_IDS, 'sww01'];
+
+/** What the firmware needs to know of a benchmark: its id and model file. */
+export interface FirmwareModel {
+  id: string;
+  modelFile: string;
+}
+
+/** The streaming-wakeword pins the interface board watches (firmware/ports/wasm/wasm_sww.c). */
+export type SwwPin = 'processing' | 'detection';
 
 let factory: Factory | undefined;
 function loadFactory(): Factory {
@@ -40,13 +56,15 @@ function loadFactory(): Factory {
 }
 
 export interface WasmDutOptions {
-  benchmark: Benchmark;
+  benchmark: FirmwareModel;
   model: Uint8Array;
   /** Command buffer the firmware allows and advertises (default 8192; 80 = reference firmware). */
   commandBuffer?: number;
   energyMode?: boolean;
   /** Energy mode: called with the virtual-clock time of each timestamp edge. */
   onTimestampEdge?: (timeUs: number) => void;
+  /** sww01: a pin level change at a virtual-clock time. */
+  onSwwPin?: (pin: SwwPin, high: boolean, timeUs: number) => void;
 }
 
 /**
@@ -76,12 +94,13 @@ export class WasmDut {
     const m = await loadFactory()({
       onUartTx: (bytes) => (self ? self.pendingTx.push(bytes) : early.push(bytes)),
       onTimestampEdge: (us) => options.onTimestampEdge?.(us),
+      onSwwPin: (pin, level, us) => options.onSwwPin?.(pin === 0 ? 'processing' : 'detection', level !== 0, us),
     });
     self = new WasmDut(m, output);
     const ptr = m._wp_model_buffer(options.model.length);
     if (!ptr) throw new TinyBenchError(`Model of ${options.model.length} bytes does not fit the virtual DUT's model buffer`);
     m.HEAPU8.set(options.model, ptr);
-    self.bootArgs = [options.model.length, BENCHMARK_IDS.indexOf(options.benchmark.id), options.commandBuffer ?? 8192, options.energyMode ? 1 : 0];
+    self.bootArgs = [options.model.length, FIRMWARE_BENCH_IDS.indexOf(options.benchmark.id), options.commandBuffer ?? 8192, options.energyMode ? 1 : 0];
     const status = m._wp_boot(...self.bootArgs, 0);
     if (status !== 0) throw new TinyBenchError(`Virtual DUT refused the ${options.benchmark.id} model: ${m.UTF8ToString(m._wp_error())}`);
     self.pendingTx.push(...early);
@@ -117,6 +136,30 @@ export class WasmDut {
 
   get clockUs(): number {
     return this.m._wp_clock_us();
+  }
+
+  /** Moves the DUT's clock forward to `atUs` (it idled until then); never back. */
+  advanceClockTo(atUs: number): void {
+    this.m._wp_set_clock_us(atUs);
+  }
+
+  /**
+   * sww01: one I2S chunk of 512 stereo int16 frames completed at virtual time
+   * `atUs`. The DUT processes it at once if its DMA runs (pins fire through
+   * onSwwPin); returns whether it took the chunk.
+   */
+  i2sChunk(stereo: Int16Array, atUs: number): boolean {
+    if (stereo.length !== 1024) throw new TinyBenchError(`An I2S chunk is 512 stereo frames (1024 int16), got ${stereo.length}`);
+    const ptr = this.m._wp_sww_i2s_buffer();
+    this.m.HEAPU8.set(new Uint8Array(stereo.buffer, stereo.byteOffset, stereo.byteLength), ptr);
+    const took = this.m._wp_sww_i2s_chunk(atUs) !== 0;
+    this.flush();
+    return took;
+  }
+
+  /** sww01: the last hop's 40 features before int8 quantization (tests). */
+  scaledFeatures(): number[] {
+    return Array.from({ length: 40 }, (_, i) => this.m._wp_sww_scaled(i));
   }
 
   /** Bypasses the protocol: raw input bytes in, int8 output tensor out (conformance tests). */

@@ -15,11 +15,12 @@ if [ ! -d "$EM_CACHE" ]; then cp -r /usr/share/emscripten/cache "$EM_CACHE" 2>/d
 cd "$fw"
 emcc -std=c99 -O2 -Wall -Wextra \
   ports/wasm/wasm_port.c harness/ee_harness.c harness/tb_bench_io.c engine/*.c engine/kernels/*.c \
-  --js-library ports/wasm/uart_library.js \
+  ports/wasm/wasm_sww.c harness/tb_sww.c dsp/*.c \
+  --js-library ports/wasm/uart_library.js --js-library ports/wasm/sww_library.js \
   -sMODULARIZE=1 -sEXPORT_NAME=createTinyDut -sSINGLE_FILE=1 -sENVIRONMENT=node \
   -sINITIAL_MEMORY=4194304 -sALLOW_MEMORY_GROWTH=0 -sTOTAL_STACK=262144 \
   -sNODEJS_CATCH_EXIT=0 -sNODEJS_CATCH_REJECTION=0 \
   -sEXPORTED_RUNTIME_METHODS='["HEAPU8","HEAP8","UTF8ToString"]' \
-  -sINCOMING_MODULE_JS_API='["onUartTx","onTimestampEdge","print","printErr"]' \
+  -sINCOMING_MODULE_JS_API='["onUartTx","onTimestampEdge","onSwwPin","print","printErr"]' \
   -o "$out"
 echo "built $out ($(wc -c < "$out") bytes)"

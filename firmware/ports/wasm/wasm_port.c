@@ -5,6 +5,7 @@
 #include "../../harness/ee_harness.h"
 #include "../../harness/th_port.h"
 #include "cost_model.h"
+#include "wasm_sww.h"
 
 #include <emscripten.h>
 #include <string.h>
@@ -27,6 +28,11 @@ static double cycles; /* virtual clock; a double counts cycles exactly up to 2^5
 void th_write(const char *buf, unsigned len) { js_uart_tx(buf, len); }
 
 static double now_us(void) { return cycles * 1e6 / (double)COST_CLOCK_HZ; }
+double wp_now_us(void) { return now_us(); }
+void wp_add_us(double us) { cycles += us * (double)COST_CLOCK_HZ / 1e6; }
+void wp_advance_to_us(double at_us) {
+  if (at_us > now_us()) cycles = at_us * (double)COST_CLOCK_HZ / 1e6;
+}
 
 uint32_t th_time_us(void) {
   /* A 32-bit microsecond counter, wrapping like a hardware timer. */
@@ -70,6 +76,7 @@ EMSCRIPTEN_KEEPALIVE int wp_boot(unsigned model_len, int bench_id, unsigned cmd_
   energy_mode = energy;
   cycles = start_us * (double)COST_CLOCK_HZ / 1e6;
   ee_harness_init(&interp, bench, cmd_limit);
+  ee_harness_extend(bench == TB_BENCH_SWW01 ? wp_sww_boot(&interp) : 0);
   return 0;
 }
 
