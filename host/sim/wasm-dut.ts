@@ -33,6 +33,7 @@ interface TinyDutModule {
   _wp_sww_i2s_chunk(atUs: number): number;
   _wp_set_clock_us(atUs: number): void;
   _wp_sww_scaled(i: number): number;
+  _wp_set_clock_hz(hz: number): void;
 }
 
 type Factory = (init: { onUartTx: (bytes: Uint8Array) => void; onTimestampEdge: (us: number) => void; onSwwPin: (pin: number, level: number, us: number) => void }) => Promise<TinyDutModule>;
@@ -63,6 +64,8 @@ export interface WasmDutOptions {
   energyMode?: boolean;
   /** Energy mode: called with the virtual-clock time of each timestamp edge. */
   onTimestampEdge?: (timeUs: number) => void;
+  /** The simulated core clock (default the cost model's 120 MHz): the same cycles, another MCU speed. */
+  clockHz?: number;
   /** sww01: a pin level change at a virtual-clock time. */
   onSwwPin?: (pin: SwwPin, high: boolean, timeUs: number) => void;
 }
@@ -101,6 +104,7 @@ export class WasmDut {
     if (!ptr) throw new TinyBenchError(`Model of ${options.model.length} bytes does not fit the virtual DUT's model buffer`);
     m.HEAPU8.set(options.model, ptr);
     self.bootArgs = [options.model.length, FIRMWARE_BENCH_IDS.indexOf(options.benchmark.id), options.commandBuffer ?? 8192, options.energyMode ? 1 : 0];
+    if (options.clockHz) m._wp_set_clock_hz(options.clockHz);
     const status = m._wp_boot(...self.bootArgs, 0);
     if (status !== 0) throw new TinyBenchError(`Virtual DUT refused the ${options.benchmark.id} model: ${m.UTF8ToString(m._wp_error())}`);
     self.pendingTx.push(...early);

@@ -33,7 +33,7 @@ void th_sww_detection_pulse(void) {
 
 void th_sww_i2s_enable(int on) { i2s_on = on; }
 
-void th_sww_account_features(void) { wp_add_us(CYCLES_PER_FEATURE_HOP * 1e6 / (double)COST_CLOCK_HZ); }
+void th_sww_account_features(void) { wp_add_cycles(CYCLES_PER_FEATURE_HOP); }
 
 ee_command_extension wp_sww_boot(tb_interpreter *it) {
   i2s_on = 0;

@@ -8,6 +8,7 @@
 
 double wp_now_us(void);
 void wp_add_us(double us);
+void wp_add_cycles(double cycles);
 /* Moves the clock forward to at_us (never back): the DUT idled until then. */
 void wp_advance_to_us(double at_us);
 /* Initialises the streaming mode; returns the harness extension for its commands. */

@@ -1,0 +1,88 @@
+/**
+ * The sww01 stream step end to end on the simulated bench: the host's
+ * InterfaceBoard client and Dut client, the virtual H573 (SD card, I2S in
+ * virtual time, pin capture) and the WebAssembly DUT. Expected detections are
+ * the protocol reference's independent result (§1.10) for the 10 s stream.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { SWW01, readSwwTruth } from '../../host/bench/sww01.js';
+import { DutSession } from '../../host/devices/dut-session.js';
+import { InterfaceBoard } from '../../host/devices/interface-board.js';
+import { silentProgress } from '../../host/run/progress.js';
+import { runStreaming } from '../../host/run/streaming.js';
+import { VirtualEnergyBench } from '../../host/sim/energy-bench.js';
+import { dataDir } from '../helpers.js';
+
+const swwDir = (): string => join(dataDir(), 'datasets', 'sww01');
+
+/** A DUT clock at which this engine keeps up with 32 ms hops (about 14 ms a frame). */
+export const FAST_DUT_HZ = 480e6;
+
+export async function streamingBench(files: Map<string, Uint8Array>, dutClockHz = FAST_DUT_HZ) {
+  const bench = await VirtualEnergyBench.create({ benchmark: SWW01, model: readFileSync(join(dataDir(), 'models', SWW01.modelFile)), dutBaud: SWW01.dutBaud, streamFiles: files, dutClockHz });
+  bench.powerOnFromUsb();
+  const board = await InterfaceBoard.connect(bench.boardLink, { resetWaitMs: 50 });
+  await board.setBaud(SWW01.dutBaud);
+  const session = await DutSession.open({ link: board.dutLink(), bootWaitMs: 100, resync: () => board.resync(SWW01.dutBaud) }, { commandTimeoutMs: 2000, settleQuietMs: 20 });
+  return { bench, board, session, close: async () => (session.close(), board.close(), await bench.close()) };
+}
+
+export function sdCard(dir: string): Map<string, Uint8Array> {
+  return new Map(readdirSync(dir).filter((f) => f.endsWith('.wav')).map((f) => [f, readFileSync(join(dir, f))]));
+}
+
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+describe('sww01 stream step on the simulated bench', () => {
+  it('scores the 10 s stream as the independent implementation: 2 TP, 1 FN, 0 FP under both tails', async () => {
+    const rig = await streamingBench(sdCard(swwDir()));
+    cleanup = rig.close;
+    expect(rig.session.identity.model).toBe('sww01');
+    const { streams } = readSwwTruth(swwDir());
+    const r = await runStreaming(rig.session, rig.board, streams[0]!, silentProgress, { settleMs: 20, commandTimeoutMs: 2000 });
+    // Detections every 32 ms from 1.376 s to 2.112 s, and at 4.992 s (after the sync pulse; board ms, floor).
+    const frames = [...Array.from({ length: 24 }, (_, i) => 43 + i), 156];
+    expect(r.detectionsS).toHaveLength(frames.length);
+    r.detectionsS.forEach((t, i) => expect(Math.abs(t - frames[i]! * 0.032)).toBeLessThanOrEqual(0.0011));
+    expect([r.score.truePositives, r.score.falseNegatives, r.score.falsePositives]).toEqual([2, 1, 0]);
+    expect([r.officialCodeScore.truePositives, r.officialCodeScore.falseNegatives, r.officialCodeScore.falsePositives]).toEqual([2, 1, 0]);
+    expect(r.activations).toHaveLength(312);
+    // Every frame's duty-cycle edges, not only the board firmware's first 100.
+    expect(r.dutyStartTicks).toHaveLength(312);
+    expect(r.duty.frames).toBe(312);
+    expect(r.duty.periodS).toBeCloseTo(0.032, 4);
+    expect(r.duty.dutyCycle).toBeGreaterThan(0);
+    expect(r.duty.dutyCycle).toBeLessThan(1);
+    expect(r.duty.estimatedThroughput).toBeCloseTo(1 / r.duty.onTimeS, 9);
+    expect(r.framesMissed).toBe(0);
+    expect(rig.bench.overruns).toBe(0);
+  });
+
+  it('a DUT too slow for 32 ms hops (this engine at 120 MHz: about 58 ms a frame) loses frames and its pin stays high', async () => {
+    const rig = await streamingBench(sdCard(swwDir()), 120e6);
+    cleanup = rig.close;
+    const { streams } = readSwwTruth(swwDir());
+    const r = await runStreaming(rig.session, rig.board, streams[0]!, silentProgress, { settleMs: 20, commandTimeoutMs: 2000 });
+    expect(rig.bench.overruns).toBeGreaterThan(0);
+    expect(r.framesMissed).toBeGreaterThan(100);
+    expect(r.activations.length + r.framesMissed).toBe(312);
+    expect(r.duty.onTimeS).toBeGreaterThan(0.05);
+    expect(r.duty.dutyCycle).toBeGreaterThan(0.95);
+    expect(r.duty.dutyCycle).toBeLessThanOrEqual(1);
+  });
+
+  it('fails with the board\'s own message when the WAV is not on its SD card', async () => {
+    const rig = await streamingBench(new Map());
+    cleanup = rig.close;
+    const stream = { wavFile: 'missing.wav', path: '', lengthS: 1, sampleRate: 16000, truth: [] };
+    await expect(runStreaming(rig.session, rig.board, stream, silentProgress, { settleMs: 0, commandTimeoutMs: 2000 })).rejects.toThrow(/could not play missing\.wav.*2-channel wav file/);
+  });
+});
