@@ -19,7 +19,7 @@ export function resolveDataDir(option?: string): string {
   return resolve(option ?? process.env.TINY_BENCH_DATA ?? userCacheDir());
 }
 
-export function modelPath(dataDir: string, benchmark: Benchmark): string {
+export function modelPath(dataDir: string, benchmark: Pick<Benchmark, 'modelFile'> & { id: string }): string {
   const path = join(dataDir, 'models', benchmark.modelFile);
   if (!existsSync(path)) {
     throw new DatasetError(`Model ${benchmark.modelFile} for ${benchmark.id} is not in ${join(dataDir, 'models')}. Run 'tiny-bench fetch' or pass --data-dir <folder with models/ and datasets/>.`);

@@ -83,7 +83,7 @@ program.name('tiny-bench').description('MLPerf Tiny host runner with a built-in 
 program
   .command('run')
   .description('Run performance, accuracy or energy on a DUT (the built-in virtual DUT, or the simulated energy bench, when no port is given)')
-  .addOption(new Option('-b, --benchmark <id>', 'benchmark to run').choices([...BENCHMARK_IDS, 'all']))
+  .addOption(new Option('-b, --benchmark <id>', 'benchmark to run (sww01: the streaming wakeword, through an interface board)').choices([...BENCHMARK_IDS, 'sww01', 'all']))
   .addOption(new Option('-m, --mode <mode>', 'what to measure').choices(['performance', 'accuracy', 'energy', 'both']).default('both'))
   .option('--interface <path>', 'energy mode: serial port of the interface board (STM32H573I-DK or Arduino io-manager) the DUT is behind')
   .option('--emon <kind:path>', 'energy mode: the energy monitor, lpm01a:<path> or ppk2:<path> (timestamp on D0); lpm01a or ppk2 alone picks the simulated bench\'s virtual monitor', (v) => {
@@ -123,6 +123,7 @@ program
   })
   .option('--fault-events <q>', 'virtual DUT: probability per byte of an unplug or reset (default: fault rate / 50)', (v) => Number(v))
   .option('--fault-seed <n>', 'virtual DUT: seed of the fault sequence', positiveInt, 1)
+  .option('--dut-clock-mhz <n>', 'virtual DUT (sww01): core clock of the simulated MCU (default 120, the cost model\'s)', positiveInt)
   .action(async (opts) => {
     const human = opts.json ? process.stderr : process.stdout;
     const say = (l: string): void => void human.write(`${l}\n`);
@@ -136,7 +137,7 @@ program
       const devices = opts.devices ? readDevicesYaml(opts.devices) : [];
       const dutEntry = devices.find((d) => d.type === 'dut');
       const modeForBaud = opts.mode === 'accuracy' ? 'accuracy' : opts.mode === 'energy' ? 'energy' : 'performance';
-      const baudRate: number = opts.baud ?? (dutEntry ? baudFor(dutEntry, modeForBaud) : undefined) ?? (modeForBaud === 'energy' ? 9600 : 115200);
+      const baudRate: number = opts.baud ?? (dutEntry ? baudFor(dutEntry, modeForBaud) : undefined) ?? (modeForBaud === 'energy' && opts.benchmark !== 'sww01' ? 9600 : 115200);
       if (opts.mode !== 'energy' && (opts.interface || opts.emon || opts.voltage)) throw new ConfigError('--interface, --emon and --voltage belong to --mode energy');
       if (opts.mode === 'energy' && Boolean(opts.interface) !== Boolean(opts.emon?.path)) throw new ConfigError('Energy mode on hardware needs both --interface <board port> and --emon lpm01a:<port>|ppk2:<port>; without both it runs the simulated bench');
       if (opts.mode === 'energy' && opts.port) throw new ConfigError('In energy mode the DUT is reached through the interface board (--interface), not --port');
@@ -162,6 +163,7 @@ program
         ...(opts.labels ? { labels: opts.labels } : {}),
         ...(opts.limit ? { limit: opts.limit } : {}),
         ...(opts.windows ? { windows: opts.windows } : {}),
+        ...(opts.dutClockMhz ? { dutClockMhz: opts.dutClockMhz } : {}),
         ...(opts.tests ? { testPlans: readTestsYaml(opts.tests) } : {}),
         ...(energy ? { energy } : {}),
         ...(opts.faultRate !== undefined ? { faults: { rate: opts.faultRate, seed: opts.faultSeed, ...(opts.faultEvents !== undefined ? { eventRate: opts.faultEvents } : {}), ...(opts.faults ? { kinds: opts.faults } : {}) } } : {}),

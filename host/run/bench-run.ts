@@ -24,6 +24,7 @@ import { Checkpoint } from './checkpoint.js';
 import { checkTimestampWiring, runEnergy } from './energy.js';
 import { type EnergyPlan, type EnergyRig, openEnergyRig } from './energy-rig.js';
 import { runPerformance } from './performance.js';
+import { runStreamingMode } from './streaming-session.js';
 import { median } from './scoring.js';
 import type { Progress } from './progress.js';
 import { TranscriptLog, createSessionDir, insideDir, writeResults } from './session.js';
@@ -40,7 +41,9 @@ export type DutChoice =
 /** What a session was asked to do; saved as session.json so --resume can continue it. */
 export interface RunPlan {
   /** Undefined: every benchmark on a virtual or emulated DUT, the DUT's own model on a port. */
-  benchmarks?: BenchmarkId[];
+  benchmarks?: Array<BenchmarkId | 'sww01'>;
+  /** Virtual DUT: its core clock in MHz (default the cost model's 120). */
+  dutClockMhz?: number;
   modes: Mode[];
   dut: DutChoice;
   dataDir: string;
@@ -132,6 +135,10 @@ export async function runSession(options: RunOptions, resumeDir?: string): Promi
   const ownModel = options.dut.kind === 'serial' || options.dut.kind === 'link' || options.energy?.bench.kind === 'serial';
   const wanted = options.benchmarks ?? (ownModel ? [undefined] : (Object.keys(BENCHMARKS) as BenchmarkId[]));
   for (const id of wanted) {
+    if (id === 'sww01') {
+      for (const mode of options.modes) documents.push(await runStreamingMode(options, sessionDir, mode));
+      continue;
+    }
     const requested = id ? BENCHMARKS[id] : undefined;
     for (const mode of options.modes) {
       const finished = requested ? join(sessionDir, requested.id, mode, 'results.json') : undefined;
