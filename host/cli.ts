@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { modelPath, resolveDataDir, userCacheDir } from '../datasets/data-dir.js';
 import { fetchData } from '../datasets/fetch.js';
 import { BENCHMARKS, BENCHMARK_IDS, type BenchmarkId } from './bench/benchmark.js';
+import { SWW01, swwSdCard } from './bench/sww01.js';
 import { VirtualEnergyBench } from './sim/energy-bench.js';
 import { exposeOnPty } from './sim/pty-bridge.js';
 import { ConfigError, TinyBenchError } from './errors.js';
@@ -246,12 +247,19 @@ program
 program
   .command('sim-bench')
   .description('Serve the simulated energy bench on two ptys, so `run --mode energy --interface … --emon …` drives it as it would real hardware (SIMULATED)')
-  .addOption(new Option('-b, --benchmark <id>', 'model the virtual DUT runs').choices([...BENCHMARK_IDS]).default('kws01'))
+  .addOption(new Option('-b, --benchmark <id>', 'model the virtual DUT runs (sww01: the streaming firmware at 115200 baud, the sww01 WAVs on the board\'s SD card)').choices([...BENCHMARK_IDS, 'sww01']).default('kws01'))
+  .option('--dut-clock-mhz <n>', 'virtual DUT core clock (default 120, the cost model\'s)', positiveInt)
   .addOption(new Option('--emon <kind>', 'virtual monitor').choices(['lpm01a', 'ppk2']).default('lpm01a'))
   .option('--data-dir <dir>', 'folder with models/ (default: $TINY_BENCH_DATA, then the fetch cache)')
   .option('--dir <dir>', 'where to put the pty links (default: a new temporary folder)')
   .action(async (opts) => {
-    const bench = await VirtualEnergyBench.create({ benchmark: BENCHMARKS[opts.benchmark as BenchmarkId], model: readFileSync(modelPath(resolveDataDir(opts.dataDir), BENCHMARKS[opts.benchmark as BenchmarkId])), monitor: opts.emon });
+    const dataDir = resolveDataDir(opts.dataDir);
+    const benchmark = opts.benchmark === 'sww01' ? SWW01 : BENCHMARKS[opts.benchmark as BenchmarkId];
+    const bench = await VirtualEnergyBench.create({
+      benchmark, model: readFileSync(modelPath(dataDir, benchmark)), monitor: opts.emon,
+      ...(opts.dutClockMhz ? { dutClockHz: opts.dutClockMhz * 1e6 } : {}),
+      ...(opts.benchmark === 'sww01' ? { dutBaud: SWW01.dutBaud, streamFiles: swwSdCard(dataDir) } : {}),
+    });
     const dir: string = opts.dir ?? mkdtempSync(join(tmpdir(), 'tiny-bench-bench-'));
     const board = await exposeOnPty(bench.boardLink, dir, 'interface');
     const monitor = await exposeOnPty(bench.monitorLink, dir, opts.emon);

@@ -4,7 +4,7 @@
  * Streams are not EEMBC label files: a truth JSON lists WAV files with their
  * wakeword windows (protocol reference §4.1, official datasets.py).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 
 import { z } from 'zod';
@@ -77,4 +77,11 @@ export function readSwwTruth(dir: string, truthFile: string = SWW01.defaultTruth
     };
   });
   return { truthPath, streams };
+}
+
+/** The WAV files of `<dataDir>/datasets/sww01`, as a simulated interface board's SD card. */
+export function swwSdCard(dataDir: string): Map<string, Uint8Array> {
+  const dir = join(dataDir, 'datasets', SWW01.id);
+  if (!existsSync(dir)) throw new DatasetError(`No sww01 streams: ${dir} does not exist`);
+  return new Map(readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.wav')).map((f) => [f, readFileSync(join(dir, f))]));
 }
