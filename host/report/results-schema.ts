@@ -97,7 +97,7 @@ export const StreamingStream = z.object({
   score: SwwScoreSchema,
   officialCodeScore: SwwScoreSchema,
   duty: z.object({ frames: z.number().int(), periodS: finite, onTimeS: finite, dutyCycle: finite, estimatedThroughput: finite, periodSpread: finite }),
-  energy: z.object({ energyUj: finite, elapsedS: finite, powerMw: finite, samples: z.number().int(), edges: z.tuple([z.number().int(), z.number().int()]), monitorElapsedS: finite.optional() }).optional(),
+  energy: z.object({ energyUj: finite, elapsedS: finite, powerMw: finite, samples: z.number().int(), edges: z.tuple([z.number().int(), z.number().int()]), monitorElapsedS: finite.optional(), trace: z.object({ binMs: finite, powerMw: z.array(finite), edgesMs: z.array(finite) }).optional() }).optional(),
 });
 
 export const StreamingResults = z.object({

@@ -51,6 +51,8 @@ export function writeSubmission(options: SubmissionOptions): string[] {
       if (!existsSync(join(dir, file))) throw new ConfigError(`${dir} lacks ${file}`);
       copyFileSync(join(dir, file), join(target, file));
     }
+    // sww energy: the checker also requires the power plot.
+    if (existsSync(join(dir, 'energy_inf_000.png'))) copyFileSync(join(dir, 'energy_inf_000.png'), join(target, 'energy_inf_000.png'));
     written.push(target);
   }
   const systems = insideDir(root, 'systems');

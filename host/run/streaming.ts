@@ -9,7 +9,7 @@
 import type { DutRunner } from '../devices/dut-session.js';
 import type { InterfaceBoard } from '../devices/interface-board.js';
 import { MonitorError, ProtocolError } from '../errors.js';
-import type { EnergyMonitor } from '../../energy/energy-monitor.js';
+import type { EnergyMonitor, PowerTrace } from '../../energy/energy-monitor.js';
 import { parseActivations, parseDetections, parseDutyCycle } from '../protocol/sww.js';
 import { type DutyCycle, OFFICIAL_CODE_TAIL_S, RULES_TAIL_S, type SwwScore, detectionsAfterSync, dutyCycle, scoreDetections } from '../bench/sww-scoring.js';
 import type { SwwStream } from '../bench/sww01.js';
@@ -36,6 +36,8 @@ export interface StreamingEnergy {
   samples: number;
   edges: [number, number];
   monitorElapsedS?: number;
+  /** Power in bins from before `start` to after `stop` (edge marks included). */
+  trace?: PowerTrace;
 }
 
 export interface StreamingResult {
@@ -90,6 +92,7 @@ export async function runStreaming(runner: DutRunner, board: InterfaceBoard, str
       energy = {
         energyUj: span.energyJ * 1e6, elapsedS: span.elapsedS, powerMw: (span.energyJ / span.elapsedS) * 1e3, samples: span.samples, edges: [edgesBefore, edgesBefore + 1],
         ...(span.monitorElapsedS !== undefined ? { monitorElapsedS: span.monitorElapsedS } : {}),
+        trace: monitor.trace(edgesBefore, edgesBefore + 1, 800),
       };
     }
     const detectionsMs = parseDetections(await board.command('print_detections', commandMs));
