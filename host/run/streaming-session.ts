@@ -9,7 +9,7 @@
  * UART, the WAVs on its SD card, powered from USB (or by the virtual
  * monitor in energy mode). Hardware: `--interface` (and `--emon`).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { modelPath } from '../../datasets/data-dir.js';
@@ -21,7 +21,7 @@ import { ConfigError, DutMismatchError, TinyBenchError } from '../errors.js';
 import type { EnergyMonitor } from '../../energy/energy-monitor.js';
 import { toolVersion } from '../paths.js';
 import { powerTracePng } from '../report/png-plot.js';
-import type { ResultsDocument, StreamingResults } from '../report/results-schema.js';
+import { ResultsDocument, type StreamingResults } from '../report/results-schema.js';
 import { VirtualEnergyBench } from '../sim/energy-bench.js';
 import type { Mode, RunOptions } from './bench-run.js';
 import { type EnergyRig, openEnergyRig } from './energy-rig.js';
@@ -95,6 +95,12 @@ export function streamingResults(results: StreamingResult[], dutClockHz?: number
 }
 
 export async function runStreamingMode(options: RunOptions, sessionDir: string, mode: Mode): Promise<ResultsDocument> {
+  // --resume: a mode that finished in this session is not streamed again.
+  const finishedPath = insideDir(sessionDir, SWW01.id, mode, 'results.json');
+  if (existsSync(finishedPath)) {
+    options.say(`sww01 ${mode}: already finished in this session`);
+    return ResultsDocument.parse(JSON.parse(readFileSync(finishedPath, 'utf8')));
+  }
   const started = new Date();
   const dir = options.datasetPath ? join(options.datasetPath, SWW01.id) : join(options.dataDir, 'datasets', SWW01.id);
   const { truthPath, streams } = readSwwTruth(dir, options.labels ?? options.testPlans?.[SWW01.id]?.truthFile);
