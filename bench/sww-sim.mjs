@@ -47,4 +47,4 @@ for (const mhz of [120, 240, 480]) {
   const modelMw = VOLTAGE * (i + (a - i) * Math.min(1, busyS / st.energy.elapsedS)) * 1e3;
   console.log(`${String(mhz).padStart(3)} MHz  ${(anchorUs / 1e3).toFixed(3).padStart(14)} ms  ${(st.duty.onTimeS * 1e3).toFixed(3).padStart(11)} ms  ${(st.duty.dutyCycle * 100).toFixed(2).padStart(9)} %  ${String(st.framesMissed).padStart(6)} of ${st.framesInStream}  ${s.truePositives}  ${s.falseNegatives}  ${s.falsePositives}   ${st.energy.powerMw.toFixed(3).padStart(18)}  ${modelMw.toFixed(3).padStart(27)}  ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
-console.log('All figures SIMULATED: cost-model clock (engine constants fitted to QEMU; the feature hop is an operation-count estimate) and power model.');
+console.log('All figures SIMULATED: cost-model clock (engine constants fitted to QEMU on the four classic models, feature hop measured on QEMU by bench/sww-qemu.mjs) and power model.');

@@ -170,6 +170,29 @@ int tb_sww_command(char **tok, int n, const uint8_t *db, uint32_t db_len) {
     /* tiny-bench extension: a fresh extractor history for extract_uart_stream. */
     reset_stream();
     ee_say("m-stream-reset");
+  } else if (!strcmp(tok[0], "bench_features")) {
+    /* tiny-bench extension: N feature hops on the db samples, no model, timed
+     * inside the command (m-lap-us before and after, as infer does), so the
+     * extractor's time excludes the UART and the idle time between commands. */
+    uint32_t count = 0;
+    for (const char *c = n > 1 ? tok[1] : "1"; *c >= '0' && *c <= '9'; ++c) count = count * 10u + (uint32_t)(*c - '0');
+    if (db_len < 2 * TB_SWW_HOP || count == 0) {
+      ee_error("bench_features N needs N > 0 and 1024 bytes (512 int16 samples) in db");
+    } else {
+      int16_t mono[TB_SWW_HOP];
+      int8_t features[TB_SWW_MELS];
+      for (int i = 0; i < TB_SWW_HOP; ++i) mono[i] = (int16_t)(uint16_t)(db[2 * i] | (uint16_t)db[2 * i + 1] << 8);
+      const uint32_t t0 = th_time_us();
+      for (uint32_t k = 0; k < count; ++k) tb_sww_features_hop(&w.features, mono, tb_input(w.it)->scale, features);
+      const uint32_t t1 = th_time_us();
+      ee_print("m-lap-us-");
+      ee_print_u32(t0);
+      ee_end_line();
+      ee_print("m-lap-us-");
+      ee_print_u32(t1);
+      ee_end_line();
+      ee_say("m-bench-features-done");
+    }
   } else if (!strcmp(tok[0], "state")) {
     ee_print(w.streaming ? "m-state-[streaming," : "m-state-[idle,");
     ee_print_u32(w.frames);

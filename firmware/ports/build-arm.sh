@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Cortex-M4F image of one benchmark for one port:
-#   build-arm.sh <mps2-an386|stm32f4> <kws01|vww01|ic01|ad01> <model.tflite> <out-dir> [extra gcc flags...]
+#   build-arm.sh <mps2-an386|stm32f4> <kws01|vww01|ic01|ad01|sww01> <model.tflite> <out-dir> [extra gcc flags...]
 # The model is linked in (common/model.S). Writes <out-dir>/tiny-bench-<bench>-<port>.elf and .bin,
 # prints the image and RAM sizes, then the ELF path.
 # Needs Debian's gcc-arm-none-eabi and libnewlib-arm-none-eabi.
@@ -13,6 +13,7 @@ case $bench in
   vww01) id=1 arena=86016 ;;
   ic01) id=2 arena=55296 ;;
   ad01) id=3 arena=4096 ;;
+  sww01) id=4 arena=12288 ;;
   *) echo "unknown benchmark $bench" >&2; exit 2 ;;
 esac
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,8 +33,8 @@ arm-none-eabi-gcc -std=c99 -O2 -Wall -Wextra -Werror \
   -DMODEL_FILE="\"$model_abs\"" "$@" \
   -T "$here/$port/link.ld" -Wl,--gc-sections -Wl,-Map="$out/$bench.map" \
   -o "$elf" \
-  "$here/$port/startup.c" "$here/$port/port.c" "$here/common/mcu.c" "$here/common/model.S" \
-  "$fw/harness/ee_harness.c" "$fw/harness/tb_bench_io.c" "$fw"/engine/*.c "$fw"/engine/kernels/*.c -lm
+  "$here/$port/startup.c" "$here/$port/port.c" "$here/common/mcu.c" "$here/common/mcu_sww.c" "$here/common/model.S" \
+  "$fw/harness/ee_harness.c" "$fw/harness/tb_bench_io.c" "$fw/harness/tb_sww.c" "$fw"/dsp/*.c "$fw"/engine/*.c "$fw"/engine/kernels/*.c -lm
 # A raw image for flashing (st-flash write <bin> 0x08000000, or copy it to a NUCLEO's USB drive).
 arm-none-eabi-objcopy -O binary "$elf" "${elf%.elf}.bin"
 arm-none-eabi-size -A "$elf" | awk -v b="$bench" -v p="$port" '

@@ -56,8 +56,8 @@ describe('sww01 stream step on the simulated bench', () => {
     expect(r.framesMissed).toBeGreaterThan(100);
     expect(r.activations.length + r.framesMissed).toBe(312);
     expect(r.duty.onTimeS).toBeGreaterThan(0.05);
-    expect(r.duty.dutyCycle).toBeGreaterThan(0.95);
-    expect(r.duty.dutyCycle).toBeLessThanOrEqual(1);
+    // Back-to-back frames: busy all the time (up to the 10 µs tick quantization).
+    expect(r.duty.dutyCycle).toBeCloseTo(1, 3);
   });
 
   it('fails with the board\'s own message when the WAV is not on its SD card', async () => {

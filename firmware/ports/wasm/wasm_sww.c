@@ -10,11 +10,10 @@
 
 extern void js_sww_pin(int pin, int level, double time_us);
 
-/* Feature extraction per hop on a Cortex-M4F at 120 MHz: an estimate from
- * operation counts of tb_sww_features.c (512-point complex FFT: 2304
- * butterflies; 1024 pre-emphasis/window steps; 513 power bins; about 1000
- * mel weights; 40 log10f), not fitted to QEMU like the engine's constants. */
-#define CYCLES_PER_FEATURE_HOP 90000.0
+/* Feature extraction per hop on a Cortex-M4F: the instructions of the same C
+ * (arm-none-eabi-gcc -O2) under qemu-system-arm -icount, one per cycle as the
+ * engine's constants (bench/sww-qemu.mjs measures it: 129 460, deterministic). */
+#define CYCLES_PER_FEATURE_HOP 129460.0
 /* WW_DETECTED is pulsed low this long (the reference: about 1 µs). */
 #define DETECTION_PULSE_US 1.0
 
