@@ -56,7 +56,7 @@ function section(d: ResultsDocument, index: number, charts: unknown[]): string {
   const meta = `<p class="meta">DUT <b>${escapeHtml(d.dut.name)}</b>, firmware ${escapeHtml(d.dut.firmware)}, model ${escapeHtml(d.dut.model)}, on ${escapeHtml(d.dut.link)} &middot; ${d.files} files from ${escapeHtml(d.labelsFile)} &middot; ${d.wallSeconds.toFixed(1)} s wall${d.recovery ? ` &middot; recovered: ${d.recovery.retries} retries, ${d.recovery.resets} resets, ${d.recovery.reconnects} reconnects` : ''}</p>`;
   parts.push(meta);
   if (d.benchmark === 'sww01') {
-    if (d.streaming) parts.push(swwReportSection(d));
+    if (d.streaming) parts.push(swwReportSection(d, `chart-${index}`, charts));
     parts.push('</section>');
     return parts.join('\n');
   }
@@ -117,7 +117,7 @@ function energySection(d: ResultsDocument, index: number, charts: unknown[]): st
 export function renderReport(sessionDir: string, docs: ResultsDocument[]): string {
   const charts: unknown[] = [];
   const simulated = docs.some((d) => d.simulated);
-  const rows = docs.map((d) => `<tr><td>${escapeHtml(d.benchmark)}</td><td>${escapeHtml(d.mode)}</td><td>${d.files}</td><td>${escapeHtml(resultText(d))}</td><td>${d.qualityTarget ? (d.qualityTarget.pass ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>') : ''}</td><td>${d.simulated ? 'SIMULATED' : ''}${d.subset ? ' SUBSET' : ''}</td></tr>`).join('');
+  const rows = docs.map((d) => `<tr><td>${escapeHtml(d.benchmark)}</td><td>${escapeHtml(d.mode)}</td><td>${d.files}</td><td>${escapeHtml(resultText(d))}</td><td>${d.qualityTarget ? (d.qualityTarget.pass ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>') : d.streaming ? (d.streaming.quality.pass ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>') : ''}</td><td>${d.simulated ? 'SIMULATED' : ''}${d.subset ? ' SUBSET' : ''}</td></tr>`).join('');
   const command = docs[0] ? `tiny-bench ${docs[0].command.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ')}` : '';
   const body = docs.map((d, i) => section(d, i, charts)).join('\n');
   return `<!doctype html>

@@ -40,7 +40,7 @@ function escape(text: string): string {
  * as bands, detections as ticks coloured by what they scored. Inline SVG: no
  * script, opens offline.
  */
-export function swwReportSection(d: ResultsDocument): string {
+export function swwReportSection(d: ResultsDocument, chartId: string, charts: unknown[]): string {
   const s = d.streaming!;
   const parts: string[] = [];
   const q = s.quality;
@@ -59,9 +59,16 @@ export function swwReportSection(d: ResultsDocument): string {
       const what = claimed.has(t) ? 'true positive' : fps.has(t) ? 'false positive' : 'false positive (debounced)';
       return `<line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="4" y2="46" stroke="${colour}" stroke-width="1.5"><title>${t.toFixed(3)} s: ${what}</title></line>`;
     }).join('');
-    const axis = Array.from({ length: Math.floor(length) + 1 }, (_, i) => i).filter((i) => length < 30 || i % 10 === 0).map((i) => `<text x="${x(i).toFixed(1)}" y="62" font-size="10" text-anchor="middle">${i}</text>`).join('');
+    const axis = Array.from({ length: Math.floor(length) + 1 }, (_, i) => i).filter((i) => length < 30 || i % 10 === 0).map((i) => `<text x="${x(i).toFixed(1)}" y="62" font-size="10" text-anchor="${i === 0 ? 'start' : x(i) >= width - 1 ? 'end' : 'middle'}">${i}</text>`).join('');
     parts.push(`<p><b>${escape(st.wavFile)}</b>: ${st.score.truePositives} TP, ${st.score.falseNegatives} FN, ${st.score.falsePositives} FP; ${st.activations.length} of ${st.framesInStream} frames processed${st.framesMissed ? ` (<span class="fail">${st.framesMissed} missed: ${(st.duty.onTimeS * 1e3).toFixed(1)} ms per 32 ms hop</span>)` : ''}; duty cycle ${(st.duty.dutyCycle * 100).toFixed(2)} %, estimated throughput ${st.duty.estimatedThroughput.toFixed(1)} inf/s${st.energy ? `; ${st.energy.powerMw.toFixed(3)} mW over ${st.energy.elapsedS.toFixed(2)} s` : ''}</p>`);
     parts.push(`<svg class="timeline" viewBox="0 0 ${width} 66" width="100%" role="img" aria-label="detections against truth windows"><rect x="0" y="8" width="${width}" height="34" fill="#f6f6f6"/>${bands}${ticks}${axis}</svg>`);
+    const trace = st.energy?.trace;
+    if (trace) {
+      // The report's existing power-trace chart, between the start and stop edges.
+      const id = `${chartId}-${charts.length}`;
+      charts.push({ id, type: 'trace', binMs: trace.binMs, powerMw: trace.powerMw, edgesMs: trace.edgesMs, file: st.wavFile });
+      parts.push(`<div class="chart"><canvas id="${id}"></canvas></div>`);
+    }
   }
   parts.push('<p class="meta">Green bands: truth windows, then their 1 s (rules) and 2 s (official code) tails; ticks: detections after the sync pulse — green true positive, red false positive, orange a false positive dropped by the 1 s debounce. Seconds on the axis.</p>');
   return parts.join('\n');
