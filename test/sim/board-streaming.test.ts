@@ -51,9 +51,10 @@ describe('virtual H573 streaming commands', () => {
     r.streaming.recordDetections();
     const z = r.clock.nowUs;
     for (const ms of [5, 12, 20, 31]) r.streaming.detectionEdge(z + ms * 1000 + 3);
+    // Half a tick inside each tick: the virtual clock's time is fractional, so exact tick boundaries would be rounding luck.
     for (let k = 0; k < 9; ++k) {
-      r.streaming.dutyEdge(true, z + k * 32000);
-      r.streaming.dutyEdge(false, z + k * 32000 + 1234.5);
+      r.streaming.dutyEdge(true, z + k * 32000 + 5);
+      r.streaming.dutyEdge(false, z + k * 32000 + 1235);
     }
     // 12 is within 10 ms of 5, dropped; 20 is 15 ms after 5, kept; 31 is 11 ms after 20, kept.
     expect(await r.command('print_detections')).toBe('Detection Timestamps (ms)\r\n5,\r\n20,\r\n31,\r\nm-ready\r\n');
