@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError, Option, type OptionValues } from 'comman
 import { modelPath, resolveDataDir, userCacheDir } from '../datasets/data-dir.js';
 import { fetchData } from '../datasets/fetch.js';
 import { BENCHMARKS, BENCHMARK_IDS, type BenchmarkId, DEFAULT_BENCHMARK_IDS } from './bench/benchmark.js';
+import { SWW01, swwSdCard } from './bench/sww01.js';
 import { VirtualEnergyBench } from './sim/energy-bench.js';
 import { exposeOnPty } from './sim/pty-bridge.js';
 import { TinyBenchError } from './errors.js';
@@ -114,7 +115,7 @@ program.name('tiny-bench').description('MLPerf Tiny host runner with a built-in 
 program
   .command('run')
   .description('Run performance, accuracy or energy on a DUT (the built-in virtual DUT, or the simulated energy bench, when no port is given)')
-  .addOption(new Option('-b, --benchmark <id>', `benchmark to run (default and 'all': ${DEFAULT_BENCHMARK_IDS.join(', ')} on a virtual or emulated DUT, the model a board reports; ic02 only by name)`).choices([...BENCHMARK_IDS, 'all']))
+  .addOption(new Option('-b, --benchmark <id>', `benchmark to run (default and 'all': ${DEFAULT_BENCHMARK_IDS.join(', ')} on a virtual or emulated DUT, the model a board reports; ic02 and sww01, the streaming wakeword through an interface board, only by name)`).choices([...BENCHMARK_IDS, 'sww01', 'all']))
   .addOption(new Option('-m, --mode <mode>', 'what to measure').choices(['performance', 'accuracy', 'energy', 'both']).default('both'))
   .option('--interface <path>', 'energy mode: serial port of the interface board (STM32H573I-DK or Arduino io-manager) the DUT is behind')
   .option('--emon <kind:path>', "energy mode: the energy monitor, lpm01a:<path> or ppk2:<path> (timestamp on D0); lpm01a or ppk2 alone picks the simulated bench's virtual monitor", (v) => {
@@ -151,6 +152,7 @@ program
   })
   .option('--fault-events <q>', 'virtual DUT: probability per byte of an unplug or reset (default: fault rate / 50)', probability)
   .option('--fault-seed <n>', 'virtual DUT: seed of the fault sequence (default 1)', positiveInt)
+  .option('--dut-clock-mhz <n>', "virtual DUT (sww01): core clock of the simulated MCU (default 120, the cost model's)", positiveInt)
   .action(async (opts, command: Command) => {
     const human = opts.json ? process.stderr : process.stdout;
     const say = (l: string): void => void human.write(`${l}\n`);
@@ -274,12 +276,21 @@ program
 program
   .command('sim-bench')
   .description('Serve the simulated energy bench on two ptys, so `run --mode energy --interface … --emon …` drives it as it would real hardware (SIMULATED)')
-  .addOption(new Option('-b, --benchmark <id>', 'model the virtual DUT runs').choices([...BENCHMARK_IDS]).default('kws01'))
+  .addOption(new Option('-b, --benchmark <id>', "model the virtual DUT runs (sww01: the streaming firmware at 115200 baud, the sww01 WAVs on the board's SD card)").choices([...BENCHMARK_IDS, 'sww01']).default('kws01'))
+  .option('--dut-clock-mhz <n>', "virtual DUT core clock (default 120, the cost model's)", positiveInt)
   .addOption(new Option('--emon <kind>', 'virtual monitor').choices(['lpm01a', 'ppk2']).default('lpm01a'))
   .option('--data-dir <dir>', 'folder with models/ (default: $TINY_BENCH_DATA, then the fetch cache)')
   .option('--dir <dir>', 'where to put the pty links (default: a new temporary folder)')
   .action(async (opts) => {
-    const bench = await VirtualEnergyBench.create({ benchmark: BENCHMARKS[opts.benchmark as BenchmarkId], model: readFileSync(modelPath(resolveDataDir(opts.dataDir), BENCHMARKS[opts.benchmark as BenchmarkId])), monitor: opts.emon });
+    const dataDir = resolveDataDir(opts.dataDir);
+    const benchmark = opts.benchmark === 'sww01' ? SWW01 : BENCHMARKS[opts.benchmark as BenchmarkId];
+    const bench = await VirtualEnergyBench.create({
+      benchmark,
+      model: readFileSync(modelPath(dataDir, benchmark)),
+      monitor: opts.emon,
+      ...(opts.dutClockMhz ? { dutClockHz: opts.dutClockMhz * 1e6 } : {}),
+      ...(opts.benchmark === 'sww01' ? { dutBaud: SWW01.dutBaud, streamFiles: swwSdCard(dataDir) } : {}),
+    });
     const dir: string = opts.dir ?? mkdtempSync(join(tmpdir(), 'tiny-bench-bench-'));
     const board = await exposeOnPty(bench.boardLink, dir, 'interface');
     const monitor = await exposeOnPty(bench.monitorLink, dir, opts.emon);

@@ -23,6 +23,7 @@ typedef struct {
 } ee_state;
 
 static ee_state s;
+static ee_command_extension extension;
 
 /* ---- integrity ---------------------------------------------------------- */
 
@@ -455,7 +456,7 @@ static void dispatch(void) {
   } else if (!strcmp(tok[0], "results")) {
     if (s.have_results) print_results();
     else error("No results yet: run infer first");
-  } else {
+  } else if (!extension || !extension(tok, n, s.db, s.db_received)) {
     error2("Unknown command: ", tok[0]);
   }
   end_reply();
@@ -485,6 +486,13 @@ void ee_harness_rx(const uint8_t *bytes, unsigned len) {
     }
   }
 }
+
+void ee_harness_extend(ee_command_extension handler) { extension = handler; }
+void ee_print(const char *text) { out(text); }
+void ee_print_u32(uint32_t v) { out_u32(v); }
+void ee_end_line(void) { end_line(); }
+void ee_say(const char *text) { say(text); }
+void ee_error(const char *msg) { error(msg); }
 
 void ee_harness_init(tb_interpreter *it, tb_bench_id bench, unsigned cmd_limit) {
   memset(&s, 0, sizeof s);

@@ -22,4 +22,15 @@ void ee_harness_init(tb_interpreter *it, tb_bench_id bench, unsigned cmd_limit);
 /* Feeds received bytes; runs a command each time '%' arrives. */
 void ee_harness_rx(const uint8_t *bytes, unsigned len);
 
+/* A benchmark's own commands (tb_sww.c), tried before "Unknown command";
+ * returns non-zero when it handled the command. Survives ee_harness_init. */
+typedef int (*ee_command_extension)(char **tok, int n, const uint8_t *db, uint32_t db_len);
+void ee_harness_extend(ee_command_extension handler);
+/* Reply output for extensions, covered by the reply's integrity line. */
+void ee_print(const char *text);
+void ee_print_u32(uint32_t v);
+void ee_end_line(void);
+void ee_say(const char *line);
+void ee_error(const char *msg);
+
 #endif

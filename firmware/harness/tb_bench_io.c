@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-static const char *const names[TB_BENCH_COUNT] = {"kws01", "vww01", "ic01", "ad01", "ic02"};
+static const char *const names[TB_BENCH_COUNT] = {"kws01", "vww01", "ic01", "ad01", "ic02", "sww01"};
 
 const char *tb_bench_name(tb_bench_id id) { return id < TB_BENCH_COUNT ? names[id] : "unknown"; }
 
@@ -24,6 +24,7 @@ void tb_bench_set_input(tb_interpreter *it, tb_bench_id id, const uint8_t *db, u
   const tb_tensor *t = tb_input(it);
   switch (id) {
     case TB_BENCH_KWS01: /* MFCC features arrive already quantized to int8. */
+    case TB_BENCH_SWW01: /* so do log-mel windows (30 x 40) */
       memcpy(in, db, len);
       break;
     case TB_BENCH_VWW01:

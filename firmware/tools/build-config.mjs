@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Prints pieces of firmware/build.json for the shell build scripts, one item per line:
-//   build-config.mjs sources            harness + engine sources, globs expanded, relative to firmware/
+//   build-config.mjs sources            every shared source (harness, dsp, engine), globs expanded, relative to firmware/
 //   build-config.mjs port-sources <p>   the port's own sources (mps2-an386 | stm32f4 | wasm)
 //   build-config.mjs engine-sources     engine sources only
 //   build-config.mjs flags <target>     common + engine + target flags (arm | wasm | native)
@@ -32,7 +32,7 @@ const [what, arg] = process.argv.slice(2);
 let lines;
 switch (what) {
   case 'sources':
-    lines = [...config.sources.harness, ...config.sources.engine].flatMap(expand);
+    lines = Object.values(config.sources).flat().flatMap(expand);
     break;
   case 'port-sources':
     if (!config.ports[arg]) fail(`unknown port '${arg}'; expected one of ${Object.keys(config.ports).join(', ')}`);

@@ -16,6 +16,7 @@ import { readResultsFile } from './results-file.js';
 import { confusionMatrix, rocCurve } from '../core/scoring.js';
 import { publishedFigures } from './reference-figures.js';
 import type { AnomalyFileResult, ClassifierFileResult, ResultsDocument } from './results-schema.js';
+import { swwReportSection, swwResultText } from './sww-results.js';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -46,6 +47,7 @@ export function readSessionDocuments(sessionDir: string): ResultsDocument[] {
 }
 
 function resultText(d: ResultsDocument): string {
+  if (d.streaming) return swwResultText(d.streaming);
   if (d.mode === 'energy') return `${d.energyUjPerInference!.toFixed(1)} µJ/inference, ${d.powerMw!.toFixed(2)} mW (throughput between the edges ${d.medianThroughput!.toFixed(3)} inf/s)`;
   if (d.mode === 'performance') return `${d.medianThroughput!.toFixed(3)} inf/s (latency ${d.latencyMs!.toFixed(3)} ms)`;
   if (d.top1 !== undefined) return `top-1 ${d.top1.toFixed(2)} %${d.auc !== undefined ? `, AUC ${d.auc.toFixed(4)}` : ''}`;
@@ -56,11 +58,18 @@ function section(d: ResultsDocument, index: number, charts: unknown[]): string {
   const parts: string[] = [];
   const title = `${escapeHtml(d.benchmark)} ${escapeHtml(d.mode)}${d.simulated ? ' <span class="sim">SIMULATED</span>' : ''}${d.subset ? ' <span class="sim">SUBSET</span>' : ''}`;
   parts.push(`<section><h2>${title}</h2><p class="result">${escapeHtml(resultText(d))}</p>`);
-  parts.push(`<p class="meta">DUT <b>${escapeHtml(d.dut.name)}</b>, firmware ${escapeHtml(d.dut.firmware)}, model ${escapeHtml(d.dut.model)}, on ${escapeHtml(d.dut.link)} &middot; ${d.files} files from ${escapeHtml(d.labelsFile)} &middot; ${d.wallSeconds.toFixed(1)} s wall${d.recovery ? ` &middot; recovered: ${d.recovery.retries} retries, ${d.recovery.resets} resets, ${d.recovery.reconnects} reconnects` : ''}</p>`);
+  const meta = `<p class="meta">DUT <b>${escapeHtml(d.dut.name)}</b>, firmware ${escapeHtml(d.dut.firmware)}, model ${escapeHtml(d.dut.model)}, on ${escapeHtml(d.dut.link)} &middot; ${d.files} files from ${escapeHtml(d.labelsFile)} &middot; ${d.wallSeconds.toFixed(1)} s wall${d.recovery ? ` &middot; recovered: ${d.recovery.retries} retries, ${d.recovery.resets} resets, ${d.recovery.reconnects} reconnects` : ''}</p>`;
+  parts.push(meta);
+  if (d.benchmark === 'sww01') {
+    if (d.streaming) parts.push(swwReportSection(d, `chart-${index}`, charts));
+    parts.push('</section>');
+    return parts.join('\n');
+  }
+  const bench = d.benchmark;
   if (d.windows) {
     const id = `chart-${index}`;
     charts.push({ id, type: 'bar', labels: d.windows.map((w, i) => `${i + 1}: ${w.file}`), values: d.windows.map((w) => w.throughput), label: 'inferences per second', median: d.medianThroughput });
-    const refs = publishedFigures('latencyMs', d.benchmark).map(([system, ms]) => `<tr><td>${escapeHtml(system)}</td><td>${ms} ms</td><td>${(ms / d.latencyMs!).toFixed(2)}x</td></tr>`).join('');
+    const refs = publishedFigures('latencyMs', bench).map(([system, ms]) => `<tr><td>${escapeHtml(system)}</td><td>${ms} ms</td><td>${(ms / d.latencyMs!).toFixed(2)}x</td></tr>`).join('');
     parts.push(`<div class="chart"><canvas id="${id}"></canvas></div>`);
     if (refs) parts.push(`<table><caption>Against published results (latency)</caption><tr><th>system</th><th>latency</th><th>reference latency ÷ this run (&gt;1: this run is faster)</th></tr>${refs}</table>`);
   }
@@ -90,6 +99,8 @@ function section(d: ResultsDocument, index: number, charts: unknown[]): string {
 /** Energy mode: the monitor and bench, per-window energies, a power trace with its two edges, published energies. */
 function energySection(d: ResultsDocument, index: number, charts: unknown[]): string {
   const parts: string[] = [];
+  const bench = d.benchmark;
+  if (bench === 'sww01') return '';
   const m = d.monitor;
   if (m) {
     parts.push(`<p class="meta">Monitor <b>${escapeHtml(m.description)}</b>${m.firmware ? `, firmware ${escapeHtml(m.firmware)}` : ''}, ${m.sampleRateHz} samples/s, DUT supply ${m.voltageV} V, through the ${escapeHtml(m.interfaceBoard)} &middot; garbled stream tokens ${m.garbledTokens}, lost samples ${m.lostSamples}</p>`);
@@ -103,7 +114,7 @@ function energySection(d: ResultsDocument, index: number, charts: unknown[]): st
     charts.push({ id, type: 'trace', binMs: t.binMs, powerMw: t.powerMw, edgesMs: t.edgesMs, file: t.file });
     parts.push(`<div class="chart"><canvas id="${id}"></canvas></div>`);
   }
-  const refs = publishedFigures('energyUj', d.benchmark).map(([system, uj]) => `<tr><td>${escapeHtml(system)}</td><td>${uj} µJ</td><td>${(uj / d.energyUjPerInference!).toFixed(2)}x</td></tr>`).join('');
+  const refs = publishedFigures('energyUj', bench).map(([system, uj]) => `<tr><td>${escapeHtml(system)}</td><td>${uj} µJ</td><td>${(uj / d.energyUjPerInference!).toFixed(2)}x</td></tr>`).join('');
   if (refs) parts.push(`<table><caption>Against published results (energy per inference)</caption><tr><th>system</th><th>energy</th><th>reference ÷ this run (&gt;1: this run uses less)</th></tr>${refs}</table>`);
   return parts.join('\n');
 }
@@ -130,7 +141,7 @@ export function renderReport(sessionDir: string, docs: ResultsDocument[], duts?:
   const charts: unknown[] = [];
   const simulated = docs.some((d) => d.simulated);
   const dutOf = new Map(duts?.flatMap((g) => g.docs.map((d) => [d, g.label] as const)) ?? []);
-  const rows = docs.map((d) => `<tr>${duts ? `<td>${escapeHtml(dutOf.get(d) ?? '')}</td>` : ''}<td>${escapeHtml(d.benchmark)}</td><td>${escapeHtml(d.mode)}</td><td>${d.files}</td><td>${escapeHtml(resultText(d))}</td><td>${d.qualityTarget ? (d.qualityTarget.pass ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>') : ''}</td><td>${d.simulated ? 'SIMULATED' : ''}${d.subset ? ' SUBSET' : ''}</td></tr>`).join('');
+  const rows = docs.map((d) => `<tr>${duts ? `<td>${escapeHtml(dutOf.get(d) ?? '')}</td>` : ''}<td>${escapeHtml(d.benchmark)}</td><td>${escapeHtml(d.mode)}</td><td>${d.files}</td><td>${escapeHtml(resultText(d))}</td><td>${d.qualityTarget ? (d.qualityTarget.pass ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>') : d.streaming ? (d.streaming.quality.pass ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>') : ''}</td><td>${d.simulated ? 'SIMULATED' : ''}${d.subset ? ' SUBSET' : ''}</td></tr>`).join('');
   const command = docs[0] ? `tiny-bench ${docs[0].command.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ')}` : '';
   let index = 0;
   const body = duts

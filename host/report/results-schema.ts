@@ -72,10 +72,55 @@ export const EnergyMonitorInfo = z.object({
 /** Average power around one window (the median one), for the report's trace. */
 export const EnergyTrace = z.object({ file: z.string(), binMs: finite, powerMw: z.array(finite), edgesMs: z.array(finite) });
 
+const SwwScoreSchema = z.object({
+  tailS: finite,
+  truePositives: z.number().int().nonnegative(),
+  falseNegatives: z.number().int().nonnegative(),
+  falsePositives: z.number().int().nonnegative(),
+  /** Per truth window [startS, stopS], the detections (s after the sync pulse) it claimed. */
+  windows: z.array(z.object({ startS: finite, stopS: finite, detectionsS: z.array(finite) })),
+  falsePositivesS: z.array(finite),
+});
+
+/** sww01: one stream played to the DUT (host/run/streaming.ts). */
+export const StreamingStream = z.object({
+  wavFile: z.string(),
+  lengthS: finite,
+  /** print_detections as the board gave them (ms, the sync pulse first). */
+  detectionsMs: z.array(z.number().int().nonnegative()),
+  detectionsS: z.array(finite),
+  /** The DUT's output[0] per processed frame (its stop dump). */
+  activations: z.array(z.number().int()),
+  framesInStream: z.number().int().nonnegative(),
+  framesMissed: z.number().int().nonnegative(),
+  /** The rules' 1 s tail (the result) and the official runner code's effective 2 s tail (for comparison). */
+  score: SwwScoreSchema,
+  officialCodeScore: SwwScoreSchema,
+  duty: z.object({ frames: z.number().int(), periodS: finite, onTimeS: finite, dutyCycle: finite, estimatedThroughput: finite, periodSpread: finite }),
+  energy: z.object({ energyUj: finite, elapsedS: finite, powerMw: finite, samples: z.number().int(), edges: z.tuple([z.number().int(), z.number().int()]), monitorElapsedS: finite.optional(), trace: z.object({ binMs: finite, powerMw: z.array(finite), edgesMs: z.array(finite) }).optional() }).optional(),
+});
+
+export const StreamingResults = z.object({
+  streams: z.array(StreamingStream),
+  /** Totals over the streams, rules' 1 s tail. */
+  truePositives: z.number().int().nonnegative(),
+  falseNegatives: z.number().int().nonnegative(),
+  falsePositives: z.number().int().nonnegative(),
+  officialCodeTotals: z.object({ truePositives: z.number().int(), falseNegatives: z.number().int(), falsePositives: z.number().int() }),
+  /** Mean over the streams. */
+  dutyCycle: finite,
+  estimatedThroughput: finite,
+  powerMw: finite.optional(),
+  /** Simulated bench: the virtual DUT's core clock. */
+  dutClockHz: finite.optional(),
+  /** Rules: <= 8 FP and <= 8 FN; the checker also wants TP + FN = 50 (the long stream). */
+  quality: z.object({ maxFalsePositives: z.number().int(), maxFalseNegatives: z.number().int(), pass: z.boolean(), wakewords: z.number().int(), checkerWakewords: z.number().int() }),
+});
+
 export const ResultsDocument = z.object({
   schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
   tool: z.object({ name: z.literal('tiny-bench'), version: z.string() }),
-  benchmark: z.enum(['kws01', 'vww01', 'ic01', 'ad01', 'ic02']),
+  benchmark: z.enum(['kws01', 'vww01', 'ic01', 'ad01', 'ic02', 'sww01']),
   mode: z.enum(['performance', 'accuracy', 'energy']),
   /** True when the figures come from the virtual DUT's cost model, not real hardware. */
   simulated: z.boolean(),
@@ -110,6 +155,8 @@ export const ResultsDocument = z.object({
   energyWindows: z.array(EnergyWindow).optional(),
   monitor: EnergyMonitorInfo.optional(),
   energyTrace: EnergyTrace.optional(),
+  /** sww01: the streams, their detections against the truth windows, duty cycle and power. */
+  streaming: StreamingResults.optional(),
   qualityTarget: z
     .object({ metric: z.enum(['top1', 'auc']), threshold: finite, pass: z.boolean() })
     .optional(),
@@ -126,3 +173,5 @@ export type PerformanceWindow = z.infer<typeof PerformanceWindow>;
 export type EnergyWindow = z.infer<typeof EnergyWindow>;
 export type EnergyMonitorInfo = z.infer<typeof EnergyMonitorInfo>;
 export type EnergyTrace = z.infer<typeof EnergyTrace>;
+export type StreamingResults = z.infer<typeof StreamingResults>;
+export type StreamingStream = z.infer<typeof StreamingStream>;

@@ -4,6 +4,7 @@
  * so the checker's anchored regexes match.
  */
 import type { ResultsDocument } from './results-schema.js';
+import { swwResultLines } from './sww-results.js';
 
 export function checkerStamp(date: Date): string {
   const p = (n: number): string => String(n).padStart(2, '0');
@@ -21,6 +22,7 @@ export function resultsTxt(doc: ResultsDocument, at: Date): string {
   if (doc.simulated) lines.push(`${prefix}SIMULATED: figures from the tiny-bench virtual DUT (cost-model clock)${doc.mode === 'energy' ? ' and virtual energy bench (power model)' : ''}, not hardware`);
   if (doc.subset) lines.push(`${prefix}SUBSET: ${doc.files} files only (--limit); not a full result`);
   lines.push(`${prefix}Benchmark ${doc.benchmark}, mode ${doc.mode}, DUT ${doc.dut.name} (${doc.dut.model})`);
+  if (doc.streaming) lines.push(...swwResultLines(doc.streaming, prefix));
   if (doc.windows) {
     doc.windows.forEach((w, i) => {
       lines.push(`${prefix}Window ${i + 1}: ${w.file}, ${w.inferences} inferences in ${(w.elapsedUs / 1e6).toFixed(6)} s, ${plainNumber(w.throughput, 3)} inf./sec.`);

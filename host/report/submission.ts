@@ -14,7 +14,7 @@ import { readMultiSession } from './multi-session.js';
 import type { ResultsDocument } from './results-schema.js';
 
 /** The submission checker's folder per benchmark (v1.4: ic02 is `ic2`). */
-export const CHECKER_MODEL: Partial<Record<ResultsDocument['benchmark'], string>> = { kws01: 'kws', vww01: 'vww', ic01: 'ic', ic02: 'ic2', ad01: 'ad' };
+export const CHECKER_MODEL: Partial<Record<ResultsDocument['benchmark'], string>> = { kws01: 'kws', vww01: 'vww', ic01: 'ic', ic02: 'ic2', ad01: 'ad', sww01: 'sww' };
 
 /**
  * MLPerf Tiny v1.4 asks for progressively larger submissions: a larger model
@@ -55,6 +55,8 @@ function writeSystem(options: SubmissionOptions): string[] {
       if (options.division === 'closed' && doc.simulated) {
         throw new ConfigError(`${session}: ${doc.benchmark} ${doc.mode} is SIMULATED; the closed division needs results measured on hardware (use --division open)`);
       }
+      // The checker has no accuracy test for sww: its counts live in the energy and performance results.
+      if (doc.benchmark === 'sww01' && doc.mode === 'accuracy') continue;
       if (doc.subset) throw new ConfigError(`${session}: ${doc.benchmark} ${doc.mode} ran a subset (${doc.subsetReason ?? `--limit ${doc.files}`}); a submission needs the official index, every file`);
       // A later session replaces an earlier one for the same test.
       picked.set(`${doc.benchmark}/${doc.mode}`, { doc, dir: join(session, doc.benchmark, doc.mode) });
@@ -78,6 +80,8 @@ function writeSystem(options: SubmissionOptions): string[] {
       if (!existsSync(join(dir, file))) throw new ConfigError(`${dir} lacks ${file}`);
       copyFileSync(join(dir, file), join(target, file));
     }
+    // sww energy: the checker also requires the power plot.
+    if (existsSync(join(dir, 'energy_inf_000.png'))) copyFileSync(join(dir, 'energy_inf_000.png'), join(target, 'energy_inf_000.png'));
     written.push(target);
   }
   const systems = insideDir(root, 'systems');

@@ -26,6 +26,7 @@ import { type BenchmarkTask, canRunInParallel, runInWorkers } from './parallel.j
 import { type Mode, type RunPlan, ownModel } from './plan.js';
 import { TranscriptLog, createSessionDir, insideDir, writeResults } from './session.js';
 import { writeSessionPlan } from './session-file.js';
+import { runStreamingMode } from './streaming-session.js';
 
 export type { DutChoice, Mode, RunPlan } from './plan.js';
 export { readSessionPlan } from './session-file.js';
@@ -55,9 +56,9 @@ export async function runSession(plan: RunPlan, context: RunContext, resumeDir?:
   const sessionDir = resumeDir ?? context.sessionDir ?? createSessionDir(context.outDir);
   context.onSessionDir?.(sessionDir);
   if (!resumeDir) writeSessionPlan(sessionDir, plan);
-  const wanted: Array<BenchmarkId | undefined> = plan.benchmarks ?? (ownModel(plan) ? [resumeDir ? benchmarkStartedIn(resumeDir) : undefined] : [...DEFAULT_BENCHMARK_IDS]);
+  const wanted: Array<BenchmarkId | 'sww01' | undefined> = plan.benchmarks ?? (ownModel(plan) ? [resumeDir ? benchmarkStartedIn(resumeDir) : undefined] : [...DEFAULT_BENCHMARK_IDS]);
   const results = new Map<string, ResultsDocument>();
-  const key = (id: BenchmarkId | undefined, mode: Mode, index: number): string => `${id ?? index}/${mode}`;
+  const key = (id: BenchmarkId | 'sww01' | undefined, mode: Mode, index: number): string => `${id ?? index}/${mode}`;
   const tasks: BenchmarkTask[] = [];
   wanted.forEach((id, index) => {
     const modes = plan.modes.filter((mode) => {
@@ -68,7 +69,7 @@ export async function runSession(plan: RunPlan, context: RunContext, resumeDir?:
       }
       return !finished;
     });
-    if (modes.length && id) tasks.push({ benchmark: id, modes });
+    if (modes.length && id && id !== 'sww01') tasks.push({ benchmark: id, modes });
   });
   const jobs = Math.min(context.jobs ?? 1, tasks.length);
   if (jobs > 1 && canRunInParallel(plan)) {
@@ -77,7 +78,10 @@ export async function runSession(plan: RunPlan, context: RunContext, resumeDir?:
   } else {
     for (const [index, id] of wanted.entries()) {
       for (const mode of plan.modes) {
-        if (!results.has(key(id, mode, index))) results.set(key(id, mode, index), await runOne(plan, context, sessionDir, id ? BENCHMARKS[id] : undefined, mode));
+        if (results.has(key(id, mode, index))) continue;
+        // The streaming wakeword plays streams through an interface board instead of loading inputs.
+        const doc = id === 'sww01' ? await runStreamingMode(plan, context, sessionDir, mode) : await runOne(plan, context, sessionDir, id ? BENCHMARKS[id] : undefined, mode);
+        results.set(key(id, mode, index), doc);
       }
     }
   }
@@ -100,7 +104,7 @@ function readFinished(path: string): ResultsDocument | undefined {
  * exit code; link and DUT trouble gets the resume hint, while bad data or
  * options do not (a resume would replay them).
  */
-function withResumeHint(error: unknown, sessionDir: string): unknown {
+export function withResumeHint(error: unknown, sessionDir: string): unknown {
   if (!(error instanceof TinyBenchError) || error instanceof DatasetError || error instanceof ConfigError) return error;
   error.message = `${error.message}\nThe session is kept in ${sessionDir}; continue it with: tiny-bench run --resume ${sessionDir}`;
   return error;

@@ -12,7 +12,7 @@ import { modelPath } from '../../datasets/data-dir.js';
 import type { EnergyMonitor } from '../../energy/energy-monitor.js';
 import { LPM01A_BAUD, Lpm01a } from '../../energy/lpm01a.js';
 import { Ppk2 } from '../../energy/ppk2.js';
-import type { Benchmark } from '../bench/benchmark.js';
+import type { FirmwareModel } from '../sim/wasm-dut.js';
 import { InterfaceBoard } from '../devices/interface-board.js';
 import type { TranscriptSink } from '../devices/line-channel.js';
 import { ConfigError } from '../errors.js';
@@ -39,14 +39,20 @@ export interface EnergyRig {
   close(): Promise<void>;
 }
 
-export async function openEnergyRig(plan: EnergyPlan, benchmark: Benchmark | undefined, dataDir: string, transcript: TranscriptSink): Promise<EnergyRig> {
+/** sww01 on the simulated bench: the board's SD card and the virtual DUT's core clock. */
+export interface SimStreamingSetup {
+  streamFiles: Map<string, Uint8Array>;
+  dutClockHz?: number;
+}
+
+export async function openEnergyRig(plan: EnergyPlan, benchmark: FirmwareModel | undefined, dataDir: string, transcript: TranscriptSink, streaming?: SimStreamingSetup): Promise<EnergyRig> {
   let boardLink: Link;
   let monitorLink: Link;
   let sim: VirtualEnergyBench | undefined;
   const choice = plan.bench;
   if (choice.kind === 'sim') {
     if (!benchmark) throw new ConfigError('The simulated energy bench needs a benchmark');
-    sim = await VirtualEnergyBench.create({ benchmark, model: readFileSync(modelPath(dataDir, benchmark)), dutBaud: plan.dutBaud, monitor: choice.monitor ?? 'lpm01a' });
+    sim = await VirtualEnergyBench.create({ benchmark, model: readFileSync(modelPath(dataDir, benchmark)), dutBaud: plan.dutBaud, monitor: choice.monitor ?? 'lpm01a', ...streaming });
     boardLink = sim.boardLink;
     monitorLink = sim.monitorLink;
   } else {

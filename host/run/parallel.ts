@@ -47,7 +47,7 @@ export function workerScript(): string | undefined {
  * are stopped by signal handlers that worker threads do not get.
  */
 export function canRunInParallel(plan: RunPlan): boolean {
-  return plan.dut.kind === 'sim' && (plan.benchmarks?.length ?? 0) > 1;
+  return plan.dut.kind === 'sim' && (plan.benchmarks?.length ?? 0) > 1 && !plan.benchmarks?.includes('sww01');
 }
 
 export async function runInWorkers(

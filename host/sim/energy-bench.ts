@@ -9,7 +9,8 @@
  * transmission time; edges reach the monitor at the virtual time the
  * firmware raised them.
  */
-import type { Benchmark } from '../bench/benchmark.js';
+import { BoardStreaming } from './board-streaming.js';
+import type { FirmwareModel } from './wasm-dut.js';
 import type { Link } from '../link/link.js';
 import { type WireModel, createVirtualPair } from '../link/virtual-link.js';
 import type { BoardKind } from '../protocol/interface-board.js';
@@ -21,7 +22,7 @@ import { VirtualPpk2 } from './virtual-ppk2.js';
 import { WasmDut } from './wasm-dut.js';
 
 export interface VirtualEnergyBenchOptions {
-  benchmark: Benchmark;
+  benchmark: FirmwareModel;
   model: Uint8Array;
   powerModel?: PowerModel;
   boardKind?: BoardKind;
@@ -33,6 +34,10 @@ export interface VirtualEnergyBenchOptions {
   hostBaud?: number;
   /** Which virtual monitor powers and measures the DUT (default the LPM01A). */
   monitor?: 'lpm01a' | 'ppk2';
+  /** sww01: the board's SD card (WAV files it can play to the DUT over I2S). */
+  streamFiles?: Map<string, Uint8Array>;
+  /** The virtual DUT's core clock (default the cost model's 120 MHz). */
+  dutClockHz?: number;
 }
 
 export class VirtualEnergyBench {
@@ -47,7 +52,12 @@ export class VirtualEnergyBench {
   /** Exact times of the DUT's timestamp edges while the monitor acquires (bench µs): the ground truth. */
   readonly edgeTimesUs: number[] = [];
   dut!: WasmDut;
+  /** sww01 only: the board's I2S player and pin capture. */
+  streaming: BoardStreaming | undefined;
+  /** sww01: I2S chunks the DUT lost because it was still busy with an earlier one. */
+  overruns = 0;
   readonly powerModel: PowerModel;
+  private onPower!: (on: boolean) => void;
   private powered = false;
 
   private constructor(readonly options: VirtualEnergyBenchOptions) {
@@ -69,7 +79,16 @@ export class VirtualEnergyBench {
     let edgeBase = { benchUs: 0, dutUs: 0 };
     let out: Uint8Array[] = [];
     bench.dut = await WasmDut.create(
-      { benchmark: options.benchmark, model: options.model, energyMode: true, commandBuffer: 8192, onTimestampEdge: (us) => bench.edge(edgeBase.benchUs + (us - edgeBase.dutUs)) },
+      {
+        benchmark: options.benchmark, model: options.model, energyMode: true, commandBuffer: 8192, ...(options.dutClockHz ? { clockHz: options.dutClockHz } : {}),
+        onTimestampEdge: (us) => bench.edge(edgeBase.benchUs + (us - edgeBase.dutUs)),
+        onSwwPin: (pin, high, us) => {
+          const at = edgeBase.benchUs + (us - edgeBase.dutUs);
+          if (pin === 'detection') {
+            if (!high) bench.streaming?.detectionEdge(at);
+          } else bench.streaming?.dutyEdge(high, at);
+        },
+      },
       (bytes) => out.push(bytes),
     );
     out = []; // the banner of the first boot happens before power-on: no one hears it
@@ -90,7 +109,38 @@ export class VirtualEnergyBench {
       sendOut(t0 + computeUs);
     });
 
-    bench.board = new VirtualInterfaceBoard({ kind: options.boardKind ?? 'stm32h573i-dk', host: usb.device, dut: uart.host, dutWire, dutBaud: options.dutBaud ?? 9600, boardBaud: options.boardBaud ?? 115200 });
+    if (options.streamFiles) {
+      // The DUT processes one chunk at a time. A chunk that completes while it
+      // is busy waits in the DMA's other half; a newer one overwrites it (an
+      // overrun: that frame is lost), as on an MCU too slow for 32 ms hops.
+      let busyUntilUs = 0;
+      let waiting: { chunk: Int16Array; atUs: number } | undefined;
+      const process = (chunk: Int16Array, startUs: number): void => {
+        const d0 = bench.dut.clockUs;
+        edgeBase = { benchUs: startUs, dutUs: d0 };
+        bench.dut.i2sChunk(chunk, d0);
+        const computeUs = bench.dut.clockUs - d0;
+        if (computeUs > 0) bench.trace.compute(startUs, startUs + computeUs);
+        busyUntilUs = startUs + computeUs;
+        sendOut(busyUntilUs);
+        if (computeUs > 0) clock.at(busyUntilUs, () => {
+          const next = waiting;
+          waiting = undefined;
+          if (next && bench.powered) process(next.chunk, Math.max(clock.nowUs, next.atUs));
+        });
+      };
+      bench.streaming = new BoardStreaming({
+        clock,
+        files: options.streamFiles,
+        i2s: (chunk, atUs) => {
+          if (!bench.powered) return;
+          if (atUs >= busyUntilUs) return process(chunk, atUs);
+          if (waiting) bench.overruns++;
+          waiting = { chunk: chunk.slice(), atUs };
+        },
+      });
+    }
+    bench.board = new VirtualInterfaceBoard({ kind: options.boardKind ?? 'stm32h573i-dk', host: usb.device, dut: uart.host, dutWire, dutBaud: options.dutBaud ?? 9600, boardBaud: options.boardBaud ?? 115200, ...(bench.streaming ? { streaming: bench.streaming } : {}) });
     const onPower = (on: boolean): void => {
       const was = bench.powered;
       bench.powered = on;
@@ -101,11 +151,17 @@ export class VirtualEnergyBench {
         sendOut(clock.nowUs);
       }
     };
+    bench.onPower = onPower;
     bench.monitor = monitorKind === 'lpm01a'
       ? new VirtualLpm01a({ link: monitorUsb.device, clock, trace: bench.trace, onPower, onStart: () => (bench.edgeTimesUs.length = 0) })
       : new VirtualPpk2({ link: monitorUsb.device, clock, trace: bench.trace, onPower, onStart: () => (bench.edgeTimesUs.length = 0), pulseUs: bench.dut.timestampPulseUs });
     clock.start();
     return bench;
+  }
+
+  /** Powers the DUT from USB instead of the monitor (runs without an energy measurement). */
+  powerOnFromUsb(): void {
+    this.onPower(true);
   }
 
   /** The analytic energy per inference for a time per inference (µJ). */

@@ -15,7 +15,6 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 
 import { userCacheDir } from '../../datasets/data-dir.js';
-import type { Benchmark } from '../bench/benchmark.js';
 import { TimeoutError, TinyBenchError } from '../errors.js';
 import type { Link } from '../link/link.js';
 import { SerialLink } from '../link/serial-link.js';
@@ -42,7 +41,7 @@ export const QEMU_BOARDS = {
 export type QemuBoardName = keyof typeof QEMU_BOARDS;
 
 export interface QemuDutOptions {
-  benchmark: Benchmark;
+  benchmark: { id: string };
   board?: QemuBoardName;
   modelPath: string;
   /** -icount shift: 2^shift ns per instruction; 3 = 125 MIPS, near a 120 MHz Cortex-M4. */
@@ -73,7 +72,7 @@ function firmwareSources(): string[] {
 }
 
 /** Builds (or reuses) the image for this benchmark and model; cached by the hash of sources and model. */
-export function ensureQemuImage(benchmark: Benchmark, modelPath: string, board: QemuBoard = QEMU_BOARDS['mps2-an386']): { elf: string; buildOutput: string } {
+export function ensureQemuImage(benchmark: { id: string }, modelPath: string, board: QemuBoard = QEMU_BOARDS['mps2-an386']): { elf: string; buildOutput: string } {
   const hash = createHash('sha256').update(board.port).update(board.buildFlags.join(' '));
   for (const file of firmwareSources()) hash.update(file.slice(packageRoot().length)).update(readFileSync(file));
   hash.update(readFileSync(modelPath));

@@ -12,6 +12,7 @@ import type { Link } from '../link/link.js';
 import type { WireModel } from '../link/virtual-link.js';
 import { TextFramer } from '../protocol/framing.js';
 import type { BoardKind } from '../protocol/interface-board.js';
+import type { BoardStreaming } from './board-streaming.js';
 
 export interface VirtualInterfaceBoardOptions {
   kind?: BoardKind;
@@ -26,6 +27,8 @@ export interface VirtualInterfaceBoardOptions {
   boardBaud?: number;
   /** Real boards drop a passthrough when no SD card is present (H573). */
   sdCard?: boolean;
+  /** sww01: the SD card's WAV files, the I2S output and the detection/duty-cycle inputs (H573 only). */
+  streaming?: BoardStreaming;
 }
 
 const ENHANCED_NAME = 'tinyML Enhanced Interface Board';
@@ -39,6 +42,8 @@ export class VirtualInterfaceBoard {
   /** DUT lines not yet handed to a passthrough (the board's response queue). */
   private dutLines: string[] = [];
   private passthroughOpen = false;
+  /** A play in progress blocks the CLI thread like a passthrough. */
+  private playing = false;
   private waiting: string[] = [];
   private baud: number;
   /** What the DUT side has seen so far (for tests). */
@@ -59,7 +64,7 @@ export class VirtualInterfaceBoard {
 
   /** The CLI thread: one command at a time; a passthrough blocks it until the DUT's m-ready. */
   private serve(): void {
-    while (!this.passthroughOpen && this.waiting.length) this.execute(this.waiting.shift()!);
+    while (!this.passthroughOpen && !this.playing && this.waiting.length) this.execute(this.waiting.shift()!);
   }
 
   private execute(text: string): void {
@@ -93,6 +98,32 @@ export class VirtualInterfaceBoard {
         void this.options.dut.write(this.onDutWire(`${arg}%`)).catch(() => {});
         this.pump();
         return;
+      case 'ls':
+        return this.reply([...(this.options.streaming?.fileNames() ?? []), 'm-ready']);
+      case 'play': {
+        const streaming = this.options.streaming;
+        // This line ends in a bare "\n" on the H573.
+        void this.options.host.write(Buffer.from(`Attempting to play ${arg}\n`, 'latin1')).catch(() => {});
+        if (!streaming) return this.reply(['Error playing file. Check that the file exists and is a 2-channel wav file.', 'm-ready'], '\n');
+        this.playing = true;
+        streaming.play(text === entry ? undefined : arg, (ok) => {
+          this.playing = false;
+          this.reply([ok ? 'succeeded.' : 'Error playing file. Check that the file exists and is a 2-channel wav file.', 'm-ready'], '\n');
+          this.serve();
+        });
+        return;
+      }
+      case 'record_detections':
+        this.options.streaming?.recordDetections();
+        return this.reply(['Now recording detections', 'm-ready']);
+      case 'print_detections':
+        return this.reply(['Detection Timestamps (ms)', ...(this.options.streaming?.detectionLines() ?? []), 'm-ready']);
+      case 'print_dutycycle': {
+        // As the H573: the last value line carries m-ready, no line break before it.
+        const lines = this.options.streaming?.dutyCycleLines() ?? ['Duty cycle start times (s)', '', 'Duty cycle stop times (s)', ''];
+        const last = lines.pop() ?? '';
+        return this.reply([...lines, `${last}m-ready`]);
+      }
       default:
         return this.reply(['m-ready']);
     }

@@ -31,9 +31,23 @@ interface TinyDutModule {
   _wp_result(i: number): number;
   _wp_work(i: number): number;
   _wp_timestamp_pulse_us(): number;
+  _wp_sww_i2s_buffer(): number;
+  _wp_sww_i2s_chunk(atUs: number): number;
+  _wp_set_clock_us(atUs: number): void;
+  _wp_sww_scaled(i: number): number;
+  _wp_set_clock_hz(hz: number): void;
 }
 
-type Factory = (init: { onUartTx: (bytes: Uint8Array) => void; onTimestampEdge: (us: number) => void }) => Promise<TinyDutModule>;
+type Factory = (init: { onUartTx: (bytes: Uint8Array) => void; onTimestampEdge: (us: number) => void; onSwwPin: (pin: number, level: number, us: number) => void }) => Promise<TinyDutModule>;
+
+/** What the firmware needs to know of a benchmark: its id and model file. */
+export interface FirmwareModel {
+  id: string;
+  modelFile: string;
+}
+
+/** The streaming-wakeword pins the interface board watches (firmware/ports/wasm/wasm_sww.c). */
+export type SwwPin = 'processing' | 'detection';
 
 let factory: Factory | undefined;
 function loadFactory(): Factory {
@@ -42,13 +56,17 @@ function loadFactory(): Factory {
 }
 
 export interface WasmDutOptions {
-  benchmark: Benchmark;
+  benchmark: FirmwareModel;
   model: Uint8Array;
   /** Command buffer the firmware allows and advertises (default 8192; 80 = reference firmware). */
   commandBuffer?: number;
   energyMode?: boolean;
   /** Energy mode: called with the virtual-clock time of each timestamp edge. */
   onTimestampEdge?: (timeUs: number) => void;
+  /** The simulated core clock (default the cost model's 120 MHz): the same cycles, another MCU speed. */
+  clockHz?: number;
+  /** sww01: a pin level change at a virtual-clock time. */
+  onSwwPin?: (pin: SwwPin, high: boolean, timeUs: number) => void;
 }
 
 /**
@@ -78,6 +96,7 @@ export class WasmDut {
     const m = await loadFactory()({
       onUartTx: (bytes) => (self ? self.pendingTx.push(bytes) : early.push(bytes)),
       onTimestampEdge: (us) => options.onTimestampEdge?.(us),
+      onSwwPin: (pin, level, us) => options.onSwwPin?.(pin === 0 ? 'processing' : 'detection', level !== 0, us),
     });
     self = new WasmDut(m, output);
     const ptr = m._wp_model_buffer(options.model.length);
@@ -86,6 +105,7 @@ export class WasmDut {
     const benchIndex = self.benchmarkIds.indexOf(options.benchmark.id);
     if (benchIndex < 0) throw new TinyBenchError(`The virtual DUT firmware does not know benchmark ${options.benchmark.id} (it knows ${self.benchmarkIds.join(', ')}); rebuild it with firmware/ports/wasm/build.sh`);
     self.bootArgs = [options.model.length, benchIndex, options.commandBuffer ?? 8192, options.energyMode ? 1 : 0];
+    if (options.clockHz) m._wp_set_clock_hz(options.clockHz);
     const status = m._wp_boot(...self.bootArgs, 0);
     if (status !== 0) throw new TinyBenchError(`Virtual DUT refused the ${options.benchmark.id} model: ${m.UTF8ToString(m._wp_error())}`);
     self.pendingTx.push(...early);
@@ -126,6 +146,30 @@ export class WasmDut {
 
   get clockUs(): number {
     return this.m._wp_clock_us();
+  }
+
+  /** Moves the DUT's clock forward to `atUs` (it idled until then); never back. */
+  advanceClockTo(atUs: number): void {
+    this.m._wp_set_clock_us(atUs);
+  }
+
+  /**
+   * sww01: one I2S chunk of 512 stereo int16 frames completed at virtual time
+   * `atUs`. The DUT processes it at once if its DMA runs (pins fire through
+   * onSwwPin); returns whether it took the chunk.
+   */
+  i2sChunk(stereo: Int16Array, atUs: number): boolean {
+    if (stereo.length !== 1024) throw new TinyBenchError(`An I2S chunk is 512 stereo frames (1024 int16), got ${stereo.length}`);
+    const ptr = this.m._wp_sww_i2s_buffer();
+    this.m.HEAPU8.set(new Uint8Array(stereo.buffer, stereo.byteOffset, stereo.byteLength), ptr);
+    const took = this.m._wp_sww_i2s_chunk(atUs) !== 0;
+    this.flush();
+    return took;
+  }
+
+  /** sww01: the last hop's 40 features before int8 quantization (tests). */
+  scaledFeatures(): number[] {
+    return Array.from({ length: 40 }, (_, i) => this.m._wp_sww_scaled(i));
   }
 
   /** Bypasses the protocol: raw input bytes in, int8 output tensor out (conformance tests). */

@@ -65,6 +65,6 @@ describe('tiny-bench run', () => {
   it('rejects an unknown benchmark', () => {
     const r = run('run', '--benchmark', 'foo01');
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/Allowed choices are kws01, vww01, ic01, ad01, ic02, all/);
+    expect(r.stderr).toMatch(/Allowed choices are kws01, vww01, ic01, ad01, ic02, sww01, all/);
   });
 });

@@ -48,6 +48,9 @@ static void say(const char *s) {
   th_write(s, n);
 }
 
+/* A benchmark's own commands (mcu_sww.c for sww01); none by default. */
+__attribute__((weak)) void mcu_extend(tb_interpreter *interp) { (void)interp; }
+
 void mcu_serve(tb_interpreter *interp, uint8_t *arena, uint32_t arena_size, tb_bench_id bench, unsigned cmd_size) {
   if (tb_load(interp, tb_model_data, (size_t)(tb_model_end - tb_model_data), arena, arena_size) != TB_OK) {
     say("e-[model: ");
@@ -56,6 +59,7 @@ void mcu_serve(tb_interpreter *interp, uint8_t *arena, uint32_t arena_size, tb_b
     for (;;) __asm volatile("wfi");
   }
   ee_harness_init(interp, bench, cmd_size);
+  mcu_extend(interp);
   for (;;) {
     __asm volatile("cpsid i");
     if (rx_head == rx_tail) __asm volatile("wfi"); /* a pending IRQ still wakes us with PRIMASK set */

@@ -37,5 +37,7 @@ void mcu_rx_push(uint8_t byte);
 /* Loads the linked-in model, prints the boot banner, then serves commands forever,
  * sleeping (WFI) whenever no byte is waiting. */
 void mcu_serve(tb_interpreter *interp, uint8_t *arena, uint32_t arena_size, tb_bench_id bench, unsigned cmd_size);
+/* Registers a benchmark's own commands after the harness starts (weak: none). */
+void mcu_extend(tb_interpreter *interp);
 
 #endif

@@ -21,11 +21,11 @@ mapfile -t sources <<<"$sources_txt"
 cd "$fw"
 emcc "${flags[@]}" \
   "${sources[@]}" \
-  --js-library ports/wasm/uart_library.js \
+  --js-library ports/wasm/uart_library.js --js-library ports/wasm/sww_library.js \
   -sMODULARIZE=1 -sEXPORT_NAME=createTinyDut -sSINGLE_FILE=1 -sENVIRONMENT=node \
   -sINITIAL_MEMORY=4194304 -sALLOW_MEMORY_GROWTH=0 -sTOTAL_STACK=262144 \
   -sNODEJS_CATCH_EXIT=0 -sNODEJS_CATCH_REJECTION=0 \
   -sEXPORTED_RUNTIME_METHODS='["HEAPU8","HEAP8","UTF8ToString"]' \
-  -sINCOMING_MODULE_JS_API='["onUartTx","onTimestampEdge","print","printErr"]' \
+  -sINCOMING_MODULE_JS_API='["onUartTx","onTimestampEdge","onSwwPin","print","printErr"]' \
   -o "$out"
 echo "built $out ($(wc -c < "$out") bytes)"

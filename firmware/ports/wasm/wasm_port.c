@@ -5,6 +5,7 @@
 #include "../../harness/ee_harness.h"
 #include "../../harness/th_port.h"
 #include "cost_model.h"
+#include "wasm_sww.h"
 
 #include <emscripten.h>
 #include <string.h>
@@ -31,10 +32,18 @@ static tb_interpreter interp;
 static tb_bench_id bench;
 static int energy_mode;
 static double cycles; /* virtual clock; a double counts cycles exactly up to 2^53 */
+/* The core clock the cycles are counted at (the cost model's, unless a host asks for another MCU). */
+static double clock_hz = (double)COST_CLOCK_HZ;
 
 void th_write(const char *buf, unsigned len) { js_uart_tx(buf, len); }
 
-static double now_us(void) { return cycles * 1e6 / (double)COST_CLOCK_HZ; }
+static double now_us(void) { return cycles * 1e6 / clock_hz; }
+double wp_now_us(void) { return now_us(); }
+void wp_add_cycles(double c) { cycles += c; }
+void wp_add_us(double us) { cycles += us * clock_hz / 1e6; }
+void wp_advance_to_us(double at_us) {
+  if (at_us > now_us()) cycles = at_us * clock_hz / 1e6;
+}
 
 uint32_t th_time_us(void) {
   /* A 32-bit microsecond counter, wrapping like a hardware timer. */
@@ -49,7 +58,7 @@ uint32_t th_time_us(void) {
 
 void th_timestamp_edge(void) {
   js_timestamp_edge(now_us());
-  cycles += TIMESTAMP_PULSE_US * (double)COST_CLOCK_HZ / 1e6;
+  cycles += TIMESTAMP_PULSE_US * clock_hz / 1e6;
 }
 
 EMSCRIPTEN_KEEPALIVE double wp_timestamp_pulse_us(void) { return TIMESTAMP_PULSE_US; }
@@ -81,14 +90,23 @@ EMSCRIPTEN_KEEPALIVE int wp_boot(unsigned model_len, int bench_id, unsigned cmd_
   if (st != TB_OK) return st;
   bench = (tb_bench_id)bench_id;
   energy_mode = energy;
-  cycles = start_us * (double)COST_CLOCK_HZ / 1e6;
+  cycles = start_us * clock_hz / 1e6;
   ee_harness_init(&interp, bench, cmd_limit);
+  ee_harness_extend(bench == TB_BENCH_SWW01 ? wp_sww_boot(&interp) : 0);
   return 0;
 }
 
 EMSCRIPTEN_KEEPALIVE void wp_rx(unsigned len) { ee_harness_rx(rx_buf, len <= RX_MAX ? len : RX_MAX); }
 
 EMSCRIPTEN_KEEPALIVE double wp_clock_us(void) { return now_us(); }
+
+/* Another core clock for the same cycle counts; the current time is kept. */
+EMSCRIPTEN_KEEPALIVE void wp_set_clock_hz(double hz) {
+  if (!(hz > 0)) return;
+  const double us = now_us();
+  clock_hz = hz;
+  cycles = us * clock_hz / 1e6;
+}
 
 /* Direct engine access for conformance tests (bypasses the protocol). */
 EMSCRIPTEN_KEEPALIVE unsigned wp_input_bytes(void) { return tb_bench_input_bytes(&interp, bench); }
