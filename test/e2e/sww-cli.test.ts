@@ -28,7 +28,7 @@ describe('tiny-bench run -b sww01', () => {
   it('performance mode: labelled SIMULATED, the checker lines in results.txt, a timeline in the report', () => {
     const r = run('run', '-b', 'sww01', '-m', 'performance', '--out', out, '--json');
     expect(r.status, r.stderr).toBe(0);
-    const doc = ResultsDocument.parse(JSON.parse(r.stdout.trim().split('\n').at(-1)!));
+    const doc = ResultsDocument.parse((JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { results: unknown[] }).results[0]);
     expect(doc).toMatchObject({ benchmark: 'sww01', mode: 'performance', simulated: true, files: 1 });
     expect(r.stderr).toMatch(/SIMULATED/);
     const session = /Session: (.*)/.exec(r.stderr)![1]!.trim();
@@ -50,7 +50,7 @@ describe('tiny-bench run -b sww01', () => {
   it('--mode energy on a DUT fast enough for real time: power between start and stop, the 10 s stream scored 2 TP 1 FN 0 FP, submission dir sww', () => {
     const r = run('run', '-b', 'sww01', '-m', 'energy', '--dut-clock-mhz', '480', '--out', out, '--json');
     expect(r.status, r.stderr).toBe(0);
-    const doc = ResultsDocument.parse(JSON.parse(r.stdout.trim().split('\n').at(-1)!));
+    const doc = ResultsDocument.parse((JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { results: unknown[] }).results[0]);
     expect(doc).toMatchObject({ benchmark: 'sww01', mode: 'energy', simulated: true });
     const s = doc.streaming!;
     expect([s.truePositives, s.falseNegatives, s.falsePositives]).toEqual([2, 1, 0]);
