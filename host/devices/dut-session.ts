@@ -60,6 +60,7 @@ export class DutSession implements DutRunner {
   private readonly attempts: number;
   /** The last lines exchanged across every channel this session used, for error reports. */
   private readonly recent: string[] = [];
+  private lateBootSeen = false;
 
   private constructor(private readonly connection: Reconnectable, private readonly options: DutSessionOptions) {
     this.attempts = options.attempts ?? 6;
@@ -68,9 +69,43 @@ export class DutSession implements DutRunner {
   static async open(connection: Reconnectable, options: DutSessionOptions = {}): Promise<DutSession> {
     const session = new DutSession(connection, options);
     session.attach(connection.link);
-    await session.channel.settle(session.dut.settleMs, connection.bootWaitMs);
-    session.identity = await session.run('identification', (dut) => dut.identify());
+    await session.awaitBoot();
+    session.identity = await session.run('identification', (dut) => session.identifyAfterBoot(dut));
     return session;
+  }
+
+  /**
+   * Many boards reset when their port opens and ignore commands until they
+   * have booted: waits for the boot banner (m-init-done), at most
+   * `bootWaitMs` (a board that does not reset prints none), then for the
+   * line to go quiet. A short silence alone proves nothing: it is also what
+   * a board that is still starting sends.
+   */
+  private async awaitBoot(): Promise<void> {
+    const { bootWaitMs } = this.connection;
+    if (this.channel.resets === 0) {
+      await this.channel.waitForLine((line) => line === 'm-init-done', bootWaitMs, 'boot banner').catch((error: unknown) => {
+        if (!(error instanceof TimeoutError)) throw error;
+      });
+    }
+    await this.channel.settle(this.dut.settleMs, Math.max(bootWaitMs, 2 * this.dut.settleMs));
+  }
+
+  /**
+   * A banner that arrives during the very first identification is the DUT
+   * finishing its boot late, not a fault: nothing was loaded yet, so it is
+   * acknowledged and the DUT asked again, without counting a recovery.
+   * Only once: a DUT that keeps restarting goes to the normal recovery.
+   */
+  private async identifyAfterBoot(dut: Dut): Promise<DutIdentity> {
+    try {
+      return await dut.identify();
+    } catch (error) {
+      if (!(error instanceof DutResetError) || this.lateBootSeen) throw error;
+      this.lateBootSeen = true;
+      await this.channel.settle(dut.settleMs, Math.max(this.connection.bootWaitMs, 1000));
+      return dut.identify();
+    }
   }
 
   private attach(link: Link): void {
