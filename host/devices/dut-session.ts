@@ -4,7 +4,7 @@
  * (reopening the link with backoff if it is gone), re-identifies the DUT and
  * runs the unit again, a bounded number of times.
  */
-import { DutMismatchError, DutReportedError, DutResetError, LinkClosedError, ProtocolError, SampleFailedError, TimeoutError, TinyBenchError } from '../errors.js';
+import { DutMismatchError, DutReportedError, DutResetError, LinkClosedError, ProtocolError, SampleFailedError, TimeoutError, TinyBenchError, WrongAnswerError } from '../errors.js';
 import type { Link } from '../link/link.js';
 import type { DutIdentity } from '../protocol/replies.js';
 import { Dut, type DutOptions } from './dut.js';
@@ -134,6 +134,7 @@ export class DutSession implements DutRunner {
         return await work(this.dut);
       } catch (error) {
         if (!(error instanceof Error) || !isRecoverable(error)) throw error;
+        if (lastError && sameWrongAnswer(lastError, error)) throw new RepeatedAnswerError(label, error);
         if (error instanceof DutResetError) this.stats.resets++;
         lastError = error;
         if (attempt < this.attempts) this.stats.retries++;
@@ -144,6 +145,11 @@ export class DutSession implements DutRunner {
 
   private async recover(label: string, cause: Error): Promise<void> {
     this.options.onRecovery?.(`${label}: ${cause.message.split('\n')[0]}; recovering`);
+    if (cause instanceof WrongAnswerError) {
+      // The reply came through well-formed: the link is fine, nothing to reopen or re-identify.
+      await this.channel.settle(this.dut.settleMs, Math.max(this.connection.bootWaitMs, 1000));
+      return;
+    }
     if (!this.connection.link.isOpen || cause instanceof LinkClosedError) await this.reopen();
     else if (this.connection.resync) {
       const link = await this.connection.resync();
@@ -183,7 +189,25 @@ export class DutSession implements DutRunner {
   }
 }
 
-/** Link trouble worth another attempt; a wrong DUT or bad data is not. */
+/** Link trouble worth another attempt; a wrong DUT, bad data or a DUT refusing for good is not. */
 function isRecoverable(error: Error): boolean {
-  return error instanceof ProtocolError || error instanceof TimeoutError || error instanceof LinkClosedError || error instanceof DutReportedError;
+  if (error instanceof DutReportedError) return error.kind !== 'refused';
+  return error instanceof ProtocolError || error instanceof TimeoutError || error instanceof LinkClosedError;
+}
+
+/**
+ * Damage on the way changes a reply at random; a DUT that is wrong is wrong
+ * the same way each time. Two well-formed answers wrong in the same words
+ * (or the same error reported twice) end the unit at once.
+ */
+function sameWrongAnswer(previous: Error, error: Error): boolean {
+  const answer = (e: Error): boolean => e instanceof WrongAnswerError || (e instanceof DutReportedError && e.kind !== 'damaged');
+  return answer(previous) && answer(error) && previous.constructor === error.constructor && previous.message === error.message;
+}
+
+/** The same wrong answer twice: the DUT or its firmware, not the link. One line. */
+export class RepeatedAnswerError extends TinyBenchError {
+  constructor(readonly unit: string, readonly reason: Error) {
+    super(`${unit}: the DUT gave the same wrong answer twice, so it is not link damage: ${reason.message.split('\n')[0]}`);
+  }
 }

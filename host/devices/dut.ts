@@ -1,8 +1,8 @@
 import { crc32 } from 'node:zlib';
 
-import { DutReportedError, DutResetError, ProtocolError } from '../errors.js';
+import { DutReportedError, DutResetError, ProtocolError, WrongAnswerError } from '../errors.js';
 import { STANDARD_COMMAND_BUFFER, dbChunkBytes, dbChunkBytesAt, dbDataCommands, dbLoadCommand, inferCommand } from '../protocol/commands.js';
-import { type DutIdentity, type InferReply, errorMessage, isBootLine, lapDeltaUs, parseCrcLine, parseExpecting, parseInferReply, parseLoadCrc, parseName, parseProfile } from '../protocol/replies.js';
+import { type DutIdentity, type InferReply, isBootLine, lapDeltaUs, parseCrcLine, parseExpecting, parseInferReply, parseLoadCrc, parseName, parseDutError, parseProfile } from '../protocol/replies.js';
 import type { LineChannel } from './line-channel.js';
 
 /** Non-`e-` warnings of the reference firmware that mean the command failed (protocol reference §1.3). */
@@ -63,8 +63,8 @@ export class Dut {
     if (raw.some(isBootLine)) throw new DutResetError(`The DUT restarted while answering '${abbreviateCommand(command)}' (boot banner in the reply)`, raw);
     const lines = this.verifyIntegrity(command, raw);
     for (const line of lines) {
-      const message = errorMessage(line) ?? (REFERENCE_FAILURES.some((re) => re.test(line)) ? line : undefined);
-      if (message !== undefined) throw new DutReportedError(abbreviateCommand(command), message, lines);
+      const error = parseDutError(line) ?? (REFERENCE_FAILURES.some((re) => re.test(line)) ? { kind: 'unknown' as const, message: line } : undefined);
+      if (error) throw new DutReportedError(abbreviateCommand(command), error.message, lines, error.kind);
     }
     return lines;
   }
@@ -234,12 +234,13 @@ function positionedChunksPayOff(commandBuffer: number, length: number): boolean 
 
 /**
  * Bytes lost or changed on the way, worth repeating the same command for. A
- * reset, or a DUT saying its load state is gone, is not: the caller must
- * start the unit of work again.
+ * reset, a DUT saying its load state is gone or refusing for good, or an
+ * error without a token (whose meaning is unknown), is not: the caller must
+ * start the unit of work again, or give up.
  */
 function isDamage(error: unknown): boolean {
-  if (error instanceof DutResetError) return false;
-  if (error instanceof DutReportedError) return !/gap|without a pending db load|Input has \d+ bytes/.test(error.dutMessage);
+  if (error instanceof DutResetError || error instanceof WrongAnswerError) return false;
+  if (error instanceof DutReportedError) return error.kind === 'damaged';
   return error instanceof ProtocolError;
 }
 

@@ -67,13 +67,35 @@ describe('misbehaving DUTs never become results', () => {
     ['a negative value', '-0.5,1.5,0,0,0,0,0,0,0,0,0,0', /negative probability/],
     ['too few values', '0.5,0.5', /returned 2 result values, kws01 has 12/],
     ['a vector that is not a distribution', '0.9,0.9,0,0,0,0,0,0,0,0,0,0', /sums to 1.800, not 1/],
-  ])('%s: the sample fails after bounded retries, naming the file and showing the last lines', async (_, results, message) => {
+  ])('%s: the same wrong answer twice fails the sample at once, naming the file once', async (_, results, message) => {
     const error = await scripted({ model: 'kws01', results: () => results }).catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toMatch(/Giving up on tst_000000_Stop_7\.bin after 6 attempts/);
-    expect((error as Error).message).toMatch(message);
-    expect((error as Error).message).toMatch(/Last lines exchanged:\n\s+> /);
+    const first = (error as Error).message.split('\n')[0]!;
+    expect(first).toMatch(/^tst_000000_Stop_7\.bin: the DUT gave the same wrong answer twice, so it is not link damage: /);
+    expect(first).toMatch(message);
+    expect(first.split('tst_000000_Stop_7.bin')).toHaveLength(2);
     expect((error as Error).message).toMatch(/The session is kept in .*--resume/);
+  });
+
+  it('issue 12 #12: a deterministic bad answer on one file costs one retry, no re-identification, one clear message', async () => {
+    const says: string[] = [];
+    const dut = { current: undefined as ReturnType<typeof scriptedDut> | undefined };
+    // Files 0-2 are fine; every answer for tst_000003_Up_8.bin sums to 0.
+    const error = await runSession({
+      ...base,
+      say: (line) => says.push(line),
+      benchmarks: ['kws01'],
+      modes: ['accuracy'],
+      limit: 5,
+      dut: { kind: 'link', open: async () => (dut.current = scriptedDut({ model: 'kws01', results: (call) => (call >= 3 ? kwsVector(-1) : kwsVector(8)) })).link, simulated: true, commandTimeoutMs: 300 },
+    }).catch((e: Error) => e);
+    const first = (error as Error).message.split('\n')[0]!;
+    expect(first).toBe('tst_000003_Up_8.bin: the DUT gave the same wrong answer twice, so it is not link damage: result vector sums to 0.000, not 1: [0,0,0,0,0,0,0,0,0,0,0,0]');
+    const commands = dut.current!.commands;
+    expect(commands.filter((c) => c.startsWith('infer'))).toHaveLength(5);
+    expect(commands.filter((c) => c === 'name')).toHaveLength(1);
+    const recovering = says.filter((l) => l.includes('recovering'));
+    expect(recovering).toEqual(['  recovering: tst_000003_Up_8.bin: result vector sums to 0.000, not 1: [0,0,0,0,0,0,0,0,0,0,0,0]; recovering']);
   });
 
   it('tolerates unknown reply lines', async () => {

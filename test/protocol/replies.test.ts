@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { ProtocolError } from '../../host/errors.js';
-import { lapDeltaUs, parseExpecting, parseInferReply, parseName, parseProfile, parseResultValues } from '../../host/protocol/replies.js';
+import { lapDeltaUs, parseDutError, parseExpecting, parseInferReply, parseName, parseProfile, parseResultValues } from '../../host/protocol/replies.js';
 
 describe('result vectors', () => {
   it("tolerates the reference vww01 firmware's trailing comma", () => {
@@ -65,5 +65,29 @@ describe('lap deltas', () => {
   });
   it('rejects stamps outside the counter', () => {
     expect(() => lapDeltaUs(2 ** 32, 5)).toThrow(/outside the 32-bit/);
+  });
+});
+
+describe('error tokens (issue 13 #4)', () => {
+  it.each([
+    ['e-[db-gap: db @offset must not leave a gap after db load]', 'db-gap', 'load-lost', 'db @offset must not leave a gap after db load'],
+    // Reworded messages keep their meaning: the decision follows the token.
+    ['e-[db-gap: offset beyond what was received]', 'db-gap', 'load-lost', 'offset beyond what was received'],
+    ['e-[input-size: Input has 100 bytes, expected 490]', 'input-size', 'load-lost', 'Input has 100 bytes, expected 490'],
+    ['e-[db-no-load: no load pending]', 'db-no-load', 'load-lost', 'no load pending'],
+    ['e-[db-crc: db chunk checksum mismatch]', 'db-crc', 'damaged', 'db chunk checksum mismatch'],
+    ['e-[unknown-command: Unknown command: nmae]', 'unknown-command', 'damaged', 'Unknown command: nmae'],
+    ['e-[db-size: db load 30000 exceeds the buffer of 27648 bytes]', 'db-size', 'refused', 'db load 30000 exceeds the buffer of 27648 bytes'],
+    ['e-[model: unsupported operator 97]', 'model', 'refused', 'unsupported operator 97'],
+  ])('%s', (line, token, kind, message) => {
+    expect(parseDutError(line)).toEqual({ token, kind, message });
+  });
+
+  it('standard firmware without tokens: the message as it is, kind unknown (old wording no longer decides)', () => {
+    expect(parseDutError('e-[Input has 100 bytes, expected 490]')).toEqual({ kind: 'unknown', message: 'Input has 100 bytes, expected 490' });
+    expect(parseDutError("e-[Command 'db' requires a subcommand]")).toEqual({ kind: 'unknown', message: "Command 'db' requires a subcommand" });
+    // Something shaped like a token that is not one stays part of the message.
+    expect(parseDutError('e-[note: whatever]')).toEqual({ kind: 'unknown', message: 'note: whatever' });
+    expect(parseDutError('m-ready')).toBeUndefined();
   });
 });
