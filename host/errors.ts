@@ -37,7 +37,12 @@ export class DutReportedError extends TinyBenchError {
  * but says something impossible: a result vector that is no distribution,
  * laps that run backwards. The same wrong answer twice is the DUT, not the link.
  */
-export class WrongAnswerError extends ProtocolError {}
+export class WrongAnswerError extends ProtocolError {
+  /** Which rule the answer broke, when its numbers differ from try to try (laps); else its message identifies it. */
+  constructor(message: string, lines: readonly string[] = [], readonly rule?: string) {
+    super(message, lines);
+  }
+}
 
 /** A wait ran out. `lastLines` are the last lines exchanged, for the report. */
 export class TimeoutError extends TinyBenchError {

@@ -197,12 +197,15 @@ function isRecoverable(error: Error): boolean {
 
 /**
  * Damage on the way changes a reply at random; a DUT that is wrong is wrong
- * the same way each time. Two well-formed answers wrong in the same words
- * (or the same error reported twice) end the unit at once.
+ * the same way each time. Two well-formed answers wrong in the same words,
+ * or breaking the same rule (or the same error reported twice), end the unit at once.
  */
 function sameWrongAnswer(previous: Error, error: Error): boolean {
   const answer = (e: Error): boolean => e instanceof WrongAnswerError || (e instanceof DutReportedError && e.kind !== 'damaged');
-  return answer(previous) && answer(error) && previous.constructor === error.constructor && previous.message === error.message;
+  if (!answer(previous) || !answer(error) || previous.constructor !== error.constructor) return false;
+  // Laps differ from run to run; the rule they broke does not.
+  if (previous instanceof WrongAnswerError && previous.rule !== undefined) return previous.rule === (error as WrongAnswerError).rule;
+  return previous.message === error.message;
 }
 
 /** The same wrong answer twice: the DUT or its firmware, not the link. One line. */

@@ -184,7 +184,8 @@ export class Dut {
     const energy = this.options.energyMode ?? false;
     // Inference leaves the loaded input intact, so a damaged reply can simply be asked for again.
     const reply = await this.idempotent(async () => parseInferReply(await this.send(inferCommand(iterations, warmups), timeoutMs), iterations, warmups, energy));
-    const elapsedUs = energy ? undefined : lapDeltaUs(reply.laps[0]!, reply.laps[1]!);
+    // The reply came within timeoutMs: a longer "wrap" is a timer that ran backwards.
+    const elapsedUs = energy ? undefined : lapDeltaUs(reply.laps[0]!, reply.laps[1]!, timeoutMs * 1000);
     if (elapsedUs !== undefined) this.lastUsPerInference = Math.max(elapsedUs / iterations, this.lastUsPerInference ?? 0);
     return { ...reply, elapsedUs };
   }

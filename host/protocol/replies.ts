@@ -212,13 +212,25 @@ export function parseInferReply(lines: readonly string[], iterations: number, wa
 
 /**
  * Elapsed microseconds between two readings of a 32-bit microsecond counter.
- * A reading lower than the start means the counter wrapped once; a window
- * cannot be longer than one wrap (~71.6 minutes).
+ * A reading lower than the start means the counter wrapped once, or that the
+ * timer ran backwards: the two look alike, except that a wrap is as long as
+ * the run really was. `longestUs` (what the command could have taken at most,
+ * e.g. its timeout) tells them apart: a "wrap" longer than that is a timer
+ * that went backwards.
  */
-export function lapDeltaUs(startUs: number, endUs: number): number {
+export function lapDeltaUs(startUs: number, endUs: number, longestUs = Infinity): number {
   const WRAP = 2 ** 32;
   if (startUs < 0 || endUs < 0 || startUs >= WRAP || endUs >= WRAP) {
     throw new ProtocolError(`Lap stamps ${startUs} and ${endUs} are outside the 32-bit microsecond counter`);
   }
-  return endUs >= startUs ? endUs - startUs : endUs + WRAP - startUs;
+  if (endUs >= startUs) return endUs - startUs;
+  const wrapped = endUs + WRAP - startUs;
+  if (wrapped > longestUs) {
+    throw new WrongAnswerError(
+      `the laps are out of order or damaged: the second m-lap-us (${endUs}) is below the first (${startUs}), so the DUT's timer ran backwards (as a 32-bit wrap it would mean ${(wrapped / 1e6).toFixed(2)} s, longer than the ${(longestUs / 1e6).toFixed(0)} s the command was allowed)`,
+      [],
+      'laps-backwards',
+    );
+  }
+  return wrapped;
 }

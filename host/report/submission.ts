@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ConfigError } from '../errors.js';
+import { ruleViolations } from '../run/scoring.js';
 import { insideDir } from '../run/session.js';
 import { readSessionDocuments } from './html-report.js';
 import type { ResultsDocument } from './results-schema.js';
@@ -33,6 +34,11 @@ export function writeSubmission(options: SubmissionOptions): string[] {
     for (const doc of readSessionDocuments(session)) {
       if (options.division === 'closed' && doc.simulated) {
         throw new ConfigError(`${session}: ${doc.benchmark} ${doc.mode} is SIMULATED; the closed division needs results measured on hardware (use --division open)`);
+      }
+      // Judged again here: a results.json written before the rules were recorded in it is held to them too.
+      const broken = doc.invalid ?? ruleViolations(doc);
+      if (broken.length) {
+        throw new ConfigError(`${session}: ${doc.benchmark} ${doc.mode} is INVALID: ${broken[0]}${broken.length > 1 ? ` (and ${broken.length - 1} more broken rule${broken.length > 2 ? 's' : ''})` : ''}; a submission needs results that meet every rule`);
       }
       if (doc.subset) throw new ConfigError(`${session}: ${doc.benchmark} ${doc.mode} ran a subset (--limit ${doc.files}); a submission needs every file`);
       // A later session replaces an earlier one for the same test.

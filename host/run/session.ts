@@ -7,6 +7,7 @@ import type { Direction } from '../devices/line-channel.js';
 import { parseCrcLine } from '../protocol/replies.js';
 import { ResultsDocument } from '../report/results-schema.js';
 import { resultsTxt } from '../report/results-txt.js';
+import { ruleViolations } from './scoring.js';
 
 export function sessionStamp(date: Date): string {
   const p = (n: number): string => String(n).padStart(2, '0');
@@ -113,6 +114,9 @@ export class TranscriptLog {
 
 /** Writes results.json (validated) and results.txt into a mode folder. */
 export function writeResults(modeDir: string, doc: ResultsDocument): void {
+  // Every result is judged by the rules here, on its way to disk, whichever runner made it.
+  const broken = ruleViolations(doc);
+  if (broken.length) doc.invalid = broken;
   const valid = ResultsDocument.parse(doc);
   writeFileSync(join(modeDir, 'results.json'), `${JSON.stringify(valid, null, 2)}\n`);
   writeFileSync(join(modeDir, 'results.txt'), resultsTxt(valid, new Date(valid.finishedAt)));

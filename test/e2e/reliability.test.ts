@@ -87,7 +87,7 @@ describe('misbehaving DUTs never become results', () => {
       benchmarks: ['kws01'],
       modes: ['accuracy'],
       limit: 5,
-      dut: { kind: 'link', open: async () => (dut.current = scriptedDut({ model: 'kws01', results: (call) => (call >= 3 ? kwsVector(-1) : kwsVector(8)) })).link, simulated: true, commandTimeoutMs: 300 },
+      dut: { kind: 'link', open: async () => (dut.current = scriptedDut({ model: 'kws01', results: (call) => (call >= 3 ? kwsVector(-1) : kwsVector(8)) })).link, simulated: true, commandTimeoutMs: 3000 },
     }).catch((e: Error) => e);
     const first = (error as Error).message.split('\n')[0]!;
     expect(first).toBe('tst_000003_Up_8.bin: the DUT gave the same wrong answer twice, so it is not link damage: result vector sums to 0.000, not 1: [0,0,0,0,0,0,0,0,0,0,0,0]');
@@ -118,6 +118,19 @@ describe('misbehaving DUTs never become results', () => {
       { modes: ['performance'] },
     ).catch((e: Error) => e);
     expect((error as Error).message).toMatch(/laps are out of order or damaged/);
+  });
+
+  it('issue 12 #2: laps that always run backwards (calibration included) never become a "valid" 0.000 inf./sec', async () => {
+    const swap = (lines: string[]): string[] => {
+      const laps = lines.filter((l) => l.startsWith('m-lap-us-'));
+      if (laps.length !== 2) return lines;
+      return lines.map((l) => (l === laps[0] ? laps[1]! : l === laps[1] ? laps[0]! : l));
+    };
+    const error = await scripted({ model: 'kws01', usPerInference: () => 300_000, rewrite: (_c, lines) => swap(lines) }, { modes: ['performance'] }).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    const first = (error as Error).message.split('\n')[0]!;
+    expect(first).toMatch(/^calibration probe \(tst_000000_Stop_7\.bin\): the DUT gave the same wrong answer twice, so it is not link damage: the laps are out of order or damaged: .* the DUT's timer ran backwards/);
+    expect(readdirSync(out, { recursive: true }).filter((f) => String(f).endsWith('results.json') && String(f).includes('kws01/performance'))).toEqual([]);
   });
 
   it('a DUT that never answers fails within the timeout with a clear message, no hang', async () => {

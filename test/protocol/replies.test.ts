@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ProtocolError } from '../../host/errors.js';
+import { ProtocolError, WrongAnswerError } from '../../host/errors.js';
 import { lapDeltaUs, parseDutError, parseExpecting, parseInferReply, parseName, parseProfile, parseResultValues } from '../../host/protocol/replies.js';
 
 describe('result vectors', () => {
@@ -65,6 +65,13 @@ describe('lap deltas', () => {
   });
   it('rejects stamps outside the counter', () => {
     expect(() => lapDeltaUs(2 ** 32, 5)).toThrow(/outside the 32-bit/);
+  });
+  it('tells a wrap from a timer that ran backwards by what the command could have taken', () => {
+    // issue 12 #2: a second lap 500 us below the first would be a 4294.97 s "wrap" for a 120 s probe.
+    expect(() => lapDeltaUs(1000, 500, 120e6)).toThrow(WrongAnswerError);
+    expect(() => lapDeltaUs(1000, 500, 120e6)).toThrow(/below the first \(1000\), so the DUT's timer ran backwards \(as a 32-bit wrap it would mean 4294\.97 s, longer than the 120 s/);
+    // A real wrap inside an 11 s window of a command allowed 32 s is fine.
+    expect(lapDeltaUs(4_294_000_000, 10_000_000, 32e6)).toBe(10_967_296);
   });
 });
 
