@@ -61,6 +61,12 @@ export class DutSession implements DutRunner {
   /** The last lines exchanged across every channel this session used, for error reports. */
   private readonly recent: string[] = [];
   private lateBootSeen = false;
+  /**
+   * Links this session opened itself (after a loss). The connection closes
+   * the link it was opened with; these are the session's to close, or a
+   * reopened serial port would stay open and locked after the run.
+   */
+  private readonly reopened: Link[] = [];
 
   private constructor(private readonly connection: Reconnectable, private readonly options: DutSessionOptions) {
     this.attempts = options.attempts ?? 6;
@@ -69,8 +75,14 @@ export class DutSession implements DutRunner {
   static async open(connection: Reconnectable, options: DutSessionOptions = {}): Promise<DutSession> {
     const session = new DutSession(connection, options);
     session.attach(connection.link);
-    await session.awaitBoot();
-    session.identity = await session.run('identification', (dut) => session.identifyAfterBoot(dut));
+    try {
+      await session.awaitBoot();
+      session.identity = await session.run('identification', (dut) => session.identifyAfterBoot(dut));
+    } catch (error) {
+      // The caller never gets this session: close what it reopened, or that port stays locked.
+      await session.close();
+      throw error;
+    }
     return session;
   }
 
@@ -168,10 +180,13 @@ export class DutSession implements DutRunner {
     if (!this.connection.reopen) throw new TinyBenchError(`Lost ${this.connection.link.description} and cannot reopen it`);
     const backoff = this.options.reopenBackoffMs ?? [50, 250, 500, 1000, 2000, 4000];
     let lastError: unknown;
+    // Never two opens of one port: a link that failed a write may still hold its port (and its lock).
+    await this.connection.link.close().catch(() => {});
     for (const waitMs of backoff) {
       await new Promise((r) => setTimeout(r, waitMs));
       try {
         const link = await this.connection.reopen();
+        if (link !== this.connection.link && !this.reopened.includes(link)) this.reopened.push(link);
         this.connection.link = link;
         this.attach(link);
         this.stats.reconnects++;
@@ -184,8 +199,11 @@ export class DutSession implements DutRunner {
     throw new TinyBenchError(`Could not reopen ${this.connection.link.description} after ${backoff.length} attempts: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
   }
 
-  close(): void {
+  /** Stops listening and closes every link this session reopened (the current one included). */
+  async close(): Promise<void> {
     this.channel.close();
+    const mine = this.reopened.splice(0);
+    await Promise.all(mine.map((link) => link.close().catch(() => {})));
   }
 }
 

@@ -310,7 +310,7 @@ async function runOne(options: RunOptions, sessionDir: string, requested: Benchm
     }
     throw error;
   } finally {
-    session?.close();
+    await session?.close();
     await log?.close();
     await connection.close();
   }
