@@ -39,6 +39,8 @@ export interface RecoveryStats {
   retries: number;
   resets: number;
   reconnects: number;
+  /** Commands sent again inside a unit (damaged or incomplete replies), without restarting it. */
+  resends: number;
 }
 
 export interface DutSessionOptions extends DutOptions {
@@ -56,7 +58,13 @@ export class DutSession implements DutRunner {
   dut!: Dut;
   channel!: LineChannel;
   identity!: DutIdentity;
-  readonly stats: RecoveryStats = { retries: 0, resets: 0, reconnects: 0 };
+  private readonly counts = { retries: 0, resets: 0, reconnects: 0 };
+  /** Resends of the DUT clients this session replaced (one per link). */
+  private earlierResends = 0;
+
+  get stats(): RecoveryStats {
+    return { ...this.counts, resends: this.earlierResends + (this.dut?.resends ?? 0) };
+  }
   private readonly attempts: number;
   /** The last lines exchanged across every channel this session used, for error reports. */
   private readonly recent: string[] = [];
@@ -67,6 +75,10 @@ export class DutSession implements DutRunner {
    * reopened serial port would stay open and locked after the run.
    */
   private readonly reopened: Link[] = [];
+  /** Whether a good recovery proves the link works: only with integrity lines can a shifted reply not pass for the right one. */
+  private get recoveryProvesLink(): boolean {
+    return this.dut.integrityChecked;
+  }
 
   private constructor(private readonly connection: Reconnectable, private readonly options: DutSessionOptions) {
     this.attempts = options.attempts ?? 6;
@@ -128,6 +140,7 @@ export class DutSession implements DutRunner {
       recentLines: this.recent,
     });
     const previous = this.dut;
+    this.earlierResends += previous?.resends ?? 0;
     this.dut = new Dut(this.channel, this.options);
     // A replugged DUT keeps its firmware: keep requiring integrity lines.
     if (previous) {
@@ -138,21 +151,41 @@ export class DutSession implements DutRunner {
     }
   }
 
+  /**
+   * Runs `work`, recovering and running it again after link trouble. Gives
+   * up after `attempts` tries in a row whose recovery failed too (a DUT or
+   * link that is gone), or after RANDOM_FAULT_FACTOR times as many tries in
+   * all: a DUT that answered its recovery proves the link works, and the next
+   * failure is new random damage, which a noisy link brings often.
+   */
   async run<T>(label: string, work: (dut: Dut) => Promise<T>): Promise<T> {
     let lastError: Error | undefined;
-    for (let attempt = 1; attempt <= this.attempts; ++attempt) {
+    let tries = 0;
+    let failedInARow = 0;
+    for (;;) {
+      ++tries;
+      let recovered = lastError === undefined;
       try {
-        if (attempt > 1) await this.recover(label, lastError!);
+        if (lastError) {
+          await this.recover(label, lastError);
+          recovered = true;
+        }
         return await work(this.dut);
       } catch (error) {
         if (!(error instanceof Error) || !isRecoverable(error)) throw error;
         if (lastError && sameWrongAnswer(lastError, error)) throw new RepeatedAnswerError(label, error);
-        if (error instanceof DutResetError) this.stats.resets++;
+        if (error instanceof DutResetError) this.counts.resets++;
+        // The same failure again after a good recovery is no new random damage (except link
+        // events: a lost link or a restart reads the same each time, and recovery proved it passed).
+        const event = error instanceof LinkClosedError || error instanceof DutResetError;
+        const fresh = this.recoveryProvesLink && recovered && tries > 1 && (event || firstLine(error) !== firstLine(lastError!));
         lastError = error;
-        if (attempt < this.attempts) this.stats.retries++;
+        failedInARow = fresh ? 1 : failedInARow + 1;
+        if (failedInARow >= this.attempts || tries >= this.attempts * RANDOM_FAULT_FACTOR) break;
+        this.counts.retries++;
       }
     }
-    throw new SampleFailedError(label, this.attempts, lastError!, this.channel.lastLines());
+    throw new SampleFailedError(label, tries, lastError, this.channel.lastLines());
   }
 
   private async recover(label: string, cause: Error): Promise<void> {
@@ -162,14 +195,25 @@ export class DutSession implements DutRunner {
       await this.channel.settle(this.dut.settleMs, Math.max(this.connection.bootWaitMs, 1000));
       return;
     }
-    if (!this.connection.link.isOpen || cause instanceof LinkClosedError) await this.reopen();
-    else if (this.connection.resync) {
+    let relinked = false;
+    if (!this.connection.link.isOpen || cause instanceof LinkClosedError) {
+      await this.reopen();
+      relinked = true;
+    } else if (this.connection.resync) {
+      relinked = true;
       const link = await this.connection.resync();
       this.connection.link = link;
       this.attach(link);
       this.options.onRecovery?.(`resynchronised ${link.description}`);
     }
     await this.channel.settle(this.dut.settleMs, Math.max(this.connection.bootWaitMs, 1000));
+    // Damage on a link that stayed up, from a DUT that did not restart: a short
+    // exchange resynchronises. Only a new link or a restart can mean another DUT.
+    const mayHaveChanged = relinked || cause instanceof DutResetError || !this.identity;
+    if (!mayHaveChanged) {
+      await this.dut.resynchronise();
+      return;
+    }
     const identity = await this.dut.identify();
     if (this.identity && identity.model !== this.identity.model) {
       throw new DutMismatchError(`After recovering, the DUT reports model '${identity.model}' instead of '${this.identity.model}'`);
@@ -189,7 +233,7 @@ export class DutSession implements DutRunner {
         if (link !== this.connection.link && !this.reopened.includes(link)) this.reopened.push(link);
         this.connection.link = link;
         this.attach(link);
-        this.stats.reconnects++;
+        this.counts.reconnects++;
         this.options.onRecovery?.(`reopened ${link.description}`);
         return;
       } catch (error) {
@@ -206,6 +250,13 @@ export class DutSession implements DutRunner {
     await Promise.all(mine.map((link) => link.close().catch(() => {})));
   }
 }
+
+function firstLine(error: Error): string {
+  return error.message.split('\n')[0]!;
+}
+
+/** How many more tries a unit gets in all than in a row without a working recovery. */
+const RANDOM_FAULT_FACTOR = 4;
 
 /** Link trouble worth another attempt; a wrong DUT, bad data or a DUT refusing for good is not. */
 function isRecoverable(error: Error): boolean {

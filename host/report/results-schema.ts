@@ -119,7 +119,14 @@ export const ResultsDocument = z.object({
   invalid: z.array(z.string()).min(1).optional(),
   /** Link trouble the run recovered from (retried samples, DUT resets, reopened links) and faults injected on purpose. */
   recovery: z
-    .object({ retries: z.number().int(), resets: z.number().int(), reconnects: z.number().int(), faultsInjected: z.number().int().optional() })
+    .object({
+      retries: z.number().int(),
+      resets: z.number().int(),
+      reconnects: z.number().int(),
+      /** Commands sent again inside a sample or window (damaged or incomplete replies) without restarting it. */
+      resends: z.number().int().optional(),
+      faultsInjected: z.number().int().optional(),
+    })
     .optional(),
 });
 

@@ -19,7 +19,7 @@ describe('DutSession start-up', () => {
     const session = await DutSession.open({ link: dut.link, ...serial }, options(recoveries));
     expect(session.identity.model).toBe('kws01');
     expect(recoveries).toEqual([]);
-    expect(session.stats).toEqual({ retries: 0, resets: 0, reconnects: 0 });
+    expect(session.stats).toEqual({ retries: 0, resets: 0, reconnects: 0, resends: 0 });
     // `name` went out once, after the banner, not into a board still starting.
     expect(dut.commands.filter((c) => c === 'name')).toEqual(['name']);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(800);
@@ -41,7 +41,7 @@ describe('DutSession start-up', () => {
     const session = await DutSession.open({ link: dut.link, bootWaitMs: 50 }, options(recoveries));
     expect(session.identity.model).toBe('kws01');
     expect(recoveries).toEqual([]);
-    expect(session.stats).toEqual({ retries: 0, resets: 0, reconnects: 0 });
+    expect(session.stats).toEqual({ retries: 0, resets: 0, reconnects: 0, resends: 0 });
     session.close();
   });
 
