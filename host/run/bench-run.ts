@@ -26,7 +26,7 @@ import { type EnergyPlan, type EnergyRig, openEnergyRig } from './energy-rig.js'
 import { runPerformance } from './performance.js';
 import { median } from './scoring.js';
 import type { Progress } from './progress.js';
-import { TranscriptLog, createSessionDir, insideDir, writeResults } from './session.js';
+import { TranscriptLog, createSessionDir, faultSeedForRun, insideDir, writeResults } from './session.js';
 
 export type Mode = 'performance' | 'accuracy' | 'energy';
 
@@ -128,6 +128,8 @@ export async function runSession(options: RunOptions, resumeDir?: string): Promi
     const plan: RunPlan = pickPlan(options);
     writeFileSync(join(sessionDir, 'session.json'), `${JSON.stringify({ version: 1, tool: toolVersion(), plan }, null, 2)}\n`);
   }
+  // A resume meets new faults, not the sequence that stopped the run before (seeds recorded in the session).
+  if (options.faults) options.faults = { ...options.faults, seed: faultSeedForRun(sessionDir, options.faults.seed ?? 1) };
   const documents: ResultsDocument[] = [];
   const ownModel = options.dut.kind === 'serial' || options.dut.kind === 'link' || options.energy?.bench.kind === 'serial';
   const wanted = options.benchmarks ?? (ownModel ? [undefined] : (Object.keys(BENCHMARKS) as BenchmarkId[]));

@@ -1,4 +1,4 @@
-import { type WriteStream, createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { type WriteStream, appendFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -120,4 +120,18 @@ export function writeResults(modeDir: string, doc: ResultsDocument): void {
   const valid = ResultsDocument.parse(doc);
   writeFileSync(join(modeDir, 'results.json'), `${JSON.stringify(valid, null, 2)}\n`);
   writeFileSync(join(modeDir, 'results.txt'), resultsTxt(valid, new Date(valid.finishedAt)));
+}
+
+/**
+ * The fault seed for this run of a session: the plan's own seed the first
+ * time, then one derived from it and the run's number for each resume, so a
+ * resumed run meets new faults instead of replaying the ones that stopped it.
+ * Every seed used is recorded, one line per run, in `fault-seeds.jsonl`.
+ */
+export function faultSeedForRun(sessionDir: string, planSeed: number): number {
+  const path = join(sessionDir, 'fault-seeds.jsonl');
+  const earlier = existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).length : 0;
+  const seed = earlier === 0 ? planSeed : (crc32(`${planSeed}:${earlier}`) >>> 0) || 1;
+  appendFileSync(path, `${JSON.stringify({ run: earlier + 1, seed, planSeed, startedAt: new Date().toISOString() })}\n`);
+  return seed;
 }
