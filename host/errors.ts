@@ -17,10 +17,30 @@ export class ProtocolError extends TinyBenchError {
   }
 }
 
-/** The DUT answered with an `e-[...]` line. */
+/**
+ * The DUT answered with an `e-[...]` line. `kind` (from the firmware's error
+ * token, host/protocol/replies.ts) says whether sending again can help.
+ */
 export class DutReportedError extends TinyBenchError {
-  constructor(readonly command: string, readonly dutMessage: string, readonly lines: readonly string[] = []) {
+  constructor(
+    readonly command: string,
+    readonly dutMessage: string,
+    readonly lines: readonly string[] = [],
+    readonly kind: 'damaged' | 'load-lost' | 'refused' | 'unknown' = 'unknown',
+  ) {
     super(`DUT rejected '${command}': ${dutMessage}`);
+  }
+}
+
+/**
+ * A reply that arrived well-formed (and intact, where the firmware checks)
+ * but says something impossible: a result vector that is no distribution,
+ * laps that run backwards. The same wrong answer twice is the DUT, not the link.
+ */
+export class WrongAnswerError extends ProtocolError {
+  /** Which rule the answer broke, when its numbers differ from try to try (laps); else its message identifies it. */
+  constructor(message: string, lines: readonly string[] = [], readonly rule?: string) {
+    super(message, lines);
   }
 }
 

@@ -139,6 +139,10 @@ static void say(const char *msg) {
   end_line();
 }
 
+/* Every error line starts with a stable token, `e-[<token>: <message>]`:
+ * hosts decide what to do (resend a damaged chunk, restart a load, give up)
+ * from the token, so the message text may be reworded freely. The tokens
+ * are listed in host/protocol/replies.ts (DUT_ERROR_TOKENS). */
 static void error2(const char *a, const char *b) {
   out("e-[");
   out(a);
@@ -242,21 +246,21 @@ static void cmd_help(void) {
 
 static void cmd_db(char **tok, int n) {
   if (n < 2) {
-    error("Command 'db' requires a subcommand");
+    error("usage: Command 'db' requires a subcommand");
     return;
   }
   if (!strcmp(tok[1], "load")) {
     uint32_t bytes;
     if (n < 3 || !parse_u32(tok[2], &bytes)) {
-      error("Command 'db load' requires the # of bytes");
+      error("usage: Command 'db load' requires the # of bytes");
       return;
     }
     if (bytes == 0) {
-      error("Command 'db load' must be >0 bytes");
+      error("usage: Command 'db load' must be >0 bytes");
       return;
     }
     if (bytes > EE_DB_MAX) {
-      out("e-[db load ");
+      out("e-[db-size: db load ");
       out_u32(bytes);
       out(" exceeds the buffer of ");
       out_u32(EE_DB_MAX);
@@ -293,7 +297,7 @@ static void cmd_db(char **tok, int n) {
   int positioned = 0;
   if (tok[1][0] == '@') {
     if (n < 3 || n > 4 || !parse_u32(tok[1] + 1, &at)) {
-      error("Expected db @<offset> <hex> [#<crc32>]");
+      error("usage: Expected db @<offset> <hex> [#<crc32>]");
       return;
     }
     if (n == 4) {
@@ -308,30 +312,30 @@ static void cmd_db(char **tok, int n) {
         else want = want << 4 | (uint32_t)v;
       }
       if (!ok || want != s.text_crc) {
-        error("db chunk checksum mismatch");
+        error("db-crc: db chunk checksum mismatch");
         return;
       }
     }
     if (s.db_expected == 0 || at > s.db_received) {
-      error("db @offset must not leave a gap after db load");
+      error("db-gap: db @offset must not leave a gap after db load");
       return;
     }
     hex = tok[2];
     positioned = 1;
   } else if (!s.db_pending) {
-    error("db data without a pending db load; send db load N first");
+    error("db-no-load: db data without a pending db load; send db load N first");
     return;
   } else if (n > 2) {
-    error("Insufficient number of hex digits");
+    error("db-hex: Insufficient number of hex digits");
     return;
   }
   const size_t digits = strlen(hex);
   if (digits % 2) {
-    error("Insufficient number of hex digits");
+    error("db-hex: Insufficient number of hex digits");
     return;
   }
   if (at + digits / 2 > s.db_expected) {
-    out("e-[db data exceeds the ");
+    out("e-[db-overflow: db data exceeds the ");
     out_u32(s.db_expected);
     out(" bytes announced by db load]");
     end_line();
@@ -342,7 +346,7 @@ static void cmd_db(char **tok, int n) {
     const int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
     if (hi < 0 || lo < 0) {
       char bad[5] = {'\'', hex[i], hex[i + 1], '\'', 0};
-      error2("Invalid hex digit ", bad);
+      error2("db-hex: Invalid hex digit ", bad);
       if (!positioned) s.db_pending = 0;
       return;
     }
@@ -387,16 +391,16 @@ static void run_inference(void) {
 static void cmd_infer(char **tok, int n) {
   uint32_t iterations = 1, warmup = 10; /* the reference firmware's defaults */
   if (n > 1 && (!parse_u32(tok[1], &iterations) || iterations == 0)) {
-    error("Inference iterations must be >0");
+    error("usage: Inference iterations must be >0");
     return;
   }
   if (n > 2 && !parse_u32(tok[2], &warmup)) {
-    error("Inference warmup must be >=0");
+    error("usage: Inference warmup must be >=0");
     return;
   }
   const uint32_t need = tb_bench_input_bytes(s.it, s.bench);
   if (s.db_pending || s.db_received != need) {
-    out("e-[Input has ");
+    out("e-[input-size: Input has ");
     out_u32(s.db_received);
     out(" bytes, expected ");
     out_u32(need);
@@ -440,7 +444,7 @@ static void dispatch(void) {
   if (s.has_text_crc) s.text_crc = crc32_update(0, (const uint8_t *)s.cmd, s.cmd_len - 10);
   const int n = tokenize(s.cmd, tok, 4);
   if (n == 0) {
-    error("Empty command");
+    error("usage: Empty command");
   } else if (!strcmp(tok[0], "name")) {
     say("m-name-dut-[" EE_VENDOR "]");
   } else if (!strcmp(tok[0], "timestamp")) {
@@ -455,9 +459,9 @@ static void dispatch(void) {
     cmd_infer(tok, n);
   } else if (!strcmp(tok[0], "results")) {
     if (s.have_results) print_results();
-    else error("No results yet: run infer first");
+    else error("no-results: No results yet: run infer first");
   } else if (!extension || !extension(tok, n, s.db, s.db_received)) {
-    error2("Unknown command: ", tok[0]);
+    error2("unknown-command: Unknown command: ", tok[0]);
   }
   end_reply();
 }
@@ -468,7 +472,7 @@ void ee_harness_rx(const uint8_t *bytes, unsigned len) {
     if (c == '%') {
       if (s.cmd_overflow) {
         begin_reply();
-        out("e-[Command longer than ");
+        out("e-[too-long: Command longer than ");
         out_u32(s.cmd_limit);
         out(" characters]");
         end_line();

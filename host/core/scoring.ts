@@ -6,6 +6,7 @@
 import { median as ssMedian } from 'simple-statistics';
 
 import { TinyBenchError } from '../errors.js';
+import { MAX_PLAUSIBLE_WINDOW_US, MIN_WINDOW_INFERENCES } from './window-rules.js';
 
 /** Index of the largest value; the first one wins on ties. */
 export function argmax(values: readonly number[]): number {
@@ -144,4 +145,42 @@ export function confusionMatrix(labels: readonly number[], predictions: readonly
     if (l < classes && predictions[i]! < classes) m[l]![predictions[i]!]!++;
   });
   return m;
+}
+
+/** The rules' minimum length of a measured window (performance and energy alike). */
+export const MIN_WINDOW_S = 10;
+
+interface RuledResult {
+  mode: 'performance' | 'accuracy' | 'energy';
+  windows?: ReadonlyArray<{ file: string; inferences: number; elapsedUs: number; throughput: number }>;
+  energyWindows?: ReadonlyArray<{ file: string; inferences: number; elapsedS: number; throughput: number; energyUjPerInference: number }>;
+  medianThroughput?: number;
+  energyUjPerInference?: number;
+}
+
+/**
+ * Every rule a measured result must meet, checked on the result itself (so
+ * one read back from any session is judged the same way): each window at
+ * least 10 s and MIN_WINDOW_INFERENCES inferences, no longer than a timer
+ * can plausibly measure, and a throughput (energy) above zero. Returns one
+ * line per broken rule; empty when the result is valid.
+ */
+export function ruleViolations(result: RuledResult): string[] {
+  const broken: string[] = [];
+  const positive = (x: number | undefined): boolean => x !== undefined && Number.isFinite(x) && x > 0;
+  const windows = [
+    ...(result.windows ?? []).map((w) => ({ ...w, seconds: w.elapsedUs / 1e6 })),
+    ...(result.energyWindows ?? []).map((w) => ({ ...w, seconds: w.elapsedS })),
+  ];
+  windows.forEach((w, i) => {
+    const name = `window ${i + 1} (${w.file})`;
+    if (!(w.seconds >= MIN_WINDOW_S)) broken.push(`${name} lasted ${w.seconds.toFixed(6)} s, under the ${MIN_WINDOW_S} s minimum`);
+    if (w.seconds * 1e6 > MAX_PLAUSIBLE_WINDOW_US) broken.push(`${name} lasted ${w.seconds.toFixed(0)} s, longer than any window the rules need: the DUT's timer is wrong`);
+    if (w.inferences < MIN_WINDOW_INFERENCES) broken.push(`${name} ran ${w.inferences} inference${w.inferences === 1 ? '' : 's'}, under the minimum of ${MIN_WINDOW_INFERENCES}`);
+    if (!positive(w.throughput)) broken.push(`${name} has a throughput of ${w.throughput}`);
+  });
+  if (result.mode === 'performance' && !positive(result.medianThroughput)) broken.push(`median throughput ${result.medianThroughput} is not above 0`);
+  if (result.mode === 'energy' && !positive(result.energyUjPerInference)) broken.push(`median energy ${result.energyUjPerInference} uJ/inference is not above 0`);
+  if (result.mode !== 'accuracy' && windows.length === 0) broken.push('no measured window');
+  return broken;
 }

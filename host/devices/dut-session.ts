@@ -4,7 +4,7 @@
  * (reopening the link with backoff if it is gone), re-identifies the DUT and
  * runs the unit again, a bounded number of times.
  */
-import { DutMismatchError, DutReportedError, DutResetError, LinkClosedError, ProtocolError, SampleFailedError, TimeoutError, TinyBenchError } from '../errors.js';
+import { DutMismatchError, DutReportedError, DutResetError, LinkClosedError, ProtocolError, SampleFailedError, TimeoutError, TinyBenchError, WrongAnswerError } from '../errors.js';
 import type { Link } from '../link/link.js';
 import type { DutIdentity } from '../protocol/replies.js';
 import { Dut, type DutOptions } from './dut.js';
@@ -39,6 +39,8 @@ export interface RecoveryStats {
   retries: number;
   resets: number;
   reconnects: number;
+  /** Commands sent again inside a unit (damaged or incomplete replies), without restarting it. */
+  resends: number;
 }
 
 export interface DutSessionOptions extends DutOptions {
@@ -56,10 +58,27 @@ export class DutSession implements DutRunner {
   dut!: Dut;
   channel!: LineChannel;
   identity!: DutIdentity;
-  readonly stats: RecoveryStats = { retries: 0, resets: 0, reconnects: 0 };
+  private readonly counts = { retries: 0, resets: 0, reconnects: 0 };
+  /** Resends of the DUT clients this session replaced (one per link). */
+  private earlierResends = 0;
+
+  get stats(): RecoveryStats {
+    return { ...this.counts, resends: this.earlierResends + (this.dut?.resends ?? 0) };
+  }
   private readonly attempts: number;
   /** The last lines exchanged across every channel this session used, for error reports. */
   private readonly recent: string[] = [];
+  private lateBootSeen = false;
+  /**
+   * Links this session opened itself (after a loss). The connection closes
+   * the link it was opened with; these are the session's to close, or a
+   * reopened serial port would stay open and locked after the run.
+   */
+  private readonly reopened: Link[] = [];
+  /** Whether a good recovery proves the link works: only with integrity lines can a shifted reply not pass for the right one. */
+  private get recoveryProvesLink(): boolean {
+    return this.dut.integrityChecked;
+  }
 
   private constructor(private readonly connection: Reconnectable, private readonly options: DutSessionOptions) {
     this.attempts = options.attempts ?? 6;
@@ -68,9 +87,49 @@ export class DutSession implements DutRunner {
   static async open(connection: Reconnectable, options: DutSessionOptions = {}): Promise<DutSession> {
     const session = new DutSession(connection, options);
     session.attach(connection.link);
-    await session.channel.settle(session.dut.settleMs, connection.bootWaitMs);
-    session.identity = await session.run('identification', (dut) => dut.identify());
+    try {
+      await session.awaitBoot();
+      session.identity = await session.run('identification', (dut) => session.identifyAfterBoot(dut));
+    } catch (error) {
+      // The caller never gets this session: close what it reopened, or that port stays locked.
+      await session.close();
+      throw error;
+    }
     return session;
+  }
+
+  /**
+   * Many boards reset when their port opens and ignore commands until they
+   * have booted: waits for the boot banner (m-init-done), at most
+   * `bootWaitMs` (a board that does not reset prints none), then for the
+   * line to go quiet. A short silence alone proves nothing: it is also what
+   * a board that is still starting sends.
+   */
+  private async awaitBoot(): Promise<void> {
+    const { bootWaitMs } = this.connection;
+    if (this.channel.resets === 0) {
+      await this.channel.waitForLine((line) => line === 'm-init-done', bootWaitMs, 'boot banner').catch((error: unknown) => {
+        if (!(error instanceof TimeoutError)) throw error;
+      });
+    }
+    await this.channel.settle(this.dut.settleMs, Math.max(bootWaitMs, 2 * this.dut.settleMs));
+  }
+
+  /**
+   * A banner that arrives during the very first identification is the DUT
+   * finishing its boot late, not a fault: nothing was loaded yet, so it is
+   * acknowledged and the DUT asked again, without counting a recovery.
+   * Only once: a DUT that keeps restarting goes to the normal recovery.
+   */
+  private async identifyAfterBoot(dut: Dut): Promise<DutIdentity> {
+    try {
+      return await dut.identify();
+    } catch (error) {
+      if (!(error instanceof DutResetError) || this.lateBootSeen) throw error;
+      this.lateBootSeen = true;
+      await this.channel.settle(dut.settleMs, Math.max(this.connection.bootWaitMs, 1000));
+      return dut.identify();
+    }
   }
 
   private attach(link: Link): void {
@@ -81,6 +140,7 @@ export class DutSession implements DutRunner {
       recentLines: this.recent,
     });
     const previous = this.dut;
+    this.earlierResends += previous?.resends ?? 0;
     this.dut = new Dut(this.channel, this.options);
     // A replugged DUT keeps its firmware: keep requiring integrity lines.
     if (previous) {
@@ -91,32 +151,69 @@ export class DutSession implements DutRunner {
     }
   }
 
+  /**
+   * Runs `work`, recovering and running it again after link trouble. Gives
+   * up after `attempts` tries in a row whose recovery failed too (a DUT or
+   * link that is gone), or after RANDOM_FAULT_FACTOR times as many tries in
+   * all: a DUT that answered its recovery proves the link works, and the next
+   * failure is new random damage, which a noisy link brings often.
+   */
   async run<T>(label: string, work: (dut: Dut) => Promise<T>): Promise<T> {
     let lastError: Error | undefined;
-    for (let attempt = 1; attempt <= this.attempts; ++attempt) {
+    let tries = 0;
+    let failedInARow = 0;
+    for (;;) {
+      ++tries;
+      let recovered = lastError === undefined;
       try {
-        if (attempt > 1) await this.recover(label, lastError!);
+        if (lastError) {
+          await this.recover(label, lastError);
+          recovered = true;
+        }
         return await work(this.dut);
       } catch (error) {
         if (!(error instanceof Error) || !isRecoverable(error)) throw error;
-        if (error instanceof DutResetError) this.stats.resets++;
+        if (lastError && sameWrongAnswer(lastError, error)) throw new RepeatedAnswerError(label, error);
+        if (error instanceof DutResetError) this.counts.resets++;
+        // The same failure again after a good recovery is no new random damage (except link
+        // events: a lost link or a restart reads the same each time, and recovery proved it passed).
+        const event = error instanceof LinkClosedError || error instanceof DutResetError;
+        const fresh = this.recoveryProvesLink && recovered && tries > 1 && (event || firstLine(error) !== firstLine(lastError!));
         lastError = error;
-        if (attempt < this.attempts) this.stats.retries++;
+        failedInARow = fresh ? 1 : failedInARow + 1;
+        if (failedInARow >= this.attempts || tries >= this.attempts * RANDOM_FAULT_FACTOR) break;
+        this.counts.retries++;
       }
     }
-    throw new SampleFailedError(label, this.attempts, lastError!, this.channel.lastLines());
+    throw new SampleFailedError(label, tries, lastError, this.channel.lastLines());
   }
 
   private async recover(label: string, cause: Error): Promise<void> {
     this.options.onRecovery?.(`${label}: ${cause.message.split('\n')[0]}; recovering`);
-    if (!this.connection.link.isOpen || cause instanceof LinkClosedError) await this.reopen();
-    else if (this.connection.resync) {
+    if (cause instanceof WrongAnswerError) {
+      // The reply came through well-formed: the link is fine, nothing to reopen or re-identify.
+      await this.channel.settle(this.dut.settleMs, Math.max(this.connection.bootWaitMs, 1000));
+      return;
+    }
+    let relinked = false;
+    if (!this.connection.link.isOpen || cause instanceof LinkClosedError) {
+      await this.reopen();
+      relinked = true;
+    } else if (this.connection.resync) {
+      relinked = true;
       const link = await this.connection.resync();
       this.connection.link = link;
       this.attach(link);
       this.options.onRecovery?.(`resynchronised ${link.description}`);
     }
     await this.channel.settle(this.dut.settleMs, Math.max(this.connection.bootWaitMs, 1000));
+    // Damage on a link that stayed up, from a DUT that did not restart: a short
+    // exchange resynchronises. Only a new link or a restart can mean another DUT.
+    const mayHaveChanged = relinked || cause instanceof DutResetError || !this.identity;
+    if (!mayHaveChanged) {
+      await this.dut.resynchronise();
+      return;
+    }
     const identity = await this.dut.identify();
     if (this.identity && identity.model !== this.identity.model) {
       throw new DutMismatchError(`After recovering, the DUT reports model '${identity.model}' instead of '${this.identity.model}'`);
@@ -127,13 +224,16 @@ export class DutSession implements DutRunner {
     if (!this.connection.reopen) throw new TinyBenchError(`Lost ${this.connection.link.description} and cannot reopen it`);
     const backoff = this.options.reopenBackoffMs ?? [50, 250, 500, 1000, 2000, 4000];
     let lastError: unknown;
+    // Never two opens of one port: a link that failed a write may still hold its port (and its lock).
+    await this.connection.link.close().catch(() => {});
     for (const waitMs of backoff) {
       await new Promise((r) => setTimeout(r, waitMs));
       try {
         const link = await this.connection.reopen();
+        if (link !== this.connection.link && !this.reopened.includes(link)) this.reopened.push(link);
         this.connection.link = link;
         this.attach(link);
-        this.stats.reconnects++;
+        this.counts.reconnects++;
         this.options.onRecovery?.(`reopened ${link.description}`);
         return;
       } catch (error) {
@@ -143,12 +243,43 @@ export class DutSession implements DutRunner {
     throw new TinyBenchError(`Could not reopen ${this.connection.link.description} after ${backoff.length} attempts: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
   }
 
-  close(): void {
+  /** Stops listening and closes every link this session reopened (the current one included). */
+  async close(): Promise<void> {
     this.channel.close();
+    const mine = this.reopened.splice(0);
+    await Promise.all(mine.map((link) => link.close().catch(() => {})));
   }
 }
 
-/** Link trouble worth another attempt; a wrong DUT or bad data is not. */
+function firstLine(error: Error): string {
+  return error.message.split('\n')[0]!;
+}
+
+/** How many more tries a unit gets in all than in a row without a working recovery. */
+const RANDOM_FAULT_FACTOR = 4;
+
+/** Link trouble worth another attempt; a wrong DUT, bad data or a DUT refusing for good is not. */
 function isRecoverable(error: Error): boolean {
-  return error instanceof ProtocolError || error instanceof TimeoutError || error instanceof LinkClosedError || error instanceof DutReportedError;
+  if (error instanceof DutReportedError) return error.kind !== 'refused';
+  return error instanceof ProtocolError || error instanceof TimeoutError || error instanceof LinkClosedError;
+}
+
+/**
+ * Damage on the way changes a reply at random; a DUT that is wrong is wrong
+ * the same way each time. Two well-formed answers wrong in the same words,
+ * or breaking the same rule (or the same error reported twice), end the unit at once.
+ */
+function sameWrongAnswer(previous: Error, error: Error): boolean {
+  const answer = (e: Error): boolean => e instanceof WrongAnswerError || (e instanceof DutReportedError && e.kind !== 'damaged');
+  if (!answer(previous) || !answer(error) || previous.constructor !== error.constructor) return false;
+  // Laps differ from run to run; the rule they broke does not.
+  if (previous instanceof WrongAnswerError && previous.rule !== undefined) return previous.rule === (error as WrongAnswerError).rule;
+  return previous.message === error.message;
+}
+
+/** The same wrong answer twice: the DUT or its firmware, not the link. One line. */
+export class RepeatedAnswerError extends TinyBenchError {
+  constructor(readonly unit: string, readonly reason: Error) {
+    super(`${unit}: the DUT gave the same wrong answer twice, so it is not link damage: ${reason.message.split('\n')[0]}`);
+  }
 }

@@ -1,8 +1,8 @@
 import { crc32 } from 'node:zlib';
 
-import { DutReportedError, DutResetError, ProtocolError } from '../errors.js';
+import { DutReportedError, DutResetError, ProtocolError, TimeoutError, WrongAnswerError } from '../errors.js';
 import { STANDARD_COMMAND_BUFFER, dbChunkBytes, dbChunkBytesAt, dbDataCommands, dbLoadCommand, inferCommand } from '../protocol/commands.js';
-import { type DutIdentity, type InferReply, errorMessage, isBootLine, lapDeltaUs, parseCrcLine, parseExpecting, parseInferReply, parseLoadCrc, parseName, parseProfile } from '../protocol/replies.js';
+import { type DutIdentity, type InferReply, isBootLine, lapDeltaUs, parseCrcLine, parseExpecting, parseInferReply, parseLoadCrc, parseName, parseDutError, parseProfile } from '../protocol/replies.js';
 import type { LineChannel } from './line-channel.js';
 
 /** Non-`e-` warnings of the reference firmware that mean the command failed (protocol reference §1.3). */
@@ -11,6 +11,15 @@ const REFERENCE_FAILURES = [/^Supplied buffer size \d+ exceeds maximum/, /^Input
 /** Smallest chunk the adaptive loader goes down to, and how many damaged chunks in a row it accepts. */
 const MIN_CHUNK = 16;
 const MAX_DAMAGED_CHUNKS = 12;
+/**
+ * Attempts for a command that may be repeated freely (name, profile, db load,
+ * infer) when its reply arrives damaged. A repeat costs one short exchange;
+ * giving up costs the whole unit and a recovery, which on a noisy link is
+ * itself made of such exchanges, so these get many.
+ */
+const IDEMPOTENT_ATTEMPTS = 12;
+/** Of those, how many may be timeouts. */
+const TIMEOUT_RESENDS = 3;
 
 export interface DutOptions {
   /** Timeout of short commands (name, profile, db). */
@@ -36,6 +45,8 @@ export class Dut {
   lastUsPerInference: number | undefined;
   /** Current db chunk size on a damaging link (undefined: as large as the buffer allows). */
   chunkBytes: number | undefined;
+  /** Commands sent again because their reply came back damaged or incomplete (no unit of work restarted). */
+  resends = 0;
   private cleanChunks = 0;
   private knownResets = 0;
   private readonly commandTimeoutMs: number;
@@ -63,8 +74,8 @@ export class Dut {
     if (raw.some(isBootLine)) throw new DutResetError(`The DUT restarted while answering '${abbreviateCommand(command)}' (boot banner in the reply)`, raw);
     const lines = this.verifyIntegrity(command, raw);
     for (const line of lines) {
-      const message = errorMessage(line) ?? (REFERENCE_FAILURES.some((re) => re.test(line)) ? line : undefined);
-      if (message !== undefined) throw new DutReportedError(abbreviateCommand(command), message, lines);
+      const error = parseDutError(line) ?? (REFERENCE_FAILURES.some((re) => re.test(line)) ? { kind: 'unknown' as const, message: line } : undefined);
+      if (error) throw new DutReportedError(abbreviateCommand(command), error.message, lines, error.kind);
     }
     return lines;
   }
@@ -76,6 +87,16 @@ export class Dut {
     const profile = await this.retry(async () => parseProfile(await this.send('profile')));
     this.identity = { name, ...profile };
     return this.identity;
+  }
+
+  /**
+   * After damage on a link that stayed up and a DUT that did not restart:
+   * one short `name` exchange shows that commands and replies line up again.
+   * The long `profile` reply is only asked for when the DUT may have changed.
+   */
+  async resynchronise(): Promise<void> {
+    if (this.channel.resets !== this.knownResets) throw new DutResetError("The DUT restarted (boot banner seen) while recovering; its loaded input is gone");
+    await this.retry(async () => parseName(await this.send('name')));
   }
 
   /** Which timestamp mode the firmware was built for: a performance build answers `timestamp` with a lap. */
@@ -137,7 +158,8 @@ export class Dut {
         // The chunk carries its checksum so a damaged copy is refused before it is written.
         lines = await this.send(`${text} #${crc32(text).toString(16).padStart(8, '0')}`);
       } catch (error) {
-        if (!isDamage(error) || ++damagedInARow > MAX_DAMAGED_CHUNKS) throw error;
+        if (!isResendable(error) || ++damagedInARow > MAX_DAMAGED_CHUNKS) throw error;
+        this.resends++;
         this.chunkBytes = Math.max(MIN_CHUNK, Math.floor(size / 2));
         this.cleanChunks = 0;
         await this.channel.settle(Math.min(this.settleQuietMs, 20), 500);
@@ -158,15 +180,19 @@ export class Dut {
 
   /**
    * Repeats a command whose effect does not depend on how often it runs when
-   * its reply shows damage on the way (integrity mismatch). Resets, lost links
-   * and timeouts go up to the caller's recovery.
+   * its reply shows damage on the way (integrity mismatch) or never completed
+   * (at most TIMEOUT_RESENDS times: a long infer's timeout is long). Resets and
+   * lost links go up to the caller's recovery.
    */
-  private async idempotent<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
+  private async idempotent<T>(fn: () => Promise<T>, attempts = IDEMPOTENT_ATTEMPTS): Promise<T> {
+    let timeouts = 0;
     for (let attempt = 1; ; ++attempt) {
       try {
         return await fn();
       } catch (error) {
-        if (!isDamage(error) || !this.integrityChecked || attempt >= attempts) throw error;
+        if (error instanceof TimeoutError && ++timeouts > TIMEOUT_RESENDS) throw error;
+        if (!isResendable(error) || !this.integrityChecked || attempt >= attempts) throw error;
+        this.resends++;
         // Let whatever is left of the damaged reply arrive and pass before resending.
         await this.channel.settle(Math.min(this.settleQuietMs, 20), 500);
       }
@@ -184,7 +210,8 @@ export class Dut {
     const energy = this.options.energyMode ?? false;
     // Inference leaves the loaded input intact, so a damaged reply can simply be asked for again.
     const reply = await this.idempotent(async () => parseInferReply(await this.send(inferCommand(iterations, warmups), timeoutMs), iterations, warmups, energy));
-    const elapsedUs = energy ? undefined : lapDeltaUs(reply.laps[0]!, reply.laps[1]!);
+    // The reply came within timeoutMs: a longer "wrap" is a timer that ran backwards.
+    const elapsedUs = energy ? undefined : lapDeltaUs(reply.laps[0]!, reply.laps[1]!, timeoutMs * 1000);
     if (elapsedUs !== undefined) this.lastUsPerInference = Math.max(elapsedUs / iterations, this.lastUsPerInference ?? 0);
     return { ...reply, elapsedUs };
   }
@@ -204,18 +231,23 @@ export class Dut {
   }
 
   /**
-   * Parse failures get up to three attempts, like the official runner, each
+   * Parse failures get several attempts (the official runner gives three;
+   * with integrity lines a damaged reply is a parse failure too), each
    * after the line has gone quiet so a stray m-ready cannot shift later
-   * replies; timeouts are not retried here.
+   * replies; timeouts and resets are not retried here.
    */
   private async retry<T>(fn: () => Promise<T>): Promise<T> {
     let lastError: unknown;
-    for (let attempt = 0; attempt < 3; ++attempt) {
+    const attempts = this.integrityChecked ? IDEMPOTENT_ATTEMPTS : 3;
+    for (let attempt = 0; attempt < attempts; ++attempt) {
       try {
         return await fn();
       } catch (error) {
-        if (!(error instanceof ProtocolError)) throw error;
+        // A damaged command the DUT did not recognise (`e-[unknown-command: prfile]`) is damage too;
+        // with integrity lines, so is a reply that never completed (a dropped byte of its m-ready).
+        if (!(this.integrityChecked ? isResendable(error) : isDamage(error))) throw error;
         lastError = error;
+        if (attempt < attempts - 1) this.resends++;
         await this.channel.settle(this.settleQuietMs, this.commandTimeoutMs);
       }
     }
@@ -234,13 +266,24 @@ function positionedChunksPayOff(commandBuffer: number, length: number): boolean 
 
 /**
  * Bytes lost or changed on the way, worth repeating the same command for. A
- * reset, or a DUT saying its load state is gone, is not: the caller must
- * start the unit of work again.
+ * reset, a DUT saying its load state is gone or refusing for good, or an
+ * error without a token (whose meaning is unknown), is not: the caller must
+ * start the unit of work again, or give up.
  */
 function isDamage(error: unknown): boolean {
-  if (error instanceof DutResetError) return false;
-  if (error instanceof DutReportedError) return !/gap|without a pending db load|Input has \d+ bytes/.test(error.dutMessage);
+  if (error instanceof DutResetError || error instanceof WrongAnswerError) return false;
+  if (error instanceof DutReportedError) return error.kind === 'damaged';
   return error instanceof ProtocolError;
+}
+
+/**
+ * What a command that may be sent again (a positioned chunk, db load, infer,
+ * name, profile) is resent for: damage, or a reply that never completed
+ * (a dropped byte of its m-ready or of the command's '%'). A lost link or a
+ * restart is not: those go up to the session's recovery.
+ */
+function isResendable(error: unknown): boolean {
+  return isDamage(error) || error instanceof TimeoutError;
 }
 
 function abbreviateCommand(command: string): string {

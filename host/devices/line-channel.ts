@@ -52,7 +52,8 @@ export class LineChannel {
     this.unsubscribe = [
       link.onData((chunk) => this.receive(chunk)),
       link.onClose((error) => {
-        this.closedError = error ?? new LinkClosedError(`${link.description} was closed`);
+        // Whatever a link reports when it goes away, for its user it is a lost link (recoverable by reopening).
+        this.closedError = error instanceof TinyBenchError ? error : new LinkClosedError(`${link.description} was ${error ? `lost: ${error.message}` : 'closed'}`);
         this.fail(this.closedError);
       }),
     ];

@@ -18,8 +18,11 @@ export class SerialLink extends LinkEvents implements Link {
     super();
     this.description = `${options.path} @ ${options.baudRate} baud`;
     port.on('data', (chunk: Buffer) => this.data.emit(new Uint8Array(chunk)));
+    // However the port goes away (serialport's DisconnectedError from its read
+    // path, EIO, EBADF after an unplug), it is a lost link the caller may reopen.
     port.on('close', (err?: Error & { disconnected?: boolean }) => {
-      this.closed.emit(this.closing ? undefined : (err ?? new LinkClosedError(`${this.description} closed unexpectedly`)));
+      if (this.closing) this.closed.emit(undefined);
+      else this.closed.emit(new LinkClosedError(`${this.description} was lost${err ? `: ${err.message}` : ' (closed unexpectedly)'}`));
     });
     port.on('error', () => {
       /* surfaced through close or the failing write */

@@ -2,7 +2,7 @@
  * DUT -> host reply lines (protocol reference §1.4-1.9). Every parser is pure
  * and either returns a value or throws ProtocolError naming the line.
  */
-import { ProtocolError } from '../errors.js';
+import { ProtocolError, WrongAnswerError } from '../errors.js';
 
 export const READY = 'm-ready';
 
@@ -50,6 +50,58 @@ export function cleanLine(raw: string): string {
 /** An `e-[...]` line's message, or undefined. */
 export function errorMessage(line: string): string | undefined {
   return ERROR.exec(line)?.[1];
+}
+
+/**
+ * What an error reply means for the host:
+ * - `damaged`: the command was probably changed on the way; the same command may be sent again;
+ * - `load-lost`: the DUT no longer holds a load in progress; the input must be loaded again from `db load`;
+ * - `refused`: the DUT cannot do what was asked however often it is asked (no retry helps);
+ * - `unknown`: no token (standard firmware): the caller's general recovery decides.
+ */
+export type DutErrorKind = 'damaged' | 'load-lost' | 'refused' | 'unknown';
+
+/**
+ * Stable tokens tiny-bench firmware puts before its error messages
+ * (`e-[db-gap: …]`, firmware/harness/ee_harness.c; `e-[model: …]`,
+ * firmware/ports/common/mcu.c). Decisions follow the token, never the wording.
+ */
+export const DUT_ERROR_TOKENS = {
+  usage: 'damaged',
+  'unknown-command': 'damaged',
+  'too-long': 'damaged',
+  'db-crc': 'damaged',
+  'db-hex': 'damaged',
+  'db-gap': 'load-lost',
+  'db-no-load': 'load-lost',
+  'db-overflow': 'load-lost',
+  'input-size': 'load-lost',
+  'db-size': 'refused',
+  'no-results': 'refused',
+  model: 'refused',
+} as const satisfies Record<string, DutErrorKind>;
+export type DutErrorToken = keyof typeof DUT_ERROR_TOKENS;
+
+export interface DutError {
+  /** Undefined for firmware without tokens (the reference firmware). */
+  token?: DutErrorToken;
+  kind: DutErrorKind;
+  /** The message without its token. */
+  message: string;
+}
+
+const TOKEN = /^([a-z][a-z0-9-]*): (.*)$/;
+
+/** An `e-[...]` line as token, kind and message; undefined when `line` is no error line. */
+export function parseDutError(line: string): DutError | undefined {
+  const text = errorMessage(line);
+  if (text === undefined) return undefined;
+  const m = TOKEN.exec(text);
+  if (m && Object.hasOwn(DUT_ERROR_TOKENS, m[1]!)) {
+    const token = m[1] as DutErrorToken;
+    return { token, kind: DUT_ERROR_TOKENS[token], message: m[2]! };
+  }
+  return { kind: 'unknown', message: text };
 }
 
 export function timestampMode(line: string): 'energy' | 'performance' | undefined {
@@ -117,7 +169,8 @@ export function parseResultValues(line: string): number[] {
   const items = m[1]!.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   return items.map((item) => {
     if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(item)) {
-      throw new ProtocolError(`Result value ${JSON.stringify(item)} is not a finite number in ${JSON.stringify(line)}`, [line]);
+      // The line itself is intact (it parsed): a value that is no number is the DUT's answer.
+      throw new WrongAnswerError(`Result value ${JSON.stringify(item)} is not a finite number in ${JSON.stringify(line)}`, [line]);
     }
     return Number(item);
   });
@@ -164,13 +217,25 @@ export function parseInferReply(lines: readonly string[], iterations: number, wa
 
 /**
  * Elapsed microseconds between two readings of a 32-bit microsecond counter.
- * A reading lower than the start means the counter wrapped once; a window
- * cannot be longer than one wrap (~71.6 minutes).
+ * A reading lower than the start means the counter wrapped once, or that the
+ * timer ran backwards: the two look alike, except that a wrap is as long as
+ * the run really was. `longestUs` (what the command could have taken at most,
+ * e.g. its timeout) tells them apart: a "wrap" longer than that is a timer
+ * that went backwards.
  */
-export function lapDeltaUs(startUs: number, endUs: number): number {
+export function lapDeltaUs(startUs: number, endUs: number, longestUs = Infinity): number {
   const WRAP = 2 ** 32;
   if (startUs < 0 || endUs < 0 || startUs >= WRAP || endUs >= WRAP) {
     throw new ProtocolError(`Lap stamps ${startUs} and ${endUs} are outside the 32-bit microsecond counter`);
   }
-  return endUs >= startUs ? endUs - startUs : endUs + WRAP - startUs;
+  if (endUs >= startUs) return endUs - startUs;
+  const wrapped = endUs + WRAP - startUs;
+  if (wrapped > longestUs) {
+    throw new WrongAnswerError(
+      `the laps are out of order or damaged: the second m-lap-us (${endUs}) is below the first (${startUs}), so the DUT's timer ran backwards (as a 32-bit wrap it would mean ${(wrapped / 1e6).toFixed(2)} s, longer than the ${(longestUs / 1e6).toFixed(0)} s the command was allowed)`,
+      [],
+      'laps-backwards',
+    );
+  }
+  return wrapped;
 }

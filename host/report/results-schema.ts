@@ -160,9 +160,22 @@ export const ResultsDocument = z.object({
   qualityTarget: z
     .object({ metric: z.enum(['top1', 'auc']), threshold: finite, pass: z.boolean() })
     .optional(),
+  /**
+   * Rules of the benchmark the result breaks (a window under 10 s or under
+   * 10 inferences, a timer that cannot be right, a throughput of 0): such a
+   * result is INVALID, shown as such and refused by `submission`. Absent: valid.
+   */
+  invalid: z.array(z.string()).min(1).optional(),
   /** Link trouble the run recovered from (retried samples, DUT resets, reopened links) and faults injected on purpose. */
   recovery: z
-    .object({ retries: z.number().int(), resets: z.number().int(), reconnects: z.number().int(), faultsInjected: z.number().int().optional() })
+    .object({
+      retries: z.number().int(),
+      resets: z.number().int(),
+      reconnects: z.number().int(),
+      /** Commands sent again inside a sample or window (damaged or incomplete replies) without restarting it. */
+      resends: z.number().int().optional(),
+      faultsInjected: z.number().int().optional(),
+    })
     .optional(),
 });
 

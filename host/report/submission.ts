@@ -9,6 +9,7 @@ import { join } from 'node:path';
 
 import { ConfigError } from '../errors.js';
 import { insideDir } from '../core/safe-path.js';
+import { ruleViolations } from '../core/scoring.js';
 import { readSessionDocuments } from './html-report.js';
 import { readMultiSession } from './multi-session.js';
 import type { ResultsDocument } from './results-schema.js';
@@ -57,6 +58,11 @@ function writeSystem(options: SubmissionOptions): string[] {
       }
       // The checker has no accuracy test for sww: its counts live in the energy and performance results.
       if (doc.benchmark === 'sww01' && doc.mode === 'accuracy') continue;
+      // Judged again here: a results.json written before the rules were recorded in it is held to them too.
+      const broken = doc.invalid ?? ruleViolations(doc);
+      if (broken.length) {
+        throw new ConfigError(`${session}: ${doc.benchmark} ${doc.mode} is INVALID: ${broken[0]}${broken.length > 1 ? ` (and ${broken.length - 1} more broken rule${broken.length > 2 ? 's' : ''})` : ''}; a submission needs results that meet every rule`);
+      }
       if (doc.subset) throw new ConfigError(`${session}: ${doc.benchmark} ${doc.mode} ran a subset (${doc.subsetReason ?? `--limit ${doc.files}`}); a submission needs the official index, every file`);
       // A later session replaces an earlier one for the same test.
       picked.set(`${doc.benchmark}/${doc.mode}`, { doc, dir: join(session, doc.benchmark, doc.mode) });

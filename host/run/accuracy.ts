@@ -4,7 +4,7 @@ import type { Benchmark } from '../bench/benchmark.js';
 import type { Dataset, DatasetSample } from '../../datasets/dataset.js';
 import type { Dut } from '../devices/dut.js';
 import type { DutRunner } from '../devices/dut-session.js';
-import { ProtocolError } from '../errors.js';
+import { ProtocolError, WrongAnswerError } from '../errors.js';
 import { AnomalyFileResult, ClassifierFileResult } from '../report/results-schema.js';
 import { indexSubsetReason } from '../bench/official-index.js';
 import { type ModeRunner, requireLapTimestamps } from './mode-runner.js';
@@ -31,19 +31,22 @@ export interface AccuracyResult {
   legacyAdAccuracy?: number;
 }
 
-/** Checks a result vector before it can become a score: length and finiteness. */
-export function checkResultVector(benchmark: Benchmark, values: readonly number[], file: string): void {
+/**
+ * Checks a result vector before it can become a score: length and
+ * finiteness. The caller's unit label names the file, so the message does not.
+ */
+export function checkResultVector(benchmark: Benchmark, values: readonly number[]): void {
   if (values.length !== benchmark.resultLength) {
-    throw new ProtocolError(`${file}: the DUT returned ${values.length} result values, ${benchmark.id} has ${benchmark.resultLength}`);
+    throw new WrongAnswerError(`the DUT returned ${values.length} result values, ${benchmark.id} has ${benchmark.resultLength}`);
   }
-  if (!values.every(Number.isFinite)) throw new ProtocolError(`${file}: non-finite value in result vector ${JSON.stringify(values)}`);
-  if (benchmark.metric === 'top1' && values.some((v) => v < 0)) throw new ProtocolError(`${file}: negative probability in result vector ${JSON.stringify(values)}`);
+  if (!values.every(Number.isFinite)) throw new WrongAnswerError(`non-finite value in result vector ${JSON.stringify(values)}`);
+  if (benchmark.metric === 'top1' && values.some((v) => v < 0)) throw new WrongAnswerError(`negative probability in result vector ${JSON.stringify(values)}`);
   if (benchmark.metric === 'top1') {
     // Probabilities printed with three decimals sum to 1 within rounding; a damaged digit rarely does.
     const sum = values.reduce((a, b) => a + b, 0);
-    if (sum < 0.9 || sum > 1.1) throw new ProtocolError(`${file}: result vector sums to ${sum.toFixed(3)}, not 1: ${JSON.stringify(values)}`);
+    if (sum < 0.9 || sum > 1.1) throw new WrongAnswerError(`result vector sums to ${sum.toFixed(3)}, not 1: ${JSON.stringify(values)}`);
   }
-  if (benchmark.metric === 'auc' && values[0]! < 0) throw new ProtocolError(`${file}: negative anomaly score ${values[0]}`);
+  if (benchmark.metric === 'auc' && values[0]! < 0) throw new WrongAnswerError(`negative anomaly score ${values[0]}`);
 }
 
 /**
@@ -58,7 +61,7 @@ export async function scoreFile(runner: DutRunner, benchmark: Benchmark, dataset
     vectors.push(await runner.run(label, async (dut: Dut) => {
       await dut.load(input);
       const reply = await dut.infer(1, 0);
-      checkResultVector(benchmark, reply.results, sample.row.file);
+      checkResultVector(benchmark, reply.results);
       return reply.results;
     }));
   }

@@ -24,7 +24,7 @@ import type { ModeRunner } from './mode-runner.js';
 import { MODE_RUNNERS } from './modes.js';
 import { type BenchmarkTask, canRunInParallel, runInWorkers } from './parallel.js';
 import { type Mode, type RunPlan, ownModel } from './plan.js';
-import { TranscriptLog, createSessionDir, insideDir, writeResults } from './session.js';
+import { TranscriptLog, createSessionDir, faultSeedForRun, insideDir, writeResults } from './session.js';
 import { writeSessionPlan } from './session-file.js';
 import { runStreamingMode } from './streaming-session.js';
 
@@ -52,10 +52,12 @@ export interface SessionResult {
   documents: ResultsDocument[];
 }
 
-export async function runSession(plan: RunPlan, context: RunContext, resumeDir?: string): Promise<SessionResult> {
+export async function runSession(saved: RunPlan, context: RunContext, resumeDir?: string): Promise<SessionResult> {
   const sessionDir = resumeDir ?? context.sessionDir ?? createSessionDir(context.outDir);
   context.onSessionDir?.(sessionDir);
-  if (!resumeDir) writeSessionPlan(sessionDir, plan);
+  if (!resumeDir) writeSessionPlan(sessionDir, saved);
+  // A resume meets new faults, not the sequence that stopped the run before (seeds recorded in the session).
+  const plan: RunPlan = saved.faults ? { ...saved, faults: { ...saved.faults, seed: faultSeedForRun(sessionDir, saved.faults.seed ?? 1) } } : saved;
   const wanted: Array<BenchmarkId | 'sww01' | undefined> = plan.benchmarks ?? (ownModel(plan) ? [resumeDir ? benchmarkStartedIn(resumeDir) : undefined] : [...DEFAULT_BENCHMARK_IDS]);
   const results = new Map<string, ResultsDocument>();
   const key = (id: BenchmarkId | 'sww01' | undefined, mode: Mode, index: number): string => `${id ?? index}/${mode}`;
@@ -156,7 +158,7 @@ export async function runOne(plan: RunPlan, context: RunContext, sessionDir: str
     await transcript.keepForFailure(sessionDir, requested?.id, mode);
     throw withResumeHint(error, sessionDir);
   } finally {
-    session?.close();
+    await session?.close();
     await transcript.close().catch(() => {});
     await connection?.close();
   }

@@ -3,12 +3,12 @@ import { z } from 'zod';
 import type { Benchmark } from '../bench/benchmark.js';
 import type { Dataset } from '../../datasets/dataset.js';
 import type { DutRunner } from '../devices/dut-session.js';
-import { ProtocolError, TinyBenchError } from '../errors.js';
+import { TinyBenchError, WrongAnswerError } from '../errors.js';
 import { PerformanceWindow } from '../report/results-schema.js';
 import { type ModeRunner, requireLapTimestamps } from './mode-runner.js';
 import type { Progress } from '../core/progress.js';
 import { median, throughput } from '../core/scoring.js';
-import { probeUsPerInference, windowInferences } from './window-sizing.js';
+import { checkCalibration, probeUsPerInference, windowInferences } from './window-sizing.js';
 
 export interface PerformanceOptions {
   /** Windows, each on a different dataset file (rules: 5). */
@@ -57,7 +57,7 @@ export async function runPerformance(runner: DutRunner, benchmark: Benchmark, da
   const first = samples[0]!;
   let usPerInference = options.done?.usPerInference ?? await runner.run(`calibration probe (${first.row.file})`, async (dut) => {
     await dut.load(benchmark.performanceInput(dataset.read(first), first.row));
-    return probeUsPerInference(async (n, estimate) => Math.max((await dut.infer(n, 0, estimate)).elapsedUs!, 1));
+    return checkCalibration(await probeUsPerInference(async (n, estimate) => Math.max((await dut.infer(n, 0, estimate)).elapsedUs!, 1)), 'calibration probe');
   });
   if (options.done?.usPerInference === undefined) options.onCalibrated?.(usPerInference);
 
@@ -75,7 +75,7 @@ export async function runPerformance(runner: DutRunner, benchmark: Benchmark, da
         const elapsedUs = run.elapsedUs!;
         // A lap that went backwards reads as a counter wrap: far too long a window.
         if (elapsedUs > LAP_PLAUSIBILITY * inferences * usPerInference) {
-          throw new ProtocolError(`${label}: ${inferences} inferences took ${elapsedUs} us, more than ${LAP_PLAUSIBILITY}x the ${Math.round(usPerInference)} us per inference measured; the laps are out of order or damaged`);
+          throw new WrongAnswerError(`${inferences} inferences took ${elapsedUs} us, more than ${LAP_PLAUSIBILITY}x the ${Math.round(usPerInference)} us per inference measured; the laps are out of order or damaged`, [], 'laps-implausible');
         }
         if (elapsedUs >= minWindowUs) {
           usPerInference = elapsedUs / inferences;

@@ -12,7 +12,7 @@ export function summaryTable(docs: readonly ResultsDocument[]): string {
         ? `${d.energyUjPerInference!.toFixed(1)} uJ/inf (${d.powerMw!.toFixed(2)} mW)`
         : d.top1 !== undefined ? `top-1 ${d.top1.toFixed(2)} %` : `AUC ${d.auc?.toFixed(4) ?? 'n/a'}`;
     const target = s ? `${s.quality.pass ? 'PASS' : 'FAIL'} (FP <= ${s.quality.maxFalsePositives}, FN <= ${s.quality.maxFalseNegatives})` : d.qualityTarget ? `${d.qualityTarget.pass ? 'PASS' : 'FAIL'} (${d.qualityTarget.metric} >= ${d.qualityTarget.threshold})` : '';
-    const notes = [d.simulated ? 'SIMULATED' : '', d.subset ? 'SUBSET' : ''].filter(Boolean).join(' ');
+    const notes = [d.invalid ? 'INVALID' : '', d.simulated ? 'SIMULATED' : '', d.subset ? 'SUBSET' : ''].filter(Boolean).join(' ');
     return [d.benchmark, d.mode, String(d.files), metric, target, `${d.wallSeconds.toFixed(1)} s`, notes];
   });
   const header = ['benchmark', 'mode', 'files', 'result', 'quality target', 'wall', 'notes'];

@@ -28,6 +28,13 @@ export interface ScriptedDutBehaviour {
   energyMode?: boolean;
   /** Never answers anything. */
   silent?: boolean;
+  /**
+   * Boots this long after the link opens, then prints the standard banner
+   * (m-timestamp-mode-…, m-init-done, m-ready). Until then it ignores commands,
+   * like a board still starting, unless `answersWhileBooting`.
+   */
+  bootAfterMs?: number;
+  answersWhileBooting?: boolean;
 }
 
 /** `link`: the host end; `device`: the DUT's end, for writing unsolicited output. */
@@ -70,9 +77,17 @@ export function scriptedDut(behaviour: ScriptedDutBehaviour): { link: Link; devi
         return [`e-[Unknown command: ${head}]`];
     }
   };
+  let booted = behaviour.bootAfterMs === undefined;
+  if (behaviour.bootAfterMs !== undefined) {
+    setTimeout(() => {
+      booted = true;
+      const banner = [`m-timestamp-mode-${behaviour.energyMode ? 'energy' : 'performance'}`, 'm-init-done', 'm-ready'];
+      void pair.device.write(Buffer.from(banner.map((l) => `${l}\r\n`).join(''), 'latin1')).catch(() => {});
+    }, behaviour.bootAfterMs);
+  }
   onCommands(pair.device, (command) => {
     commands.push(command);
-    if (behaviour.silent) return;
+    if (behaviour.silent || (!booted && !behaviour.answersWhileBooting)) return;
     let lines = reply(command);
     if (behaviour.rewrite && !command.startsWith('infer')) lines = behaviour.rewrite(command, lines, inferCalls);
     void pair.device.write(Buffer.from([...lines, 'm-ready'].map((l) => `${l}\r\n`).join(''), 'latin1'));

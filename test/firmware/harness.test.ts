@@ -9,6 +9,7 @@ import { BENCHMARKS } from '../../host/bench/benchmark.js';
 import { Dut } from '../../host/devices/dut.js';
 import { LineChannel } from '../../host/devices/line-channel.js';
 import { DutReportedError } from '../../host/errors.js';
+import { parseDutError } from '../../host/protocol/replies.js';
 import { openVirtualDut } from '../../host/sim/wasm-dut.js';
 import { dataDir } from '../helpers.js';
 
@@ -28,7 +29,13 @@ const hex = (n: number): string => n.toString(16).padStart(8, '0');
 async function rejected(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
   expect(error).toBeInstanceOf(DutReportedError);
+  // Every error the harness prints carries a token the host knows (host/protocol/replies.ts).
+  expect(errorTokens(error as DutReportedError)).toHaveLength(1);
   return (error as DutReportedError).dutMessage;
+}
+
+function errorTokens(error: DutReportedError): string[] {
+  return error.lines.map((l) => parseDutError(l)?.token).filter((t): t is NonNullable<typeof t> => t !== undefined);
 }
 
 describe('test harness protocol', () => {
@@ -89,7 +96,7 @@ describe('test harness protocol', () => {
   it('rejects an empty command and a command longer than the buffer instead of corrupting it', async () => {
     const { channel } = await connect(80);
     const reply = await channel.command('x'.repeat(81), 1000);
-    expect(reply[0]).toBe('e-[Command longer than 80 characters]');
+    expect(reply[0]).toBe('e-[too-long: Command longer than 80 characters]');
     // The integrity line covers all 81 characters received, not only the 80 kept.
     expect(reply[1]).toBe(`m-crc-[${hex(crc32('x'.repeat(81)))},${hex(crc32(`${reply[0]}\r\n`))}]`);
     // An empty command cannot be framed by the host; send the raw '%' to see the DUT's answer.
@@ -98,7 +105,7 @@ describe('test harness protocol', () => {
     await channel.link.write(Buffer.from('%'));
     await channel.settle(20, 1000);
     off();
-    expect(lines).toEqual(['e-[Empty command]', `m-crc-[00000000,${hex(crc32('e-[Empty command]\r\n'))}]`, 'm-ready']);
+    expect(lines).toEqual(['e-[usage: Empty command]', `m-crc-[00000000,${hex(crc32('e-[usage: Empty command]\r\n'))}]`, 'm-ready']);
   });
 
   it('ends every reply with m-crc-[command CRC-32, reply CRC-32], equal to zlib crc32 of the bytes', async () => {
@@ -108,6 +115,22 @@ describe('test harness protocol', () => {
       const body = lines.slice(0, -1).map((l) => `${l}\r\n`).join('');
       expect(lines.at(-1), command).toBe(`m-crc-[${hex(crc32(command))},${hex(crc32(body))}]`);
     }
+  });
+
+  it('tokens give the host its decision: damaged, load lost, refused', async () => {
+    const { dut } = await connect();
+    const kind = async (command: string): Promise<string> => {
+      const error = await dut.send(command).then(() => undefined, (e: unknown) => e);
+      expect(error, command).toBeInstanceOf(DutReportedError);
+      return (error as DutReportedError).kind;
+    };
+    expect(await kind('db load 30000')).toBe('refused');
+    expect(await kind('infer 1 0')).toBe('load-lost');
+    expect(await kind('db 00')).toBe('load-lost');
+    await dut.send('db load 4');
+    expect(await kind('db @2 0000')).toBe('load-lost');
+    expect(await kind('db @0 0000 #00000000')).toBe('damaged');
+    expect(await kind('nmae')).toBe('damaged');
   });
 
   it('refuses an infer after a partial load', async () => {

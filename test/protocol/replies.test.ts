@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { ProtocolError } from '../../host/errors.js';
-import { lapDeltaUs, parseExpecting, parseInferReply, parseName, parseProfile, parseResultValues } from '../../host/protocol/replies.js';
+import { ProtocolError, WrongAnswerError } from '../../host/errors.js';
+import { lapDeltaUs, parseDutError, parseExpecting, parseInferReply, parseName, parseProfile, parseResultValues } from '../../host/protocol/replies.js';
 
 describe('result vectors', () => {
   it("tolerates the reference vww01 firmware's trailing comma", () => {
@@ -67,5 +67,36 @@ describe('lap deltas', () => {
   });
   it('rejects stamps outside the counter', () => {
     expect(() => lapDeltaUs(2 ** 32, 5)).toThrow(/outside the 32-bit/);
+  });
+  it('tells a wrap from a timer that ran backwards by what the command could have taken', () => {
+    // issue 12 #2: a second lap 500 us below the first would be a 4294.97 s "wrap" for a 120 s probe.
+    expect(() => lapDeltaUs(1000, 500, 120e6)).toThrow(WrongAnswerError);
+    expect(() => lapDeltaUs(1000, 500, 120e6)).toThrow(/below the first \(1000\), so the DUT's timer ran backwards \(as a 32-bit wrap it would mean 4294\.97 s, longer than the 120 s/);
+    // A real wrap inside an 11 s window of a command allowed 32 s is fine.
+    expect(lapDeltaUs(4_294_000_000, 10_000_000, 32e6)).toBe(10_967_296);
+  });
+});
+
+describe('error tokens (issue 13 #4)', () => {
+  it.each([
+    ['e-[db-gap: db @offset must not leave a gap after db load]', 'db-gap', 'load-lost', 'db @offset must not leave a gap after db load'],
+    // Reworded messages keep their meaning: the decision follows the token.
+    ['e-[db-gap: offset beyond what was received]', 'db-gap', 'load-lost', 'offset beyond what was received'],
+    ['e-[input-size: Input has 100 bytes, expected 490]', 'input-size', 'load-lost', 'Input has 100 bytes, expected 490'],
+    ['e-[db-no-load: no load pending]', 'db-no-load', 'load-lost', 'no load pending'],
+    ['e-[db-crc: db chunk checksum mismatch]', 'db-crc', 'damaged', 'db chunk checksum mismatch'],
+    ['e-[unknown-command: Unknown command: nmae]', 'unknown-command', 'damaged', 'Unknown command: nmae'],
+    ['e-[db-size: db load 30000 exceeds the buffer of 27648 bytes]', 'db-size', 'refused', 'db load 30000 exceeds the buffer of 27648 bytes'],
+    ['e-[model: unsupported operator 97]', 'model', 'refused', 'unsupported operator 97'],
+  ])('%s', (line, token, kind, message) => {
+    expect(parseDutError(line)).toEqual({ token, kind, message });
+  });
+
+  it('standard firmware without tokens: the message as it is, kind unknown (old wording no longer decides)', () => {
+    expect(parseDutError('e-[Input has 100 bytes, expected 490]')).toEqual({ kind: 'unknown', message: 'Input has 100 bytes, expected 490' });
+    expect(parseDutError("e-[Command 'db' requires a subcommand]")).toEqual({ kind: 'unknown', message: "Command 'db' requires a subcommand" });
+    // Something shaped like a token that is not one stays part of the message.
+    expect(parseDutError('e-[note: whatever]')).toEqual({ kind: 'unknown', message: 'note: whatever' });
+    expect(parseDutError('m-ready')).toBeUndefined();
   });
 });

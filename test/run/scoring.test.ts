@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { argmax, legacyAdAccuracy, median, normalize, rocAuc, rocAucOneVsRest, throughput, top1Percent } from '../../host/core/scoring.js';
+import { argmax, legacyAdAccuracy, median, normalize, rocAuc, rocAucOneVsRest, ruleViolations, throughput, top1Percent } from '../../host/core/scoring.js';
 
 describe('AUC (sklearn roc_auc_score semantics)', () => {
   it('is 1 for a perfect ranking and 0 for a reversed one', () => {
@@ -58,5 +58,25 @@ describe('classification helpers', () => {
   });
   it('legacy AD accuracy: a perfectly separable set reaches 100', () => {
     expect(legacyAdAccuracy([1, 2, 10, 11], [false, false, true, true])).toBe(100);
+  });
+});
+
+describe('result rules (issue 12 #2)', () => {
+  const good = { file: 'a.bin', inferences: 42, elapsedUs: 11_154_360, throughput: 3.765 };
+  it('a clean performance result breaks no rule', () => {
+    expect(ruleViolations({ mode: 'performance', windows: Array(5).fill(good), medianThroughput: 3.765 })).toEqual([]);
+    expect(ruleViolations({ mode: 'accuracy' })).toEqual([]);
+  });
+  it('the windows of laps read as wraps: 1 inference in 4294.97 s, median 0.000 inf./sec, is INVALID', () => {
+    const wrapped = { file: 'tst_000000_Stop_7.bin', inferences: 1, elapsedUs: 4_294_966_796, throughput: 1 / 4294.966796 };
+    const broken = ruleViolations({ mode: 'performance', windows: Array(5).fill(wrapped), medianThroughput: wrapped.throughput });
+    expect(broken).toContain('window 1 (tst_000000_Stop_7.bin) ran 1 inference, under the minimum of 10');
+    expect(broken).toContain("window 1 (tst_000000_Stop_7.bin) lasted 4295 s, longer than any window the rules need: the DUT's timer is wrong");
+  });
+  it('short windows, zero throughput, no windows at all', () => {
+    expect(ruleViolations({ mode: 'performance', windows: [{ ...good, elapsedUs: 9_999_999 }], medianThroughput: 3 })).toEqual(['window 1 (a.bin) lasted 9.999999 s, under the 10 s minimum']);
+    expect(ruleViolations({ mode: 'performance', windows: [{ ...good, throughput: 0 }], medianThroughput: 0 })).toEqual(['window 1 (a.bin) has a throughput of 0', 'median throughput 0 is not above 0']);
+    expect(ruleViolations({ mode: 'energy', energyWindows: [], energyUjPerInference: 5 })).toEqual(['no measured window']);
+    expect(ruleViolations({ mode: 'energy', energyWindows: [{ file: 'e.bin', inferences: 20, elapsedS: 4, throughput: 5, energyUjPerInference: 1 }], energyUjPerInference: 1 })).toEqual(['window 1 (e.bin) lasted 4.000000 s, under the 10 s minimum']);
   });
 });
