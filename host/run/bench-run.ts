@@ -25,6 +25,8 @@ import { MODE_RUNNERS } from './modes.js';
 import { type BenchmarkTask, canRunInParallel, runInWorkers } from './parallel.js';
 import { type Mode, type RunPlan, ownModel } from './plan.js';
 import { TranscriptLog, createSessionDir, faultSeedForRun, insideDir, writeResults } from './session.js';
+import { EarlyTranscript } from './early-transcript.js';
+import { withResumeHint } from './resume-hint.js';
 import { writeSessionPlan } from './session-file.js';
 import { runStreamingMode } from './streaming-session.js';
 
@@ -99,17 +101,6 @@ function benchmarkStartedIn(sessionDir: string): BenchmarkId | undefined {
 
 function readFinished(path: string): ResultsDocument | undefined {
   return existsSync(path) ? readResultsFile(path) : undefined;
-}
-
-/**
- * A failure after the session folder exists: the error keeps its class and
- * exit code; link and DUT trouble gets the resume hint, while bad data or
- * options do not (a resume would replay them).
- */
-export function withResumeHint(error: unknown, sessionDir: string): unknown {
-  if (!(error instanceof TinyBenchError) || error instanceof DatasetError || error instanceof ConfigError) return error;
-  error.message = `${error.message}\nThe session is kept in ${sessionDir}; continue it with: tiny-bench run --resume ${sessionDir}`;
-  return error;
 }
 
 export async function runOne(plan: RunPlan, context: RunContext, sessionDir: string, requested: Benchmark | undefined, mode: Mode): Promise<ResultsDocument> {
@@ -213,49 +204,4 @@ function openCheckpoint(modeDir: string, benchmark: Benchmark, mode: Mode, plan:
     if (change) throw new DatasetError(`Cannot resume ${benchmark.id} ${mode}: ${change} since this session started, and a result must come from one set of inputs. Restore it, or start a new session.`);
   }
   return checkpoint;
-}
-
-/**
- * The transcript of one test. Lines exchanged before the DUT is identified
- * (so before its folder is known) are held, then written first into log.txt;
- * if the test fails before that, they go to `<session>/<what>-failed-log.txt`.
- */
-class EarlyTranscript {
-  private log: TranscriptLog | undefined;
-  private held: Array<['tx' | 'rx' | 'note', string]> = [];
-  private closed = false;
-  readonly sink = (direction: 'tx' | 'rx', text: string): void => this.write(direction, text);
-
-  note(text: string): void {
-    this.write('note', text);
-  }
-
-  attach(log: TranscriptLog, heading: string): void {
-    this.log = log;
-    log.write('note', heading);
-    for (const [direction, text] of this.held) log.write(direction, text);
-    this.held = [];
-  }
-
-  async keepForFailure(sessionDir: string, benchmark: string | undefined, mode: Mode): Promise<void> {
-    if (this.log || !this.held.length) return;
-    try {
-      this.attach(new TranscriptLog(insideDir(sessionDir, `${benchmark ?? 'dut'}-${mode}-failed-log.txt`)), `tiny-bench ${toolVersion()} ${benchmark ?? 'DUT'} ${mode}: failed before the DUT was identified`);
-    } catch {
-      // The failure being reported matters more than its log; a full disk would land here.
-    }
-  }
-
-  private write(direction: 'tx' | 'rx' | 'note', text: string): void {
-    if (this.log) this.log.write(direction, text);
-    else if (!this.closed) this.held.push([direction, text]);
-  }
-
-  /** Closes log.txt (once); rejects if the disk refused any of it. */
-  async close(): Promise<void> {
-    const log = this.log;
-    this.log = undefined;
-    this.closed = true;
-    await log?.close();
-  }
 }

@@ -9,7 +9,7 @@
  * UART, the WAVs on its SD card, powered from USB (or by the virtual
  * monitor in energy mode). Hardware: `--interface` (and `--emon`).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { modelPath } from '../../datasets/data-dir.js';
@@ -21,9 +21,12 @@ import { ConfigError, DutMismatchError, TinyBenchError } from '../errors.js';
 import type { EnergyMonitor } from '../../energy/energy-monitor.js';
 import { toolVersion } from '../paths.js';
 import { powerTracePng } from '../report/png-plot.js';
-import { ResultsDocument, type StreamingResults } from '../report/results-schema.js';
+import type { ResultsDocument, StreamingResults } from '../report/results-schema.js';
 import { VirtualEnergyBench } from '../sim/energy-bench.js';
-import { type RunContext, withResumeHint } from './bench-run.js';
+import type { RunContext } from './bench-run.js';
+import { EarlyTranscript } from './early-transcript.js';
+import { withResumeHint } from './resume-hint.js';
+import { fsStep, makeFolder, writeFileOrExplain } from '../core/fs-errors.js';
 import type { Mode, RunPlan } from './plan.js';
 import { type EnergyRig, openEnergyRig } from './energy-rig.js';
 import { TranscriptLog, insideDir, writeResults } from './session.js';
@@ -96,38 +99,28 @@ export function streamingResults(results: StreamingResult[], dutClockHz?: number
 }
 
 export async function runStreamingMode(options: RunPlan, context: RunContext, sessionDir: string, mode: Mode): Promise<ResultsDocument> {
-  // --resume: a mode that finished in this session is not streamed again.
-  const finishedPath = insideDir(sessionDir, SWW01.id, mode, 'results.json');
-  if (existsSync(finishedPath)) {
-    context.say(`sww01 ${mode}: already finished in this session`);
-    return ResultsDocument.parse(JSON.parse(readFileSync(finishedPath, 'utf8')));
-  }
   const started = new Date();
   const dir = options.datasetPath ? join(options.datasetPath, SWW01.id) : join(options.dataDir, 'datasets', SWW01.id);
   const { truthPath, streams } = readSwwTruth(dir, options.labels ?? options.testPlans?.[SWW01.id]?.truthFile);
-  let log: TranscriptLog | undefined;
-  const early: Array<['tx' | 'rx', string]> = [];
-  const transcript: TranscriptSink = (direction, text) => (log ? log.write(direction, text) : void early.push([direction, text]));
-  const rig = await openRig(options, mode, streams, transcript);
+  const transcript = new EarlyTranscript();
+  const rig = await openRig(options, mode, streams, transcript.sink);
   let session: DutSession | undefined;
   try {
     session = await DutSession.open(rig, {
       commandTimeoutMs: rig.commandTimeoutMs,
       settleQuietMs: rig.settleQuietMs,
       channel: { integrityGraceMs: rig.simulated ? 50 : 250 },
-      transcript,
+      transcript: transcript.sink,
       onRecovery: (message) => {
-        log?.write('note', `RECOVERY ${message}`);
+        transcript.note(`RECOVERY ${message}`);
         context.say(`  recovering: ${message}`);
       },
     });
     const identity = session.identity;
     if (identity.model !== SWW01.id) throw new DutMismatchError(`--benchmark sww01 was asked, but the DUT behind ${rig.description} runs ${identity.model}; flash the streaming-wakeword firmware`);
     const modeDir = insideDir(sessionDir, SWW01.id, mode);
-    mkdirSync(modeDir, { recursive: true });
-    log = new TranscriptLog(insideDir(modeDir, 'log.txt'));
-    log.write('note', `tiny-bench ${toolVersion()} sww01 ${mode} behind ${rig.description}${rig.dutClockHz ? ` (virtual DUT core clock ${rig.dutClockHz / 1e6} MHz)` : ''}`);
-    for (const [direction, text] of early) log.write(direction, text);
+    makeFolder(modeDir);
+    fsStep('write', insideDir(modeDir, 'log.txt'), () => transcript.attach(new TranscriptLog(insideDir(modeDir, 'log.txt')), `tiny-bench ${toolVersion()} sww01 ${mode} behind ${rig.description}${rig.dutClockHz ? ` (virtual DUT core clock ${rig.dutClockHz / 1e6} MHz)` : ''}`));
     const results: StreamingResult[] = [];
     for (const stream of streams) {
       results.push(await runStreaming(session, rig.board, stream, context.progress, {
@@ -164,18 +157,20 @@ export async function runStreamingMode(options: RunPlan, context: RunContext, se
     };
     const stats = session.stats;
     if (stats.retries || stats.resets || stats.reconnects) doc.recovery = { ...stats };
-    writeResults(modeDir, doc);
     // The checker wants the power trace of an sww energy result beside it.
     const trace = results[0]?.energy?.trace;
-    if (trace) writeFileSync(insideDir(modeDir, 'energy_inf_000.png'), powerTracePng(trace.powerMw, trace.edgesMs.map((ms) => ms / trace.binMs)));
-    log.write('note', `results written to ${modeDir}`);
+    if (trace) writeFileOrExplain(insideDir(modeDir, 'energy_inf_000.png'), powerTracePng(trace.powerMw, trace.edgesMs.map((ms) => ms / trace.binMs)));
+    transcript.note(`results written to ${modeDir}`);
+    await transcript.close();
+    fsStep('write results into', modeDir, () => writeResults(modeDir, doc));
     return doc;
   } catch (error) {
-    if (log && error instanceof Error) log.write('note', `FAILED: ${error.message}`);
+    if (error instanceof Error) transcript.note(`FAILED: ${error.message}`);
+    await transcript.keepForFailure(sessionDir, 'sww01', mode);
     throw withResumeHint(error, sessionDir);
   } finally {
-    session?.close();
-    await log?.close();
+    await session?.close();
+    await transcript.close().catch(() => {});
     await rig.close();
   }
 }
