@@ -156,6 +156,8 @@ interface RuledResult {
   energyWindows?: ReadonlyArray<{ file: string; inferences: number; elapsedS: number; throughput: number; energyUjPerInference: number }>;
   medianThroughput?: number;
   energyUjPerInference?: number;
+  /** The streaming wakeword: one stream step per mode, judged by its own rules. */
+  streaming?: { dutyCycle: number; estimatedThroughput: number; powerMw?: number; streams: readonly unknown[] };
 }
 
 /**
@@ -168,6 +170,7 @@ interface RuledResult {
 export function ruleViolations(result: RuledResult): string[] {
   const broken: string[] = [];
   const positive = (x: number | undefined): boolean => x !== undefined && Number.isFinite(x) && x > 0;
+  if (result.streaming) return streamingViolations(result.mode, result.streaming);
   const windows = [
     ...(result.windows ?? []).map((w) => ({ ...w, seconds: w.elapsedUs / 1e6 })),
     ...(result.energyWindows ?? []).map((w) => ({ ...w, seconds: w.elapsedS })),
@@ -182,5 +185,15 @@ export function ruleViolations(result: RuledResult): string[] {
   if (result.mode === 'performance' && !positive(result.medianThroughput)) broken.push(`median throughput ${result.medianThroughput} is not above 0`);
   if (result.mode === 'energy' && !positive(result.energyUjPerInference)) broken.push(`median energy ${result.energyUjPerInference} uJ/inference is not above 0`);
   if (result.mode !== 'accuracy' && windows.length === 0) broken.push('no measured window');
+  return broken;
+}
+
+/** The streaming wakeword has no windows: each mode plays its streams once; duty cycle, throughput and power must be real numbers. */
+function streamingViolations(mode: RuledResult['mode'], s: NonNullable<RuledResult['streaming']>): string[] {
+  const broken: string[] = [];
+  if (s.streams.length === 0) broken.push('no stream was played');
+  if (!(s.dutyCycle >= 0 && s.dutyCycle <= 1)) broken.push(`duty cycle ${s.dutyCycle} is not between 0 and 1`);
+  if (!(s.estimatedThroughput > 0 && Number.isFinite(s.estimatedThroughput))) broken.push(`estimated throughput ${s.estimatedThroughput} inf./sec. is not above 0`);
+  if (mode === 'energy' && !(s.powerMw !== undefined && s.powerMw > 0 && Number.isFinite(s.powerMw))) broken.push(`power ${s.powerMw} mW is not above 0`);
   return broken;
 }

@@ -80,3 +80,13 @@ describe('result rules (issue 12 #2)', () => {
     expect(ruleViolations({ mode: 'energy', energyWindows: [{ file: 'e.bin', inferences: 20, elapsedS: 4, throughput: 5, energyUjPerInference: 1 }], energyUjPerInference: 1 })).toEqual(['window 1 (e.bin) lasted 4.000000 s, under the 10 s minimum']);
   });
 });
+
+describe('rules for the streaming wakeword', () => {
+  const streaming = { dutyCycle: 0.46, estimatedThroughput: 68.2, powerMw: 20.9, streams: [{}] };
+  it('a stream step with real duty cycle, throughput and power meets them; a missing power in energy mode does not', () => {
+    expect(ruleViolations({ mode: 'energy', streaming })).toEqual([]);
+    expect(ruleViolations({ mode: 'performance', streaming: { ...streaming, powerMw: undefined } })).toEqual([]);
+    expect(ruleViolations({ mode: 'energy', streaming: { ...streaming, powerMw: undefined } })).toEqual(['power undefined mW is not above 0']);
+    expect(ruleViolations({ mode: 'performance', streaming: { ...streaming, dutyCycle: 1.5, streams: [] } })).toEqual(['no stream was played', 'duty cycle 1.5 is not between 0 and 1']);
+  });
+});
