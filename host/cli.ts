@@ -11,6 +11,7 @@ import { fetchData } from '../datasets/fetch.js';
 import { BENCHMARKS, BENCHMARK_IDS, type BenchmarkId } from './bench/benchmark.js';
 import { VirtualEnergyBench } from './sim/energy-bench.js';
 import { exposeOnPty } from './sim/pty-bridge.js';
+import { exitOnSignal, serveVirtualDut } from './sim/serve.js';
 import { ConfigError, TinyBenchError } from './errors.js';
 import { toolVersion } from './paths.js';
 import { baudFor, readDevicesYaml, readTestsYaml } from './config/mlcommons.js';
@@ -258,6 +259,27 @@ program
     await board.close();
     await monitor.close();
     await bench.close();
+  });
+
+program
+  .command('serve')
+  .description('Serve the built-in virtual DUT on a pty linked at --link, with a modelled wire, until Ctrl-C or SIGTERM (SIMULATED timings)')
+  .addOption(new Option('-b, --benchmark <id>', 'model the virtual DUT runs').choices([...BENCHMARK_IDS]).makeOptionMandatory())
+  .requiredOption('--link <path>', 'where to link the pty a host opens (e.g. /tmp/dut)')
+  .option('--wire-baud <rate>', 'modelled wire rate, 8N1 (default: unpaced); a rate the host sets on the pty replaces it', positiveInt)
+  .option('--wire-rtt-ms <ms>', 'round trip the wire adds (half each way)', (v) => {
+    const n = Number(v);
+    if (!(n >= 0 && n <= 10_000)) throw new InvalidArgumentError('expected milliseconds, e.g. 1');
+    return n;
+  })
+  .option('--standard', 'behave like the EEMBC reference harness: 80-character command buffer, no extension lines')
+  .option('--data-dir <dir>', 'folder with models/ (default: $TINY_BENCH_DATA, then the fetch cache)')
+  .action(async (opts) => {
+    const benchmark = BENCHMARKS[opts.benchmark as BenchmarkId];
+    const say = (l: string): void => void process.stdout.write(`${l}\n`);
+    const served = await serveVirtualDut({ benchmark, model: readFileSync(modelPath(resolveDataDir(opts.dataDir), benchmark)), linkPath: opts.link, wireBaud: opts.wireBaud, wireRttMs: opts.wireRttMs, standard: opts.standard, say });
+    say(`Virtual DUT (${benchmark.id}, ${opts.standard ? 'standard EEMBC harness' : 'tiny-bench firmware'}, SIMULATED) on ${served.path}; wire ${served.wire.baudRate ? `${served.wire.baudRate} baud` : 'unpaced'}, ${opts.wireRttMs ?? 0} ms round trip. Ctrl-C stops it.`);
+    await exitOnSignal(say);
   });
 
 program

@@ -17,6 +17,7 @@ interface TinyDutModule {
   _wp_rx_capacity(): number;
   _wp_boot(modelLen: number, benchId: number, cmdLimit: number, energy: number, startUs: number): number;
   _wp_rx(len: number): void;
+  _wp_set_standard(on: number): void;
   _wp_error(): number;
   _wp_arena_used(): number;
   _wp_clock_us(): number;
@@ -45,6 +46,8 @@ export interface WasmDutOptions {
   /** Command buffer the firmware allows and advertises (default 8192; 80 = reference firmware). */
   commandBuffer?: number;
   energyMode?: boolean;
+  /** Behave like the EEMBC reference harness: no integrity, command-buffer or feature lines, no positioned db chunks. */
+  standard?: boolean;
   /** Energy mode: called with the virtual-clock time of each timestamp edge. */
   onTimestampEdge?: (timeUs: number) => void;
 }
@@ -81,6 +84,7 @@ export class WasmDut {
     const ptr = m._wp_model_buffer(options.model.length);
     if (!ptr) throw new TinyBenchError(`Model of ${options.model.length} bytes does not fit the virtual DUT's model buffer`);
     m.HEAPU8.set(options.model, ptr);
+    m._wp_set_standard(options.standard ? 1 : 0);
     self.bootArgs = [options.model.length, BENCHMARK_IDS.indexOf(options.benchmark.id), options.commandBuffer ?? 8192, options.energyMode ? 1 : 0];
     const status = m._wp_boot(...self.bootArgs, 0);
     if (status !== 0) throw new TinyBenchError(`Virtual DUT refused the ${options.benchmark.id} model: ${m.UTF8ToString(m._wp_error())}`);
