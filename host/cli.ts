@@ -97,7 +97,7 @@ program
     if (!(n > 0 && n <= 5)) throw new InvalidArgumentError('expected a voltage in volts, e.g. 1.8');
     return n;
   })
-  .option('-p, --port <path>', 'serial port of a DUT speaking the MLPerf Tiny protocol')
+  .option('-p, --port <path>', 'the DUT speaking the MLPerf Tiny protocol: a serial port, or a UART exported over the network, rfc2217://host:port or tcp://host:port (ser2net, labgrid, LAVA); default: the port of the dut entry in --devices')
   .option('--baud <rate>', 'baud rate of --port (default: from --devices, else 115200)', positiveInt)
   .option('--devices <yaml>', 'MLCommons runner devices.yaml: DUT baud per mode')
   .option('--tests <yaml>', 'MLCommons runner tests_*.yaml: windows (loop N), warm-ups (infer N W) and truth file per model')
@@ -149,7 +149,8 @@ program
           }
         : undefined;
       if (energy && energy.bench.kind === 'sim' && opts.dut !== 'sim') throw new ConfigError('The simulated energy bench runs the virtual DUT; for QEMU use performance or accuracy mode');
-      const dut: DutChoice = opts.port ? { kind: 'serial', path: opts.port, baudRate } : opts.dut === 'qemu' ? { kind: 'qemu', shift: opts.icountShift } : opts.dut === 'qemu-stm32f4' ? { kind: 'qemu', board: 'stm32f4', shift: opts.icountShift } : { kind: 'sim' };
+      const port: string | undefined = opts.port ?? (opts.mode !== 'energy' ? dutEntry?.port : undefined);
+      const dut: DutChoice = port ? { kind: 'serial', path: port, baudRate } : opts.dut === 'qemu' ? { kind: 'qemu', shift: opts.icountShift } : opts.dut === 'qemu-stm32f4' ? { kind: 'qemu', board: 'stm32f4', shift: opts.icountShift } : { kind: 'sim' };
       const modes: Mode[] = opts.mode === 'both' ? ['performance', 'accuracy'] : [opts.mode];
       // A board (direct, or behind an interface board) runs the model its firmware reports.
       const ownModel = dut.kind === 'serial' || energy?.bench.kind === 'serial';
@@ -195,7 +196,7 @@ program
   .command('ports')
   .description('List serial ports, recognise DUTs, interface boards and energy monitors by VID:PID, and probe with name%')
   .option('--probe', 'probe DUTs, interface boards and unrecognised ports with name% at 115200, 921600 and 9600 baud (through a board: dut name% too)')
-  .option('--port <paths...>', 'probe these paths (e.g. a pty) even if they are not listed')
+  .option('--port <paths...>', 'probe these paths (e.g. a pty, rfc2217://host:port, tcp://host:port) even if they are not listed')
   .option('--devices <yaml>', 'MLCommons runner devices.yaml to recognise boards by')
   .action(async (opts) => {
     const known = opts.devices ? [...knownFromYaml(readDevicesYaml(opts.devices)), ...KNOWN_DEVICES] : KNOWN_DEVICES;

@@ -13,7 +13,7 @@ import { DutSession, type Reconnectable } from '../devices/dut-session.js';
 import { ConfigError, DutMismatchError, TinyBenchError } from '../errors.js';
 import { FaultInjector, type FaultOptions } from '../link/faults.js';
 import type { Link } from '../link/link.js';
-import { SerialLink } from '../link/serial-link.js';
+import { openPortLink } from '../link/port-link.js';
 import { toolVersion } from '../paths.js';
 import { type EnergyWindow, ResultsDocument, type PerformanceWindow } from '../report/results-schema.js';
 import type { TestPlan } from '../config/mlcommons.js';
@@ -116,7 +116,8 @@ async function connect(plan: RunPlan, benchmark: Benchmark | undefined): Promise
     // Emulated timing (instruction counts), so labelled simulated like the virtual DUT.
     return { link: qemu.link, simulated: true, bootWaitMs: 2000, commandTimeoutMs: 5000, settleQuietMs: 200, close: () => qemu.close() };
   }
-  const open = (): Promise<SerialLink> => SerialLink.open({ path: choice.path, baudRate: choice.baudRate });
+  // A device path or a network-exported UART (rfc2217://, tcp://): the link kind follows --port.
+  const open = (): Promise<Link> => openPortLink(choice.path, choice.baudRate);
   const link = await open();
   // Many boards reset when the port opens (DTR); the official runner waits 2 s.
   return { link, simulated: false, bootWaitMs: 2000, commandTimeoutMs: 5000, settleQuietMs: 200, reopen: open, close: () => link.close() };
