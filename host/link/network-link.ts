@@ -40,6 +40,8 @@ export class NetworkLink extends LinkEvents implements Link {
   private readonly replyWaiters: Array<(reply: ComPortReply) => void> = [];
   private comPortRefused = false;
   private comPortAgreed = false;
+  /** Text the server sent before the line was set up (ser2net explains a refusal that way). */
+  private readonly greeting: number[] = [];
   /** Settings the server confirmed (rfc2217 only). */
   settings: ComPortSettings | undefined;
 
@@ -59,18 +61,24 @@ export class NetworkLink extends LinkEvents implements Link {
   }
 
   static async open(options: NetworkLinkOptions): Promise<NetworkLink> {
-    const socket = await connect(options.port, options.connectTimeoutMs ?? 5000);
-    const link = new NetworkLink(socket, options);
-    if (options.port.protocol === 'rfc2217') {
+    const timeoutMs = options.connectTimeoutMs ?? 5000;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const socket = await connect(options.port, timeoutMs);
+      const link = new NetworkLink(socket, options);
+      if (options.port.protocol === 'tcp') return link;
       try {
         await link.setUpComPort();
+        return link;
       } catch (error) {
         link.closing = true;
         link.socket.destroy();
-        throw error;
+        // ser2net turns a client away while it still holds the device for the previous one
+        // ("Port's device already in use"): that clears within moments, so try again.
+        if (!(error instanceof LinkClosedError) || Date.now() + 100 > deadline) throw link.explainHangUp(error);
+        await new Promise((r) => setTimeout(r, 100));
       }
     }
-    return link;
   }
 
   get isOpen(): boolean {
@@ -94,17 +102,26 @@ export class NetworkLink extends LinkEvents implements Link {
   close(): Promise<void> {
     this.closing = true;
     if (this.socket.destroyed) return Promise.resolve();
+    // Our last bytes go out, then the socket goes: a server need not answer our FIN (ser2net does not).
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.socket.destroy(), 1000);
       this.socket.once('close', () => {
         clearTimeout(timer);
         resolve();
       });
-      this.socket.end();
+      this.socket.end(() => this.socket.destroy());
     });
   }
 
+  /** A connection closed while setting up, with what the server said before (ser2net explains a refusal that way). */
+  private explainHangUp(error: unknown): unknown {
+    const said = Buffer.from(this.greeting).toString('latin1').trim();
+    if (!(error instanceof LinkClosedError) || !said) return error;
+    return new LinkClosedError(`${error.message}; it said ${JSON.stringify(said)}`);
+  }
+
   private send(bytes: Uint8Array): Promise<void> {
+    if (this.socket.destroyed || !this.socket.writable) return Promise.reject(this.lostError ?? new LinkClosedError(`${this.options.port.url}: the server closed the connection`));
     return new Promise((resolve, reject) => {
       this.socket.write(bytes, (error) => {
         if (error) reject(new LinkClosedError(`Writing to ${this.description} failed: ${error.message}`));
@@ -119,7 +136,10 @@ export class NetworkLink extends LinkEvents implements Link {
       return;
     }
     for (const event of this.decoder.push(chunk)) {
-      if (event.kind === 'data') this.data.emit(event.bytes);
+      if (event.kind === 'data') {
+        if (!this.settings && this.greeting.length < 200) this.greeting.push(...event.bytes.subarray(0, 200));
+        this.data.emit(event.bytes);
+      }
       else if (event.kind === 'negotiation') {
         if (event.option === COM_PORT_OPTION && (event.verb === DONT || event.verb === WONT)) this.comPortRefused = true;
         if (event.option === COM_PORT_OPTION && event.verb === DO) this.comPortAgreed = true;
@@ -143,7 +163,12 @@ export class NetworkLink extends LinkEvents implements Link {
         done();
         reject(new TimeoutError(`${this.options.port.url}: the RFC 2217 server did not answer ${commandName(command)} within ${timeoutMs} ms`));
       }, timeoutMs);
+      const offClose = this.closed.add(() => {
+        done();
+        reject(new ServerHungUpError(`${this.options.port.url}: the server closed the connection before answering ${commandName(command)}`));
+      });
       const done = (): void => {
+        offClose();
         clearTimeout(timer);
         const i = this.replyWaiters.indexOf(waiter);
         if (i >= 0) this.replyWaiters.splice(i, 1);
@@ -167,7 +192,7 @@ export class NetworkLink extends LinkEvents implements Link {
     const deadline = Date.now() + timeoutMs;
     while (!this.comPortAgreed) {
       if (this.comPortRefused) throw new TinyBenchError(`${url}: the server refuses RFC 2217 (COM-PORT-OPTION); if it is a raw TCP port, use tcp://${this.options.port.host}:${this.options.port.port}`);
-      if (!this.isOpen) throw this.lostError ?? new LinkClosedError(`${url}: the server closed the connection during Telnet negotiation`);
+      if (!this.isOpen) throw new ServerHungUpError(`${url}: the server closed the connection during Telnet negotiation`);
       if (Date.now() > deadline) throw new TimeoutError(`${url}: no RFC 2217 negotiation from the server within ${timeoutMs} ms (is it a raw TCP port? then use tcp://${this.options.port.host}:${this.options.port.port})`);
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -200,6 +225,9 @@ export class NetworkLink extends LinkEvents implements Link {
     }
   }
 }
+
+/** The server accepted the TCP connection, then closed it before RFC 2217 was set up. */
+class ServerHungUpError extends LinkClosedError {}
 
 function commandName(command: number): string {
   return Object.entries(ComPort).find(([, code]) => code === command)?.[0].replace(/_/g, '-') ?? `command ${command}`;

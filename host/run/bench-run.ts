@@ -120,7 +120,9 @@ async function connect(plan: RunPlan, benchmark: Benchmark | undefined): Promise
   const open = (): Promise<Link> => openPortLink(choice.path, choice.baudRate);
   const link = await open();
   // Many boards reset when the port opens (DTR); the official runner waits 2 s.
-  return { link, simulated: false, bootWaitMs: 2000, commandTimeoutMs: 5000, settleQuietMs: 200, reopen: open, close: () => link.close() };
+  // close() closes the link in use now: after a reconnect that is the reopened one (a socket left open keeps the process alive).
+  const connection: Connection = { link, simulated: false, bootWaitMs: 2000, commandTimeoutMs: 5000, settleQuietMs: 200, reopen: open, close: () => connection.link.close() };
+  return connection;
 }
 
 export async function runSession(options: RunOptions, resumeDir?: string): Promise<SessionResult> {
