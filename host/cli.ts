@@ -12,6 +12,7 @@ import { BENCHMARKS, BENCHMARK_IDS, type BenchmarkId, DEFAULT_BENCHMARK_IDS } fr
 import { SWW01, swwSdCard } from './bench/sww01.js';
 import { VirtualEnergyBench } from './sim/energy-bench.js';
 import { exposeOnPty } from './sim/pty-bridge.js';
+import { exitOnSignal, serveVirtualDut } from './sim/serve.js';
 import { TinyBenchError } from './errors.js';
 import { printable } from './core/printable.js';
 import { toolVersion } from './paths.js';
@@ -128,7 +129,7 @@ program
     if (!(n > 0 && n <= 5)) throw new InvalidArgumentError('expected a voltage in volts, e.g. 1.8');
     return n;
   })
-  .option('-p, --port <path>', 'serial port of a DUT speaking the MLPerf Tiny protocol; repeat it for several DUTs in one session', (v: string, previous: string[] = []) => [...previous, v])
+  .option('-p, --port <path>', 'the DUT speaking the MLPerf Tiny protocol: a serial port, or a UART exported over the network, rfc2217://host:port or tcp://host:port (ser2net, labgrid, LAVA); repeat it for several DUTs in one session; default: the port of the dut entry in --devices', (v: string, previous: string[] = []) => [...previous, v])
   .option('--baud <rate>', 'baud rate of --port, or of the DUT behind --interface (default: from --devices, else 115200; 9600 in energy mode)', positiveInt)
   .option('--devices <yaml>', 'MLCommons runner devices.yaml: DUT baud per mode')
   .option('--tests <yaml>', 'MLCommons runner tests_*.yaml: windows (loop N), warm-ups (infer N W) and truth file per model')
@@ -226,7 +227,7 @@ program
   .command('ports')
   .description('List serial ports, recognise DUTs, interface boards and energy monitors by VID:PID, and probe with name%')
   .option('--probe', 'probe DUTs, interface boards and unrecognised ports with name% at 115200, 921600 and 9600 baud (through a board: dut name% too)')
-  .option('--port <paths...>', 'probe these paths (e.g. a pty) even if they are not listed')
+  .option('--port <paths...>', 'probe these paths (e.g. a pty, rfc2217://host:port, tcp://host:port) even if they are not listed')
   .option('--devices <yaml>', 'MLCommons runner devices.yaml to recognise boards by')
   .action(async (opts) => {
     const known = opts.devices ? [...knownFromYaml(readDevicesYaml(opts.devices)), ...KNOWN_DEVICES] : KNOWN_DEVICES;
@@ -299,6 +300,27 @@ program
     await board.close();
     await monitor.close();
     await bench.close();
+  });
+
+program
+  .command('serve')
+  .description('Serve the built-in virtual DUT on a pty linked at --link, with a modelled wire, until Ctrl-C or SIGTERM (SIMULATED timings)')
+  .addOption(new Option('-b, --benchmark <id>', 'model the virtual DUT runs').choices([...BENCHMARK_IDS]).makeOptionMandatory())
+  .requiredOption('--link <path>', 'where to link the pty a host opens (e.g. /tmp/dut)')
+  .option('--wire-baud <rate>', 'modelled wire rate, 8N1 (default: unpaced); a rate the host sets on the pty replaces it', positiveInt)
+  .option('--wire-rtt-ms <ms>', 'round trip the wire adds (half each way)', (v) => {
+    const n = Number(v);
+    if (!(n >= 0 && n <= 10_000)) throw new InvalidArgumentError('expected milliseconds, e.g. 1');
+    return n;
+  })
+  .option('--standard', 'behave like the EEMBC reference harness: 80-character command buffer, no extension lines')
+  .option('--data-dir <dir>', 'folder with models/ (default: $TINY_BENCH_DATA, then the fetch cache)')
+  .action(async (opts) => {
+    const benchmark = BENCHMARKS[opts.benchmark as BenchmarkId];
+    const say = (l: string): void => void process.stdout.write(`${l}\n`);
+    const served = await serveVirtualDut({ benchmark, model: readFileSync(modelPath(resolveDataDir(opts.dataDir), benchmark)), linkPath: opts.link, wireBaud: opts.wireBaud, wireRttMs: opts.wireRttMs, standard: opts.standard, say });
+    say(`Virtual DUT (${benchmark.id}, ${opts.standard ? 'standard EEMBC harness' : 'tiny-bench firmware'}, SIMULATED) on ${served.path}; wire ${served.wire.baudRate ? `${served.wire.baudRate} baud` : 'unpaced'}, ${opts.wireRttMs ?? 0} ms round trip. Ctrl-C stops it.`);
+    await exitOnSignal(say);
   });
 
 program

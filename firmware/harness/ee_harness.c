@@ -19,11 +19,19 @@ typedef struct {
   uint32_t db_expected; /* bytes announced by the last db load */
   uint32_t db_received;
   int db_pending;       /* a db load is still waiting for data */
+  uint32_t bin_remaining; /* raw bytes of a `db bin` block still to come */
+  uint32_t bin_at;        /* where the next one goes in db */
+  uint32_t bin_want;      /* the block's CRC-32 as the command announced it */
+  uint32_t bin_crc;       /* CRC-32 of the block as received */
   int have_results;
 } ee_state;
 
 static ee_state s;
 static ee_command_extension extension;
+/* Outside s: ee_harness_init clears s, a reboot must not change the flavour. */
+static int standard;
+
+void ee_harness_set_standard(int on) { standard = on != 0; }
 
 /* ---- integrity ---------------------------------------------------------- */
 
@@ -120,6 +128,10 @@ static void out_hex32(uint32_t v) {
  * ignore it), then m-ready, which is not covered. */
 static void end_reply(void) {
   s.crc_active = 0;
+  if (standard) {
+    say("m-ready");
+    return;
+  }
   out("m-crc-[");
   out_hex32(s.cmd_crc);
   out(",");
@@ -210,13 +222,14 @@ static void cmd_profile(void) {
   out(tb_bench_name(s.bench));
   out("]");
   end_line();
+  if (standard) return;
   /* Ignored by hosts that only match m-profile/m-model; lets ours size db
    * chunks and use the integrity extensions. */
   out("m-cmd-buffer-[");
   out_u32(s.cmd_limit);
   out("]");
   end_line();
-  say("m-features-[crc32,db-at]");
+  say("m-features-[crc32,db-at,db-bin]");
   /* Another line standard hosts ignore: the clock the port runs at. */
   const char *clock = th_clock_note();
   if (clock) {
@@ -242,6 +255,73 @@ static void cmd_help(void) {
   say("db print     : Print the loaded input buffer");
   say("infer N W    : Run W warm-up then N timed inferences (defaults 1 10)");
   say("results      : Print the result vector of the last inference");
+}
+
+static void load_done(void) {
+  s.db_pending = 0;
+  say("m-load-done");
+  if (standard) return;
+  /* End-to-end check of the whole buffer (tiny-bench extension). */
+  out("m-load-crc-[");
+  out_hex32(crc32_update(0, s.db, s.db_received));
+  out("]");
+  end_line();
+}
+
+static int parse_hex32(const char *t, uint32_t *v) {
+  uint32_t acc = 0;
+  if (strlen(t) != 8) return 0;
+  for (int k = 0; k < 8; ++k) {
+    const int d = hex_value(t[k]);
+    if (d < 0) return 0;
+    acc = acc << 4 | (uint32_t)d;
+  }
+  *v = acc;
+  return 1;
+}
+
+/* `db bin <offset> <length> <crc32>` (tiny-bench extension): after
+ * m-bin-ready, the next <length> bytes are raw input, not commands. Their
+ * reply follows them: m-bin-done, or an error when their CRC-32 differs
+ * (the block stays unwritten in db_received, the host resends it). */
+static void cmd_db_bin(char **tok, int n) {
+  uint32_t at, len, want;
+  if (n != 5 || !parse_u32(tok[2], &at) || !parse_u32(tok[3], &len) || !parse_hex32(tok[4], &want) || len == 0) {
+    error("Expected db bin <offset> <length> <crc32>");
+    return;
+  }
+  if (s.db_expected == 0 || at > s.db_received) {
+    error("db bin offset must not leave a gap after db load");
+    return;
+  }
+  if ((uint64_t)at + len > s.db_expected) {
+    out("e-[db bin block exceeds the ");
+    out_u32(s.db_expected);
+    out(" bytes announced by db load]");
+    end_line();
+    return;
+  }
+  s.bin_at = at;
+  s.bin_remaining = len;
+  s.bin_want = want;
+  s.bin_crc = 0;
+  say("m-bin-ready");
+}
+
+/* The last byte of a db bin block arrived: its own reply. The integrity line
+ * carries the block's CRC where a command reply carries the command's. */
+static void finish_bin(void) {
+  begin_reply();
+  s.cmd_crc = s.bin_crc;
+  if (s.bin_crc != s.bin_want) {
+    error("db bin checksum mismatch");
+  } else {
+    if (s.bin_at > s.db_received) s.db_received = s.bin_at;
+    say("m-bin-done");
+    if (s.db_received == s.db_expected) load_done();
+  }
+  end_reply();
+  s.cmd_crc = 0;
 }
 
 static void cmd_db(char **tok, int n) {
@@ -277,6 +357,10 @@ static void cmd_db(char **tok, int n) {
     end_line();
     return;
   }
+  if (!strcmp(tok[1], "bin") && !standard) {
+    cmd_db_bin(tok, n);
+    return;
+  }
   if (!strcmp(tok[1], "print")) {
     for (uint32_t i = 0; i < s.db_received; i += 8) {
       out("m-buffer");
@@ -295,7 +379,7 @@ static void cmd_db(char **tok, int n) {
   const char *hex = tok[1];
   uint32_t at = s.db_received;
   int positioned = 0;
-  if (tok[1][0] == '@') {
+  if (tok[1][0] == '@' && !standard) {
     if (n < 3 || n > 4 || !parse_u32(tok[1] + 1, &at)) {
       error("usage: Expected db @<offset> <hex> [#<crc32>]");
       return;
@@ -353,15 +437,7 @@ static void cmd_db(char **tok, int n) {
     s.db[at++] = (uint8_t)(hi << 4 | lo);
   }
   if (at > s.db_received) s.db_received = at;
-  if (s.db_received == s.db_expected && (s.db_pending || positioned)) {
-    s.db_pending = 0;
-    say("m-load-done");
-    /* End-to-end check of the whole buffer (tiny-bench extension). */
-    out("m-load-crc-[");
-    out_hex32(crc32_update(0, s.db, s.db_received));
-    out("]");
-    end_line();
-  }
+  if (s.db_received == s.db_expected && (s.db_pending || positioned)) load_done();
 }
 
 static void print_results(void) {
@@ -436,13 +512,13 @@ static void cmd_infer(char **tok, int n) {
 }
 
 static void dispatch(void) {
-  char *tok[4];
+  char *tok[5];
   begin_reply();
   s.cmd[s.cmd_len] = 0;
   /* Checksum of the text before a trailing " #<8 hex>", taken before tokenizing. */
   s.has_text_crc = s.cmd_len > 10 && s.cmd[s.cmd_len - 10] == ' ' && s.cmd[s.cmd_len - 9] == '#';
   if (s.has_text_crc) s.text_crc = crc32_update(0, (const uint8_t *)s.cmd, s.cmd_len - 10);
-  const int n = tokenize(s.cmd, tok, 4);
+  const int n = tokenize(s.cmd, tok, 5);
   if (n == 0) {
     error("usage: Empty command");
   } else if (!strcmp(tok[0], "name")) {
@@ -469,6 +545,12 @@ static void dispatch(void) {
 void ee_harness_rx(const uint8_t *bytes, unsigned len) {
   for (unsigned i = 0; i < len; ++i) {
     const char c = (char)bytes[i];
+    if (s.bin_remaining) {
+      s.db[s.bin_at++] = bytes[i];
+      s.bin_crc = crc32_update(s.bin_crc, &bytes[i], 1);
+      if (--s.bin_remaining == 0) finish_bin();
+      continue;
+    }
     if (c == '%') {
       if (s.cmd_overflow) {
         begin_reply();

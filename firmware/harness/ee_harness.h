@@ -19,6 +19,11 @@
 /* Prints the boot banner. cmd_limit (<= EE_CMD_MAX) is advertised in the
  * profile reply so a host may send db chunks that fill it. */
 void ee_harness_init(tb_interpreter *it, tb_bench_id bench, unsigned cmd_limit);
+/* Standard flavour (on != 0): behave like the EEMBC reference harness to a
+ * host, without tiny-bench's extension lines (integrity, command buffer,
+ * features, buffer CRC) or positioned db chunks. Kept across
+ * ee_harness_init, so a reboot stays in the flavour it was given. */
+void ee_harness_set_standard(int on);
 /* Feeds received bytes; runs a command each time '%' arrives. */
 void ee_harness_rx(const uint8_t *bytes, unsigned len);
 

@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 
 import { ConfigError } from '../errors.js';
+import { parsePortUrl } from '../protocol/port-url.js';
 
 const UsbIds = z.record(z.string(), z.union([z.number().int(), z.array(z.number().int())]));
 const Baud = z.union([z.number().int().positive(), z.object({ energy: z.number().int().positive().optional(), performance: z.number().int().positive().optional(), accuracy: z.number().int().positive().optional() })]);
@@ -24,6 +25,18 @@ export const DeviceEntry = z
     voltage: z.number().positive().optional(),
     echo: z.boolean().optional(),
     interface: z.string().optional(),
+    /** tiny-bench extension: where the device is, a serial path or a network-exported UART (rfc2217://host:port, tcp://host:port). */
+    port: z
+      .string()
+      .refine((p) => {
+        try {
+          parsePortUrl(p);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'expected a serial device path, rfc2217://host:port or tcp://host:port')
+      .optional(),
   })
   .passthrough();
 export type DeviceEntry = z.infer<typeof DeviceEntry>;

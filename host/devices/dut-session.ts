@@ -148,6 +148,7 @@ export class DutSession implements DutRunner {
       this.dut.identity = previous.identity;
       this.dut.lastUsPerInference = previous.lastUsPerInference;
       this.dut.chunkBytes = previous.chunkBytes;
+      this.dut.binaryBytesOwed = previous.binaryBytesOwed;
     }
   }
 

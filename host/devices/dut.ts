@@ -3,6 +3,7 @@ import { crc32 } from 'node:zlib';
 import { DutReportedError, DutResetError, ProtocolError, TimeoutError, WrongAnswerError } from '../errors.js';
 import { STANDARD_COMMAND_BUFFER, dbChunkBytes, dbChunkBytesAt, dbDataCommands, dbLoadCommand, inferCommand } from '../protocol/commands.js';
 import { type DutIdentity, type InferReply, isBootLine, lapDeltaUs, parseCrcLine, parseExpecting, parseInferReply, parseLoadCrc, parseName, parseDutError, parseProfile } from '../protocol/replies.js';
+import { endBinaryBlock, loadBinary } from './binary-load.js';
 import type { LineChannel } from './line-channel.js';
 
 /** Non-`e-` warnings of the reference firmware that mean the command failed (protocol reference §1.3). */
@@ -47,6 +48,8 @@ export class Dut {
   chunkBytes: number | undefined;
   /** Commands sent again because their reply came back damaged or incomplete (no unit of work restarted). */
   resends = 0;
+  /** Raw bytes a `db bin` block may still be waiting for when its transfer failed (0: none). */
+  binaryBytesOwed = 0;
   private cleanChunks = 0;
   private knownResets = 0;
   private readonly commandTimeoutMs: number;
@@ -81,6 +84,8 @@ export class Dut {
   }
 
   async identify(): Promise<DutIdentity> {
+    // Re-identifying after a failure: a DUT that kept running may still wait for a binary block's bytes.
+    if (this.binaryBytesOwed > 0) await endBinaryBlock(this);
     // Identifying is how a restart is acknowledged: commands may flow again.
     this.knownResets = this.channel.resets;
     const name = await this.retry(async () => parseName(await this.send('name')));
@@ -122,7 +127,9 @@ export class Dut {
   async load(data: Uint8Array): Promise<void> {
     await this.idempotent(async () => parseExpecting(await this.send(dbLoadCommand(data.length)), data.length));
     const positioned = this.identity?.features?.includes('db-at') && this.integrityChecked && positionedChunksPayOff(this.commandBuffer, data.length);
-    const lines = positioned ? await this.loadPositioned(data) : await this.loadSequential(data);
+    // Raw bytes need a link that carries them as they are: not an interface board, which relays text.
+    const binary = this.identity?.features?.includes('db-bin') && this.integrityChecked && this.channel.link.maxCommandLength === undefined;
+    const lines = binary ? await loadBinary(this, data, this.commandTimeoutMs) : positioned ? await this.loadPositioned(data) : await this.loadSequential(data);
     const loaded = parseLoadCrc(lines);
     if (loaded !== undefined && loaded !== crc32(data)) throw new ProtocolError(`The DUT's copy of the ${data.length}-byte input differs from what was sent (buffer CRC mismatch)`, lines);
   }

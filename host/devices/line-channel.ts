@@ -96,6 +96,30 @@ export class LineChannel {
     }
   }
 
+  /**
+   * Writes raw bytes that are not a command (a `db bin` block) and resolves
+   * with the reply the DUT sends once it has them all, like command().
+   */
+  async sendRaw(bytes: Uint8Array, what: string, timeoutMs: number): Promise<string[]> {
+    if (this.pending) throw new TinyBenchError(`Internal error: ${what} sent while a command is pending`);
+    if (this.closedError) throw this.closedError;
+    const reply = new Promise<string[]>((resolve, reject) => {
+      this.pending = { lines: [], resolve, reject };
+    });
+    reply.catch(() => {});
+    const timer = setTimeout(() => this.fail(new TimeoutError(`No reply to ${what} within ${formatMs(timeoutMs)} on ${this.link.description}`, this.lastLines())), timeoutMs);
+    try {
+      this.note('tx', `<${what}>`);
+      await this.link.write(bytes);
+      return await reply;
+    } catch (error) {
+      this.pending = undefined;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Waits for an unsolicited line matching `predicate` (e.g. a boot banner). */
   waitForLine(predicate: (line: string) => boolean, timeoutMs: number, what: string): Promise<string> {
     return new Promise((resolve, reject) => {

@@ -9,7 +9,7 @@ import { SerialPort } from 'serialport';
 
 import { type DeviceEntry, usbIds } from '../config/mlcommons.js';
 import type { Link } from '../link/link.js';
-import { SerialLink } from '../link/serial-link.js';
+import { openPortLink, portSetsBaud } from '../link/port-link.js';
 import { BOARD_NAMES, type BoardKind, parseBoardName } from '../protocol/interface-board.js';
 
 export interface PortInfo {
@@ -91,10 +91,11 @@ export const PROBE_BAUDS = [115200, 921600, 9600];
 /** Sends `name%` at each baud rate and looks for `m-name-...`. Every wait is bounded. */
 export async function probePort(path: string, timeoutMs = 400, bauds = PROBE_BAUDS): Promise<ProbeResult> {
   const result: ProbeResult = { path, transcript: [] };
-  for (const baud of bauds) {
+  // A raw TCP port's rate is the server's: one probe says all.
+  for (const baud of portSetsBaud(path) ? bauds : bauds.slice(0, 1)) {
     let received = '';
     try {
-      const link = await SerialLink.open({ path, baudRate: baud, openTimeoutMs: timeoutMs * 4 });
+      const link = await openPortLink(path, baud, { openTimeoutMs: timeoutMs * 4 });
       try {
         received = await exchange(link, 'name%', /m-ready/, timeoutMs);
         const kind = parseBoardName(received.split(/\r?\n/));

@@ -7,16 +7,24 @@ export interface SerialLinkOptions {
   path: string;
   baudRate: number;
   openTimeoutMs?: number;
+  /**
+   * Wait for the UART to have sent the bytes (tcdrain) before write() resolves.
+   * Off by default: the host waits for the reply anyway, and each drain is one
+   * more trip through libuv's thread pool per command (bench/serial-overhead.mjs).
+   */
+  drainAfterWrite?: boolean;
 }
 
 /** A real (or pseudo-terminal) serial port through node-serialport. */
 export class SerialLink extends LinkEvents implements Link {
   readonly description: string;
   private closing = false;
+  private readonly drainAfterWrite: boolean;
 
   private constructor(private readonly port: SerialPort, options: SerialLinkOptions) {
     super();
     this.description = `${options.path} @ ${options.baudRate} baud`;
+    this.drainAfterWrite = options.drainAfterWrite ?? false;
     port.on('data', (chunk: Buffer) => this.data.emit(new Uint8Array(chunk)));
     // However the port goes away (serialport's DisconnectedError from its read
     // path, EIO, EBADF after an unplug), it is a lost link the caller may reopen.
@@ -55,7 +63,8 @@ export class SerialLink extends LinkEvents implements Link {
       }
       this.port.write(Buffer.from(data), (err) => {
         if (err) reject(new LinkClosedError(`Writing to ${this.description} failed: ${err.message}`));
-        else this.port.drain(() => resolve());
+        else if (this.drainAfterWrite) this.port.drain(() => resolve());
+        else resolve();
       });
     });
   }

@@ -35,6 +35,9 @@ class VirtualEnd extends LinkEvents implements Link {
   open = true;
   /** When the wire is free again, for baud pacing (ms of the performance clock, or µs of the wire's SimClock). */
   private busyUntil = 0;
+  /** Chunks on the wall-clock wire, oldest first. */
+  private readonly inFlight: Array<{ atMs: number; deliver: () => void; resolve: () => void }> = [];
+  private waking = false;
 
   constructor(readonly description: string, private readonly wire: WireModel) {
     super();
@@ -57,11 +60,34 @@ class VirtualEnd extends LinkEvents implements Link {
     const start = Math.max(now, this.busyUntil);
     const txMs = this.wire.baudRate ? (chunk.length * 10 * 1000) / this.wire.baudRate : 0;
     this.busyUntil = start + txMs + (faulted?.delayMs ?? 0);
-    const delay = this.busyUntil - now + (this.wire.latencyMs ?? 0);
-    // Always asynchronous, like a real port: a reply never arrives inside write().
-    if (delay >= 1) setTimeout(deliver, delay);
-    else setImmediate(deliver);
-    return new Promise((resolve) => (delay >= 1 ? setTimeout(resolve, delay) : setImmediate(resolve)));
+    return new Promise((resolve) => {
+      this.inFlight.push({ atMs: this.busyUntil + (this.wire.latencyMs ?? 0), deliver, resolve });
+      this.pump();
+    });
+  }
+
+  /**
+   * Delivers chunks in the order they were written, each at its arrival time.
+   * Timers only wake us up to a millisecond early; the rest is waited out in
+   * immediates, because a 1 ms turnaround cannot be modelled with 1 ms timers.
+   * Always asynchronous, like a real port: a reply never arrives inside write().
+   */
+  private pump(): void {
+    if (this.waking || !this.inFlight.length) return;
+    this.waking = true;
+    const waitMs = this.inFlight[0]!.atMs - performance.now();
+    const wake = (): void => {
+      this.waking = false;
+      // One chunk per macrotask, so whatever the receiver starts on one runs before the next arrives.
+      if (this.inFlight[0]!.atMs <= performance.now()) {
+        const next = this.inFlight.shift()!;
+        next.deliver();
+        next.resolve();
+      }
+      this.pump();
+    };
+    if (waitMs > 2) setTimeout(wake, waitMs - 1);
+    else setImmediate(wake);
   }
 
   private writeOnClock(clock: WireClock, chunk: Uint8Array, extraUs: number, deliver: () => void): Promise<void> {

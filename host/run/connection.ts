@@ -12,7 +12,8 @@ import type { Reconnectable } from '../devices/dut-session.js';
 import type { TranscriptSink } from '../devices/line-channel.js';
 import { ConfigError } from '../errors.js';
 import { FaultInjector } from '../link/faults.js';
-import { SerialLink } from '../link/serial-link.js';
+import type { Link } from '../link/link.js';
+import { openPortLink } from '../link/port-link.js';
 import { startQemuDut } from '../sim/qemu-dut.js';
 import { VirtualDutConnection } from '../sim/wasm-dut.js';
 import { type EnergyRig, openEnergyRig } from './energy-rig.js';
@@ -63,7 +64,8 @@ export async function openConnection(plan: RunPlan, mode: Mode, benchmark: Bench
   }
   if (choice.kind === 'link') {
     const link = await choice.open();
-    return { link, simulated: choice.simulated, bootWaitMs: 100, commandTimeoutMs: choice.commandTimeoutMs ?? 5000, settleQuietMs: 20, reopen: choice.open, close: () => link.close() };
+    const connection: Connection = { link, simulated: choice.simulated, bootWaitMs: 100, commandTimeoutMs: choice.commandTimeoutMs ?? 5000, settleQuietMs: 20, reopen: choice.open, close: () => connection.link.close() };
+    return connection;
   }
   if (choice.kind === 'qemu') {
     if (!benchmark) throw new ConfigError('The QEMU DUT needs a benchmark');
@@ -72,8 +74,11 @@ export async function openConnection(plan: RunPlan, mode: Mode, benchmark: Bench
     // Emulated timing (instruction counts), so labelled simulated like the virtual DUT.
     return { link: qemu.link, simulated: true, bootWaitMs: 2000, commandTimeoutMs: 5000, settleQuietMs: 200, close: () => qemu.close() };
   }
-  const open = (): Promise<SerialLink> => SerialLink.open({ path: choice.path, baudRate: choice.baudRate });
+  // A device path or a network-exported UART (rfc2217://, tcp://): the link kind follows --port.
+  const open = (): Promise<Link> => openPortLink(choice.path, choice.baudRate);
   const link = await open();
   // Many boards reset when the port opens (DTR); the official runner waits 2 s.
-  return { link, simulated: false, bootWaitMs: 2000, commandTimeoutMs: 5000, settleQuietMs: 200, reopen: open, close: () => link.close() };
+  // close() closes the link in use now: after a reconnect that is the reopened one (a port left open stays locked, a socket keeps the process alive).
+  const connection: Connection = { link, simulated: false, bootWaitMs: 2000, commandTimeoutMs: 5000, settleQuietMs: 200, reopen: open, close: () => connection.link.close() };
+  return connection;
 }

@@ -135,7 +135,10 @@ function refuse(condition: unknown, message: string): void {
  * One validated plan from a request. Pure: no file is read here, so every
  * rule can be tested with plain objects.
  */
-export function buildRunPlan(r: RunRequest): RunPlan {
+export function buildRunPlan(request: RunRequest): RunPlan {
+  // A devices.yaml may name the DUT's port (a path or rfc2217:// / tcp://); --port and --dut win.
+  const listedPort = request.mode !== 'energy' && !request.dut ? request.devices?.find((d) => d.type === 'dut')?.port : undefined;
+  const r: RunRequest = request.port || !listedPort ? request : { ...request, port: listedPort };
   const energyMode = r.mode === 'energy';
   const onHardware = Boolean(r.port) || Boolean(r.interface);
   refuse(!energyMode && (r.interface || r.emon || r.voltage !== undefined), '--interface, --emon and --voltage belong to --mode energy');

@@ -19,6 +19,7 @@ interface TinyDutModule {
   _wp_bench_name(i: number): number;
   _wp_boot(modelLen: number, benchId: number, cmdLimit: number, energy: number, startUs: number): number;
   _wp_rx(len: number): void;
+  _wp_set_standard(on: number): void;
   _wp_error(): number;
   _wp_arena_used(): number;
   _wp_clock_us(): number;
@@ -61,6 +62,8 @@ export interface WasmDutOptions {
   /** Command buffer the firmware allows and advertises (default 8192; 80 = reference firmware). */
   commandBuffer?: number;
   energyMode?: boolean;
+  /** Behave like the EEMBC reference harness: no integrity, command-buffer or feature lines, no positioned db chunks. */
+  standard?: boolean;
   /** Energy mode: called with the virtual-clock time of each timestamp edge. */
   onTimestampEdge?: (timeUs: number) => void;
   /** The simulated core clock (default the cost model's 120 MHz): the same cycles, another MCU speed. */
@@ -102,6 +105,7 @@ export class WasmDut {
     const ptr = m._wp_model_buffer(options.model.length);
     if (!ptr) throw new TinyBenchError(`Model of ${options.model.length} bytes does not fit the virtual DUT's model buffer`);
     m.HEAPU8.set(options.model, ptr);
+    m._wp_set_standard(options.standard ? 1 : 0);
     const benchIndex = self.benchmarkIds.indexOf(options.benchmark.id);
     if (benchIndex < 0) throw new TinyBenchError(`The virtual DUT firmware does not know benchmark ${options.benchmark.id} (it knows ${self.benchmarkIds.join(', ')}); rebuild it with firmware/ports/wasm/build.sh`);
     self.bootArgs = [options.model.length, benchIndex, options.commandBuffer ?? 8192, options.energyMode ? 1 : 0];

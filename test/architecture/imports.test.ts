@@ -23,8 +23,8 @@ export function layerOf(file: string): string {
 export const ALLOWED: Record<string, readonly string[]> = {
   core: [],
   protocol: ['core'],
-  link: ['core'],
-  config: ['core'],
+  link: ['core', 'protocol'],
+  config: ['core', 'protocol'],
   datasets: ['core'],
   devices: ['core', 'link', 'protocol', 'config'],
   energy: ['core', 'link', 'protocol'],

@@ -47,6 +47,11 @@ describe('MLCommons devices.yaml', () => {
     expect(usbIds(devices[2]!)).toEqual(['2341:0043', '2341:0001']);
     expect(recognise('2341:0001', knownFromYaml(devices))).toMatchObject({ name: 'my-board', role: 'dut' });
   });
+  it('a DUT may name its port: a device path or a network-exported UART', () => {
+    const devices = readDevicesYaml(file('- name: rack-a3\n  type: dut\n  port: rfc2217://exporter-7:3003\n- name: desk\n  type: dut\n  port: /dev/ttyACM0\n'));
+    expect(devices.map((d) => d.port)).toEqual(['rfc2217://exporter-7:3003', '/dev/ttyACM0']);
+    expect(() => readDevicesYaml(file('- name: x\n  type: dut\n  port: telnet://h:23\n'))).toThrow(/entry 1, field port: expected a serial device path, rfc2217:\/\/host:port or tcp:\/\/host:port/);
+  });
   it('names the entry and field of a mistake', () => {
     expect(() => readDevicesYaml(file('- name: x\n  type: gadget\n'))).toThrow(/f.yaml: entry 1, field type/);
     expect(() => readDevicesYaml(file('- name: x\n  type: dut\n  baud: fast\n'))).toThrow(/entry 1, field baud/);

@@ -42,7 +42,7 @@ describe('test harness protocol', () => {
   it('prints the boot banner, then identifies itself and advertises its command buffer', async () => {
     const { dut, banner } = await connect();
     expect(banner).toEqual(['m-timestamp-mode-performance', 'm-lap-us-0', 'm-init-done', 'm-ready']);
-    expect(await dut.identify()).toEqual({ name: 'tiny-bench', firmware: 'tiny-bench firmware 0.1.0', model: 'kws01', commandBuffer: 8192, features: ['crc32', 'db-at'] });
+    expect(await dut.identify()).toEqual({ name: 'tiny-bench', firmware: 'tiny-bench firmware 0.1.0', model: 'kws01', commandBuffer: 8192, features: ['crc32', 'db-at', 'db-bin'] });
   });
 
   it('loads a tensor, prints it back 8 bytes per line, and infers with both counts echoed', async () => {

@@ -96,6 +96,8 @@ EMSCRIPTEN_KEEPALIVE int wp_boot(unsigned model_len, int bench_id, unsigned cmd_
   return 0;
 }
 
+EMSCRIPTEN_KEEPALIVE void wp_set_standard(int on) { ee_harness_set_standard(on); }
+
 EMSCRIPTEN_KEEPALIVE void wp_rx(unsigned len) { ee_harness_rx(rx_buf, len <= RX_MAX ? len : RX_MAX); }
 
 EMSCRIPTEN_KEEPALIVE double wp_clock_us(void) { return now_us(); }

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// How close the input transfer comes to the wire's limit. Each benchmark's
+// virtual DUT runs as `tiny-bench serve` (its own process) behind a modelled
+// wire — 115200 baud 8N1, 1 ms round trip — and the host drives it over the
+// pty with SerialLink, as it would a USB board. Per sample (one `db load`,
+// the data, `infer 1 0`; ad01: one window) it prints seconds, exchanges
+// (commands and raw blocks, each waiting for its reply) and bytes, and the ratio to the hex floor (2 characters a byte on the wire) and
+// the binary floor (1 byte a byte). Rows:
+//   standard firmware, official runner's strategy  the anchor: 31-byte chunks, one command at a time
+//   standard firmware, tiny-bench                  80-character commands (38-byte chunks)
+//   tiny-bench firmware hex, tiny-bench            positioned chunks filling the advertised buffer
+//   tiny-bench firmware binary, tiny-bench         db bin blocks of up to 2048 raw bytes
+// Timings are of a SIMULATED wire and DUT (the DUT's compute is the WebAssembly
+// build's real CPU time, not an MCU's).
+//
+//   node bench/link-efficiency.mjs [--data-dir ../shared/tinyml] [--samples kws01=20,vww01=3,ad01=10] [--baud 115200] [--rtt-ms 1]
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { openDataset } from '../dist/datasets/dataset.js';
+import { datasetDir } from '../dist/datasets/data-dir.js';
+import { BENCHMARKS } from '../dist/host/bench/benchmark.js';
+import { Dut } from '../dist/host/devices/dut.js';
+import { LineChannel } from '../dist/host/devices/line-channel.js';
+import { SerialLink } from '../dist/host/link/serial-link.js';
+
+const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
+const dataDir = resolve(arg('--data-dir', process.env.TINY_BENCH_DATA ?? '../shared/tinyml'));
+const baud = Number(arg('--baud', '115200'));
+const rttMs = Number(arg('--rtt-ms', '1'));
+const samples = { kws01: 20, vww01: 3, ad01: 10, ...Object.fromEntries(arg('--samples', '').split(',').filter(Boolean).map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)])) };
+const cli = resolve(import.meta.dirname, '..', 'dist', 'host', 'cli.js');
+const dir = mkdtempSync(join(tmpdir(), 'tb-link-eff-'));
+
+/** `tiny-bench serve` in its own process; resolves once its pty is there. */
+async function startServe(id, standard, name) {
+  const link = join(dir, name);
+  const args = [cli, 'serve', '-b', id, '--link', link, '--wire-baud', String(baud), '--wire-rtt-ms', String(rttMs), ...(standard ? ['--standard'] : [])];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TINY_BENCH_DATA: dataDir } });
+  let text = '';
+  child.stdout.on('data', (d) => (text += d));
+  child.stderr.on('data', (d) => (text += d));
+  const deadline = Date.now() + 10_000;
+  while (!/Ctrl-C stops it/.test(text) || !existsSync(link)) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`tiny-bench serve did not start: ${text}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    link,
+    stop: () => new Promise((r) => {
+      child.once('exit', r);
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+/** The host side of the pty, counting commands and bytes each way. */
+function counted(link) {
+  const count = { commands: 0, tx: 0, rx: 0 };
+  const wrapped = {
+    get description() { return link.description; },
+    get isOpen() { return link.isOpen; },
+    write(data) {
+      count.tx += data.length;
+      return link.write(data);
+    },
+    onData(listener) { return link.onData((chunk) => { count.rx += chunk.length; listener(chunk); }); },
+    onClose: (l) => link.onClose(l),
+    close: () => link.close(),
+  };
+  return { wrapped, count };
+}
+
+/** The official MLCommons runner's transfer: db load, 31-byte hex chunks, infer 1 0, one command at a time. */
+async function officialSample(channel, input) {
+  await channel.command(`db load ${input.length}`, 5000);
+  for (let at = 0; at < input.length; at += 31) await channel.command(`db ${Buffer.from(input.subarray(at, at + 31)).toString('hex')}`, 5000);
+  const lines = await channel.command('infer 1 0', 60_000);
+  if (!lines.some((l) => l.startsWith('m-results-['))) throw new Error(`no results: ${lines.join(' | ')}`);
+}
+
+/** One host session on its own `tiny-bench serve`: the pty opened with SerialLink, the DUT identified. */
+async function openSession(id, [firmware, host, standard, strategy, hexOnly], index) {
+  const serve = await startServe(id, standard, `${id}-${index}`);
+  const port = await SerialLink.open({ path: serve.link, baudRate: baud });
+  const { wrapped, count } = counted(port);
+  // An exchange is a command or a raw db bin block: something sent that waits for its reply.
+  const channel = new LineChannel(wrapped, { transcript: (direction) => void (direction === 'tx' && count.commands++) });
+  await channel.settle(50, 1000);
+  const dut = new Dut(channel, { settleQuietMs: 50 });
+  await dut.identify();
+  // The hex row: the same firmware with its binary transfer left unused.
+  if (hexOnly) dut.identity.features = dut.identity.features.filter((f) => f !== 'db-bin');
+  const run = strategy === 'official' ? (input) => officialSample(channel, input) : async (input) => {
+    await dut.load(input);
+    await dut.infer(1, 0);
+  };
+  return {
+    firmware, host, strategy, run, count, commandBuffer: dut.commandBuffer, times: [], counts: { commands: 0, tx: 0, rx: 0 },
+    async close() {
+      channel.close();
+      await port.close();
+      await serve.stop();
+    },
+  };
+}
+
+/**
+ * Every strategy on the same samples, taking turns sample by sample, so a
+ * busy machine slows them alike; the median time per sample is reported.
+ */
+async function measure(id) {
+  const benchmark = BENCHMARKS[id];
+  const dataset = openDataset(datasetDir(dataDir, benchmark), benchmark);
+  const inputs = [];
+  for (const sample of dataset.samples) {
+    for (const input of benchmark.inputs(dataset.read(sample), sample.row)) inputs.push(input);
+    if (inputs.length > samples[id]) break;
+  }
+  const sessions = [];
+  try {
+    for (const [i, row] of rows.entries()) sessions.push(await openSession(id, row, i));
+    for (const s of sessions) await s.run(inputs[0]); // warm-up: the first sample pays for the DUT's first inference
+    const n = Math.min(samples[id], inputs.length - 1);
+    for (let i = 1; i <= n; ++i) {
+      for (const s of sessions) {
+        const before = { ...s.count };
+        const t0 = performance.now();
+        await s.run(inputs[i]);
+        s.times.push((performance.now() - t0) / 1000);
+        for (const k of ['commands', 'tx', 'rx']) s.counts[k] += (s.count[k] - before[k]) / n;
+      }
+    }
+    const bytes = inputs[1].length;
+    return { sessions, bytes, hexFloor: (bytes * 2 * 10) / baud, binaryFloor: (bytes * 10) / baud };
+  } finally {
+    for (const s of sessions) await s.close();
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const rows = [
+  ['standard firmware', 'official runner (31-byte chunks)', true, 'official'],
+  ['standard firmware', 'tiny-bench', true, 'tiny-bench'],
+  ['tiny-bench firmware hex', 'tiny-bench', false, 'tiny-bench', true],
+  ['tiny-bench firmware binary', 'tiny-bench', false, 'tiny-bench'],
+];
+console.log(`Link efficiency on a modelled wire: ${baud} baud 8N1, ${rttMs} ms round trip (SIMULATED wire and DUT, via tiny-bench serve on a pty); median s/sample`);
+console.log('benchmark  firmware                   host strategy                     cmd buf  s/sample exchanges  bytes out  bytes in  x hex floor  x binary floor  vs official');
+for (const id of ['kws01', 'vww01', 'ad01']) {
+  const m = await measure(id);
+  const anchor = median(m.sessions[0].times);
+  console.log(`${id.padEnd(10)} ${m.sessions[0].times.length} samples of ${m.bytes} bytes; wire floors: hex ${(m.hexFloor * 1000).toFixed(1)} ms, binary ${(m.binaryFloor * 1000).toFixed(1)} ms`);
+  for (const s of m.sessions) {
+    const sec = median(s.times);
+    if (id !== 'kws01') s.projection = `${s.firmware}, ${s.host}: ${((sec * (id === 'vww01' ? 1000 : 48_608)) / 60).toFixed(1)} min`;
+    console.log(`${id.padEnd(10)} ${s.firmware.padEnd(26)} ${s.host.padEnd(33)} ${String(s.commandBuffer).padStart(7)}  ${sec.toFixed(4).padStart(8)}  ${s.counts.commands.toFixed(1).padStart(8)}  ${s.counts.tx.toFixed(0).padStart(9)}  ${s.counts.rx.toFixed(0).padStart(8)}  ${(sec / m.hexFloor).toFixed(3).padStart(11)}  ${(sec / m.binaryFloor).toFixed(3).padStart(14)}  ${(sec / anchor).toFixed(3).padStart(11)}`);
+  }
+  if (id !== 'kws01') console.log(`${id.padEnd(10)} projected accuracy run (${id === 'vww01' ? '1000 files' : '248 files, 48 608 windows'}) at the median: ${m.sessions.map((s) => s.projection).join('; ')}`);
+}
+console.log('Not measured yet: baud switching (issue 14 point 3 is not built).');

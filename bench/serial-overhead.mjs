@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// Where SerialLink's time per command goes, on a pty with no wire model:
+// `tiny-bench serve --standard` unpaced, the host sending `name%` and waiting
+// for m-ready, one command at a time. Rows, taking turns block by block so a
+// busy machine slows them alike (median of the block means):
+//   SerialLink, drain after each write   the old behaviour: write -> tcdrain -> read
+//   SerialLink, no drain                 the default now
+// The difference is what the drain's extra thread-pool trip costs per command.
+// SIMULATED DUT (WebAssembly); the figures are host overheads, not a wire's.
+//
+//   node bench/serial-overhead.mjs [--data-dir ../shared/tinyml] [--commands 2000]
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { LineChannel } from '../dist/host/devices/line-channel.js';
+import { SerialLink } from '../dist/host/link/serial-link.js';
+
+const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
+const dataDir = resolve(arg('--data-dir', process.env.TINY_BENCH_DATA ?? '../shared/tinyml'));
+const total = Number(arg('--commands', '2000'));
+const block = 100;
+const cli = resolve(import.meta.dirname, '..', 'dist', 'host', 'cli.js');
+const link = join(mkdtempSync(join(tmpdir(), 'tb-serial-overhead-')), 'dut');
+
+const child = spawn(process.execPath, [cli, 'serve', '-b', 'kws01', '--link', link, '--standard'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TINY_BENCH_DATA: dataDir } });
+let text = '';
+child.stdout.on('data', (d) => (text += d));
+child.stderr.on('data', (d) => (text += d));
+const deadline = Date.now() + 10_000;
+while (!/Ctrl-C stops it/.test(text) || !existsSync(link)) {
+  if (child.exitCode !== null || Date.now() > deadline) throw new Error(`tiny-bench serve did not start: ${text}`);
+  await new Promise((r) => setTimeout(r, 20));
+}
+
+const variants = [
+  { name: 'SerialLink, drain after each write', drainAfterWrite: true, blocks: [] },
+  { name: 'SerialLink, no drain (default)', drainAfterWrite: false, blocks: [] },
+];
+try {
+  for (let done = 0; done < total; done += block) {
+    for (const v of variants) {
+      const port = await SerialLink.open({ path: link, baudRate: 115200, drainAfterWrite: v.drainAfterWrite });
+      const channel = new LineChannel(port);
+      await channel.settle(20, 500);
+      await channel.command('name', 2000);
+      const t0 = performance.now();
+      for (let i = 0; i < block; ++i) await channel.command('name', 2000);
+      v.blocks.push((performance.now() - t0) / block);
+      channel.close();
+      await port.close();
+    }
+  }
+} finally {
+  child.kill('SIGTERM');
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`Round trip of name% on an unpaced pty (tiny-bench serve --standard, SIMULATED DUT), ${total} commands per row, median of ${block}-command blocks:`);
+for (const v of variants) console.log(`  ${v.name.padEnd(36)} ${median(v.blocks).toFixed(3)} ms/command (blocks ${Math.min(...v.blocks).toFixed(3)}-${Math.max(...v.blocks).toFixed(3)})`);
+console.log(`  saved per command by not draining:  ${(median(variants[0].blocks) - median(variants[1].blocks)).toFixed(3)} ms`);

@@ -1,0 +1,92 @@
+/**
+ * Binary input transfer for tiny-bench firmware (feature `db-bin`): each
+ * block is announced by `db bin <offset> <length> <crc32>`, acknowledged
+ * with m-bin-ready, then sent as raw bytes — half the bytes of hex — and
+ * answered with m-bin-done once all arrived with the announced CRC. A block
+ * damaged on the way is resent alone; a block short of bytes (lost on the
+ * way) is ended by filler after the reply timeout, so the DUT parses
+ * commands again, and resent. Every wait is bounded.
+ */
+import { crc32 } from 'node:zlib';
+
+import { DutResetError, ProtocolError, TimeoutError } from '../errors.js';
+import { isBootLine, parseCrcLine } from '../protocol/replies.js';
+import type { Dut } from './dut.js';
+
+/** Largest block: a lost byte costs one block, a block costs two replies. */
+export const BINARY_BLOCK_BYTES = 2048;
+/** Smallest block the size adapts down to on a damaging link. */
+const MIN_BLOCK_BYTES = 64;
+const MAX_DAMAGED_BLOCKS = 12;
+
+export function binaryBlockCommand(offset: number, block: Uint8Array): string {
+  return `db bin ${offset} ${block.length} ${crc32(block).toString(16).padStart(8, '0')}`;
+}
+
+/**
+ * Checks the reply to a block: no boot banner, an intact integrity line whose
+ * command field is the CRC of the block as the DUT received it, m-bin-done.
+ * Returns the reply without its integrity line.
+ */
+export function checkBlockReply(raw: readonly string[], block: Uint8Array): string[] {
+  if (raw.some(isBootLine)) throw new DutResetError('The DUT restarted while receiving a db bin block', [...raw]);
+  const crc = parseCrcLine(raw.at(-1) ?? '');
+  if (!crc) throw new ProtocolError('Reply to a db bin block lacks its integrity line: the reply was damaged', [...raw]);
+  const body = raw.slice(0, -1);
+  if (crc32(body.map((l) => `${l}\r\n`).join('')) !== crc.reply) throw new ProtocolError('Reply to a db bin block was damaged on the way (reply CRC mismatch)', [...raw]);
+  if (crc.command !== crc32(block)) throw new ProtocolError(`A ${block.length}-byte db bin block arrived damaged (block CRC mismatch)`, [...raw]);
+  if (!body.includes('m-bin-done')) throw new ProtocolError('The DUT did not confirm a db bin block with m-bin-done', [...raw]);
+  return body;
+}
+
+/**
+ * Loads `data` after `db load` in binary blocks; returns the last block's
+ * reply (m-load-done, m-load-crc). The block size adapts to the link like a
+ * congestion window (the Dut's chunkBytes, kept across reconnects): halved
+ * after damage, doubled after a run of clean blocks.
+ */
+export async function loadBinary(dut: Dut, data: Uint8Array, timeoutMs: number, largest = BINARY_BLOCK_BYTES): Promise<string[]> {
+  let offset = 0;
+  let damagedInARow = 0;
+  let clean = 0;
+  let lines: string[] = [];
+  while (offset < data.length) {
+    const size = Math.min(dut.chunkBytes ?? largest, largest);
+    const block = data.subarray(offset, offset + size);
+    try {
+      // From the command on, the DUT may take the next bytes as this block's: remembered for recovery.
+      dut.binaryBytesOwed = block.length;
+      const ready = await dut.send(binaryBlockCommand(offset, block));
+      if (!ready.includes('m-bin-ready')) throw new ProtocolError(`The DUT did not accept the db bin block at ${offset}`, ready);
+      lines = checkBlockReply(await dut.channel.sendRaw(block, `${block.length} raw bytes at ${offset}`, timeoutMs), block);
+      dut.binaryBytesOwed = 0;
+    } catch (error) {
+      if (!(error instanceof ProtocolError || error instanceof TimeoutError) || error instanceof DutResetError || ++damagedInARow > MAX_DAMAGED_BLOCKS) throw error;
+      await endBinaryBlock(dut, block.length);
+      dut.chunkBytes = Math.max(MIN_BLOCK_BYTES, Math.floor(size / 2));
+      clean = 0;
+      continue;
+    }
+    damagedInARow = 0;
+    if (++clean >= 4 && dut.chunkBytes !== undefined) {
+      dut.chunkBytes = dut.chunkBytes * 2 >= largest ? undefined : dut.chunkBytes * 2;
+      clean = 0;
+    }
+    offset += block.length;
+  }
+  if (!lines.includes('m-load-done')) throw new ProtocolError(`DUT did not report m-load-done after all ${data.length} bytes`, lines);
+  return lines;
+}
+
+/**
+ * After a failed block — or a lost link, when the DUT kept running — the DUT
+ * may still wait for up to `length` raw bytes: filler ends the block (its CRC
+ * fails) and the rest, with '%', is one empty command. The filler starts
+ * with an 'x' so that a half-received command before it cannot become a
+ * valid one. Both replies pass while the link settles.
+ */
+export async function endBinaryBlock(dut: Dut, length = dut.binaryBytesOwed): Promise<void> {
+  await dut.channel.link.write(Buffer.from(`x${' '.repeat(Math.max(0, length - 1))}%`, 'latin1'));
+  dut.binaryBytesOwed = 0;
+  await dut.channel.settle(Math.min(dut.settleMs, 20), 1000);
+}
