@@ -58,6 +58,7 @@ tb_status tb_plan_arena(tb_interpreter *it) {
     if (offset + t->bytes > high_water) high_water = offset + t->bytes;
   }
   it->arena_used = align_up(high_water);
+  it->scratch_offset = (uint32_t)it->arena_used;
   if (it->arena_used > it->arena_len) {
     tb_op_error(it, "arena", "too small for this model; see arena_used");
     return TB_ERR_ARENA;

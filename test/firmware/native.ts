@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { repoRoot } from '../helpers.js';
 
-const ENGINE = ['engine/tb_quant.c', 'engine/tb_flatbuffer.c', 'engine/tb_model.c', 'engine/tb_arena.c', 'engine/tb_interpreter.c',
-  'engine/kernels/tb_conv_common.c', 'engine/kernels/tb_conv.c', 'engine/kernels/tb_depthwise_conv.c', 'engine/kernels/tb_fully_connected.c',
-  'engine/kernels/tb_add.c', 'engine/kernels/tb_average_pool.c', 'engine/kernels/tb_reshape.c', 'engine/kernels/tb_softmax.c'];
+/** Every engine source, as the firmware builds glob them (engine/*.c engine/kernels/*.c). */
+const ENGINE = ['engine', 'engine/kernels'].flatMap((dir) =>
+  readdirSync(join(repoRoot, 'firmware', dir)).filter((f) => f.endsWith('.c')).sort().map((f) => `${dir}/${f}`));
 
 export const SANITIZE = ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-fno-omit-frame-pointer'];
 

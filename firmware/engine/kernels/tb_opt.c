@@ -1,0 +1,320 @@
+/* Optimized kernels, bit-exact with tb_ref.c (tested against it in
+ * firmware/tests/test_opt_kernels.c and against TFLM's golden outputs).
+ *
+ * Techniques (as in CMSIS-NN, written here from the idea, not the code):
+ * - convolution as im2col: each output pixel's receptive field is copied once
+ *   to int16 with the input offset already added (padding becomes 0), so the
+ *   inner loop is pure multiply-accumulate; two pixels x two output channels
+ *   per pass reuse every loaded weight and activation twice;
+ * - the widened activations are stored in the order SXTB16 produces weights:
+ *   bytes {0,2} then {1,3} of each group of four, so a weight word needs two
+ *   SXTB16 and no repacking before its two SMLADs;
+ * - depthwise keeps four channels' accumulators in registers over the taps,
+ *   with the tap ranges clipped once per pixel instead of tested per tap;
+ * - fully connected widens the input once per batch and runs four rows at a
+ *   time over it;
+ * - requantization once per output, with the same double rounding as TFLM
+ *   (tb_quant.h) but without its 64-bit division. */
+#include "tb_kernel_api.h"
+#include "tb_simd.h"
+#include "../tb_quant.h"
+
+/* tb_multiply_by_quantized_multiplier for multipliers from
+ * tb_quantize_multiplier (0 <= m < 2^31, so the INT32_MIN * INT32_MIN case
+ * cannot occur). (ab + 2^30) >> 31 with an arithmetic shift equals gemmlowp's
+ * nudge-then-truncate for both signs. */
+static inline int32_t requantize(int32_t acc, int32_t multiplier, int32_t shift) {
+  const int left = shift > 0 ? shift : 0;
+  const int right = shift > 0 ? 0 : -shift;
+  const int64_t ab = (int64_t)(int32_t)((uint32_t)acc << left) * multiplier;
+  const int32_t high = (int32_t)((ab + (1LL << 30)) >> 31);
+  return tb_rounding_divide_by_pot(high, right);
+}
+
+static inline int8_t requantize_s8(int32_t acc, const tb_requant *q, int channel, int32_t out_offset, int32_t lo, int32_t hi) {
+  const int32_t v = requantize(acc, q->multiplier[channel * q->stride], q->shift[channel * q->stride]) + out_offset;
+  return (int8_t)tb_clamp_i32(v, lo, hi);
+}
+
+/* ---- widening with the SXTB16 ordering ---------------------------------- */
+
+/* Position of element k of a column whose first `grouped` elements (a
+ * multiple of 4) are stored as x0 x2 x1 x3 per group; the rest in order. */
+static inline int32_t column_slot(int32_t k, int32_t grouped) {
+  return k < grouped ? ((k & ~3) | ((k & 1) << 1) | ((k >> 1) & 1)) : k;
+}
+
+/* col[k .. k+n) = src[0 .. n) + offset, in column order. */
+static void widen_run(int16_t *col, int32_t k, const int8_t *src, int32_t n, int32_t offset, int32_t grouped) {
+  if ((k & 3) == 0) {
+    const uint32_t off2 = tb_pair_splat(offset);
+    while (n >= 4 && k + 4 <= grouped) {
+      const uint32_t w = tb_load32(src);
+      tb_store32(col + k, tb_sxtab16(off2, w));
+      tb_store32(col + k + 2, tb_sxtab16_ror8(off2, w));
+      k += 4, src += 4, n -= 4;
+    }
+  }
+  for (int32_t i = 0; i < n; ++i) col[column_slot(k + i, grouped)] = (int16_t)(src[i] + offset);
+}
+
+static void zero_run(int16_t *col, int32_t k, int32_t n, int32_t grouped) {
+  for (int32_t i = 0; i < n; ++i) col[column_slot(k + i, grouped)] = 0;
+}
+
+/* ---- CONV_2D ------------------------------------------------------------ */
+
+static int32_t conv_depth(const tb_dims *filter) { return filter->h * filter->w * filter->c; }
+/* Column stride in int16: keeps the second column 4-byte aligned. */
+static int32_t column_stride(int32_t depth) { return (depth + 1) & ~1; }
+
+size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
+  (void)p, (void)in, (void)out;
+  return 2u * (size_t)column_stride(conv_depth(filter)) * sizeof(int16_t);
+}
+
+/* The receptive field of output pixel (b, oy, ox), widened, in column order. */
+static void im2col(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, int b, int oy,
+                   int ox, int16_t *col, int32_t grouped) {
+  const int in_c = in->c, fw = filter->w;
+  const int x0 = ox * p->stride_w - p->pad_w;
+  const int row_whole = p->dilation_w == 1 && x0 >= 0 && x0 + fw <= in->w;
+  int32_t k = 0;
+  for (int fy = 0; fy < filter->h; ++fy) {
+    const int y = oy * p->stride_h - p->pad_h + fy * p->dilation_h;
+    if (y < 0 || y >= in->h) {
+      zero_run(col, k, fw * in_c, grouped);
+      k += fw * in_c;
+      continue;
+    }
+    const int8_t *row = input + ((size_t)b * in->h + y) * in->w * in_c;
+    if (row_whole) {
+      /* The filter row is one contiguous run of the input: no per-tap work
+       * (this is what makes 1-3 channel first layers cheap). */
+      widen_run(col, k, row + (size_t)x0 * in_c, fw * in_c, p->input_offset, grouped);
+      k += fw * in_c;
+      continue;
+    }
+    for (int fx = 0; fx < fw; ++fx, k += in_c) {
+      const int x = x0 + fx * p->dilation_w;
+      if (x < 0 || x >= in->w) zero_run(col, k, in_c, grouped);
+      else widen_run(col, k, row + (size_t)x * in_c, in_c, p->input_offset, grouped);
+    }
+  }
+}
+
+/* Dot products of weight rows wa and wb with columns c0 and c1. */
+static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *c0, const int16_t *c1, int32_t depth,
+                           int32_t grouped, int32_t acc[4]) {
+  int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+  int32_t k = 0;
+  for (; k < grouped; k += 4) {
+    const uint32_t x0 = tb_load32(c0 + k), x0h = tb_load32(c0 + k + 2);
+    const uint32_t x1 = tb_load32(c1 + k), x1h = tb_load32(c1 + k + 2);
+    uint32_t w = tb_load32(wa + k);
+    uint32_t lo = tb_sxtb16(w), hi = tb_sxtb16_ror8(w);
+    a00 = tb_smlad(lo, x0, a00);
+    a00 = tb_smlad(hi, x0h, a00);
+    a01 = tb_smlad(lo, x1, a01);
+    a01 = tb_smlad(hi, x1h, a01);
+    w = tb_load32(wb + k);
+    lo = tb_sxtb16(w), hi = tb_sxtb16_ror8(w);
+    a10 = tb_smlad(lo, x0, a10);
+    a10 = tb_smlad(hi, x0h, a10);
+    a11 = tb_smlad(lo, x1, a11);
+    a11 = tb_smlad(hi, x1h, a11);
+  }
+  for (; k < depth; ++k) {
+    a00 += wa[k] * c0[k];
+    a01 += wa[k] * c1[k];
+    a10 += wb[k] * c0[k];
+    a11 += wb[k] * c1[k];
+  }
+  acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
+}
+
+void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input,
+                    const tb_dims *filter, const int8_t *weights, const int32_t *bias, const tb_dims *out,
+                    int8_t *output, void *scratch) {
+  const int32_t depth = conv_depth(filter), grouped = depth & ~3;
+  const int out_c = out->c;
+  int16_t *col0 = (int16_t *)scratch, *col1 = col0 + column_stride(depth);
+  const int32_t pixels = out->n * out->h * out->w;
+  const int pointwise = filter->h == 1 && filter->w == 1 && p->stride_w == 1 && p->stride_h == 1 && p->pad_w == 0 &&
+                        p->pad_h == 0 && in->h == out->h && in->w == out->w;
+  for (int32_t px = 0; px < pixels; px += 2) {
+    const int two = px + 1 < pixels;
+    /* A lone last pixel is computed twice (its own pair) and stored once. */
+    for (int j = 0; j < 1 + two; ++j) {
+      const int32_t i = px + j;
+      int16_t *col = j ? col1 : col0;
+      if (pointwise) widen_run(col, 0, input + (size_t)i * depth, depth, p->input_offset, grouped);
+      else im2col(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, grouped);
+    }
+    const int16_t *c1 = two ? col1 : col0;
+    int8_t *o0 = output + (size_t)px * out_c, *o1 = o0 + out_c;
+    for (int oc = 0; oc < out_c; oc += 2) {
+      const int pair = oc + 1 < out_c;
+      const int8_t *wa = weights + (size_t)oc * depth, *wb = pair ? wa + depth : wa;
+      const int32_t ba = bias ? bias[oc] : 0, bb = bias && pair ? bias[oc + 1] : ba;
+      int32_t acc[4] = {ba, ba, bb, bb};
+      mac_2x2(wa, wb, col0, c1, depth, grouped, acc);
+      o0[oc] = requantize_s8(acc[0], q, oc, p->output_offset, p->act_min, p->act_max);
+      if (two) o1[oc] = requantize_s8(acc[1], q, oc, p->output_offset, p->act_min, p->act_max);
+      if (pair) {
+        o0[oc + 1] = requantize_s8(acc[2], q, oc + 1, p->output_offset, p->act_min, p->act_max);
+        if (two) o1[oc + 1] = requantize_s8(acc[3], q, oc + 1, p->output_offset, p->act_min, p->act_max);
+      }
+    }
+  }
+}
+
+/* ---- DEPTHWISE_CONV_2D (depth multiplier 1, no dilation) ---------------- */
+
+static int depthwise_fast(const tb_conv_params *p) {
+  return p->depth_multiplier == 1 && p->dilation_w == 1 && p->dilation_h == 1;
+}
+
+size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
+  return depthwise_fast(p) ? 0 : tb_depthwise_conv_s8_scratch_ref(p, in, filter, out);
+}
+
+/* Four channels over ny x nx taps; ip and wp point at the first in-range
+ * tap of these channels. */
+static inline void depthwise_4(const int8_t *ip, const int8_t *wp, int ny, int nx, int32_t in_row, int32_t w_row,
+                               int32_t c_stride, uint32_t off2, int32_t acc[4]) {
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  for (int fy = 0; fy < ny; ++fy, ip += in_row, wp += w_row) {
+    const int8_t *xi = ip, *wi = wp;
+    for (int fx = 0; fx < nx; ++fx, xi += c_stride, wi += c_stride) {
+      const uint32_t x = tb_load32(xi), w = tb_load32(wi);
+      const uint32_t x02 = tb_sxtab16(off2, x), x13 = tb_sxtab16_ror8(off2, x);
+      const uint32_t w02 = tb_sxtb16(w), w13 = tb_sxtb16_ror8(w);
+      a0 = tb_smlabb(w02, x02, a0);
+      a2 = tb_smlatt(w02, x02, a2);
+      a1 = tb_smlabb(w13, x13, a1);
+      a3 = tb_smlatt(w13, x13, a3);
+    }
+  }
+  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+
+void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input,
+                              const tb_dims *filter, const int8_t *weights, const int32_t *bias, const tb_dims *out,
+                              int8_t *output, void *scratch) {
+  if (!depthwise_fast(p)) {
+    tb_depthwise_conv_s8_ref(p, q, in, input, filter, weights, bias, out, output, scratch);
+    return;
+  }
+  const int C = out->c, fh = filter->h, fw = filter->w;
+  const int32_t in_row = in->w * C, w_row = fw * C;
+  const uint32_t off2 = tb_pair_splat(p->input_offset);
+  for (int b = 0; b < in->n; ++b) {
+    for (int oy = 0; oy < out->h; ++oy) {
+      const int y0 = oy * p->stride_h - p->pad_h;
+      const int fy0 = y0 < 0 ? -y0 : 0, fy1 = fh < in->h - y0 ? fh : in->h - y0;
+      for (int ox = 0; ox < out->w; ++ox) {
+        const int x0 = ox * p->stride_w - p->pad_w;
+        const int fx0 = x0 < 0 ? -x0 : 0, fx1 = fw < in->w - x0 ? fw : in->w - x0;
+        const int ny = fy1 - fy0, nx = fx1 - fx0;
+        /* First in-range tap of the window (the window may hang over the edges). */
+        const int8_t *in0 = input + (((size_t)b * in->h + (size_t)(y0 + fy0)) * in->w + (size_t)(x0 + fx0)) * C;
+        const int8_t *w0 = weights + ((size_t)fy0 * fw + (size_t)fx0) * C;
+        int8_t *o = output + (((size_t)b * out->h + oy) * out->w + ox) * C;
+        const int full3x3 = fh == 3 && fw == 3 && ny == 3 && nx == 3;
+        int c = 0;
+        for (; c + 4 <= C; c += 4) {
+          int32_t acc[4] = {0, 0, 0, 0};
+          if (bias) acc[0] = bias[c], acc[1] = bias[c + 1], acc[2] = bias[c + 2], acc[3] = bias[c + 3];
+          /* Constant bounds let the compiler unroll the common interior 3x3 case. */
+          if (full3x3) depthwise_4(in0 + c, w0 + c, 3, 3, in_row, w_row, C, off2, acc);
+          else depthwise_4(in0 + c, w0 + c, ny, nx, in_row, w_row, C, off2, acc);
+          for (int j = 0; j < 4; ++j) o[c + j] = requantize_s8(acc[j], q, c + j, p->output_offset, p->act_min, p->act_max);
+        }
+        for (; c < C; ++c) {
+          int32_t acc = bias ? bias[c] : 0;
+          for (int fy = 0; fy < ny; ++fy)
+            for (int fx = 0; fx < nx; ++fx)
+              acc += w0[fy * w_row + fx * C + c] * (in0[fy * in_row + fx * C + c] + p->input_offset);
+          o[c] = requantize_s8(acc, q, c, p->output_offset, p->act_min, p->act_max);
+        }
+      }
+    }
+  }
+}
+
+/* ---- FULLY_CONNECTED ---------------------------------------------------- */
+
+size_t tb_fully_connected_s8_scratch_opt(int32_t depth) { return (size_t)column_stride(depth) * sizeof(int16_t); }
+
+void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32_t batches, int32_t depth, int32_t units,
+                               const int8_t *input, const int8_t *weights, const int32_t *bias, int8_t *output,
+                               void *scratch) {
+  int16_t *col = (int16_t *)scratch;
+  const int32_t grouped = depth & ~3;
+  for (int32_t b = 0; b < batches; ++b) {
+    widen_run(col, 0, input + (size_t)b * depth, depth, p->input_offset, grouped);
+    int8_t *o = output + (size_t)b * units;
+    int32_t u = 0;
+    for (; u + 4 <= units; u += 4) {
+      const int8_t *w0 = weights + (size_t)u * depth, *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
+      int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      int32_t k = 0;
+      for (; k < grouped; k += 4) {
+        const uint32_t x = tb_load32(col + k), xh = tb_load32(col + k + 2);
+        uint32_t w = tb_load32(w0 + k);
+        a0 = tb_smlad(tb_sxtb16(w), x, a0);
+        a0 = tb_smlad(tb_sxtb16_ror8(w), xh, a0);
+        w = tb_load32(w1 + k);
+        a1 = tb_smlad(tb_sxtb16(w), x, a1);
+        a1 = tb_smlad(tb_sxtb16_ror8(w), xh, a1);
+        w = tb_load32(w2 + k);
+        a2 = tb_smlad(tb_sxtb16(w), x, a2);
+        a2 = tb_smlad(tb_sxtb16_ror8(w), xh, a2);
+        w = tb_load32(w3 + k);
+        a3 = tb_smlad(tb_sxtb16(w), x, a3);
+        a3 = tb_smlad(tb_sxtb16_ror8(w), xh, a3);
+      }
+      for (; k < depth; ++k) {
+        a0 += w0[k] * col[k];
+        a1 += w1[k] * col[k];
+        a2 += w2[k] * col[k];
+        a3 += w3[k] * col[k];
+      }
+      if (bias) a0 += bias[u], a1 += bias[u + 1], a2 += bias[u + 2], a3 += bias[u + 3];
+      o[u] = requantize_s8(a0, q, u, p->output_offset, p->act_min, p->act_max);
+      o[u + 1] = requantize_s8(a1, q, u + 1, p->output_offset, p->act_min, p->act_max);
+      o[u + 2] = requantize_s8(a2, q, u + 2, p->output_offset, p->act_min, p->act_max);
+      o[u + 3] = requantize_s8(a3, q, u + 3, p->output_offset, p->act_min, p->act_max);
+    }
+    for (; u < units; ++u) {
+      const int8_t *w0 = weights + (size_t)u * depth;
+      int32_t a0 = 0, k = 0;
+      for (; k < grouped; k += 4) {
+        const uint32_t w = tb_load32(w0 + k);
+        a0 = tb_smlad(tb_sxtb16(w), tb_load32(col + k), a0);
+        a0 = tb_smlad(tb_sxtb16_ror8(w), tb_load32(col + k + 2), a0);
+      }
+      for (; k < depth; ++k) a0 += w0[k] * col[k];
+      if (bias) a0 += bias[u];
+      o[u] = requantize_s8(a0, q, u, p->output_offset, p->act_min, p->act_max);
+    }
+  }
+}
+
+/* ---- ADD ---------------------------------------------------------------- */
+
+/* High half of the doubled product, rounded as gemmlowp does (see requantize). */
+static inline int32_t doubling_high_mul(int32_t a, int32_t b) { return (int32_t)(((int64_t)a * b + (1LL << 30)) >> 31); }
+
+void tb_add_s8_opt(const tb_add_params *p, uint32_t n, const int8_t *a, const int8_t *b, int8_t *out) {
+  const int32_t r1 = -p->input1_shift, r2 = -p->input2_shift, ro = -p->output_shift;
+  for (uint32_t i = 0; i < n; ++i) {
+    const int32_t va = (int32_t)((uint32_t)(a[i] + p->input1_offset) << p->left_shift);
+    const int32_t vb = (int32_t)((uint32_t)(b[i] + p->input2_offset) << p->left_shift);
+    const int32_t sa = tb_rounding_divide_by_pot(doubling_high_mul(va, p->input1_multiplier), r1);
+    const int32_t sb = tb_rounding_divide_by_pot(doubling_high_mul(vb, p->input2_multiplier), r2);
+    const int32_t raw = tb_rounding_divide_by_pot(doubling_high_mul(sa + sb, p->output_multiplier), ro) + p->output_offset;
+    out[i] = (int8_t)tb_clamp_i32(raw, p->act_min, p->act_max);
+  }
+}
