@@ -32,11 +32,33 @@ tb_status tb_load(tb_interpreter *it, const uint8_t *model, size_t model_len, ui
   return TB_OK;
 }
 
+#ifdef TB_PROFILE_REPEAT
+/* 0 first CONV_2D, 1 other CONV_2D, 2 DEPTHWISE_CONV_2D, 3 FULLY_CONNECTED, 4 ADD, -1 other. */
+static int tb_profile_class(const tb_interpreter *it, uint16_t i) {
+  switch (it->ops[i].code) {
+    case TB_OP_CONV_2D:
+      for (uint16_t j = 0; j < i; ++j)
+        if (it->ops[j].code == TB_OP_CONV_2D) return 1;
+      return 0;
+    case TB_OP_DEPTHWISE_CONV_2D: return 2;
+    case TB_OP_FULLY_CONNECTED: return 3;
+    case TB_OP_ADD: return 4;
+    default: return -1;
+  }
+}
+#endif
+
 void tb_invoke(tb_interpreter *it) {
   for (uint16_t i = 0; i < it->nops; ++i) {
     const tb_op *op = &it->ops[i];
     const tb_op_kind *kind = tb_op_kind_of(op);
     kind->eval(it, op);
+#ifdef TB_PROFILE_REPEAT
+    /* Profiling builds only (bench/qemu-instructions.mjs): ops of one class run
+     * twice, so instructions(this build) - instructions(normal build) is that
+     * class's cost. Ops never write their inputs, so the output is unchanged. */
+    if (tb_profile_class(it, i) == TB_PROFILE_REPEAT) kind->eval(it, op);
+#endif
     /* Work is a property of the model, counted at prepare time, not in the kernels' loops. */
     it->work.macs[kind->work_kind] += op->p.work_macs;
     it->work.taps[kind->work_kind] += op->p.work_taps;

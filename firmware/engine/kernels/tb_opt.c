@@ -24,58 +24,73 @@
  * cannot occur). (ab + 2^30) >> 31 with an arithmetic shift equals gemmlowp's
  * nudge-then-truncate for both signs. */
 static inline int32_t requantize(int32_t acc, int32_t multiplier, int32_t shift) {
-  const int left = shift > 0 ? shift : 0;
-  const int right = shift > 0 ? 0 : -shift;
-  const int64_t ab = (int64_t)(int32_t)((uint32_t)acc << left) * multiplier;
-  const int32_t high = (int32_t)((ab + (1LL << 30)) >> 31);
-  return tb_rounding_divide_by_pot(high, right);
+  const int32_t left = shift > 0 ? shift : 0;
+  const int32_t right = left - shift;
+  const int64_t ab = (int64_t)(int32_t)((uint32_t)acc << left) * multiplier + (1LL << 30);
+  const int32_t x = (int32_t)(ab >> 31);
+  /* tb_rounding_divide_by_pot without branches: ties away from zero. */
+  const int32_t mask = (int32_t)((1u << right) - 1u);
+  const int32_t threshold = (mask >> 1) - (x >> 31);
+  return (x >> right) + ((x & mask) > threshold);
 }
 
-static inline int8_t requantize_s8(int32_t acc, const tb_requant *q, int channel, int32_t out_offset, int32_t lo, int32_t hi) {
-  const int32_t v = requantize(acc, q->multiplier[channel * q->stride], q->shift[channel * q->stride]) + out_offset;
-  return (int8_t)tb_clamp_i32(v, lo, hi);
+static inline int8_t requantize_s8(int32_t acc, int32_t multiplier, int32_t shift, int32_t out_offset, int32_t lo, int32_t hi) {
+  return (int8_t)tb_clamp_i32(requantize(acc, multiplier, shift) + out_offset, lo, hi);
 }
+
+/* Kernel-local copies of the requantization parameters: outputs are int8_t
+ * stores, which may alias anything, so fields read through pointers would be
+ * reloaded after every store. */
+#define REQUANT_LOCALS(q, p)                                                                  \
+  const int32_t *const rq_mult = (q)->multiplier, *const rq_shift = (q)->shift;                \
+  const int32_t rq_stride = (q)->stride, rq_offset = (p)->output_offset, rq_lo = (p)->act_min, \
+                rq_hi = (p)->act_max
+#define REQUANT(acc, ch) requantize_s8((acc), rq_mult[(ch) * rq_stride], rq_shift[(ch) * rq_stride], rq_offset, rq_lo, rq_hi)
 
 /* ---- widening with the SXTB16 ordering ---------------------------------- */
 
-/* Position of element k of a column whose first `grouped` elements (a
- * multiple of 4) are stored as x0 x2 x1 x3 per group; the rest in order. */
-static inline int32_t column_slot(int32_t k, int32_t grouped) {
-  return k < grouped ? ((k & ~3) | ((k & 1) << 1) | ((k >> 1) & 1)) : k;
+/* Columns are stored interleaved, `ncols` at a time: for each group of four
+ * elements, column 0's x0 x2 x1 x3, then column 1's, and so on; the last
+ * depth % 4 elements (the tail) follow per column in order. One pointer then
+ * walks all columns with sequential loads. */
+static inline int32_t column_slot(int32_t k, int32_t j, int32_t ncols, int32_t grouped) {
+  return k < grouped ? ((k & ~3) * ncols + j * 4 + ((k & 1) << 1) + ((k >> 1) & 1)) : grouped * ncols + j * 4 + (k - grouped);
 }
 
-/* col[k .. k+n) = src[0 .. n) + offset, in column order. */
-static void widen_run(int16_t *col, int32_t k, const int8_t *src, int32_t n, int32_t offset, int32_t grouped) {
+/* Column j, elements [k, k+n) = src[0 .. n) + offset. */
+static void widen_run(int16_t *col, int32_t j, int32_t ncols, int32_t k, const int8_t *src, int32_t n, int32_t offset,
+                      int32_t grouped) {
   if ((k & 3) == 0) {
     const uint32_t off2 = tb_pair_splat(offset);
+    int16_t *dst = col + k * ncols + j * 4;
     while (n >= 4 && k + 4 <= grouped) {
       const uint32_t w = tb_load32(src);
-      tb_store32(col + k, tb_sxtab16(off2, w));
-      tb_store32(col + k + 2, tb_sxtab16_ror8(off2, w));
-      k += 4, src += 4, n -= 4;
+      tb_store32(dst, tb_sxtab16(off2, w));
+      tb_store32(dst + 2, tb_sxtab16_ror8(off2, w));
+      k += 4, src += 4, n -= 4, dst += 4 * ncols;
     }
   }
-  for (int32_t i = 0; i < n; ++i) col[column_slot(k + i, grouped)] = (int16_t)(src[i] + offset);
+  for (int32_t i = 0; i < n; ++i) col[column_slot(k + i, j, ncols, grouped)] = (int16_t)(src[i] + offset);
 }
 
-static void zero_run(int16_t *col, int32_t k, int32_t n, int32_t grouped) {
-  for (int32_t i = 0; i < n; ++i) col[column_slot(k + i, grouped)] = 0;
+static void zero_run(int16_t *col, int32_t j, int32_t ncols, int32_t k, int32_t n, int32_t grouped) {
+  for (int32_t i = 0; i < n; ++i) col[column_slot(k + i, j, ncols, grouped)] = 0;
 }
 
 /* ---- CONV_2D ------------------------------------------------------------ */
 
 static int32_t conv_depth(const tb_dims *filter) { return filter->h * filter->w * filter->c; }
-/* Column stride in int16: keeps the second column 4-byte aligned. */
-static int32_t column_stride(int32_t depth) { return (depth + 1) & ~1; }
+/* int16 elements of ncols interleaved columns (tails padded to 4 each). */
+static size_t columns_size(int32_t depth, int32_t ncols) { return (size_t)((depth & ~3) + 4) * (size_t)ncols; }
 
 size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
   (void)p, (void)in, (void)out;
-  return 2u * (size_t)column_stride(conv_depth(filter)) * sizeof(int16_t);
+  return columns_size(conv_depth(filter), 2) * sizeof(int16_t);
 }
 
 /* The receptive field of output pixel (b, oy, ox), widened, in column order. */
 static void im2col(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, int b, int oy,
-                   int ox, int16_t *col, int32_t grouped) {
+                   int ox, int16_t *col, int32_t j, int32_t grouped) {
   const int in_c = in->c, fw = filter->w;
   const int x0 = ox * p->stride_w - p->pad_w;
   const int row_whole = p->dilation_w == 1 && x0 >= 0 && x0 + fw <= in->w;
@@ -83,7 +98,7 @@ static void im2col(const tb_conv_params *p, const tb_dims *in, const int8_t *inp
   for (int fy = 0; fy < filter->h; ++fy) {
     const int y = oy * p->stride_h - p->pad_h + fy * p->dilation_h;
     if (y < 0 || y >= in->h) {
-      zero_run(col, k, fw * in_c, grouped);
+      zero_run(col, j, 2, k, fw * in_c, grouped);
       k += fw * in_c;
       continue;
     }
@@ -91,44 +106,42 @@ static void im2col(const tb_conv_params *p, const tb_dims *in, const int8_t *inp
     if (row_whole) {
       /* The filter row is one contiguous run of the input: no per-tap work
        * (this is what makes 1-3 channel first layers cheap). */
-      widen_run(col, k, row + (size_t)x0 * in_c, fw * in_c, p->input_offset, grouped);
+      widen_run(col, j, 2, k, row + (size_t)x0 * in_c, fw * in_c, p->input_offset, grouped);
       k += fw * in_c;
       continue;
     }
     for (int fx = 0; fx < fw; ++fx, k += in_c) {
       const int x = x0 + fx * p->dilation_w;
-      if (x < 0 || x >= in->w) zero_run(col, k, in_c, grouped);
-      else widen_run(col, k, row + (size_t)x * in_c, in_c, p->input_offset, grouped);
+      if (x < 0 || x >= in->w) zero_run(col, j, 2, k, in_c, grouped);
+      else widen_run(col, j, 2, k, row + (size_t)x * in_c, in_c, p->input_offset, grouped);
     }
   }
 }
 
-/* Dot products of weight rows wa and wb with columns c0 and c1. */
-static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *c0, const int16_t *c1, int32_t depth,
-                           int32_t grouped, int32_t acc[4]) {
+/* Dot products of weight rows wa and wb with the two interleaved columns. */
+static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *col, int32_t depth, int32_t grouped,
+                           int32_t acc[4]) {
   int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
-  int32_t k = 0;
-  for (; k < grouped; k += 4) {
-    const uint32_t x0 = tb_load32(c0 + k), x0h = tb_load32(c0 + k + 2);
-    const uint32_t x1 = tb_load32(c1 + k), x1h = tb_load32(c1 + k + 2);
-    uint32_t w = tb_load32(wa + k);
-    uint32_t lo = tb_sxtb16(w), hi = tb_sxtb16_ror8(w);
-    a00 = tb_smlad(lo, x0, a00);
-    a00 = tb_smlad(hi, x0h, a00);
-    a01 = tb_smlad(lo, x1, a01);
-    a01 = tb_smlad(hi, x1h, a01);
-    w = tb_load32(wb + k);
-    lo = tb_sxtb16(w), hi = tb_sxtb16_ror8(w);
-    a10 = tb_smlad(lo, x0, a10);
-    a10 = tb_smlad(hi, x0h, a10);
-    a11 = tb_smlad(lo, x1, a11);
-    a11 = tb_smlad(hi, x1h, a11);
+  const int16_t *c = col;
+  for (int32_t n = grouped >> 2; n > 0; --n, c += 8, wa += 4, wb += 4) {
+    const uint32_t wA = tb_load32(wa), wB = tb_load32(wb);
+    const uint32_t aLo = tb_sxtb16(wA), aHi = tb_sxtb16_ror8(wA), bLo = tb_sxtb16(wB), bHi = tb_sxtb16_ror8(wB);
+    uint32_t x = tb_load32(c), xh = tb_load32(c + 2);
+    a00 = tb_smlad(aLo, x, a00);
+    a00 = tb_smlad(aHi, xh, a00);
+    a10 = tb_smlad(bLo, x, a10);
+    a10 = tb_smlad(bHi, xh, a10);
+    x = tb_load32(c + 4), xh = tb_load32(c + 6);
+    a01 = tb_smlad(aLo, x, a01);
+    a01 = tb_smlad(aHi, xh, a01);
+    a11 = tb_smlad(bLo, x, a11);
+    a11 = tb_smlad(bHi, xh, a11);
   }
-  for (; k < depth; ++k) {
-    a00 += wa[k] * c0[k];
-    a01 += wa[k] * c1[k];
-    a10 += wb[k] * c0[k];
-    a11 += wb[k] * c1[k];
+  for (int32_t k = 0; k < depth - grouped; ++k) {
+    a00 += wa[k] * c[k];
+    a01 += wa[k] * c[4 + k];
+    a10 += wb[k] * c[k];
+    a11 += wb[k] * c[4 + k];
   }
   acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
 }
@@ -136,34 +149,33 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *c0
 void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input,
                     const tb_dims *filter, const int8_t *weights, const int32_t *bias, const tb_dims *out,
                     int8_t *output, void *scratch) {
+  REQUANT_LOCALS(q, p);
   const int32_t depth = conv_depth(filter), grouped = depth & ~3;
   const int out_c = out->c;
-  int16_t *col0 = (int16_t *)scratch, *col1 = col0 + column_stride(depth);
+  int16_t *col = (int16_t *)scratch;
   const int32_t pixels = out->n * out->h * out->w;
   const int pointwise = filter->h == 1 && filter->w == 1 && p->stride_w == 1 && p->stride_h == 1 && p->pad_w == 0 &&
                         p->pad_h == 0 && in->h == out->h && in->w == out->w;
   for (int32_t px = 0; px < pixels; px += 2) {
     const int two = px + 1 < pixels;
-    /* A lone last pixel is computed twice (its own pair) and stored once. */
-    for (int j = 0; j < 1 + two; ++j) {
-      const int32_t i = px + j;
-      int16_t *col = j ? col1 : col0;
-      if (pointwise) widen_run(col, 0, input + (size_t)i * depth, depth, p->input_offset, grouped);
-      else im2col(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, grouped);
+    /* A lone last pixel fills both columns and is stored once. */
+    for (int j = 0; j < 2; ++j) {
+      const int32_t i = two ? px + j : px;
+      if (pointwise) widen_run(col, j, 2, 0, input + (size_t)i * depth, depth, p->input_offset, grouped);
+      else im2col(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, j, grouped);
     }
-    const int16_t *c1 = two ? col1 : col0;
     int8_t *o0 = output + (size_t)px * out_c, *o1 = o0 + out_c;
     for (int oc = 0; oc < out_c; oc += 2) {
       const int pair = oc + 1 < out_c;
       const int8_t *wa = weights + (size_t)oc * depth, *wb = pair ? wa + depth : wa;
       const int32_t ba = bias ? bias[oc] : 0, bb = bias && pair ? bias[oc + 1] : ba;
       int32_t acc[4] = {ba, ba, bb, bb};
-      mac_2x2(wa, wb, col0, c1, depth, grouped, acc);
-      o0[oc] = requantize_s8(acc[0], q, oc, p->output_offset, p->act_min, p->act_max);
-      if (two) o1[oc] = requantize_s8(acc[1], q, oc, p->output_offset, p->act_min, p->act_max);
+      mac_2x2(wa, wb, col, depth, grouped, acc);
+      o0[oc] = REQUANT(acc[0], oc);
+      if (two) o1[oc] = REQUANT(acc[1], oc);
       if (pair) {
-        o0[oc + 1] = requantize_s8(acc[2], q, oc + 1, p->output_offset, p->act_min, p->act_max);
-        if (two) o1[oc + 1] = requantize_s8(acc[3], q, oc + 1, p->output_offset, p->act_min, p->act_max);
+        o0[oc + 1] = REQUANT(acc[2], oc + 1);
+        if (two) o1[oc + 1] = REQUANT(acc[3], oc + 1);
       }
     }
   }
@@ -179,25 +191,18 @@ size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *
   return depthwise_fast(p) ? 0 : tb_depthwise_conv_s8_scratch_ref(p, in, filter, out);
 }
 
-/* Four channels over ny x nx taps; ip and wp point at the first in-range
- * tap of these channels. */
-static inline void depthwise_4(const int8_t *ip, const int8_t *wp, int ny, int nx, int32_t in_row, int32_t w_row,
-                               int32_t c_stride, uint32_t off2, int32_t acc[4]) {
-  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-  for (int fy = 0; fy < ny; ++fy, ip += in_row, wp += w_row) {
-    const int8_t *xi = ip, *wi = wp;
-    for (int fx = 0; fx < nx; ++fx, xi += c_stride, wi += c_stride) {
-      const uint32_t x = tb_load32(xi), w = tb_load32(wi);
-      const uint32_t x02 = tb_sxtab16(off2, x), x13 = tb_sxtab16_ror8(off2, x);
-      const uint32_t w02 = tb_sxtb16(w), w13 = tb_sxtb16_ror8(w);
-      a0 = tb_smlabb(w02, x02, a0);
-      a2 = tb_smlatt(w02, x02, a2);
-      a1 = tb_smlabb(w13, x13, a1);
-      a3 = tb_smlatt(w13, x13, a3);
-    }
-  }
-  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
-}
+/* One tap for four channels: activations widened with the offset, weights
+ * sign-extended, lanes {0,2} and {1,3} multiplied into a0..a3. */
+#define DW_TAP(xp, wp)                                                          \
+  do {                                                                          \
+    const uint32_t x_ = tb_load32(xp), w_ = tb_load32(wp);                      \
+    const uint32_t x02_ = tb_sxtab16(off2, x_), x13_ = tb_sxtab16_ror8(off2, x_); \
+    const uint32_t w02_ = tb_sxtb16(w_), w13_ = tb_sxtb16_ror8(w_);             \
+    a0 = tb_smlabb(w02_, x02_, a0);                                             \
+    a2 = tb_smlatt(w02_, x02_, a2);                                             \
+    a1 = tb_smlabb(w13_, x13_, a1);                                             \
+    a3 = tb_smlatt(w13_, x13_, a3);                                             \
+  } while (0)
 
 void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input,
                               const tb_dims *filter, const int8_t *weights, const int32_t *bias, const tb_dims *out,
@@ -206,6 +211,8 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
     tb_depthwise_conv_s8_ref(p, q, in, input, filter, weights, bias, out, output, scratch);
     return;
   }
+  REQUANT_LOCALS(q, p);
+  const int32_t in_offset = p->input_offset;
   const int C = out->c, fh = filter->h, fw = filter->w;
   const int32_t in_row = in->w * C, w_row = fw * C;
   const uint32_t off2 = tb_pair_splat(p->input_offset);
@@ -224,19 +231,36 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
         const int full3x3 = fh == 3 && fw == 3 && ny == 3 && nx == 3;
         int c = 0;
         for (; c + 4 <= C; c += 4) {
-          int32_t acc[4] = {0, 0, 0, 0};
-          if (bias) acc[0] = bias[c], acc[1] = bias[c + 1], acc[2] = bias[c + 2], acc[3] = bias[c + 3];
-          /* Constant bounds let the compiler unroll the common interior 3x3 case. */
-          if (full3x3) depthwise_4(in0 + c, w0 + c, 3, 3, in_row, w_row, C, off2, acc);
-          else depthwise_4(in0 + c, w0 + c, ny, nx, in_row, w_row, C, off2, acc);
-          for (int j = 0; j < 4; ++j) o[c + j] = requantize_s8(acc[j], q, c + j, p->output_offset, p->act_min, p->act_max);
+          int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+          if (bias) a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
+          const int8_t *ip = in0 + c, *wp = w0 + c;
+          if (full3x3) {
+            /* The interior 3x3 window, fully unrolled. */
+            const int8_t *i1 = ip + in_row, *i2 = i1 + in_row, *w1 = wp + w_row, *w2 = w1 + w_row;
+            DW_TAP(ip, wp);
+            DW_TAP(ip + C, wp + C);
+            DW_TAP(ip + 2 * C, wp + 2 * C);
+            DW_TAP(i1, w1);
+            DW_TAP(i1 + C, w1 + C);
+            DW_TAP(i1 + 2 * C, w1 + 2 * C);
+            DW_TAP(i2, w2);
+            DW_TAP(i2 + C, w2 + C);
+            DW_TAP(i2 + 2 * C, w2 + 2 * C);
+          } else {
+            for (int fy = 0; fy < ny; ++fy, ip += in_row, wp += w_row)
+              for (int fx = 0; fx < nx; ++fx) DW_TAP(ip + fx * C, wp + fx * C);
+          }
+          o[c] = REQUANT(a0, c);
+          o[c + 1] = REQUANT(a1, c + 1);
+          o[c + 2] = REQUANT(a2, c + 2);
+          o[c + 3] = REQUANT(a3, c + 3);
         }
         for (; c < C; ++c) {
           int32_t acc = bias ? bias[c] : 0;
           for (int fy = 0; fy < ny; ++fy)
             for (int fx = 0; fx < nx; ++fx)
-              acc += w0[fy * w_row + fx * C + c] * (in0[fy * in_row + fx * C + c] + p->input_offset);
-          o[c] = requantize_s8(acc, q, c, p->output_offset, p->act_min, p->act_max);
+              acc += w0[fy * w_row + fx * C + c] * (in0[fy * in_row + fx * C + c] + in_offset);
+          o[c] = REQUANT(acc, c);
         }
       }
     }
@@ -245,15 +269,16 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
 
 /* ---- FULLY_CONNECTED ---------------------------------------------------- */
 
-size_t tb_fully_connected_s8_scratch_opt(int32_t depth) { return (size_t)column_stride(depth) * sizeof(int16_t); }
+size_t tb_fully_connected_s8_scratch_opt(int32_t depth) { return columns_size(depth, 1) * sizeof(int16_t); }
 
 void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32_t batches, int32_t depth, int32_t units,
                                const int8_t *input, const int8_t *weights, const int32_t *bias, int8_t *output,
                                void *scratch) {
+  REQUANT_LOCALS(q, p);
   int16_t *col = (int16_t *)scratch;
   const int32_t grouped = depth & ~3;
   for (int32_t b = 0; b < batches; ++b) {
-    widen_run(col, 0, input + (size_t)b * depth, depth, p->input_offset, grouped);
+    widen_run(col, 0, 1, 0, input + (size_t)b * depth, depth, p->input_offset, grouped);
     int8_t *o = output + (size_t)b * units;
     int32_t u = 0;
     for (; u + 4 <= units; u += 4) {
@@ -282,10 +307,10 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
         a3 += w3[k] * col[k];
       }
       if (bias) a0 += bias[u], a1 += bias[u + 1], a2 += bias[u + 2], a3 += bias[u + 3];
-      o[u] = requantize_s8(a0, q, u, p->output_offset, p->act_min, p->act_max);
-      o[u + 1] = requantize_s8(a1, q, u + 1, p->output_offset, p->act_min, p->act_max);
-      o[u + 2] = requantize_s8(a2, q, u + 2, p->output_offset, p->act_min, p->act_max);
-      o[u + 3] = requantize_s8(a3, q, u + 3, p->output_offset, p->act_min, p->act_max);
+      o[u] = REQUANT(a0, u);
+      o[u + 1] = REQUANT(a1, u + 1);
+      o[u + 2] = REQUANT(a2, u + 2);
+      o[u + 3] = REQUANT(a3, u + 3);
     }
     for (; u < units; ++u) {
       const int8_t *w0 = weights + (size_t)u * depth;
@@ -297,7 +322,7 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
       }
       for (; k < depth; ++k) a0 += w0[k] * col[k];
       if (bias) a0 += bias[u];
-      o[u] = requantize_s8(a0, q, u, p->output_offset, p->act_min, p->act_max);
+      o[u] = REQUANT(a0, u);
     }
   }
 }
@@ -307,14 +332,15 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
 /* High half of the doubled product, rounded as gemmlowp does (see requantize). */
 static inline int32_t doubling_high_mul(int32_t a, int32_t b) { return (int32_t)(((int64_t)a * b + (1LL << 30)) >> 31); }
 
-void tb_add_s8_opt(const tb_add_params *p, uint32_t n, const int8_t *a, const int8_t *b, int8_t *out) {
-  const int32_t r1 = -p->input1_shift, r2 = -p->input2_shift, ro = -p->output_shift;
+void tb_add_s8_opt(const tb_add_params *params, uint32_t n, const int8_t *a, const int8_t *b, int8_t *out) {
+  const tb_add_params P = *params; /* a local copy: int8 stores could alias *params */
+  const int32_t r1 = -P.input1_shift, r2 = -P.input2_shift, ro = -P.output_shift;
   for (uint32_t i = 0; i < n; ++i) {
-    const int32_t va = (int32_t)((uint32_t)(a[i] + p->input1_offset) << p->left_shift);
-    const int32_t vb = (int32_t)((uint32_t)(b[i] + p->input2_offset) << p->left_shift);
-    const int32_t sa = tb_rounding_divide_by_pot(doubling_high_mul(va, p->input1_multiplier), r1);
-    const int32_t sb = tb_rounding_divide_by_pot(doubling_high_mul(vb, p->input2_multiplier), r2);
-    const int32_t raw = tb_rounding_divide_by_pot(doubling_high_mul(sa + sb, p->output_multiplier), ro) + p->output_offset;
-    out[i] = (int8_t)tb_clamp_i32(raw, p->act_min, p->act_max);
+    const int32_t va = (int32_t)((uint32_t)(a[i] + P.input1_offset) << P.left_shift);
+    const int32_t vb = (int32_t)((uint32_t)(b[i] + P.input2_offset) << P.left_shift);
+    const int32_t sa = tb_rounding_divide_by_pot(doubling_high_mul(va, P.input1_multiplier), r1);
+    const int32_t sb = tb_rounding_divide_by_pot(doubling_high_mul(vb, P.input2_multiplier), r2);
+    const int32_t raw = tb_rounding_divide_by_pot(doubling_high_mul(sa + sb, P.output_multiplier), ro) + P.output_offset;
+    out[i] = (int8_t)tb_clamp_i32(raw, P.act_min, P.act_max);
   }
 }
