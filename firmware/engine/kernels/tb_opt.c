@@ -38,6 +38,28 @@ static inline int8_t requantize_s8(int32_t acc, int32_t multiplier, int32_t shif
   return (int8_t)tb_clamp_i32(requantize(acc, multiplier, shift) + out_offset, lo, hi);
 }
 
+/* requantize() split into what depends on the channel only (computed once
+ * for the outputs sharing it) and what depends on the accumulator. */
+typedef struct {
+  int32_t multiplier, left, right, mask, half;
+} channel_requant;
+
+static inline channel_requant channel_of(int32_t multiplier, int32_t shift) {
+  channel_requant c;
+  c.multiplier = multiplier;
+  c.left = shift > 0 ? shift : 0;
+  c.right = c.left - shift;
+  c.mask = (int32_t)((1u << c.right) - 1u);
+  c.half = c.mask >> 1;
+  return c;
+}
+
+static inline int32_t requantize_with(int32_t acc, const channel_requant c) {
+  const int64_t ab = (int64_t)(int32_t)((uint32_t)acc << c.left) * c.multiplier + (1LL << 30);
+  const int32_t x = (int32_t)(ab >> 31);
+  return (x >> c.right) + ((x & c.mask) > c.half - (x >> 31));
+}
+
 /* Kernel-local copies of the requantization parameters: outputs are int8_t
  * stores, which may alias anything, so fields read through pointers would be
  * reloaded after every store. */
@@ -57,18 +79,18 @@ static inline int32_t column_slot(int32_t k, int32_t j, int32_t ncols, int32_t g
   return k < grouped ? ((k & ~3) * ncols + j * 4 + ((k & 1) << 1) + ((k >> 1) & 1)) : grouped * ncols + j * 4 + (k - grouped);
 }
 
-/* Column j, elements [k, k+n) = src[0 .. n) + offset. */
+/* Column j, elements [k, k+n) = src[0 .. n) + offset: single elements up to
+ * the next group boundary, then whole groups of four with two SXTAB16, then
+ * the rest. */
 static void widen_run(int16_t *col, int32_t j, int32_t ncols, int32_t k, const int8_t *src, int32_t n, int32_t offset,
                       int32_t grouped) {
-  if ((k & 3) == 0) {
-    const uint32_t off2 = tb_pair_splat(offset);
-    int16_t *dst = col + k * ncols + j * 4;
-    while (n >= 4 && k + 4 <= grouped) {
-      const uint32_t w = tb_load32(src);
-      tb_store32(dst, tb_sxtab16(off2, w));
-      tb_store32(dst + 2, tb_sxtab16_ror8(off2, w));
-      k += 4, src += 4, n -= 4, dst += 4 * ncols;
-    }
+  for (; n > 0 && (k & 3) != 0; --n) col[column_slot(k++, j, ncols, grouped)] = (int16_t)(*src++ + offset);
+  const uint32_t off2 = tb_pair_splat(offset);
+  int16_t *dst = col + k * ncols + j * 4;
+  for (; n >= 4 && k + 4 <= grouped; k += 4, src += 4, n -= 4, dst += 4 * ncols) {
+    const uint32_t w = tb_load32(src);
+    tb_store32(dst, tb_sxtab16(off2, w));
+    tb_store32(dst + 2, tb_sxtab16_ror8(off2, w));
   }
   for (int32_t i = 0; i < n; ++i) col[column_slot(k + i, j, ncols, grouped)] = (int16_t)(src[i] + offset);
 }
@@ -123,20 +145,28 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
                            int32_t acc[4]) {
   int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
   const int16_t *c = col;
-  for (int32_t n = grouped >> 2; n > 0; --n, c += 8, wa += 4, wb += 4) {
-    const uint32_t wA = tb_load32(wa), wB = tb_load32(wb);
-    const uint32_t aLo = tb_sxtb16(wA), aHi = tb_sxtb16_ror8(wA), bLo = tb_sxtb16(wB), bHi = tb_sxtb16_ror8(wB);
-    uint32_t x = tb_load32(c), xh = tb_load32(c + 2);
-    a00 = tb_smlad(aLo, x, a00);
-    a00 = tb_smlad(aHi, xh, a00);
-    a10 = tb_smlad(bLo, x, a10);
-    a10 = tb_smlad(bHi, xh, a10);
-    x = tb_load32(c + 4), xh = tb_load32(c + 6);
-    a01 = tb_smlad(aLo, x, a01);
-    a01 = tb_smlad(aHi, xh, a01);
-    a11 = tb_smlad(bLo, x, a11);
-    a11 = tb_smlad(bHi, xh, a11);
-  }
+  /* Per group of four k: both columns' pairs stay in registers while one
+   * weight row at a time is unpacked (few live registers, no spills). */
+#define MAC_2X2_GROUP(g)                          \
+  do {                                            \
+    uint32_t x0, x0h, x1, x1h;                    \
+    tb_load_pairs(c + 8 * (g), &x0, &x0h);        \
+    tb_load_pairs(c + 8 * (g) + 4, &x1, &x1h);    \
+    uint32_t w = tb_load32(wa + 4 * (g));         \
+    uint32_t lo = tb_sxtb16(w), hi = tb_sxtb16_ror8(w); \
+    a00 = tb_smlad(lo, x0, a00);                  \
+    a01 = tb_smlad(lo, x1, a01);                  \
+    a00 = tb_smlad(hi, x0h, a00);                 \
+    a01 = tb_smlad(hi, x1h, a01);                 \
+    w = tb_load32(wb + 4 * (g));                  \
+    lo = tb_sxtb16(w), hi = tb_sxtb16_ror8(w);    \
+    a10 = tb_smlad(lo, x0, a10);                  \
+    a11 = tb_smlad(lo, x1, a11);                  \
+    a10 = tb_smlad(hi, x0h, a10);                 \
+    a11 = tb_smlad(hi, x1h, a11);                 \
+  } while (0)
+  for (int32_t n = grouped >> 2; n > 0; --n, c += 8, wa += 4, wb += 4) MAC_2X2_GROUP(0);
+#undef MAC_2X2_GROUP
   for (int32_t k = 0; k < depth - grouped; ++k) {
     a00 += wa[k] * c[k];
     a01 += wa[k] * c[4 + k];
@@ -171,11 +201,13 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
       const int32_t ba = bias ? bias[oc] : 0, bb = bias && pair ? bias[oc + 1] : ba;
       int32_t acc[4] = {ba, ba, bb, bb};
       mac_2x2(wa, wb, col, depth, grouped, acc);
-      o0[oc] = REQUANT(acc[0], oc);
-      if (two) o1[oc] = REQUANT(acc[1], oc);
+      const channel_requant ra = channel_of(rq_mult[oc * rq_stride], rq_shift[oc * rq_stride]);
+      o0[oc] = (int8_t)tb_clamp_i32(requantize_with(acc[0], ra) + rq_offset, rq_lo, rq_hi);
+      if (two) o1[oc] = (int8_t)tb_clamp_i32(requantize_with(acc[1], ra) + rq_offset, rq_lo, rq_hi);
       if (pair) {
-        o0[oc + 1] = REQUANT(acc[2], oc + 1);
-        if (two) o1[oc + 1] = REQUANT(acc[3], oc + 1);
+        const channel_requant rb = channel_of(rq_mult[(oc + 1) * rq_stride], rq_shift[(oc + 1) * rq_stride]);
+        o0[oc + 1] = (int8_t)tb_clamp_i32(requantize_with(acc[2], rb) + rq_offset, rq_lo, rq_hi);
+        if (two) o1[oc + 1] = (int8_t)tb_clamp_i32(requantize_with(acc[3], rb) + rq_offset, rq_lo, rq_hi);
       }
     }
   }
@@ -286,7 +318,8 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
       int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
       int32_t k = 0;
       for (; k < grouped; k += 4) {
-        const uint32_t x = tb_load32(col + k), xh = tb_load32(col + k + 2);
+        uint32_t x, xh;
+        tb_load_pairs(col + k, &x, &xh);
         uint32_t w = tb_load32(w0 + k);
         a0 = tb_smlad(tb_sxtb16(w), x, a0);
         a0 = tb_smlad(tb_sxtb16_ror8(w), xh, a0);

@@ -27,6 +27,13 @@ static inline uint32_t tb_load32(const void *p) {
 
 static inline void tb_store32(void *p, uint32_t v) { memcpy(p, &v, 4); }
 
+/* Two pairs from 8-byte aligned scratch in one load (LDRD on Cortex-M). */
+static inline void tb_load_pairs(const void *p, uint32_t *lo, uint32_t *hi) {
+  const uint32_t *q = (const uint32_t *)__builtin_assume_aligned(p, 8);
+  memcpy(lo, q, 4);
+  memcpy(hi, q + 1, 4);
+}
+
 #if TB_SIMD_DSP
 
 /* Bytes 0 and 2 sign-extended to the two lanes. */
