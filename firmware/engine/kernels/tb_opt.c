@@ -71,10 +71,42 @@ static inline int32_t requantize_with(int32_t acc, const channel_requant c) {
 
 /* ---- widening with the SXTB16 ordering ---------------------------------- */
 
+#if TB_WASM_SIMD
+/* WebAssembly SIMD: columns one after another, each in natural order and
+ * padded to a multiple of 8 (`layout` is that padded length), so eight
+ * weights sign-extend with one load and meet eight activations in one
+ * i32x4.dot_i16x8 (four SMLADs at once). */
+static inline int32_t column_layout(int32_t depth) { return (depth + 7) & ~7; }
+static size_t columns_size(int32_t depth, int32_t ncols) { return (size_t)column_layout(depth) * (size_t)ncols; }
+static inline int32_t column_slot(int32_t k, int32_t j, int32_t ncols, int32_t layout) {
+  (void)ncols;
+  return j * layout + k;
+}
+
+static void widen_run(int16_t *col, int32_t j, int32_t ncols, int32_t k, const int8_t *src, int32_t n, int32_t offset,
+                      int32_t layout) {
+  int16_t *dst = col + column_slot(k, j, ncols, layout);
+  const v128_t off = wasm_i16x8_splat((int16_t)offset);
+  int32_t i = 0;
+  for (; i + 8 <= n; i += 8) wasm_v128_store(dst + i, wasm_i16x8_add(wasm_i16x8_load8x8(src + i), off));
+  for (; i < n; ++i) dst[i] = (int16_t)(src[i] + offset);
+}
+
+static void zero_run(int16_t *col, int32_t j, int32_t ncols, int32_t k, int32_t n, int32_t layout) {
+  memset(col + column_slot(k, j, ncols, layout), 0, sizeof(int16_t) * (size_t)n);
+}
+
+static inline int32_t lanes_sum(v128_t v) {
+  return wasm_i32x4_extract_lane(v, 0) + wasm_i32x4_extract_lane(v, 1) + wasm_i32x4_extract_lane(v, 2) +
+         wasm_i32x4_extract_lane(v, 3);
+}
+#else
 /* Columns are stored interleaved, `ncols` at a time: for each group of four
  * elements, column 0's x0 x2 x1 x3, then column 1's, and so on; the last
  * depth % 4 elements (the tail) follow per column in order. One pointer then
  * walks all columns with sequential loads. */
+static inline int32_t column_layout(int32_t depth) { return depth & ~3; }
+
 static inline int32_t column_slot(int32_t k, int32_t j, int32_t ncols, int32_t grouped) {
   return k < grouped ? ((k & ~3) * ncols + j * 4 + ((k & 1) << 1) + ((k >> 1) & 1)) : grouped * ncols + j * 4 + (k - grouped);
 }
@@ -99,11 +131,14 @@ static void zero_run(int16_t *col, int32_t j, int32_t ncols, int32_t k, int32_t 
   for (int32_t i = 0; i < n; ++i) col[column_slot(k + i, j, ncols, grouped)] = 0;
 }
 
+/* int16 elements of ncols interleaved columns (tails padded to 4 each). */
+static size_t columns_size(int32_t depth, int32_t ncols) { return (size_t)((depth & ~3) + 4) * (size_t)ncols; }
+
+#endif
+
 /* ---- CONV_2D ------------------------------------------------------------ */
 
 static int32_t conv_depth(const tb_dims *filter) { return filter->h * filter->w * filter->c; }
-/* int16 elements of ncols interleaved columns (tails padded to 4 each). */
-static size_t columns_size(int32_t depth, int32_t ncols) { return (size_t)((depth & ~3) + 4) * (size_t)ncols; }
 
 size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
   (void)p, (void)in, (void)out;
@@ -140,6 +175,31 @@ static void im2col(const tb_conv_params *p, const tb_dims *in, const int8_t *inp
   }
 }
 
+#if TB_WASM_SIMD
+static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *col, int32_t depth, int32_t layout,
+                           int32_t acc[4]) {
+  const int16_t *c0 = col, *c1 = col + layout;
+  v128_t a00 = wasm_i32x4_splat(0), a01 = a00, a10 = a00, a11 = a00;
+  int32_t k = 0;
+  for (; k + 8 <= depth; k += 8) {
+    const v128_t wA = wasm_i16x8_load8x8(wa + k), wB = wasm_i16x8_load8x8(wb + k);
+    const v128_t x0 = wasm_v128_load(c0 + k), x1 = wasm_v128_load(c1 + k);
+    a00 = wasm_i32x4_add(a00, wasm_i32x4_dot_i16x8(wA, x0));
+    a01 = wasm_i32x4_add(a01, wasm_i32x4_dot_i16x8(wA, x1));
+    a10 = wasm_i32x4_add(a10, wasm_i32x4_dot_i16x8(wB, x0));
+    a11 = wasm_i32x4_add(a11, wasm_i32x4_dot_i16x8(wB, x1));
+  }
+  int32_t s00 = acc[0] + lanes_sum(a00), s01 = acc[1] + lanes_sum(a01), s10 = acc[2] + lanes_sum(a10),
+          s11 = acc[3] + lanes_sum(a11);
+  for (; k < depth; ++k) {
+    s00 += wa[k] * c0[k];
+    s01 += wa[k] * c1[k];
+    s10 += wb[k] * c0[k];
+    s11 += wb[k] * c1[k];
+  }
+  acc[0] = s00, acc[1] = s01, acc[2] = s10, acc[3] = s11;
+}
+#else
 /* Dot products of weight rows wa and wb with the two interleaved columns. */
 static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *col, int32_t depth, int32_t grouped,
                            int32_t acc[4]) {
@@ -176,11 +236,13 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
   acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
 }
 
+#endif
+
 void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input,
                     const tb_dims *filter, const int8_t *weights, const int32_t *bias, const tb_dims *out,
                     int8_t *output, void *scratch) {
   REQUANT_LOCALS(q, p);
-  const int32_t depth = conv_depth(filter), grouped = depth & ~3;
+  const int32_t depth = conv_depth(filter), grouped = column_layout(depth);
   const int out_c = out->c;
   int16_t *col = (int16_t *)scratch;
   const int32_t pixels = out->n * out->h * out->w;
@@ -262,6 +324,29 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
         int8_t *o = output + (((size_t)b * out->h + oy) * out->w + ox) * C;
         const int full3x3 = fh == 3 && fw == 3 && ny == 3 && nx == 3;
         int c = 0;
+#if TB_WASM_SIMD
+        /* Eight channels per tap: widened activations times widened weights, into two i32x4. */
+        for (; c + 8 <= C; c += 8) {
+          v128_t lo = wasm_i32x4_splat(0), hi = lo;
+          if (bias) lo = wasm_v128_load(bias + c), hi = wasm_v128_load(bias + c + 4);
+          const v128_t off8 = wasm_i16x8_splat((int16_t)in_offset);
+          const int8_t *ip = in0 + c, *wp = w0 + c;
+          for (int fy = 0; fy < ny; ++fy, ip += in_row, wp += w_row)
+            for (int fx = 0; fx < nx; ++fx) {
+              const v128_t x = wasm_i16x8_add(wasm_i16x8_load8x8(ip + fx * C), off8), w = wasm_i16x8_load8x8(wp + fx * C);
+              lo = wasm_i32x4_add(lo, wasm_i32x4_extmul_low_i16x8(x, w));
+              hi = wasm_i32x4_add(hi, wasm_i32x4_extmul_high_i16x8(x, w));
+            }
+          o[c] = REQUANT(wasm_i32x4_extract_lane(lo, 0), c);
+          o[c + 1] = REQUANT(wasm_i32x4_extract_lane(lo, 1), c + 1);
+          o[c + 2] = REQUANT(wasm_i32x4_extract_lane(lo, 2), c + 2);
+          o[c + 3] = REQUANT(wasm_i32x4_extract_lane(lo, 3), c + 3);
+          o[c + 4] = REQUANT(wasm_i32x4_extract_lane(hi, 0), c + 4);
+          o[c + 5] = REQUANT(wasm_i32x4_extract_lane(hi, 1), c + 5);
+          o[c + 6] = REQUANT(wasm_i32x4_extract_lane(hi, 2), c + 6);
+          o[c + 7] = REQUANT(wasm_i32x4_extract_lane(hi, 3), c + 7);
+        }
+#endif
         for (; c + 4 <= C; c += 4) {
           int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
           if (bias) a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
@@ -308,11 +393,22 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
                                void *scratch) {
   REQUANT_LOCALS(q, p);
   int16_t *col = (int16_t *)scratch;
-  const int32_t grouped = depth & ~3;
+  const int32_t grouped = column_layout(depth);
   for (int32_t b = 0; b < batches; ++b) {
     widen_run(col, 0, 1, 0, input + (size_t)b * depth, depth, p->input_offset, grouped);
     int8_t *o = output + (size_t)b * units;
     int32_t u = 0;
+#if TB_WASM_SIMD
+    for (; u + 2 <= units; u += 2) {
+      int32_t acc[4] = {0, 0, 0, 0};
+      const int8_t *w0 = weights + (size_t)u * depth;
+      /* Both "columns" are the one input: mac_2x2 with a zero column stride. */
+      mac_2x2(w0, w0 + depth, col, depth, 0, acc);
+      if (bias) acc[0] += bias[u], acc[2] += bias[u + 1];
+      o[u] = REQUANT(acc[0], u);
+      o[u + 1] = REQUANT(acc[2], u + 1);
+    }
+#endif
     for (; u + 4 <= units; u += 4) {
       const int8_t *w0 = weights + (size_t)u * depth, *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
       int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
@@ -348,7 +444,8 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
     for (; u < units; ++u) {
       const int8_t *w0 = weights + (size_t)u * depth;
       int32_t a0 = 0, k = 0;
-      for (; k < grouped; k += 4) {
+      /* In the WebAssembly layout the scalar loop covers the whole row. */
+      for (; !TB_WASM_SIMD && k < grouped; k += 4) {
         const uint32_t w = tb_load32(w0 + k);
         a0 = tb_smlad(tb_sxtb16(w), tb_load32(col + k), a0);
         a0 = tb_smlad(tb_sxtb16_ror8(w), tb_load32(col + k + 2), a0);

@@ -18,6 +18,16 @@
 #define TB_SIMD_DSP 1
 #endif
 
+/* WebAssembly SIMD128 (emcc -msimd128): the kernels use 128-bit vectors
+ * directly where they pay (8-wide widening, i32x4.dot_i16x8); the pair
+ * operations below stay the plain-C ones. */
+#if defined(__wasm_simd128__) && !defined(TB_SIMD_EMULATE)
+#include <wasm_simd128.h>
+#define TB_WASM_SIMD 1
+#else
+#define TB_WASM_SIMD 0
+#endif
+
 /* Unaligned little-endian 32-bit load: weights and activations sit at any byte offset. */
 static inline uint32_t tb_load32(const void *p) {
   uint32_t v;

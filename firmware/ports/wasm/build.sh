@@ -13,7 +13,7 @@ export NODE_PATH=${NODE_PATH:-/usr/share/nodejs}
 export EM_CACHE=${EM_CACHE:-${TMPDIR:-/tmp}/tiny-bench-emcache}
 if [ ! -d "$EM_CACHE" ]; then cp -r /usr/share/emscripten/cache "$EM_CACHE" 2>/dev/null || mkdir -p "$EM_CACHE"; fi
 cd "$fw"
-emcc -std=c99 -O2 -Wall -Wextra \
+emcc -std=c99 -O2 -msimd128 -Wall -Wextra \
   ports/wasm/wasm_port.c harness/ee_harness.c harness/tb_bench_io.c engine/*.c engine/kernels/*.c \
   --js-library ports/wasm/uart_library.js \
   -sMODULARIZE=1 -sEXPORT_NAME=createTinyDut -sSINGLE_FILE=1 -sENVIRONMENT=node \
