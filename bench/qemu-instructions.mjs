@@ -31,8 +31,8 @@ const ids = opt('--models', 'kws01,vww01,ic01,ad01').split(',');
 const perf = args.includes('--perf');
 const MACS = { kws01: 2.657e6, vww01: 7.49e6, ic01: 12.502e6, ad01: 0.264e6 }; // published MAC counts
 const ITER = { kws01: 5, vww01: 3, ic01: 3, ad01: 50 };
-// Must match firmware/ports/wasm/cost_model.h.
-const COST_MODEL = [1.6, 3.4, 1.2, 10.0];
+// Must match firmware/ports/wasm/cost_model.h (kinds: conv, depthwise, fc, add, pool, reshape, softmax).
+const COST_MODEL = { mac: [1.762, 4.769, 1.474, 0.0, 4.0, 0.0, 0.0, 0.0], out: [36.25, 43.59, 104.7, 63.9, 20.0, 2.0, 600.0, 0.0] };
 const CLASSES = ['first conv', 'conv', 'depthwise', 'fc', 'add'];
 const VARIANTS = { ref: ['-DTB_KERNELS=ref'], opt: ['-DTB_KERNELS=opt'] };
 
@@ -153,45 +153,43 @@ if (perf) {
   for (const r of rows) console.log(`${r.id.padEnd(7)} ${r.perfThroughput.toFixed(3)} inf/s (${(1000 / r.perfThroughput).toFixed(1)} ms), wall ${r.perfWall.toFixed(1)} s`);
 }
 
-// Fit: cycles per MAC of conv, depthwise and fc, and one shared cycles-per-tap
-// (inner-loop start), with the per-output, per-op and per-inference terms fixed
-// as in cost_model.h. Four models, four unknowns: solved on the first input of
-// each model (optimized build), then checked on the second input.
-if (rows.length === 4) {
-  const PER_OUTPUT = [40, 40, 40, 60, 20, 2, 600, 0];
-  const PER_OP = 300;
-  const PER_INFERENCE = 500;
-  const POOL_PER_TAP = 4;
-  const fixed = (w) => w.outputs.reduce((a, o, k) => a + o * PER_OUTPUT[k], 0) + PER_OP * w.ops + PER_INFERENCE + POOL_PER_TAP * w.macs[4];
-  const features = (w) => [w.macs[0], w.macs[1], w.macs[2], w.taps[0] + w.taps[1] + w.taps[2]];
-  const A = rows.map((r) => features(r.works[0]));
-  const b = rows.map((r) => r.variants.opt.instructions - fixed(r.works[0]));
-  const n = 4;
-  const AtA = [...Array(n).keys()].map((i) => [...Array(n).keys()].map((j) => A.reduce((s, row) => s + row[i] * row[j], 0)));
-  const Atb = [...Array(n).keys()].map((i) => A.reduce((s, row, k) => s + row[i] * b[k], 0));
-  const solve = (M, v) => {
-    const m = M.map((row, i) => [...row, v[i]]);
-    for (let c = 0; c < n; ++c) {
-      let p = c;
-      for (let r = c + 1; r < n; ++r) if (Math.abs(m[r][c]) > Math.abs(m[p][c])) p = r;
-      [m[c], m[p]] = [m[p], m[c]];
-      for (let r = 0; r < n; ++r) if (r !== c) {
-        const f = m[r][c] / m[c][c];
-        for (let k = c; k <= n; ++k) m[r][k] -= f * m[c][k];
-      }
+// Cost model of the optimized build. Per operator kind k the virtual clock charges
+// CYCLES_PER_MAC[k] x MACs + CYCLES_PER_OUTPUT[k] x output elements; for conv,
+// depthwise and fully connected both constants are least-squares fits to the
+// per-class instructions measured above (over the models that have the class),
+// add is per output element; pool, softmax, reshape, per-op and per-inference
+// terms stay the estimates in cost_model.h. The whole model is then checked
+// against QEMU's total on the first and a second input of every model.
+if (rows.length === 4 && rows.every((r) => r.variants.opt)) {
+  const lstsq2 = (pts) => {
+    // Normal equations of [macs, outputs] -> instructions.
+    let a = 0, b = 0, c = 0, d = 0, e = 0;
+    for (const [m, o, y] of pts) {
+      a += m * m, b += m * o, c += o * o, d += m * y, e += o * y;
     }
-    return m.map((row, i) => row[n] / row[i]);
+    const det = a * c - b * b;
+    return [(d * c - b * e) / det, (a * e - b * d) / det];
   };
-  const fit = solve(AtA, Atb);
-  const model = (coef, w) => features(w).reduce((s, x, i) => s + coef[i] * x, 0) + fixed(w);
-  console.log(`\nCost model of the optimized build [cycles/MAC conv, depthwise, fc; cycles/tap]: in cost_model.h [${COST_MODEL.join(', ')}], fit [${fit.map((x) => x.toFixed(3)).join(', ')}]`);
+  const classPoints = (pick) => rows.map((r) => pick(r.works[0], r.variants.opt.classes)).filter((p) => p !== null);
+  const conv = lstsq2(classPoints((w, c) => (w.macs[0] > 0 ? [w.macs[0], w.outputs[0], c[0] + c[1]] : null)));
+  const dw = lstsq2(classPoints((w, c) => (w.macs[1] > 0 ? [w.macs[1], w.outputs[1], c[2]] : null)));
+  const fc = lstsq2(classPoints((w, c) => (w.macs[2] > 0 ? [w.macs[2], w.outputs[2], c[3]] : null)));
+  const addPts = classPoints((w, c) => (w.outputs[3] > 0 ? [w.outputs[3], c[4]] : null));
+  const add = addPts.reduce((s, [o, y]) => s + y, 0) / addPts.reduce((s, [o]) => s + o, 0);
+  const fitted = { mac: [conv[0], dw[0], fc[0], 0, 4, 0, 0, 0], out: [conv[1], dw[1], fc[1], add, 20, 2, 600, 0] };
+  const current = { mac: [...COST_MODEL.mac], out: [...COST_MODEL.out] };
+  const cycles = (m, w) => w.macs.reduce((s, x, k) => s + m.mac[k] * x + m.out[k] * w.outputs[k], 0) + 300 * w.ops + 500;
+  const list = (v) => v.slice(0, 4).map((x) => x.toFixed(3)).join(', ');
+  console.log(`\nCost model of the optimized build, kinds conv, depthwise, fc, add:`);
+  console.log(`  cycles/MAC    in cost_model.h [${list(current.mac)}], fit [${list(fitted.mac)}]`);
+  console.log(`  cycles/output in cost_model.h [${list(current.out)}], fit [${list(fitted.out)}]`);
   console.log('model   input   QEMU instructions   cost_model.h   error     fit        error');
   for (const r of rows) {
     for (const [label, instr, w] of [['first', r.variants.opt.instructions, r.works[0]], ['second', r.variants.opt.instructions2, r.works[1]]]) {
-      const cur = model(COST_MODEL, w);
-      const fitted = model(fit, w);
+      const cur = cycles(current, w);
+      const fit = cycles(fitted, w);
       const pct = (x) => `${((100 * (x - instr)) / instr).toFixed(2)}%`;
-      console.log(`${r.id.padEnd(7)} ${label.padEnd(7)} ${Math.round(instr).toString().padStart(17)} ${Math.round(cur).toString().padStart(14)} ${pct(cur).padStart(8)} ${Math.round(fitted).toString().padStart(10)} ${pct(fitted).padStart(8)}`);
+      console.log(`${r.id.padEnd(7)} ${label.padEnd(7)} ${Math.round(instr).toString().padStart(17)} ${Math.round(cur).toString().padStart(14)} ${pct(cur).padStart(8)} ${Math.round(fit).toString().padStart(10)} ${pct(fit).padStart(8)}`);
     }
   }
 }

@@ -96,10 +96,6 @@ static void zero_run(int16_t *col, int32_t j, int32_t ncols, int32_t k, int32_t 
   memset(col + column_slot(k, j, ncols, layout), 0, sizeof(int16_t) * (size_t)n);
 }
 
-static inline int32_t lanes_sum(v128_t v) {
-  return wasm_i32x4_extract_lane(v, 0) + wasm_i32x4_extract_lane(v, 1) + wasm_i32x4_extract_lane(v, 2) +
-         wasm_i32x4_extract_lane(v, 3);
-}
 #else
 /* Columns are stored interleaved, `ncols` at a time: for each group of four
  * elements, column 0's x0 x2 x1 x3, then column 1's, and so on; the last
@@ -189,8 +185,13 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
     a10 = wasm_i32x4_add(a10, wasm_i32x4_dot_i16x8(wB, x0));
     a11 = wasm_i32x4_add(a11, wasm_i32x4_dot_i16x8(wB, x1));
   }
-  int32_t s00 = acc[0] + lanes_sum(a00), s01 = acc[1] + lanes_sum(a01), s10 = acc[2] + lanes_sum(a10),
-          s11 = acc[3] + lanes_sum(a11);
+  /* Four horizontal sums at once: two rounds of pairwise adds over shuffles. */
+  const v128_t h0 = wasm_i32x4_add(wasm_i32x4_shuffle(a00, a01, 0, 4, 1, 5), wasm_i32x4_shuffle(a00, a01, 2, 6, 3, 7));
+  const v128_t h1 = wasm_i32x4_add(wasm_i32x4_shuffle(a10, a11, 0, 4, 1, 5), wasm_i32x4_shuffle(a10, a11, 2, 6, 3, 7));
+  const v128_t sums = wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_shuffle(h0, h1, 0, 1, 4, 5), wasm_i32x4_shuffle(h0, h1, 2, 3, 6, 7)),
+                                     wasm_v128_load(acc));
+  int32_t s00 = wasm_i32x4_extract_lane(sums, 0), s01 = wasm_i32x4_extract_lane(sums, 1),
+          s10 = wasm_i32x4_extract_lane(sums, 2), s11 = wasm_i32x4_extract_lane(sums, 3);
   for (; k < depth; ++k) {
     s00 += wa[k] * c0[k];
     s01 += wa[k] * c1[k];
