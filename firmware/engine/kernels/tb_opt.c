@@ -299,6 +299,50 @@ size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *
     a3 = tb_smlatt(w13_, x13_, a3);                                             \
   } while (0)
 
+/* One tap for four channels of two horizontally adjacent pixels (xs bytes
+ * apart): the weights are unpacked once for both. */
+#define DW_TAP2(ioff, woff)                                                     \
+  do {                                                                          \
+    const uint32_t w_ = tb_load32(wp + (woff));                                 \
+    const uint32_t w02_ = tb_sxtb16(w_), w13_ = tb_sxtb16_ror8(w_);             \
+    uint32_t x_ = tb_load32(ip + (ioff));                                       \
+    uint32_t lo_ = tb_sxtab16(off2, x_), hi_ = tb_sxtab16_ror8(off2, x_);       \
+    a0 = tb_smlabb(w02_, lo_, a0);                                              \
+    a2 = tb_smlatt(w02_, lo_, a2);                                              \
+    a1 = tb_smlabb(w13_, hi_, a1);                                              \
+    a3 = tb_smlatt(w13_, hi_, a3);                                              \
+    x_ = tb_load32(ip + xs + (ioff));                                           \
+    lo_ = tb_sxtab16(off2, x_), hi_ = tb_sxtab16_ror8(off2, x_);                \
+    b0 = tb_smlabb(w02_, lo_, b0);                                              \
+    b2 = tb_smlatt(w02_, lo_, b2);                                              \
+    b1 = tb_smlabb(w13_, hi_, b1);                                              \
+    b3 = tb_smlatt(w13_, hi_, b3);                                              \
+  } while (0)
+
+/* Two adjacent interior pixels of a 3x3 depthwise layer with C % 4 == 0:
+ * weights unpacked and per-channel requantization terms computed once for both. */
+static void depthwise_3x3_pair(const int8_t *in0, const int8_t *w0, int8_t *o, int C, int32_t in_row, int32_t w_row,
+                               int32_t xs, uint32_t off2, const int32_t *bias, const tb_requant *q, const tb_conv_params *p) {
+  REQUANT_LOCALS(q, p);
+  for (int c = 0; c < C; c += 4) {
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    if (bias) a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
+    int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+    const int8_t *ip = in0 + c, *wp = w0 + c;
+    for (int fy = 0; fy < 3; ++fy, ip += in_row, wp += w_row) {
+      DW_TAP2(0, 0);
+      DW_TAP2(C, C);
+      DW_TAP2(2 * C, 2 * C);
+    }
+    const int32_t acc_a[4] = {a0, a1, a2, a3}, acc_b[4] = {b0, b1, b2, b3};
+    for (int j = 0; j < 4; ++j) {
+      const channel_requant r = channel_of(rq_mult[(c + j) * rq_stride], rq_shift[(c + j) * rq_stride]);
+      o[c + j] = (int8_t)tb_clamp_i32(requantize_with(acc_a[j], r) + rq_offset, rq_lo, rq_hi);
+      o[C + c + j] = (int8_t)tb_clamp_i32(requantize_with(acc_b[j], r) + rq_offset, rq_lo, rq_hi);
+    }
+  }
+}
+
 void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input,
                               const tb_dims *filter, const int8_t *weights, const int32_t *bias, const tb_dims *out,
                               int8_t *output, void *scratch) {
@@ -324,6 +368,11 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
         const int8_t *w0 = weights + ((size_t)fy0 * fw + (size_t)fx0) * C;
         int8_t *o = output + (((size_t)b * out->h + oy) * out->w + ox) * C;
         const int full3x3 = fh == 3 && fw == 3 && ny == 3 && nx == 3;
+        if (!TB_WASM_SIMD && full3x3 && (C & 3) == 0 && ox + 1 < out->w && x0 + p->stride_w + 3 <= in->w) {
+          depthwise_3x3_pair(in0, w0, o, C, in_row, w_row, p->stride_w * C, off2, bias, q, p);
+          ++ox; /* the pair covered ox + 1 too */
+          continue;
+        }
         int c = 0;
 #if TB_WASM_SIMD
         /* Eight channels per tap: widened activations times widened weights, into two i32x4. */
