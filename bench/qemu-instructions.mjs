@@ -1,12 +1,19 @@
 #!/usr/bin/env node
 // Instructions per inference and per MAC of the tiny-bench engine on a Cortex-M4F
 // (qemu-system-arm mps2-an386 with -icount shift=0: one instruction = 1 ns, so
-// m-lap-us x 1000 = instructions), image and RAM sizes, the wall time of a
-// five-window performance run, and the virtual DUT's cost-model error against
-// these counts, with a least-squares fit of its cycles-per-MAC constants.
+// m-lap-us x 1000 = instructions), reference kernels (-DTB_KERNELS=ref) beside the
+// optimized ones (the default), per operator class, image sizes and arena + kernel
+// scratch; then the virtual DUT's cost model against the optimized counts, with a
+// least-squares fit of its constants, checked on a second input per model.
 //
-//   node bench/qemu-instructions.mjs [--data-dir ../shared/tinyml] [--no-perf]
-import { readFileSync } from 'node:fs';
+// Per-class figures come from profiling builds (-DTB_PROFILE_REPEAT=<class>) that
+// run one class of operators twice per inference: the extra instructions are that
+// class's cost, measured, not modelled.
+//
+//   node bench/qemu-instructions.mjs [--data-dir ../shared/tinyml] [--models kws01,ad01] [--perf]
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { BENCHMARKS } from '../dist/host/bench/benchmark.js';
@@ -18,113 +25,174 @@ import { startQemuDut } from '../dist/host/sim/qemu-dut.js';
 import { WasmDut } from '../dist/host/sim/wasm-dut.js';
 
 const args = process.argv.slice(2);
-const dataDir = resolve(args.includes('--data-dir') ? args[args.indexOf('--data-dir') + 1] : process.env.TINY_BENCH_DATA ?? '../shared/tinyml');
-const perf = !args.includes('--no-perf');
+const opt = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+const dataDir = resolve(opt('--data-dir', process.env.TINY_BENCH_DATA ?? '../shared/tinyml'));
+const ids = opt('--models', 'kws01,vww01,ic01,ad01').split(',');
+const perf = args.includes('--perf');
 const MACS = { kws01: 2.657e6, vww01: 7.49e6, ic01: 12.502e6, ad01: 0.264e6 }; // published MAC counts
 const ITER = { kws01: 5, vww01: 3, ic01: 3, ad01: 50 };
-// Must match firmware/ports/wasm/cost_model.h.
-const COST_MODEL = [6.792, 17.771, 5.974, 28.948];
+// Must match firmware/ports/wasm/cost_model.h (kinds: conv, depthwise, fc, add, pool, reshape, softmax).
+const COST_MODEL = { mac: [1.762, 9.431, 1.474, 0.0, 4.0, 0.0, 0.0, 0.0], out: [36.25, 0.0, 104.7, 63.9, 20.0, 2.0, 600.0, 0.0] };
+const CLASSES = ['first conv', 'conv', 'depthwise', 'fc', 'add'];
+const VARIANTS = { ref: ['-DTB_KERNELS=ref'], opt: ['-DTB_KERNELS=opt'] };
+
+/** Native build of tools/tb_run.c for a kernel variant; its stderr names the arena and kernel scratch. */
+function nativeArena(variant, id, modelPath, file) {
+  const fw = resolve('firmware');
+  const exe = join(tmpdir(), `tiny-bench-tb_run-${variant}`);
+  const sources = ['engine', 'engine/kernels'].flatMap((d) => readdirSync(join(fw, d)).filter((f) => f.endsWith('.c')).map((f) => join(fw, d, f)));
+  const cc = spawnSync('gcc', ['-std=c99', '-O1', '-D_POSIX_C_SOURCE=200809L', '-D_ISOC11_SOURCE', ...VARIANTS[variant], '-o', exe, join(fw, 'tools/tb_run.c'), join(fw, 'harness/tb_bench_io.c'), ...sources, '-lm'], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`gcc failed: ${cc.stderr}`);
+  const run = spawnSync(exe, [id, modelPath, file], { encoding: 'utf8' });
+  const m = /arena (\d+) bytes \(kernel scratch (\d+)\)/.exec(run.stderr);
+  if (!m) throw new Error(`tb_run printed no arena line: ${run.stderr}`);
+  return { arena: Number(m[1]), scratch: Number(m[2]) };
+}
+
+/** Instructions per inference on QEMU for each input, with one retry if the DUT's boot races the first command. */
+async function qemuInstructions(bench, modelPath, flags, inputs) {
+  for (let attempt = 0; ; ++attempt) {
+    const q = await startQemuDut({ benchmark: bench, modelPath, shift: 0, buildFlags: flags });
+    try {
+      const channel = new LineChannel(q.link);
+      await channel.settle(500, 20_000);
+      const dut = new Dut(channel, { probeTimeoutMs: 300_000 });
+      await dut.identify();
+      const counts = [];
+      for (const input of inputs) {
+        await dut.load(input);
+        counts.push(((await dut.infer(ITER[bench.id], 1)).elapsedUs * 1000) / ITER[bench.id]);
+      }
+      return { counts, sizes: q.buildOutput };
+    } catch (e) {
+      if (attempt > 0) throw e;
+    } finally {
+      await q.close();
+    }
+  }
+}
 
 const rows = [];
-for (const id of ['kws01', 'vww01', 'ic01', 'ad01']) {
+for (const id of ids) {
   const bench = BENCHMARKS[id];
   const modelPath = join(dataDir, 'models', bench.modelFile);
-  const files = readFileSync(join(dataDir, 'datasets', id, 'y_labels.csv'), 'utf8').split('\n').slice(0, 2).map((l) => l.split(',')[0]);
-  const inputs = files.map((f) => bench.performanceInput(new Uint8Array(readFileSync(join(dataDir, 'datasets', id, f)))));
-  const input = inputs[0];
+  const files = readFileSync(join(dataDir, 'datasets', id, 'y_labels.csv'), 'utf8').split('\n').slice(0, 2).map((l) => join(dataDir, 'datasets', id, l.split(',')[0]));
+  const inputs = files.map((f) => bench.performanceInput(new Uint8Array(readFileSync(f))));
 
-  // Engine work counters and the cost model's figure, from the WebAssembly build.
+  // Engine work counters (the cost model's features) from the WebAssembly build, per input.
   const wasm = await WasmDut.create({ benchmark: bench, model: readFileSync(modelPath) }, () => {});
-  const before = wasm.work;
-  const clock0 = wasm.clockUs;
-  wasm.runRaw(input);
-  const after = wasm.work;
-  const diff = (a, b) => a.map((v, i) => v - b[i]);
-  const work = { macs: diff(after.macs, before.macs), taps: diff(after.taps, before.taps), outputs: diff(after.outputs, before.outputs), ops: after.ops - before.ops };
-  wasm.runRaw(inputs[1]);
-  const after2 = wasm.work;
-  const work2 = { macs: diff(after2.macs, after.macs), taps: diff(after2.taps, after.taps), outputs: diff(after2.outputs, after.outputs), ops: after2.ops - after.ops };
-  const clockBefore = wasm.clockUs;
-
-  // Instructions on QEMU.
-  const q = await startQemuDut({ benchmark: bench, modelPath, shift: 0 });
-  let instructions;
-  let instructions2;
-  try {
-    const channel = new LineChannel(q.link);
-    await channel.settle(200, 3000);
-    const dut = new Dut(channel, { probeTimeoutMs: 300_000 });
-    await dut.identify();
-    await dut.load(input);
-    instructions = ((await dut.infer(ITER[id], 1)).elapsedUs * 1000) / ITER[id];
-    await dut.load(inputs[1]);
-    instructions2 = ((await dut.infer(ITER[id], 1)).elapsedUs * 1000) / ITER[id];
-  } finally {
-    await q.close();
+  const works = [];
+  for (const input of inputs) {
+    const before = wasm.work;
+    wasm.runRaw(input);
+    const after = wasm.work;
+    const diff = (k) => after[k].map((v, i) => v - before[k][i]);
+    works.push({ macs: diff('macs'), taps: diff('taps'), outputs: diff('outputs'), ops: after.ops - before.ops });
   }
-  void clockBefore;
-  void clock0;
-  const row = { id, instructions, instructions2, work2, perMac: instructions / MACS[id], engineMacs: work.macs.reduce((a, b) => a + b, 0), work, sizes: q.buildOutput, arena: wasm.arenaBytes };
+  const w = works[0];
+  const present = [w.macs[0] > 0, w.macs[0] > 0, w.macs[1] > 0, w.macs[2] > 0, w.outputs[3] > 0];
+
+  const row = { id, works, variants: {} };
+  for (const [variant, flags] of Object.entries(VARIANTS)) {
+    const base = await qemuInstructions(bench, modelPath, flags, inputs);
+    const classes = [];
+    for (let c = 0; c < CLASSES.length; ++c) {
+      if (!present[c]) {
+        classes.push(null);
+        continue;
+      }
+      const twice = await qemuInstructions(bench, modelPath, [...flags, `-DTB_PROFILE_REPEAT=${c}`], inputs.slice(0, 1));
+      classes.push(Math.max(0, twice.counts[0] - base.counts[0]));
+    }
+    row.variants[variant] = { instructions: base.counts[0], instructions2: base.counts[1], classes, sizes: base.sizes, ...nativeArena(variant, id, modelPath, files[0]) };
+    process.stderr.write(`${id} ${variant}: ${Math.round(base.counts[0])} instructions per inference\n`);
+  }
   if (perf) {
     const t0 = performance.now();
-    const s = await runSession({ benchmarks: [id], modes: ['performance'], dut: { kind: 'qemu' }, dataDir, command: ['bench'] }, { outDir: '/tmp/tiny-bench-bench', progress: silentProgress, say: () => {} });
+      const s = await runSession({ benchmarks: [id], modes: ['performance'], dut: { kind: 'qemu' }, dataDir, command: ['bench'] }, { outDir: join(tmpdir(), 'tiny-bench-bench'), progress: silentProgress, say: () => {} });
     row.perfWall = (performance.now() - t0) / 1000;
     row.perfThroughput = s.documents[0].medianThroughput;
   }
-  // Wasm cost model: cycles for one inference (runRaw does not touch the clock, so recompute).
-  row.costModelCycles = null;
   rows.push(row);
-  process.stderr.write(`${id}: ${Math.round(instructions)} instructions per inference\n`);
 }
 
-// Fit: cycles per MAC of conv, depthwise and fc, and one shared cycles-per-tap
-// (inner-loop start), with the per-output, per-op and per-inference terms fixed
-// as in cost_model.h. Four models, four unknowns: solved exactly on the first
-// input of each model, then checked on the second input.
-const PER_OUTPUT = [40, 40, 40, 60, 20, 2, 600, 0];
-const PER_OP = 300;
-const PER_INFERENCE = 500;
-const POOL_PER_TAP = 4;
-const fixed = (w) => w.outputs.reduce((a, o, k) => a + o * PER_OUTPUT[k], 0) + PER_OP * w.ops + PER_INFERENCE + POOL_PER_TAP * w.macs[4];
-const features = (w) => [w.macs[0], w.macs[1], w.macs[2], w.taps[0] + w.taps[1] + w.taps[2]];
-const A = rows.map((r) => features(r.work));
-const b = rows.map((r) => r.instructions - fixed(r.work));
-const n = 4;
-const AtA = [...Array(n).keys()].map((i) => [...Array(n).keys()].map((j) => A.reduce((s, row) => s + row[i] * row[j], 0)));
-const Atb = [...Array(n).keys()].map((i) => A.reduce((s, row, k) => s + row[i] * b[k], 0));
-const solve = (M, v) => {
-  const m = M.map((row, i) => [...row, v[i]]);
-  for (let c = 0; c < n; ++c) {
-    let p = c;
-    for (let r = c + 1; r < n; ++r) if (Math.abs(m[r][c]) > Math.abs(m[p][c])) p = r;
-    [m[c], m[p]] = [m[p], m[c]];
-    for (let r = 0; r < n; ++r) if (r !== c) {
-      const f = m[r][c] / m[c][c];
-      for (let k = c; k <= n; ++k) m[r][k] -= f * m[c][k];
-    }
-  }
-  return m.map((row, i) => row[n] / row[i]);
-};
-const fit = solve(AtA, Atb);
-const current = COST_MODEL;
-const model = (coef, w) => features(w).reduce((s, x, i) => s + coef[i] * x, 0) + fixed(w);
-
-console.log('\nInstructions per inference on qemu-system-arm mps2-an386 (Cortex-M4F, -icount shift=0), engine built with arm-none-eabi-gcc -O2:');
-console.log('model   instr/inference   MACs (published)  instr/MAC   engine MACs   arena B   image and RAM');
+// MACs of each class as the engine counts them (first conv separately: the profiling build's class 0).
+const fmt = (x, d = 2) => (x === null || x === undefined ? '-' : x.toFixed(d));
+console.log('\nInstructions per inference on qemu-system-arm mps2-an386 (Cortex-M4F, -icount shift=0), arm-none-eabi-gcc -O2:');
+console.log('model   kernels  instr/inference   instr/MAC (published MACs)   arena+scratch B (scratch)   image and RAM');
 for (const r of rows) {
-  console.log(`${r.id.padEnd(7)} ${Math.round(r.instructions).toString().padStart(15)} ${MACS[r.id].toExponential(3).padStart(17)} ${r.perMac.toFixed(2).padStart(10)} ${String(r.engineMacs).padStart(13)} ${String(r.arena).padStart(9)}   ${r.sizes}`);
+  for (const v of ['ref', 'opt']) {
+    const x = r.variants[v];
+    console.log(`${r.id.padEnd(7)} ${v.padEnd(8)} ${Math.round(x.instructions).toString().padStart(15)} ${fmt(x.instructions / MACS[r.id]).padStart(12)} ${`${x.arena} (${x.scratch})`.padStart(30)}   ${x.sizes}`);
+  }
+  const ref = r.variants.ref, o = r.variants.opt;
+  console.log(`${r.id.padEnd(7)} speed-up ${(ref.instructions / o.instructions).toFixed(2)}x, arena + scratch ${o.arena - ref.arena >= 0 ? '+' : ''}${o.arena - ref.arena} B`);
+}
+console.log('\nPer operator class: instructions per inference (instructions per engine MAC; add: per output element), measured by running the class twice:');
+console.log(`model   kernels  ${CLASSES.map((c) => c.padStart(22)).join('')}`);
+for (const r of rows) {
+  const w = r.works[0];
+  for (const v of ['ref', 'opt']) {
+    const x = r.variants[v];
+    const cells = x.classes.map((instr, c) => {
+      if (instr === null) return '-'.padStart(22);
+      return `${Math.round(instr)}`.padStart(13) + ` (${c === 4 ? fmt(instr / w.outputs[3], 1) : c === 2 ? fmt(instr / w.macs[1]) : c === 3 ? fmt(instr / w.macs[2]) : '*'})`.padStart(9);
+    });
+    console.log(`${r.id.padEnd(7)} ${v.padEnd(8)} ${cells.join('')}`);
+  }
+}
+console.log('* conv MACs are not split between the first and the other convolutions by the engine counters; the two conv columns together over');
+for (const r of rows) {
+  const w = r.works[0];
+  if (w.macs[0] === 0) continue;
+  const per = (v) => (r.variants[v].classes[0] + r.variants[v].classes[1]) / w.macs[0];
+  console.log(`  ${r.id}: ${w.macs[0]} conv MACs = ${fmt(per('ref'))} (ref) / ${fmt(per('opt'))} (opt) instructions per conv MAC`);
 }
 if (perf) {
-  console.log('\nFive-window performance run on the QEMU DUT (-icount shift=3, 125 MIPS; SIMULATED timing):');
+  console.log('\nFive-window performance run on the QEMU DUT (optimized build, -icount shift=3, 125 MIPS; SIMULATED timing):');
   for (const r of rows) console.log(`${r.id.padEnd(7)} ${r.perfThroughput.toFixed(3)} inf/s (${(1000 / r.perfThroughput).toFixed(1)} ms), wall ${r.perfWall.toFixed(1)} s`);
 }
-console.log(`\nCost model [cycles/MAC conv, depthwise, fc; cycles/tap]: in cost_model.h [${current.join(', ')}], fit [${fit.map((x) => x.toFixed(3)).join(', ')}]`);
-console.log('model   input   QEMU instructions   cost_model.h   error     fit        error');
-for (const r of rows) {
-  for (const [label, instr, w] of [['first', r.instructions, r.work], ['second', r.instructions2, r.work2]]) {
-    const cur = model(current, w);
-    const fitted = model(fit, w);
-    const pct = (x) => `${((100 * (x - instr)) / instr).toFixed(2)}%`;
-    console.log(`${r.id.padEnd(7)} ${label.padEnd(7)} ${Math.round(instr).toString().padStart(17)} ${Math.round(cur).toString().padStart(14)} ${pct(cur).padStart(8)} ${Math.round(fitted).toString().padStart(10)} ${pct(fitted).padStart(8)}`);
+
+// Cost model of the optimized build. Per operator kind k the virtual clock charges
+// CYCLES_PER_MAC[k] x MACs + CYCLES_PER_OUTPUT[k] x output elements; for conv,
+// fully connected both constants are least-squares fits to the per-class
+// instructions measured above (over the models that have the class), depthwise
+// and add have one constant (per MAC, per output element); pool, softmax, reshape, per-op and per-inference
+// terms stay the estimates in cost_model.h. The whole model is then checked
+// against QEMU's total on the first and a second input of every model.
+if (rows.length === 4 && rows.every((r) => r.variants.opt)) {
+  const lstsq2 = (pts) => {
+    // Normal equations of [macs, outputs] -> instructions.
+    let a = 0, b = 0, c = 0, d = 0, e = 0;
+    for (const [m, o, y] of pts) {
+      a += m * m, b += m * o, c += o * o, d += m * y, e += o * y;
+    }
+    const det = a * c - b * b;
+    return [(d * c - b * e) / det, (a * e - b * d) / det];
+  };
+  const classPoints = (pick) => rows.map((r) => pick(r.works[0], r.variants.opt.classes)).filter((p) => p !== null);
+  const conv = lstsq2(classPoints((w, c) => (w.macs[0] > 0 ? [w.macs[0], w.outputs[0], c[0] + c[1]] : null)));
+  // Depthwise: only two models have it, with the same outputs per MAC (3x3 filters), so a
+  // two-constant fit is exact but ill-conditioned: one constant per MAC, outputs included.
+  const dwPts = classPoints((w, c) => (w.macs[1] > 0 ? [w.macs[1], c[2]] : null));
+  const dw = [dwPts.reduce((s, [m, y]) => s + m * y, 0) / dwPts.reduce((s, [m]) => s + m * m, 0), 0];
+  const fc = lstsq2(classPoints((w, c) => (w.macs[2] > 0 ? [w.macs[2], w.outputs[2], c[3]] : null)));
+  const addPts = classPoints((w, c) => (w.outputs[3] > 0 ? [w.outputs[3], c[4]] : null));
+  const add = addPts.reduce((s, [o, y]) => s + y, 0) / addPts.reduce((s, [o]) => s + o, 0);
+  const fitted = { mac: [conv[0], dw[0], fc[0], 0, 4, 0, 0, 0], out: [conv[1], dw[1], fc[1], add, 20, 2, 600, 0] };
+  const current = { mac: [...COST_MODEL.mac], out: [...COST_MODEL.out] };
+  const cycles = (m, w) => w.macs.reduce((s, x, k) => s + m.mac[k] * x + m.out[k] * w.outputs[k], 0) + 300 * w.ops + 500;
+  const list = (v) => v.slice(0, 4).map((x) => x.toFixed(3)).join(', ');
+  console.log(`\nCost model of the optimized build, kinds conv, depthwise, fc, add:`);
+  console.log(`  cycles/MAC    in cost_model.h [${list(current.mac)}], fit [${list(fitted.mac)}]`);
+  console.log(`  cycles/output in cost_model.h [${list(current.out)}], fit [${list(fitted.out)}]`);
+  console.log('model   input   QEMU instructions   cost_model.h   error     fit        error');
+  for (const r of rows) {
+    for (const [label, instr, w] of [['first', r.variants.opt.instructions, r.works[0]], ['second', r.variants.opt.instructions2, r.works[1]]]) {
+      const cur = cycles(current, w);
+      const fit = cycles(fitted, w);
+      const pct = (x) => `${((100 * (x - instr)) / instr).toFixed(2)}%`;
+      console.log(`${r.id.padEnd(7)} ${label.padEnd(7)} ${Math.round(instr).toString().padStart(17)} ${Math.round(cur).toString().padStart(14)} ${pct(cur).padStart(8)} ${Math.round(fit).toString().padStart(10)} ${pct(fit).padStart(8)}`);
+    }
   }
 }

@@ -36,10 +36,10 @@ console.log('clock    frame (DUT clock)  on-time (pins)  duty (pins)  frames mis
 for (const mhz of [120, 240, 480]) {
   const t0 = performance.now();
   const anchorUs = await frameUs(mhz * 1e6);
-  const { documents } = await runSession({
-    benchmarks: ['sww01'], modes: ['energy'], dut: { kind: 'sim' }, dataDir, outDir: out, command: ['bench'], progress: silentProgress, say: () => {}, dutClockMhz: mhz,
-    energy: { bench: { kind: 'sim', monitor: 'lpm01a' }, voltageV: VOLTAGE, dutBaud: SWW01.dutBaud },
-  });
+  const { documents } = await runSession(
+    { benchmarks: ['sww01'], modes: ['energy'], dut: { kind: 'sim' }, dataDir, command: ['bench'], dutClockMhz: mhz, energy: { bench: { kind: 'sim', monitor: 'lpm01a' }, voltageV: VOLTAGE, dutBaud: SWW01.dutBaud } },
+    { outDir: out, progress: silentProgress, say: () => {} },
+  );
   const s = documents[0].streaming;
   const st = s.streams[0];
   const busyS = st.activations.length * st.duty.onTimeS;

@@ -60,30 +60,8 @@ static tb_status model_error(tb_interpreter *it, const char *what, const char *n
 }
 
 static const char *op_name(int32_t code) {
-  switch (code) {
-    case TB_OP_ADD: return "ADD";
-    case TB_OP_AVERAGE_POOL_2D: return "AVERAGE_POOL_2D";
-    case TB_OP_CONV_2D: return "CONV_2D";
-    case TB_OP_DEPTHWISE_CONV_2D: return "DEPTHWISE_CONV_2D";
-    case TB_OP_FULLY_CONNECTED: return "FULLY_CONNECTED";
-    case TB_OP_RESHAPE: return "RESHAPE";
-    case TB_OP_SOFTMAX: return "SOFTMAX";
-    default: return NULL;
-  }
-}
-
-/* Highest operator version whose semantics the kernels implement (int8 paths). */
-static int32_t max_version(int32_t code) {
-  switch (code) {
-    case TB_OP_CONV_2D: return 5;
-    case TB_OP_DEPTHWISE_CONV_2D: return 6;
-    case TB_OP_FULLY_CONNECTED: return 9;
-    case TB_OP_ADD: return 4;
-    case TB_OP_AVERAGE_POOL_2D: return 3;
-    case TB_OP_RESHAPE: return 1;
-    case TB_OP_SOFTMAX: return 3;
-    default: return 0;
-  }
+  const tb_op_kind *k = tb_find_op(code);
+  return k ? k->name : NULL;
 }
 
 static tb_status read_tensor(tb_interpreter *it, tb_fb *fb, tb_fb_table t, tb_fb_vector buffers, tb_tensor *out) {
@@ -145,42 +123,7 @@ static void read_options(tb_fb *fb, tb_fb_table o, tb_op *op) {
   p->stride_w = p->stride_h = p->dilation_w = p->dilation_h = 1;
   p->depth_multiplier = 1;
   p->beta = 1.0f;
-  switch (op->code) {
-    case TB_OP_CONV_2D:
-      p->padding = tb_fb_u8(fb, o, 0, 0);
-      p->stride_w = (int16_t)tb_fb_i32(fb, o, 1, 0);
-      p->stride_h = (int16_t)tb_fb_i32(fb, o, 2, 0);
-      op->activation = tb_fb_u8(fb, o, 3, 0);
-      p->dilation_w = (int16_t)tb_fb_i32(fb, o, 4, 1);
-      p->dilation_h = (int16_t)tb_fb_i32(fb, o, 5, 1);
-      break;
-    case TB_OP_DEPTHWISE_CONV_2D:
-      p->padding = tb_fb_u8(fb, o, 0, 0);
-      p->stride_w = (int16_t)tb_fb_i32(fb, o, 1, 0);
-      p->stride_h = (int16_t)tb_fb_i32(fb, o, 2, 0);
-      p->depth_multiplier = (int16_t)tb_fb_i32(fb, o, 3, 0);
-      op->activation = tb_fb_u8(fb, o, 4, 0);
-      p->dilation_w = (int16_t)tb_fb_i32(fb, o, 5, 1);
-      p->dilation_h = (int16_t)tb_fb_i32(fb, o, 6, 1);
-      break;
-    case TB_OP_FULLY_CONNECTED:
-    case TB_OP_ADD:
-      op->activation = tb_fb_u8(fb, o, 0, 0);
-      break;
-    case TB_OP_AVERAGE_POOL_2D:
-      p->padding = tb_fb_u8(fb, o, 0, 0);
-      p->stride_w = (int16_t)tb_fb_i32(fb, o, 1, 0);
-      p->stride_h = (int16_t)tb_fb_i32(fb, o, 2, 0);
-      p->filter_w = (int16_t)tb_fb_i32(fb, o, 3, 0);
-      p->filter_h = (int16_t)tb_fb_i32(fb, o, 4, 0);
-      op->activation = tb_fb_u8(fb, o, 5, 0);
-      break;
-    case TB_OP_SOFTMAX:
-      p->beta = tb_fb_f32(fb, o, 0, 0.0f);
-      break;
-    default:
-      break;
-  }
+  tb_find_op(op->code)->parse(fb, o, op);
 }
 
 static tb_status check_int8(tb_interpreter *it, const tb_op *op) {
@@ -238,9 +181,11 @@ tb_status tb_read_model(tb_interpreter *it) {
     int32_t deprecated = tb_fb_i8(&fb, code, OPCODE_DEPRECATED_BUILTIN, 0);
     op->code = builtin > deprecated ? builtin : deprecated;
     int32_t version = tb_fb_i32(&fb, code, OPCODE_VERSION, 1);
-    if (tb_fb_field(&fb, code, OPCODE_CUSTOM) || op_name(op->code) == NULL)
+    const tb_op_kind *kind = tb_find_op(op->code);
+    if (tb_fb_field(&fb, code, OPCODE_CUSTOM) || kind == NULL)
       return model_error(it, "unsupported operator: builtin code ", NULL, op->code);
-    if (version > max_version(op->code)) return model_error(it, op_name(op->code), ": unsupported version ", version);
+    if (version > kind->max_version) return model_error(it, kind->name, ": unsupported version ", version);
+    op->kind = tb_op_kind_index(kind);
     tb_status s = read_io_list(it, &fb, tb_fb_vec(&fb, o, OP_INPUTS, 4), op->inputs, &op->ninputs);
     if (s == TB_OK) s = read_io_list(it, &fb, tb_fb_vec(&fb, o, OP_OUTPUTS, 4), op->outputs, &op->noutputs);
     if (s != TB_OK) return s;

@@ -21,10 +21,6 @@
 #define TB_MAX_CHANNEL_PARAMS 4096
 #endif
 #define TB_ERROR_LEN 160
-/* Per-pixel channel accumulators of depthwise convolution. */
-#ifndef TB_MAX_SCRATCH
-#define TB_MAX_SCRATCH 2048
-#endif
 
 typedef enum {
   TB_OK = 0,
@@ -93,10 +89,13 @@ typedef struct {
   /* SOFTMAX. */
   float beta;
   int32_t diff_min;
+  /* Work of one eval, counted once at prepare time from the geometry. */
+  uint32_t work_macs, work_taps;
 } tb_op_params;
 
 typedef struct {
   int32_t code;
+  uint8_t kind; /* row of the operator table (tb_ops.h) */
   uint8_t ninputs, noutputs;
   int16_t inputs[TB_MAX_OP_IO]; /* -1 = optional input absent */
   int16_t outputs[TB_MAX_OP_IO];
@@ -130,7 +129,10 @@ typedef struct {
   int32_t channel_mult[TB_MAX_CHANNEL_PARAMS];
   int32_t channel_shift[TB_MAX_CHANNEL_PARAMS];
   uint32_t nchannel_params;
-  int32_t scratch[TB_MAX_SCRATCH];
+  /* Kernel scratch (im2col columns, accumulators): one block after the
+   * tensors, sized at prepare time for the largest need of any op. */
+  uint32_t scratch_offset;
+  uint32_t scratch_bytes;
   tb_work work;
   char error[TB_ERROR_LEN];
 } tb_interpreter;

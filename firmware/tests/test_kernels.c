@@ -46,6 +46,7 @@ static int add_tensor(int type, int ndim, const int32_t *dims, const void *data,
   t->const_data = (const uint8_t *)data;
   t->arena_offset = data ? -1 : (int32_t)next_offset;
   if (!data) next_offset += (t->bytes + 15u) & ~15u;
+  it.scratch_offset = next_offset; /* kernel scratch after the tensors, as tb_load places it */
   return it.ntensors++;
 }
 

@@ -59,7 +59,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "model error: %s\n", interp.error);
     return 1;
   }
-  fprintf(stderr, "arena %zu bytes, %u ops, %u tensors, %u multipliers\n", interp.arena_used, interp.nops, interp.ntensors, (unsigned)interp.nchannel_params);
+  fprintf(stderr, "arena %zu bytes (kernel scratch %u), %u ops, %u tensors, %u multipliers\n", interp.arena_used,
+          (unsigned)interp.scratch_bytes, interp.nops, interp.ntensors, (unsigned)interp.nchannel_params);
   const uint32_t need = tb_bench_input_bytes(&interp, (tb_bench_id)id);
   for (int a = 3; a < argc; ++a) {
     size_t len;

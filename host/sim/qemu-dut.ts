@@ -47,6 +47,8 @@ export interface QemuDutOptions {
   /** -icount shift: 2^shift ns per instruction; 3 = 125 MIPS, near a 120 MHz Cortex-M4. */
   shift?: number;
   startTimeoutMs?: number;
+  /** Extra compiler flags for the image, e.g. ['-DTB_KERNELS=ref'] for the reference kernels. */
+  buildFlags?: string[];
 }
 
 export interface QemuDut {
@@ -72,8 +74,9 @@ function firmwareSources(): string[] {
 }
 
 /** Builds (or reuses) the image for this benchmark and model; cached by the hash of sources and model. */
-export function ensureQemuImage(benchmark: { id: string }, modelPath: string, board: QemuBoard = QEMU_BOARDS['mps2-an386']): { elf: string; buildOutput: string } {
-  const hash = createHash('sha256').update(board.port).update(board.buildFlags.join(' '));
+export function ensureQemuImage(benchmark: { id: string }, modelPath: string, board: QemuBoard = QEMU_BOARDS['mps2-an386'], extraFlags: string[] = []): { elf: string; buildOutput: string } {
+  const flags = [...board.buildFlags, ...extraFlags];
+  const hash = createHash('sha256').update(board.port).update(flags.join(' '));
   for (const file of firmwareSources()) hash.update(file.slice(packageRoot().length)).update(readFileSync(file));
   hash.update(readFileSync(modelPath));
   const dir = join(userCacheDir(), 'qemu-images', `${board.port}-${benchmark.id}-${hash.digest('hex').slice(0, 16)}`);
@@ -81,7 +84,7 @@ export function ensureQemuImage(benchmark: { id: string }, modelPath: string, bo
   const sizes = join(dir, 'build.txt');
   if (existsSync(elf) && existsSync(sizes)) return { elf, buildOutput: readFileSync(sizes, 'utf8') };
   mkdirSync(dir, { recursive: true });
-  const build = spawnSync('bash', [join(packageRoot(), 'firmware/ports/build-arm.sh'), board.port, benchmark.id, modelPath, dir, ...board.buildFlags], {
+  const build = spawnSync('bash', [join(packageRoot(), 'firmware/ports/build-arm.sh'), board.port, benchmark.id, modelPath, dir, ...flags], {
     encoding: 'utf8',
     // The build reads firmware/build.json with node: this one, whatever PATH says.
     env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` },
@@ -123,7 +126,7 @@ function monitorCommand(path: string, command: string, timeoutMs: number): Promi
 
 export async function startQemuDut(options: QemuDutOptions): Promise<QemuDut> {
   const board: QemuBoard = QEMU_BOARDS[options.board ?? 'mps2-an386'];
-  const { elf, buildOutput } = ensureQemuImage(options.benchmark, options.modelPath, board);
+  const { elf, buildOutput } = ensureQemuImage(options.benchmark, options.modelPath, board, options.buildFlags);
   const shift = options.shift ?? 3;
   const timeoutMs = options.startTimeoutMs ?? 15_000;
   const dir = mkdtempSync(join(tmpdir(), 'tiny-bench-qemu-'));

@@ -1,6 +1,7 @@
 /** The committed virtual DUT must be exactly what the sources build to. */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
@@ -18,6 +19,19 @@ describe('committed WebAssembly DUT', () => {
     expect(build.status, build.stderr).toBe(0);
     const committed = readFileSync(join(repoRoot, 'firmware/ports/wasm/dist/tiny_dut.cjs'));
     expect(readFileSync(fresh).equals(committed), 'firmware/ports/wasm/dist/tiny_dut.cjs is stale: run firmware/ports/wasm/build.sh and commit it').toBe(true);
+  }, 300_000);
+
+  it('has WebAssembly SIMD kernels equal to the reference kernels on random shapes', () => {
+    const fw = join(repoRoot, 'firmware');
+    const sources = ['engine', 'engine/kernels'].flatMap((d) => readdirSync(join(fw, d)).filter((f) => f.endsWith('.c')).map((f) => join(fw, d, f)));
+    const out = join(repoRoot, 'build', 'test_opt_kernels_simd128.cjs');
+    const env = { ...process.env, NODE_PATH: process.env.NODE_PATH ?? '/usr/share/nodejs', EM_CACHE: process.env.EM_CACHE ?? join(tmpdir(), 'tiny-bench-emcache') };
+    const cc = spawnSync('emcc', ['-std=c99', '-O2', '-msimd128', '-Wall', '-Wextra', '-Werror', '-sENVIRONMENT=node', '-sSINGLE_FILE=1', '-sINITIAL_MEMORY=33554432', '-o', out, join(fw, 'tests/test_opt_kernels.c'), ...sources], { encoding: 'utf8', env });
+    expect(cc.status, cc.stderr).toBe(0);
+    const run = spawnSync(process.execPath, [out], { encoding: 'utf8' });
+    process.stdout.write(`opt (simd128) vs ref: ${run.stdout.trim().split('\n').at(-1)}\n`);
+    expect(run.stdout).toMatch(/^\d{4,} passed, 0 failed$/m);
+    expect(run.status).toBe(0);
   }, 300_000);
 
   it('leaves the process alone: no error handlers added per instance (each would keep its module alive)', async () => {

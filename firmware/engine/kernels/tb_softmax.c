@@ -1,10 +1,8 @@
 /* SOFTMAX, int8 in / int8 out (output zero point -128, scale 1/256), using the
  * gemmlowp fixed-point exp and reciprocal exactly as TFLite's reference does.
  * Fixed-point values below are named Qi.f for i integer bits (f = 31 - i). */
-#include "tb_kernels.h"
+#include "tb_kernel_api.h"
 #include "../tb_quant.h"
-
-#include <math.h>
 
 enum { SCALED_DIFF_INTEGER_BITS = 5, ACCUMULATION_INTEGER_BITS = 12 };
 
@@ -72,41 +70,19 @@ static int count_leading_zeros(uint32_t x) {
   return n;
 }
 
-tb_status tb_softmax_prepare(tb_interpreter *it, tb_op *op) {
-  const tb_tensor *in = &it->tensors[op->inputs[0]];
-  const tb_tensor *out = &it->tensors[op->outputs[0]];
-  if (in->elements != out->elements) return tb_op_error(it, "SOFTMAX", "input and output sizes differ");
-  if (out->zero_point != -128 || out->scale != 1.0f / 256.0f)
-    return tb_op_error(it, "SOFTMAX", "int8 output must have scale 1/256 and zero point -128");
-  double real = (double)op->p.beta * (double)in->scale * (double)(1 << (31 - SCALED_DIFF_INTEGER_BITS));
-  if (real > 2147483647.0) real = 2147483647.0;
-  tb_quantize_multiplier(real, &op->p.multiplier, &op->p.shift);
-  if (op->p.shift < 0) return tb_op_error(it, "SOFTMAX", "beta * input scale is too small");
-  const double max_input_rescaled = 1.0 * ((1 << SCALED_DIFF_INTEGER_BITS) - 1) *
-                                    (double)(1LL << (31 - SCALED_DIFF_INTEGER_BITS)) / (double)(1LL << op->p.shift);
-  op->p.diff_min = -(int32_t)floor(max_input_rescaled);
-  return TB_OK;
-}
-
-void tb_softmax_eval(tb_interpreter *it, const tb_op *op) {
-  const tb_tensor *in_t = &it->tensors[op->inputs[0]];
-  const tb_tensor *out_t = &it->tensors[op->outputs[0]];
-  const int8_t *in = tb_data_i8(it, op->inputs[0]);
-  int8_t *out = tb_data_i8(it, op->outputs[0]);
-  const int depth = in_t->dims[in_t->ndim - 1];
-  const int rows = (int)(in_t->elements / (uint32_t)depth);
-  const int32_t mult = op->p.multiplier;
-  const int left_shift = op->p.shift;
+void tb_softmax_s8(const tb_softmax_params *p, int32_t rows, int32_t depth, const int8_t *input, int8_t *output) {
+  const int32_t mult = p->input_multiplier;
+  const int left_shift = p->input_left_shift;
   for (int r = 0; r < rows; ++r) {
-    const int8_t *x = in + (size_t)r * depth;
-    int8_t *y = out + (size_t)r * depth;
+    const int8_t *x = input + (size_t)r * depth;
+    int8_t *y = output + (size_t)r * depth;
     int32_t max_in_row = -128;
     for (int c = 0; c < depth; ++c)
       if (x[c] > max_in_row) max_in_row = x[c];
     int32_t sum_of_exps = 0; /* Q12.19 */
     for (int c = 0; c < depth; ++c) {
       const int32_t diff = x[c] - max_in_row;
-      if (diff >= op->p.diff_min) {
+      if (diff >= p->diff_min) {
         const int32_t scaled = tb_srdhm((int32_t)((uint32_t)diff << left_shift), mult);
         sum_of_exps += tb_rounding_divide_by_pot(exp_on_negative_values(scaled), ACCUMULATION_INTEGER_BITS);
       }
@@ -118,7 +94,7 @@ void tb_softmax_eval(tb_interpreter *it, const tb_op *op) {
     const int32_t shifted_scale = one_over_one_plus_x(shifted_sum_minus_one);
     for (int c = 0; c < depth; ++c) {
       const int32_t diff = x[c] - max_in_row;
-      if (diff >= op->p.diff_min) {
+      if (diff >= p->diff_min) {
         const int32_t scaled = tb_srdhm((int32_t)((uint32_t)diff << left_shift), mult);
         const int32_t e = exp_on_negative_values(scaled);
         const int32_t unsat = tb_rounding_divide_by_pot(fx_mul(shifted_scale, e), num_bits_over_unit + 31 - 8);
@@ -128,5 +104,4 @@ void tb_softmax_eval(tb_interpreter *it, const tb_op *op) {
       }
     }
   }
-  it->work.outputs[6] += out_t->elements;
 }

@@ -69,7 +69,11 @@ void th_account_inference(const tb_work *w) {
   double c = CYCLES_PER_INFERENCE + CYCLES_PER_OP * w->ops;
   for (int k = 0; k < 8; ++k)
     c += CYCLES_PER_MAC[k] * w->macs[k] + CYCLES_PER_TAP * w->taps[k] + CYCLES_PER_OUTPUT[k] * w->outputs[k];
-  cycles += c;
+  /* Whole microseconds per inference: the clock then stays on a microsecond
+   * boundary, so a window's truncated elapsed time does not depend on where
+   * the clock started (a resumed session's fresh DUT gives the same laps). */
+  const double cycles_per_us = (double)COST_CLOCK_HZ / 1e6;
+  cycles += (double)(uint64_t)(c / cycles_per_us + 0.5) * cycles_per_us;
 }
 
 EMSCRIPTEN_KEEPALIVE uint8_t *wp_model_buffer(unsigned size) { return size <= MODEL_MAX ? model_buf : 0; }
