@@ -149,6 +149,7 @@ export class DutSession implements DutRunner {
       this.dut.lastUsPerInference = previous.lastUsPerInference;
       this.dut.chunkBytes = previous.chunkBytes;
       this.dut.binaryBytesOwed = previous.binaryBytesOwed;
+      this.dut.interruptedLoad = previous.interruptedLoad;
     }
   }
 
@@ -216,6 +217,8 @@ export class DutSession implements DutRunner {
       return;
     }
     const identity = await this.dut.identify();
+    // A banner since the link came back: the DUT restarted and its buffer is empty.
+    if (this.channel.resets > 0 || cause instanceof DutResetError) this.dut.interruptedLoad = undefined;
     if (this.identity && identity.model !== this.identity.model) {
       throw new DutMismatchError(`After recovering, the DUT reports model '${identity.model}' instead of '${this.identity.model}'`);
     }
@@ -257,7 +260,7 @@ function firstLine(error: Error): string {
 }
 
 /** How many more tries a unit gets in all than in a row without a working recovery. */
-const RANDOM_FAULT_FACTOR = 4;
+const RANDOM_FAULT_FACTOR = 8;
 
 /** Link trouble worth another attempt; a wrong DUT, bad data or a DUT refusing for good is not. */
 function isRecoverable(error: Error): boolean {

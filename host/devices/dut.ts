@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
 
-import { DutReportedError, DutResetError, ProtocolError, TimeoutError, WrongAnswerError } from '../errors.js';
+import { DutReportedError, DutResetError, LinkClosedError, ProtocolError, TimeoutError, WrongAnswerError } from '../errors.js';
 import { STANDARD_COMMAND_BUFFER, dbChunkBytes, dbChunkBytesAt, dbDataCommands, dbLoadCommand, inferCommand } from '../protocol/commands.js';
 import { type DutIdentity, type InferReply, isBootLine, lapDeltaUs, parseCrcLine, parseExpecting, parseInferReply, parseLoadCrc, parseName, parseDutError, parseProfile } from '../protocol/replies.js';
 import { endBinaryBlock, loadBinary } from './binary-load.js';
@@ -46,6 +46,9 @@ export class Dut {
   lastUsPerInference: number | undefined;
   /** Current db chunk size on a damaging link (undefined: as large as the buffer allows). */
   chunkBytes: number | undefined;
+  /** A positioned load a lost link cut short: which input (CRC-32, length) and how far the DUT acknowledged it. */
+  interruptedLoad: { crc: number; length: number; acked: number } | undefined;
+  private acknowledgedBytes = 0;
   /** Commands sent again because their reply came back damaged or incomplete (no unit of work restarted). */
   resends = 0;
   /** Raw bytes a `db bin` block may still be waiting for when its transfer failed (0: none). */
@@ -125,13 +128,26 @@ export class Dut {
    * CRC of the whole buffer is checked at the end.
    */
   async load(data: Uint8Array): Promise<void> {
-    await this.idempotent(async () => parseExpecting(await this.send(dbLoadCommand(data.length)), data.length));
     const positioned = this.identity?.features?.includes('db-at') && this.integrityChecked && positionedChunksPayOff(this.commandBuffer, data.length);
     // Raw bytes need a link that carries them as they are: not an interface board, which relays text.
     const binary = this.identity?.features?.includes('db-bin') && this.integrityChecked && this.channel.link.maxCommandLength === undefined;
-    const lines = binary ? await loadBinary(this, data, this.commandTimeoutMs) : positioned ? await this.loadPositioned(data) : await this.loadSequential(data);
+    const crc = crc32(data);
+    // A positioned load cut by a lost link goes on where the DUT last acknowledged it: a replugged
+    // board keeps its buffer. If it did not, the next chunk meets a gap (load-lost) or the
+    // buffer CRC at the end differs, and the unit starts again from db load.
+    const interrupted = this.interruptedLoad;
+    this.interruptedLoad = undefined;
+    const resumeAt = !binary && positioned && interrupted?.crc === crc && interrupted.length === data.length ? interrupted.acked : 0;
+    if (resumeAt === 0) await this.idempotent(async () => parseExpecting(await this.send(dbLoadCommand(data.length)), data.length));
+    let lines: string[];
+    try {
+      lines = binary ? await loadBinary(this, data, this.commandTimeoutMs) : positioned ? await this.loadPositioned(data, resumeAt) : await this.loadSequential(data);
+    } catch (error) {
+      if (!binary && positioned && error instanceof LinkClosedError) this.interruptedLoad = { crc, length: data.length, acked: this.acknowledgedBytes };
+      throw error;
+    }
     const loaded = parseLoadCrc(lines);
-    if (loaded !== undefined && loaded !== crc32(data)) throw new ProtocolError(`The DUT's copy of the ${data.length}-byte input differs from what was sent (buffer CRC mismatch)`, lines);
+    if (loaded !== undefined && loaded !== crc) throw new ProtocolError(`The DUT's copy of the ${data.length}-byte input differs from what was sent (buffer CRC mismatch)`, lines);
   }
 
   /** Standard firmware: `db <hex>` chunks in order; any failure restarts from db load (the caller's retry). */
@@ -153,9 +169,10 @@ export class Dut {
    * halved after damage, doubled after a run of clean chunks, never above
    * what the command buffer holds.
    */
-  private async loadPositioned(data: Uint8Array): Promise<string[]> {
+  private async loadPositioned(data: Uint8Array, from = 0): Promise<string[]> {
     const largest = dbChunkBytesAt(this.commandBuffer, data.length);
-    let offset = 0;
+    let offset = from;
+    this.acknowledgedBytes = from;
     let damagedInARow = 0;
     let lines: string[] = [];
     while (offset < data.length) {
@@ -178,6 +195,7 @@ export class Dut {
         this.cleanChunks = 0;
       }
       offset += size;
+      this.acknowledgedBytes = offset;
       // An early m-load-done is harmless here: a damaged chunk may have reached the end of the
       // buffer before its repair. The last chunk must finish the load; the buffer CRC decides.
       if (offset === data.length && !lines.includes('m-load-done')) throw new ProtocolError(`DUT did not report m-load-done after all ${data.length} bytes`, lines);

@@ -2,10 +2,16 @@
  * DutSession: recovery counts only real recoveries; a DUT that is still
  * booting when the port opens costs none.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
+import { BENCHMARKS } from '../../host/bench/benchmark.js';
 import { DutSession } from '../../host/devices/dut-session.js';
+import { VirtualDutConnection } from '../../host/sim/wasm-dut.js';
 import { scriptedDut } from '../fakes/scripted-dut.js';
+import { dataDir } from '../helpers.js';
 
 /** The timing bench-run gives a serial port: boards may take 2 s to boot. */
 const serial = { bootWaitMs: 2000 };
@@ -52,5 +58,41 @@ describe('DutSession start-up', () => {
     expect(session.identity.model).toBe('kws01');
     expect(Date.now() - t0).toBeLessThan(2000);
     session.close();
+  });
+});
+
+describe('a load cut by a lost link', () => {
+  it('goes on where the DUT acknowledged it after the link is reopened (a replugged board keeps its buffer)', async () => {
+    const virtual = await VirtualDutConnection.open({ benchmark: BENCHMARKS.kws01, dataDir: dataDir(), commandBuffer: 200 });
+    const sent: string[] = [];
+    let chunks = 0;
+    const session = await DutSession.open(
+      { link: virtual.link, bootWaitMs: 50, reopen: () => virtual.reopen() },
+      {
+        commandTimeoutMs: 500,
+        settleQuietMs: 5,
+        reopenBackoffMs: [5],
+        transcript: (direction, text) => {
+          if (direction !== 'tx') return;
+          sent.push(text);
+          // Unplugged while the 3rd chunk is on its way.
+          if (text.startsWith('db @') && ++chunks === 3) void virtual.link.close();
+        },
+      },
+    );
+    const sample = readFileSync(join(dataDir(), 'datasets', 'kws01', 'tst_000000_Stop_7.bin'));
+    const results = await session.run('tst_000000_Stop_7.bin', async (dut) => {
+      await dut.load(sample);
+      return (await dut.infer(1, 0)).results;
+    });
+    expect(session.stats.reconnects).toBe(1);
+    // One db load only: the chunks after the loss continue at the offset reached, the 3rd is sent again.
+    expect(sent.filter((t) => t.startsWith('db load'))).toEqual(['db load 490']);
+    const offsets = sent.filter((t) => t.startsWith('db @')).map((t) => Number(/^db @(\d+)/.exec(t)![1]));
+    expect(offsets[3]).toBe(offsets[2]);
+    expect(new Set(offsets).size).toBe(offsets.length - 1);
+    expect(results.indexOf(Math.max(...results))).toBe(7);
+    await session.close();
+    await virtual.close();
   });
 });
