@@ -149,6 +149,7 @@ export class DutSession implements DutRunner {
       this.dut.lastUsPerInference = previous.lastUsPerInference;
       this.dut.chunkBytes = previous.chunkBytes;
       this.dut.binaryBytesOwed = previous.binaryBytesOwed;
+      this.dut.binaryFailures = previous.binaryFailures;
       this.dut.interruptedLoad = previous.interruptedLoad;
     }
   }

@@ -6,6 +6,9 @@ import { type DutIdentity, type InferReply, isBootLine, lapDeltaUs, parseCrcLine
 import { endBinaryBlock, loadBinary } from './binary-load.js';
 import type { LineChannel } from './line-channel.js';
 
+/** Binary loads failing this many times in a row send the DUT back to hex loads. */
+const BINARY_GIVE_UP = 3;
+
 /** Non-`e-` warnings of the reference firmware that mean the command failed (protocol reference §1.3). */
 const REFERENCE_FAILURES = [/^Supplied buffer size \d+ exceeds maximum/, /^Input db has \d+ elemented, expected \d+/];
 
@@ -53,6 +56,12 @@ export class Dut {
   resends = 0;
   /** Raw bytes a `db bin` block may still be waiting for when its transfer failed (0: none). */
   binaryBytesOwed = 0;
+  /**
+   * Binary loads that failed in a row. Raw blocks are fastest on a clean link, but on a noisy one a
+   * damaged `m-bin-ready` leaves host and DUT disagreeing about what the next bytes are; after
+   * BINARY_GIVE_UP failures the loads go back to hex (each chunk self-checking) for this DUT.
+   */
+  binaryFailures = 0;
   private cleanChunks = 0;
   private knownResets = 0;
   private readonly commandTimeoutMs: number;
@@ -130,7 +139,7 @@ export class Dut {
   async load(data: Uint8Array): Promise<void> {
     const positioned = this.identity?.features?.includes('db-at') && this.integrityChecked && positionedChunksPayOff(this.commandBuffer, data.length);
     // Raw bytes need a link that carries them as they are: not an interface board, which relays text.
-    const binary = this.identity?.features?.includes('db-bin') && this.integrityChecked && this.channel.link.maxCommandLength === undefined;
+    const binary = this.identity?.features?.includes('db-bin') && this.integrityChecked && this.channel.link.maxCommandLength === undefined && this.binaryFailures < BINARY_GIVE_UP;
     const crc = crc32(data);
     // A positioned load cut by a lost link goes on where the DUT last acknowledged it: a replugged
     // board keeps its buffer. If it did not, the next chunk meets a gap (load-lost) or the
@@ -142,7 +151,9 @@ export class Dut {
     let lines: string[];
     try {
       lines = binary ? await loadBinary(this, data, this.commandTimeoutMs) : positioned ? await this.loadPositioned(data, resumeAt) : await this.loadSequential(data);
+      if (binary) this.binaryFailures = 0;
     } catch (error) {
+      if (binary) this.binaryFailures++;
       if (!binary && positioned && error instanceof LinkClosedError) this.interruptedLoad = { crc, length: data.length, acked: this.acknowledgedBytes };
       throw error;
     }

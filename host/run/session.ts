@@ -40,6 +40,14 @@ export function loggable(text: string): string {
 }
 
 const SOURCE = /^\[([a-z0-9]+)\] /;
+const BIN_COMMAND = /^db bin (\d+) (\d+) ([0-9a-f]{8})$/;
+
+/** Is `sent` the raw-bytes note (`<N raw bytes at X>`) of the block `previous` announced? */
+function isAnnouncedBlock(sent: string, previous: string | undefined): boolean {
+  const raw = /^<(\d+) raw bytes at (\d+)>$/.exec(sent);
+  const block = previous === undefined ? null : BIN_COMMAND.exec(previous);
+  return raw !== null && block !== null && raw[1] === block[2] && raw[2] === block[1];
+}
 const READY = 'm-ready';
 
 /**
@@ -84,7 +92,12 @@ export class TranscriptLog {
       return;
     }
     if (this.reply) this.flush('');
-    if (direction === 'tx') this.lastSent.set(source, text.slice(source.length));
+    if (direction === 'tx') {
+      const sent = text.slice(source.length);
+      // The raw bytes of a binary block are the ones `db bin <offset> <length> <crc32>` just announced: that line says it.
+      if (isAnnouncedBlock(sent, this.lastSent.get(source))) return;
+      this.lastSent.set(source, sent);
+    }
     this.stream.write(`${this.offset()} ${direction === 'tx' ? '>' : direction === 'rx' ? '<' : '#'} ${loggable(text)}\n`);
   }
 
@@ -107,7 +120,10 @@ export class TranscriptLog {
   private flush(end: string): void {
     const { source, lines, offset } = this.reply!;
     this.reply = undefined;
-    const shown = lines.map((line, i) => (i === lines.length - 1 && this.integrityHolds(source, lines) ? 'm-crc ok' : line));
+    const intact = this.integrityHolds(source, lines);
+    // A checked `m-bin-ready` only says "send the block"; the block's own reply that follows says how it went.
+    if (intact && end && lines.length === 2 && lines[0] === 'm-bin-ready') return;
+    const shown = lines.map((line, i) => (i === lines.length - 1 && intact ? 'm-crc ok' : line));
     if (!end) shown.push('(no m-ready)');
     this.stream.write(`${offset} < ${source}${loggable(shown.join('|'))}\n`);
   }
@@ -116,7 +132,10 @@ export class TranscriptLog {
     const crc = parseCrcLine(lines.at(-1)!);
     const sent = this.lastSent.get(source);
     if (!crc || sent === undefined) return false;
-    return crc32(sent) === crc.command && crc32(lines.slice(0, -1).map((l) => `${l}\r\n`).join('')) === crc.reply;
+    // After a binary block the reply's command CRC is the block's, as its `db bin` line announced it.
+    const block = BIN_COMMAND.exec(sent);
+    const commandOk = crc32(sent) === crc.command || (block !== null && Number.parseInt(block[3]!, 16) === crc.command && lines[0] !== 'm-bin-ready');
+    return commandOk && crc32(lines.slice(0, -1).map((l) => `${l}\r\n`).join('')) === crc.reply;
   }
 }
 
