@@ -30,7 +30,18 @@ const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[proc
 const dataDir = resolve(arg('--data-dir', process.env.TINY_BENCH_DATA ?? '../shared/tinyml'));
 const baud = Number(arg('--baud', '115200'));
 const rttMs = Number(arg('--rtt-ms', '1'));
-const samples = { kws01: 20, vww01: 3, ad01: 10, ...Object.fromEntries(arg('--samples', '').split(',').filter(Boolean).map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)])) };
+const samples = {
+  kws01: 20,
+  vww01: 3,
+  ad01: 10,
+  ...Object.fromEntries(
+    arg('--samples', '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('='))
+      .map(([k, v]) => [k, Number(v)]),
+  ),
+};
 const cli = resolve(import.meta.dirname, '..', 'dist', 'host', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'tb-link-eff-'));
 
@@ -49,10 +60,11 @@ async function startServe(id, standard, name) {
   }
   return {
     link,
-    stop: () => new Promise((r) => {
-      child.once('exit', r);
-      child.kill('SIGTERM');
-    }),
+    stop: () =>
+      new Promise((r) => {
+        child.once('exit', r);
+        child.kill('SIGTERM');
+      }),
   };
 }
 
@@ -60,13 +72,22 @@ async function startServe(id, standard, name) {
 function counted(link) {
   const count = { commands: 0, tx: 0, rx: 0 };
   const wrapped = {
-    get description() { return link.description; },
-    get isOpen() { return link.isOpen; },
+    get description() {
+      return link.description;
+    },
+    get isOpen() {
+      return link.isOpen;
+    },
     write(data) {
       count.tx += data.length;
       return link.write(data);
     },
-    onData(listener) { return link.onData((chunk) => { count.rx += chunk.length; listener(chunk); }); },
+    onData(listener) {
+      return link.onData((chunk) => {
+        count.rx += chunk.length;
+        listener(chunk);
+      });
+    },
     onClose: (l) => link.onClose(l),
     close: () => link.close(),
   };
@@ -93,12 +114,22 @@ async function openSession(id, [firmware, host, standard, strategy, hexOnly], in
   await dut.identify();
   // The hex row: the same firmware with its binary transfer left unused.
   if (hexOnly) dut.identity.features = dut.identity.features.filter((f) => f !== 'db-bin');
-  const run = strategy === 'official' ? (input) => officialSample(channel, input) : async (input) => {
-    await dut.load(input);
-    await dut.infer(1, 0);
-  };
+  const run =
+    strategy === 'official'
+      ? (input) => officialSample(channel, input)
+      : async (input) => {
+          await dut.load(input);
+          await dut.infer(1, 0);
+        };
   return {
-    firmware, host, strategy, run, count, commandBuffer: dut.commandBuffer, times: [], counts: { commands: 0, tx: 0, rx: 0 },
+    firmware,
+    host,
+    strategy,
+    run,
+    count,
+    commandBuffer: dut.commandBuffer,
+    times: [],
+    counts: { commands: 0, tx: 0, rx: 0 },
     async close() {
       channel.close();
       await port.close();
@@ -151,17 +182,28 @@ const rows = [
   ['tiny-bench firmware hex', 'tiny-bench', false, 'tiny-bench', true],
   ['tiny-bench firmware binary', 'tiny-bench', false, 'tiny-bench'],
 ];
-console.log(`Link efficiency on a modelled wire: ${baud} baud 8N1, ${rttMs} ms round trip (SIMULATED wire and DUT, via tiny-bench serve on a pty); median s/sample`);
-console.log('benchmark  firmware                   host strategy                     cmd buf  s/sample exchanges  bytes out  bytes in  x hex floor  x binary floor  vs official');
+console.log(
+  `Link efficiency on a modelled wire: ${baud} baud 8N1, ${rttMs} ms round trip (SIMULATED wire and DUT, via tiny-bench serve on a pty); median s/sample`,
+);
+console.log(
+  'benchmark  firmware                   host strategy                     cmd buf  s/sample exchanges  bytes out  bytes in  x hex floor  x binary floor  vs official',
+);
 for (const id of ['kws01', 'vww01', 'ad01']) {
   const m = await measure(id);
   const anchor = median(m.sessions[0].times);
-  console.log(`${id.padEnd(10)} ${m.sessions[0].times.length} samples of ${m.bytes} bytes; wire floors: hex ${(m.hexFloor * 1000).toFixed(1)} ms, binary ${(m.binaryFloor * 1000).toFixed(1)} ms`);
+  console.log(
+    `${id.padEnd(10)} ${m.sessions[0].times.length} samples of ${m.bytes} bytes; wire floors: hex ${(m.hexFloor * 1000).toFixed(1)} ms, binary ${(m.binaryFloor * 1000).toFixed(1)} ms`,
+  );
   for (const s of m.sessions) {
     const sec = median(s.times);
     if (id !== 'kws01') s.projection = `${s.firmware}, ${s.host}: ${((sec * (id === 'vww01' ? 1000 : 48_608)) / 60).toFixed(1)} min`;
-    console.log(`${id.padEnd(10)} ${s.firmware.padEnd(26)} ${s.host.padEnd(33)} ${String(s.commandBuffer).padStart(7)}  ${sec.toFixed(4).padStart(8)}  ${s.counts.commands.toFixed(1).padStart(8)}  ${s.counts.tx.toFixed(0).padStart(9)}  ${s.counts.rx.toFixed(0).padStart(8)}  ${(sec / m.hexFloor).toFixed(3).padStart(11)}  ${(sec / m.binaryFloor).toFixed(3).padStart(14)}  ${(sec / anchor).toFixed(3).padStart(11)}`);
+    console.log(
+      `${id.padEnd(10)} ${s.firmware.padEnd(26)} ${s.host.padEnd(33)} ${String(s.commandBuffer).padStart(7)}  ${sec.toFixed(4).padStart(8)}  ${s.counts.commands.toFixed(1).padStart(8)}  ${s.counts.tx.toFixed(0).padStart(9)}  ${s.counts.rx.toFixed(0).padStart(8)}  ${(sec / m.hexFloor).toFixed(3).padStart(11)}  ${(sec / m.binaryFloor).toFixed(3).padStart(14)}  ${(sec / anchor).toFixed(3).padStart(11)}`,
+    );
   }
-  if (id !== 'kws01') console.log(`${id.padEnd(10)} projected accuracy run (${id === 'vww01' ? '1000 files' : '248 files, 48 608 windows'}) at the median: ${m.sessions.map((s) => s.projection).join('; ')}`);
+  if (id !== 'kws01')
+    console.log(
+      `${id.padEnd(10)} projected accuracy run (${id === 'vww01' ? '1000 files' : '248 files, 48 608 windows'}) at the median: ${m.sessions.map((s) => s.projection).join('; ')}`,
+    );
 }
 console.log('Not measured yet: baud switching (issue 14 point 3 is not built).');

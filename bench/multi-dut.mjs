@@ -13,7 +13,7 @@ import { exposeOnPty } from '../dist/host/sim/pty-bridge.js';
 import { VirtualDutConnection } from '../dist/host/sim/wasm-dut.js';
 
 const args = process.argv.slice(2);
-const dataDir = resolve(args.includes('--data-dir') ? args[args.indexOf('--data-dir') + 1] : process.env.TINY_BENCH_DATA ?? '../shared/tinyml');
+const dataDir = resolve(args.includes('--data-dir') ? args[args.indexOf('--data-dir') + 1] : (process.env.TINY_BENCH_DATA ?? '../shared/tinyml'));
 const limit = args.includes('--limit') ? args[args.indexOf('--limit') + 1] : '100';
 const cli = new URL('../dist/host/cli.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tb-multi-bench-'));
@@ -27,7 +27,11 @@ for (const name of ['board-a', 'board-b']) {
 function run(...ports) {
   return new Promise((done, fail) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [cli, 'run', ...ports.flatMap((p) => ['--port', p]), '--mode', 'accuracy', '--limit', limit, '--out', join(dir, 'sessions')], { env: { ...process.env, TINY_BENCH_DATA: dataDir }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [cli, 'run', ...ports.flatMap((p) => ['--port', p]), '--mode', 'accuracy', '--limit', limit, '--out', join(dir, 'sessions')],
+      { env: { ...process.env, TINY_BENCH_DATA: dataDir }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('exit', (code) => (code === 0 ? done((performance.now() - t0) / 1000) : fail(new Error(`exit ${code}: ${stderr}`))));

@@ -40,8 +40,28 @@ const VARIANTS = { ref: ['-DTB_KERNELS=ref'], opt: ['-DTB_KERNELS=opt'] };
 function nativeArena(variant, id, modelPath, file) {
   const fw = resolve('firmware');
   const exe = join(tmpdir(), `tiny-bench-tb_run-${variant}`);
-  const sources = ['engine', 'engine/kernels'].flatMap((d) => readdirSync(join(fw, d)).filter((f) => f.endsWith('.c')).map((f) => join(fw, d, f)));
-  const cc = spawnSync('gcc', ['-std=c99', '-O1', '-D_POSIX_C_SOURCE=200809L', '-D_ISOC11_SOURCE', ...VARIANTS[variant], '-o', exe, join(fw, 'tools/tb_run.c'), join(fw, 'harness/tb_bench_io.c'), ...sources, '-lm'], { encoding: 'utf8' });
+  const sources = ['engine', 'engine/kernels'].flatMap((d) =>
+    readdirSync(join(fw, d))
+      .filter((f) => f.endsWith('.c'))
+      .map((f) => join(fw, d, f)),
+  );
+  const cc = spawnSync(
+    'gcc',
+    [
+      '-std=c99',
+      '-O1',
+      '-D_POSIX_C_SOURCE=200809L',
+      '-D_ISOC11_SOURCE',
+      ...VARIANTS[variant],
+      '-o',
+      exe,
+      join(fw, 'tools/tb_run.c'),
+      join(fw, 'harness/tb_bench_io.c'),
+      ...sources,
+      '-lm',
+    ],
+    { encoding: 'utf8' },
+  );
   if (cc.status !== 0) throw new Error(`gcc failed: ${cc.stderr}`);
   const run = spawnSync(exe, [id, modelPath, file], { encoding: 'utf8' });
   const m = /arena (\d+) bytes \(kernel scratch (\d+)\)/.exec(run.stderr);
@@ -76,7 +96,10 @@ const rows = [];
 for (const id of ids) {
   const bench = BENCHMARKS[id];
   const modelPath = join(dataDir, 'models', bench.modelFile);
-  const files = readFileSync(join(dataDir, 'datasets', id, 'y_labels.csv'), 'utf8').split('\n').slice(0, 2).map((l) => join(dataDir, 'datasets', id, l.split(',')[0]));
+  const files = readFileSync(join(dataDir, 'datasets', id, 'y_labels.csv'), 'utf8')
+    .split('\n')
+    .slice(0, 2)
+    .map((l) => join(dataDir, 'datasets', id, l.split(',')[0]));
   const inputs = files.map((f) => bench.performanceInput(new Uint8Array(readFileSync(f))));
 
   // Engine work counters (the cost model's features) from the WebAssembly build, per input.
@@ -104,12 +127,21 @@ for (const id of ids) {
       const twice = await qemuInstructions(bench, modelPath, [...flags, `-DTB_PROFILE_REPEAT=${c}`], inputs.slice(0, 1));
       classes.push(Math.max(0, twice.counts[0] - base.counts[0]));
     }
-    row.variants[variant] = { instructions: base.counts[0], instructions2: base.counts[1], classes, sizes: base.sizes, ...nativeArena(variant, id, modelPath, files[0]) };
+    row.variants[variant] = {
+      instructions: base.counts[0],
+      instructions2: base.counts[1],
+      classes,
+      sizes: base.sizes,
+      ...nativeArena(variant, id, modelPath, files[0]),
+    };
     process.stderr.write(`${id} ${variant}: ${Math.round(base.counts[0])} instructions per inference\n`);
   }
   if (perf) {
     const t0 = performance.now();
-      const s = await runSession({ benchmarks: [id], modes: ['performance'], dut: { kind: 'qemu' }, dataDir, command: ['bench'] }, { outDir: join(tmpdir(), 'tiny-bench-bench'), progress: silentProgress, say: () => {} });
+    const s = await runSession(
+      { benchmarks: [id], modes: ['performance'], dut: { kind: 'qemu' }, dataDir, command: ['bench'] },
+      { outDir: join(tmpdir(), 'tiny-bench-bench'), progress: silentProgress, say: () => {} },
+    );
     row.perfWall = (performance.now() - t0) / 1000;
     row.perfThroughput = s.documents[0].medianThroughput;
   }
@@ -123,10 +155,15 @@ console.log('model   kernels  instr/inference   instr/MAC (published MACs)   are
 for (const r of rows) {
   for (const v of ['ref', 'opt']) {
     const x = r.variants[v];
-    console.log(`${r.id.padEnd(7)} ${v.padEnd(8)} ${Math.round(x.instructions).toString().padStart(15)} ${fmt(x.instructions / MACS[r.id]).padStart(12)} ${`${x.arena} (${x.scratch})`.padStart(30)}   ${x.sizes}`);
+    console.log(
+      `${r.id.padEnd(7)} ${v.padEnd(8)} ${Math.round(x.instructions).toString().padStart(15)} ${fmt(x.instructions / MACS[r.id]).padStart(12)} ${`${x.arena} (${x.scratch})`.padStart(30)}   ${x.sizes}`,
+    );
   }
-  const ref = r.variants.ref, o = r.variants.opt;
-  console.log(`${r.id.padEnd(7)} speed-up ${(ref.instructions / o.instructions).toFixed(2)}x, arena + scratch ${o.arena - ref.arena >= 0 ? '+' : ''}${o.arena - ref.arena} B`);
+  const ref = r.variants.ref,
+    o = r.variants.opt;
+  console.log(
+    `${r.id.padEnd(7)} speed-up ${(ref.instructions / o.instructions).toFixed(2)}x, arena + scratch ${o.arena - ref.arena >= 0 ? '+' : ''}${o.arena - ref.arena} B`,
+  );
 }
 console.log('\nPer operator class: instructions per inference (instructions per engine MAC; add: per output element), measured by running the class twice:');
 console.log(`model   kernels  ${CLASSES.map((c) => c.padStart(22)).join('')}`);
@@ -136,7 +173,10 @@ for (const r of rows) {
     const x = r.variants[v];
     const cells = x.classes.map((instr, c) => {
       if (instr === null) return '-'.padStart(22);
-      return `${Math.round(instr)}`.padStart(13) + ` (${c === 4 ? fmt(instr / w.outputs[3], 1) : c === 2 ? fmt(instr / w.macs[1]) : c === 3 ? fmt(instr / w.macs[2]) : '*'})`.padStart(9);
+      return (
+        `${Math.round(instr)}`.padStart(13) +
+        ` (${c === 4 ? fmt(instr / w.outputs[3], 1) : c === 2 ? fmt(instr / w.macs[1]) : c === 3 ? fmt(instr / w.macs[2]) : '*'})`.padStart(9)
+      );
     });
     console.log(`${r.id.padEnd(7)} ${v.padEnd(8)} ${cells.join('')}`);
   }
@@ -150,7 +190,8 @@ for (const r of rows) {
 }
 if (perf) {
   console.log('\nFive-window performance run on the QEMU DUT (optimized build, -icount shift=3, 125 MIPS; SIMULATED timing):');
-  for (const r of rows) console.log(`${r.id.padEnd(7)} ${r.perfThroughput.toFixed(3)} inf/s (${(1000 / r.perfThroughput).toFixed(1)} ms), wall ${r.perfWall.toFixed(1)} s`);
+  for (const r of rows)
+    console.log(`${r.id.padEnd(7)} ${r.perfThroughput.toFixed(3)} inf/s (${(1000 / r.perfThroughput).toFixed(1)} ms), wall ${r.perfWall.toFixed(1)} s`);
 }
 
 // Cost model of the optimized build. Per operator kind k the virtual clock charges
@@ -163,9 +204,17 @@ if (perf) {
 if (rows.length === 4 && rows.every((r) => r.variants.opt)) {
   const lstsq2 = (pts) => {
     // Normal equations of [macs, outputs] -> instructions.
-    let a = 0, b = 0, c = 0, d = 0, e = 0;
+    let a = 0,
+      b = 0,
+      c = 0,
+      d = 0,
+      e = 0;
     for (const [m, o, y] of pts) {
-      a += m * m, b += m * o, c += o * o, d += m * y, e += o * y;
+      a += m * m;
+      b += m * o;
+      c += o * o;
+      d += m * y;
+      e += o * y;
     }
     const det = a * c - b * b;
     return [(d * c - b * e) / det, (a * e - b * d) / det];
@@ -178,21 +227,30 @@ if (rows.length === 4 && rows.every((r) => r.variants.opt)) {
   const dw = [dwPts.reduce((s, [m, y]) => s + m * y, 0) / dwPts.reduce((s, [m]) => s + m * m, 0), 0];
   const fc = lstsq2(classPoints((w, c) => (w.macs[2] > 0 ? [w.macs[2], w.outputs[2], c[3]] : null)));
   const addPts = classPoints((w, c) => (w.outputs[3] > 0 ? [w.outputs[3], c[4]] : null));
-  const add = addPts.reduce((s, [o, y]) => s + y, 0) / addPts.reduce((s, [o]) => s + o, 0);
+  const add = addPts.reduce((s, [, y]) => s + y, 0) / addPts.reduce((s, [o]) => s + o, 0);
   const fitted = { mac: [conv[0], dw[0], fc[0], 0, 4, 0, 0, 0], out: [conv[1], dw[1], fc[1], add, 20, 2, 600, 0] };
   const current = { mac: [...COST_MODEL.mac], out: [...COST_MODEL.out] };
   const cycles = (m, w) => w.macs.reduce((s, x, k) => s + m.mac[k] * x + m.out[k] * w.outputs[k], 0) + 300 * w.ops + 500;
-  const list = (v) => v.slice(0, 4).map((x) => x.toFixed(3)).join(', ');
+  const list = (v) =>
+    v
+      .slice(0, 4)
+      .map((x) => x.toFixed(3))
+      .join(', ');
   console.log(`\nCost model of the optimized build, kinds conv, depthwise, fc, add:`);
   console.log(`  cycles/MAC    in cost_model.h [${list(current.mac)}], fit [${list(fitted.mac)}]`);
   console.log(`  cycles/output in cost_model.h [${list(current.out)}], fit [${list(fitted.out)}]`);
   console.log('model   input   QEMU instructions   cost_model.h   error     fit        error');
   for (const r of rows) {
-    for (const [label, instr, w] of [['first', r.variants.opt.instructions, r.works[0]], ['second', r.variants.opt.instructions2, r.works[1]]]) {
+    for (const [label, instr, w] of [
+      ['first', r.variants.opt.instructions, r.works[0]],
+      ['second', r.variants.opt.instructions2, r.works[1]],
+    ]) {
       const cur = cycles(current, w);
       const fit = cycles(fitted, w);
       const pct = (x) => `${((100 * (x - instr)) / instr).toFixed(2)}%`;
-      console.log(`${r.id.padEnd(7)} ${label.padEnd(7)} ${Math.round(instr).toString().padStart(17)} ${Math.round(cur).toString().padStart(14)} ${pct(cur).padStart(8)} ${Math.round(fit).toString().padStart(10)} ${pct(fit).padStart(8)}`);
+      console.log(
+        `${r.id.padEnd(7)} ${label.padEnd(7)} ${Math.round(instr).toString().padStart(17)} ${Math.round(cur).toString().padStart(14)} ${pct(cur).padStart(8)} ${Math.round(fit).toString().padStart(10)} ${pct(fit).padStart(8)}`,
+      );
     }
   }
 }

@@ -24,7 +24,10 @@ const block = 100;
 const cli = resolve(import.meta.dirname, '..', 'dist', 'host', 'cli.js');
 const link = join(mkdtempSync(join(tmpdir(), 'tb-serial-overhead-')), 'dut');
 
-const child = spawn(process.execPath, [cli, 'serve', '-b', 'kws01', '--link', link, '--standard'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TINY_BENCH_DATA: dataDir } });
+const child = spawn(process.execPath, [cli, 'serve', '-b', 'kws01', '--link', link, '--standard'], {
+  stdio: ['ignore', 'pipe', 'pipe'],
+  env: { ...process.env, TINY_BENCH_DATA: dataDir },
+});
 let text = '';
 child.stdout.on('data', (d) => (text += d));
 child.stderr.on('data', (d) => (text += d));
@@ -56,6 +59,11 @@ try {
   child.kill('SIGTERM');
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`Round trip of name% on an unpaced pty (tiny-bench serve --standard, SIMULATED DUT), ${total} commands per row, median of ${block}-command blocks:`);
-for (const v of variants) console.log(`  ${v.name.padEnd(36)} ${median(v.blocks).toFixed(3)} ms/command (blocks ${Math.min(...v.blocks).toFixed(3)}-${Math.max(...v.blocks).toFixed(3)})`);
+console.log(
+  `Round trip of name% on an unpaced pty (tiny-bench serve --standard, SIMULATED DUT), ${total} commands per row, median of ${block}-command blocks:`,
+);
+for (const v of variants)
+  console.log(
+    `  ${v.name.padEnd(36)} ${median(v.blocks).toFixed(3)} ms/command (blocks ${Math.min(...v.blocks).toFixed(3)}-${Math.max(...v.blocks).toFixed(3)})`,
+  );
 console.log(`  saved per command by not draining:  ${(median(variants[0].blocks) - median(variants[1].blocks)).toFixed(3)} ms`);

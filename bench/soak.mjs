@@ -75,7 +75,9 @@ while (done < total) {
   done += pass.files;
   if (!isDeepStrictEqual(pass.perFile, baseline.perFile.slice(0, pass.files))) mismatches++;
   if (rssAfterFirst1000 === undefined && done >= 1000) rssAfterFirst1000 = await settledRss();
-  process.stderr.write(`pass ${passes}: ${done}/${total} inferences, top-1 ${pass.top1} %, ${faults.total} faults so far, ${soak.s.stats.retries} retries, ${memoryLine()}\n`);
+  process.stderr.write(
+    `pass ${passes}: ${done}/${total} inferences, top-1 ${pass.top1} %, ${faults.total} faults so far, ${soak.s.stats.retries} retries, ${memoryLine()}\n`,
+  );
 }
 const rssEnd = await settledRss();
 const wall = (performance.now() - t1) / 1000;
@@ -83,9 +85,17 @@ soak.s.close();
 await soak.virtual.close();
 
 console.log(`Soak on the virtual DUT (SIMULATED timing): ${done} kws01 inferences in ${passes} accuracy passes`);
-console.log(`faults injected: ${faults.total} (${Object.entries(faults.counts).map(([k, v]) => `${k} ${v}`).join(', ')}), about one per ${Math.round(1 / rate)} bytes`);
-console.log(`recovery: ${soak.s.stats.retries} units retried, ${soak.s.stats.resets} resets, ${soak.s.stats.reconnects} reconnects (chunk- and command-level repeats not counted)`);
+console.log(
+  `faults injected: ${faults.total} (${Object.entries(faults.counts)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}), about one per ${Math.round(1 / rate)} bytes`,
+);
+console.log(
+  `recovery: ${soak.s.stats.retries} units retried, ${soak.s.stats.resets} resets, ${soak.s.stats.reconnects} reconnects (chunk- and command-level repeats not counted)`,
+);
 console.log(`per-file results equal to the fault-free run: ${mismatches === 0 ? 'yes, every pass' : `NO, ${mismatches} passes differ`}`);
-console.log(`RSS after the first 1000 inferences ${rssAfterFirst1000.rss.toFixed(1)} MiB, at the end ${rssEnd.rss.toFixed(1)} MiB (${(((rssEnd.rss - rssAfterFirst1000.rss) / rssAfterFirst1000.rss) * 100).toFixed(1)} %); heap used ${rssAfterFirst1000.heap.toFixed(1)} -> ${rssEnd.heap.toFixed(1)} MiB (settled: after GC, lowest of five samples)`);
+console.log(
+  `RSS after the first 1000 inferences ${rssAfterFirst1000.rss.toFixed(1)} MiB, at the end ${rssEnd.rss.toFixed(1)} MiB (${(((rssEnd.rss - rssAfterFirst1000.rss) / rssAfterFirst1000.rss) * 100).toFixed(1)} %); heap used ${rssAfterFirst1000.heap.toFixed(1)} -> ${rssEnd.heap.toFixed(1)} MiB (settled: after GC, lowest of five samples)`,
+);
 console.log(`wall time ${wall.toFixed(1)} s (${((wall * 1000) / done).toFixed(1)} ms per inference)`);
 process.exitCode = mismatches === 0 && rssEnd.rss <= rssAfterFirst1000.rss * 1.1 ? 0 : 1;

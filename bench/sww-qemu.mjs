@@ -17,7 +17,9 @@ import { LineChannel } from '../dist/host/devices/line-channel.js';
 import { startQemuDut } from '../dist/host/sim/qemu-dut.js';
 import { WasmDut, openVirtualDut } from '../dist/host/sim/wasm-dut.js';
 
-const dataDir = resolve(process.argv.includes('--data-dir') ? process.argv[process.argv.indexOf('--data-dir') + 1] : process.env.TINY_BENCH_DATA ?? '../shared/tinyml');
+const dataDir = resolve(
+  process.argv.includes('--data-dir') ? process.argv[process.argv.indexOf('--data-dir') + 1] : (process.env.TINY_BENCH_DATA ?? '../shared/tinyml'),
+);
 const WASM_FEATURE_HOP_CYCLES = 129460; // firmware/ports/wasm/wasm_sww.c
 const wav = parseWav(readFileSync(join(dataDir, 'datasets', 'sww01', 'short_wav_easy10s.wav')), 'short_wav_easy10s.wav');
 const hops = 40;
@@ -63,7 +65,9 @@ try {
   const onWasm = await featureRun(wasm.dut);
   await link.close();
   const equal = onQemu.filter((row, i) => row === onWasm[i]).length;
-  console.log(`instructions per feature hop (QEMU, ${n} hops timed inside the command): ${perHop.toFixed(0)}  (wasm cost model constant: ${WASM_FEATURE_HOP_CYCLES}, ${(((WASM_FEATURE_HOP_CYCLES - perHop) / perHop) * 100).toFixed(1)} %)`);
+  console.log(
+    `instructions per feature hop (QEMU, ${n} hops timed inside the command): ${perHop.toFixed(0)}  (wasm cost model constant: ${WASM_FEATURE_HOP_CYCLES}, ${(((WASM_FEATURE_HOP_CYCLES - perHop) / perHop) * 100).toFixed(1)} %)`,
+  );
   // The WebAssembly cost model's cycles for the model alone: one frame's clock advance minus the feature hop.
   const sim = await WasmDut.create({ benchmark: SWW01, model: readFileSync(join(dataDir, 'models', SWW01.modelFile)) }, () => {});
   sim.receive(new TextEncoder().encode('start%'));
@@ -71,7 +75,9 @@ try {
   const f0 = sim.clockUs;
   sim.i2sChunk(new Int16Array(1024), f0);
   const modelCycles = (sim.clockUs - f0) * 120 - WASM_FEATURE_HOP_CYCLES;
-  console.log(`instructions per model inference (QEMU infer 5 0): ${perInference.toFixed(0)}  (wasm cost model, not fitted to this model: ${modelCycles.toFixed(0)} cycles, ${(((modelCycles - perInference) / perInference) * 100).toFixed(1)} %)`);
+  console.log(
+    `instructions per model inference (QEMU infer 5 0): ${perInference.toFixed(0)}  (wasm cost model, not fitted to this model: ${modelCycles.toFixed(0)} cycles, ${(((modelCycles - perInference) / perInference) * 100).toFixed(1)} %)`,
+  );
   console.log(`features + activations equal on QEMU and WebAssembly: ${equal} of ${hops} hops`);
   console.log(`wall ${((performance.now() - t0) / 1000).toFixed(1)} s (EMULATED instruction counts, not silicon)`);
 } finally {

@@ -16,7 +16,9 @@ import { silentProgress } from '../dist/host/core/progress.js';
 import { DEFAULT_POWER_MODEL } from '../dist/host/sim/power-model.js';
 import { WasmDut } from '../dist/host/sim/wasm-dut.js';
 
-const dataDir = resolve(process.argv.includes('--data-dir') ? process.argv[process.argv.indexOf('--data-dir') + 1] : process.env.TINY_BENCH_DATA ?? '../shared/tinyml');
+const dataDir = resolve(
+  process.argv.includes('--data-dir') ? process.argv[process.argv.indexOf('--data-dir') + 1] : (process.env.TINY_BENCH_DATA ?? '../shared/tinyml'),
+);
 const out = mkdtempSync(join(tmpdir(), 'tb-sww-bench-'));
 const model = readFileSync(join(dataDir, 'models', SWW01.modelFile));
 const VOLTAGE = 1.8;
@@ -37,7 +39,15 @@ for (const mhz of [120, 240, 480]) {
   const t0 = performance.now();
   const anchorUs = await frameUs(mhz * 1e6);
   const { documents } = await runSession(
-    { benchmarks: ['sww01'], modes: ['energy'], dut: { kind: 'sim' }, dataDir, command: ['bench'], dutClockMhz: mhz, energy: { bench: { kind: 'sim', monitor: 'lpm01a' }, voltageV: VOLTAGE, dutBaud: SWW01.dutBaud } },
+    {
+      benchmarks: ['sww01'],
+      modes: ['energy'],
+      dut: { kind: 'sim' },
+      dataDir,
+      command: ['bench'],
+      dutClockMhz: mhz,
+      energy: { bench: { kind: 'sim', monitor: 'lpm01a' }, voltageV: VOLTAGE, dutBaud: SWW01.dutBaud },
+    },
     { outDir: out, progress: silentProgress, say: () => {} },
   );
   const s = documents[0].streaming;
@@ -45,6 +55,10 @@ for (const mhz of [120, 240, 480]) {
   const busyS = st.activations.length * st.duty.onTimeS;
   const { activeCurrentA: a, idleCurrentA: i } = DEFAULT_POWER_MODEL;
   const modelMw = VOLTAGE * (i + (a - i) * Math.min(1, busyS / st.energy.elapsedS)) * 1e3;
-  console.log(`${String(mhz).padStart(3)} MHz  ${(anchorUs / 1e3).toFixed(3).padStart(14)} ms  ${(st.duty.onTimeS * 1e3).toFixed(3).padStart(11)} ms  ${(st.duty.dutyCycle * 100).toFixed(2).padStart(9)} %  ${String(st.framesMissed).padStart(6)} of ${st.framesInStream}  ${s.truePositives}  ${s.falseNegatives}  ${s.falsePositives}   ${st.energy.powerMw.toFixed(3).padStart(18)}  ${modelMw.toFixed(3).padStart(27)}  ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `${String(mhz).padStart(3)} MHz  ${(anchorUs / 1e3).toFixed(3).padStart(14)} ms  ${(st.duty.onTimeS * 1e3).toFixed(3).padStart(11)} ms  ${(st.duty.dutyCycle * 100).toFixed(2).padStart(9)} %  ${String(st.framesMissed).padStart(6)} of ${st.framesInStream}  ${s.truePositives}  ${s.falseNegatives}  ${s.falsePositives}   ${st.energy.powerMw.toFixed(3).padStart(18)}  ${modelMw.toFixed(3).padStart(27)}  ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 }
-console.log('All figures SIMULATED: cost-model clock (engine constants fitted to QEMU on the four classic models, feature hop measured on QEMU by bench/sww-qemu.mjs) and power model.');
+console.log(
+  'All figures SIMULATED: cost-model clock (engine constants fitted to QEMU on the four classic models, feature hop measured on QEMU by bench/sww-qemu.mjs) and power model.',
+);

@@ -45,7 +45,10 @@ for (const id of ['kws01', 'vww01', 'ic01', 'ad01']) {
   const bench = BENCHMARKS[id];
   const modelBytes = readFileSync(join(dataDir, 'models', bench.modelFile));
   const dut = await WasmDut.create({ benchmark: bench, model: modelBytes }, () => {});
-  const rows = readFileSync(join(dataDir, 'datasets', id, 'y_labels.csv'), 'utf8').split('\n').filter(Boolean).slice(0, 20);
+  const rows = readFileSync(join(dataDir, 'datasets', id, 'y_labels.csv'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .slice(0, 20);
   const inputs = rows.map((r) => bench.performanceInput(new Uint8Array(readFileSync(join(dataDir, 'datasets', id, r.split(',')[0])))));
   const ours = await rate(inputs, (input) => dut.runRaw(input));
   let theirs = null;
@@ -57,14 +60,14 @@ for (const id of ['kws01', 'vww01', 'ic01', 'ad01']) {
     const [detail] = model.getInputDetails();
     // The same int8 input tensor the engine gets (runRaw quantizes ad01's float frames itself).
     const tensors = inputs.map((input) => new litert.Tensor(new Int8Array(dut.runRaw(input).inputTensor), Array.from(detail.shape)));
-    let i = 0;
     theirs = await rate(tensors, async (t) => {
       const out = await model.run([t]);
       for (const o of out) o.delete();
-      ++i;
     });
     for (const t of tensors) t.delete();
     model.delete();
   }
-  console.log(`${id.padEnd(7)} ${String(dut.arenaBytes).padStart(7)} ${ours.toFixed(1).padStart(18)} ${theirs === null ? '-'.padStart(14) : theirs.toFixed(1).padStart(14)} ${theirs === null ? '' : `${(ours / theirs).toFixed(2)}x`.padStart(7)}`);
+  console.log(
+    `${id.padEnd(7)} ${String(dut.arenaBytes).padStart(7)} ${ours.toFixed(1).padStart(18)} ${theirs === null ? '-'.padStart(14) : theirs.toFixed(1).padStart(14)} ${theirs === null ? '' : `${(ours / theirs).toFixed(2)}x`.padStart(7)}`,
+  );
 }

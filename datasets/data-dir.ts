@@ -29,7 +29,9 @@ export interface DataOwner {
 export function modelPath(dataDir: string, benchmark: Pick<DataOwner, 'id' | 'modelFile'>): string {
   const path = join(dataDir, 'models', benchmark.modelFile);
   if (!existsSync(path)) {
-    throw new DatasetError(`Model ${benchmark.modelFile} for ${benchmark.id} is not in ${join(dataDir, 'models')}. Run 'tiny-bench fetch' or pass --data-dir <folder with models/ and datasets/>.`);
+    throw new DatasetError(
+      `Model ${benchmark.modelFile} for ${benchmark.id} is not in ${join(dataDir, 'models')}. Run 'tiny-bench fetch' or pass --data-dir <folder with models/ and datasets/>.`,
+    );
   }
   return path;
 }

@@ -38,13 +38,16 @@ export interface Dataset {
  */
 export function openDataset(dir: string, benchmark: DatasetSpec, labelsFile?: string): Dataset {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new DatasetError(`Dataset folder ${dir} does not exist. Pass --data-dir (models/ and datasets/<model>/ inside) or --dataset-path, or run 'tiny-bench fetch'.`);
+    throw new DatasetError(
+      `Dataset folder ${dir} does not exist. Pass --data-dir (models/ and datasets/<model>/ inside) or --dataset-path, or run 'tiny-bench fetch'.`,
+    );
   }
   const root = realpathSync(resolve(dir));
   const labelsPath = labelsFile ? resolve(dir, labelsFile) : join(dir, 'y_labels.csv');
   if (!existsSync(labelsPath)) throw new DatasetError(`Labels file ${labelsPath} does not exist`);
   if (!statSync(labelsPath).isFile()) throw new DatasetError(`Labels file ${labelsPath} is not a regular file (a folder?); give a CSV index inside ${root}`);
-  if (!isInside(root, realpathSync(labelsPath))) throw new DatasetError(`Labels file ${labelsPath} is outside the dataset folder ${root}; an index must live beside the files it lists`);
+  if (!isInside(root, realpathSync(labelsPath)))
+    throw new DatasetError(`Labels file ${labelsPath} is outside the dataset folder ${root}; an index must live beside the files it lists`);
   const rows = parseLabels(readFileSync(labelsPath, 'utf8'), labelsPath);
   const samples = rows.map((row): DatasetSample => {
     const where = `${labelsPath}:${row.line}`;

@@ -109,7 +109,10 @@ export async function fetchData(options: FetchOptions): Promise<FetchSummary> {
           if (statSync(part).size >= file.size) break;
           throw new TinyBenchError(`${url}: transfer ended at ${statSync(part).size} of ${file.size} bytes`);
         } catch (error) {
-          if (attempt >= attempts) throw new TinyBenchError(`Downloading ${file.path} failed after ${attempts} attempts (the partial file is kept and resumed next time): ${error instanceof Error ? error.message : String(error)}`);
+          if (attempt >= attempts)
+            throw new TinyBenchError(
+              `Downloading ${file.path} failed after ${attempts} attempts (the partial file is kept and resumed next time): ${error instanceof Error ? error.message : String(error)}`,
+            );
         }
       }
     }

@@ -27,13 +27,22 @@ export function parseLabels(text: string, source: string): LabelRow[] {
     const where = `${source}:${line}`;
     const fields = content.split(',').map((f) => f.trim());
     if (fields.length !== 3 && fields.length !== 5) {
-      throw new DatasetError(`${where}: expected 'file,classes,class' or 'file,classes,class,window_bytes,stride_bytes', got ${fields.length} fields: ${JSON.stringify(content)}`);
+      throw new DatasetError(
+        `${where}: expected 'file,classes,class' or 'file,classes,class,window_bytes,stride_bytes', got ${fields.length} fields: ${JSON.stringify(content)}`,
+      );
     }
     const [file, classesText, labelText, windowText, strideText] = fields as [string, string, string, string?, string?];
     if (!file) throw new DatasetError(`${where}: empty file name`);
-    for (const [name, value] of [['classes', classesText], ['class', labelText], ['window_bytes', windowText], ['stride_bytes', strideText]] as const) {
+    for (const [name, value] of [
+      ['classes', classesText],
+      ['class', labelText],
+      ['window_bytes', windowText],
+      ['stride_bytes', strideText],
+    ] as const) {
       if (value !== undefined && !INTEGER.test(value)) {
-        throw new DatasetError(`${where}: ${name} must be a non-negative integer, got ${JSON.stringify(value)}${line === 1 ? ' (labels files have no header line)' : ''}`);
+        throw new DatasetError(
+          `${where}: ${name} must be a non-negative integer, got ${JSON.stringify(value)}${line === 1 ? ' (labels files have no header line)' : ''}`,
+        );
       }
     }
     const classes = Number(classesText);

@@ -30,10 +30,16 @@ export function parseWav(bytes: Uint8Array, name: string): PcmAudio {
     const id = tag(at);
     const size = view.getUint32(at + 4, true);
     const body = at + 8;
-    if (body + size > bytes.length && id !== 'data') throw new DatasetError(`${name}: chunk '${id}' at byte ${at} claims ${size} bytes, past the end of the file (${bytes.length} bytes)`);
+    if (body + size > bytes.length && id !== 'data')
+      throw new DatasetError(`${name}: chunk '${id}' at byte ${at} claims ${size} bytes, past the end of the file (${bytes.length} bytes)`);
     if (id === 'fmt ') {
       if (size < 16) throw new DatasetError(`${name}: 'fmt ' chunk at byte ${at} has ${size} bytes, expected at least 16`);
-      format = { code: view.getUint16(body, true), channels: view.getUint16(body + 2, true), sampleRate: view.getUint32(body + 4, true), bits: view.getUint16(body + 14, true) };
+      format = {
+        code: view.getUint16(body, true),
+        channels: view.getUint16(body + 2, true),
+        sampleRate: view.getUint32(body + 4, true),
+        bits: view.getUint16(body + 14, true),
+      };
       if (format.code !== 1 && format.code !== 0xfffe) throw new DatasetError(`${name}: audio format ${format.code} at byte ${body}; expected 1 (PCM)`);
       if (format.bits !== 16) throw new DatasetError(`${name}: ${format.bits} bits per sample at byte ${body + 14}; expected 16`);
       if (format.channels < 1) throw new DatasetError(`${name}: ${format.channels} channels at byte ${body + 2}`);

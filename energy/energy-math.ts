@@ -21,7 +21,8 @@ export interface EnergyWindow {
  * second's. Refuses edges outside the stream and samples that are not numbers.
  */
 export function energyBetween(samplesJ: ArrayLike<number>, start: number, end: number): number {
-  if (!(end > start) || start < 0 || end > samplesJ.length) throw new TinyBenchError(`Edge samples ${start}..${end} are outside the ${samplesJ.length} samples received`);
+  if (!(end > start) || start < 0 || end > samplesJ.length)
+    throw new TinyBenchError(`Edge samples ${start}..${end} are outside the ${samplesJ.length} samples received`);
   let energyJ = 0;
   for (let k = start; k < end; ++k) {
     const v = samplesJ[k]!;
@@ -36,13 +37,24 @@ export function energyPerInference(span: { energyJ: number; elapsedS: number }, 
   if (!(inferences > 0)) throw new TinyBenchError('A window needs at least one inference');
   const { energyJ, elapsedS } = span;
   if (!Number.isFinite(energyJ) || !(elapsedS > 0)) throw new TinyBenchError(`The monitor reported ${energyJ} J over ${elapsedS} s; the stream was damaged`);
-  if (elapsedS < minWindowS) throw new WindowTooShortError(`The window lasted ${elapsedS.toFixed(3)} s between its edges; the rules ask for at least ${minWindowS} s`, elapsedS);
-  return { inferences, energyJ, elapsedS, energyPerInferenceUj: (energyJ / inferences) * 1e6, powerMw: (energyJ / elapsedS) * 1e3, throughput: inferences / elapsedS };
+  if (elapsedS < minWindowS)
+    throw new WindowTooShortError(`The window lasted ${elapsedS.toFixed(3)} s between its edges; the rules ask for at least ${minWindowS} s`, elapsedS);
+  return {
+    inferences,
+    energyJ,
+    elapsedS,
+    energyPerInferenceUj: (energyJ / inferences) * 1e6,
+    powerMw: (energyJ / elapsedS) * 1e3,
+    throughput: inferences / elapsedS,
+  };
 }
 
 /** A window shorter than the rules allow: the runner re-runs it with more inferences. */
 export class WindowTooShortError extends TinyBenchError {
-  constructor(message: string, readonly elapsedS: number) {
+  constructor(
+    message: string,
+    readonly elapsedS: number,
+  ) {
     super(message);
   }
 }
@@ -55,6 +67,8 @@ export class WindowTooShortError extends TinyBenchError {
 export function checkSampleCount(samples: number, monitorElapsedS: number, sampleRateHz: number, tolerance = 0.005): void {
   const expected = monitorElapsedS * sampleRateHz;
   if (Math.abs(samples - expected) > Math.max(2, expected * tolerance)) {
-    throw new TinyBenchError(`The monitor delivered ${samples} samples for ${monitorElapsedS.toFixed(3)} s of its own clock (${Math.round(expected)} expected at ${sampleRateHz} Hz): samples were lost or time is stretched`);
+    throw new TinyBenchError(
+      `The monitor delivered ${samples} samples for ${monitorElapsedS.toFixed(3)} s of its own clock (${Math.round(expected)} expected at ${sampleRateHz} Hz): samples were lost or time is stretched`,
+    );
   }
 }

@@ -41,7 +41,10 @@ export class Lpm01a implements EnergyMonitor {
   private readonly commandTimeoutMs: number;
   private readonly off: () => void;
 
-  private constructor(readonly link: Link, private readonly options: Lpm01aOptions) {
+  private constructor(
+    readonly link: Link,
+    private readonly options: Lpm01aOptions,
+  ) {
     this.sampleRateHz = options.sampleRateHz ?? 1000;
     this.commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     this.stream = new Lpm01aStream(this.sampleRateHz);
@@ -77,7 +80,9 @@ export class Lpm01a implements EnergyMonitor {
     lpm.firmware = version[0];
     lpm.simulated = reply.includes(VIRTUAL_MONITOR_MARK);
     if (compareVersions(version[0], LPM01A_MIN_FIRMWARE) < 0) {
-      throw new MonitorError(`The LPM01A on ${link.description} runs firmware ${version[0]}; energy mode needs ${LPM01A_MIN_FIRMWARE} or later (update it with STM32CubeProgrammer)`);
+      throw new MonitorError(
+        `The LPM01A on ${link.description} runs firmware ${version[0]}; energy mode needs ${LPM01A_MIN_FIRMWARE} or later (update it with STM32CubeProgrammer)`,
+      );
     }
     return lpm;
   }
@@ -86,7 +91,19 @@ export class Lpm01a implements EnergyMonitor {
   async configure(voltageV: number): Promise<void> {
     const mv = Math.round(voltageV * 1000);
     if (!(mv >= 1800 && mv <= 3300)) throw new MonitorError(`The LPM01A supplies 1.8 V to 3.3 V; ${voltageV} V was asked`);
-    for (const cmd of ['lcd 1 "MLPerf Tiny"', 'lcd 2 "  tiny-bench    "', 'pwr off', 'acqtime inf', 'trigdelay 0', 'trigsrc sw', 'eventsrc d7 fal', 'output energy', 'format ascii_dec', `freq ${formatFreq(this.sampleRateHz)}`, `volt ${mv}m`]) {
+    for (const cmd of [
+      'lcd 1 "MLPerf Tiny"',
+      'lcd 2 "  tiny-bench    "',
+      'pwr off',
+      'acqtime inf',
+      'trigdelay 0',
+      'trigsrc sw',
+      'eventsrc d7 fal',
+      'output energy',
+      'format ascii_dec',
+      `freq ${formatFreq(this.sampleRateHz)}`,
+      `volt ${mv}m`,
+    ]) {
       await this.command(cmd);
     }
   }
@@ -126,7 +143,10 @@ export class Lpm01a implements EnergyMonitor {
       () => this.stream.events.length >= count,
       this.received,
       timeoutMs,
-      () => new MonitorError(`The LPM01A saw ${this.stream.events.length} timestamp edges, ${count} expected within ${timeoutMs} ms: check that the DUT's timestamp pin is wired to the LPM01A's D7 input and that the DUT runs energy-mode firmware`),
+      () =>
+        new MonitorError(
+          `The LPM01A saw ${this.stream.events.length} timestamp edges, ${count} expected within ${timeoutMs} ms: check that the DUT's timestamp pin is wired to the LPM01A's D7 input and that the DUT runs energy-mode firmware`,
+        ),
     );
   }
 
@@ -156,7 +176,13 @@ export class Lpm01a implements EnergyMonitor {
   }
 
   trace(fromEdge: number, toEdge: number, bins: number): PowerTrace {
-    return binnedPowerTrace(this.stream.samples, 1 / this.sampleRateHz, this.stream.events[fromEdge]!.sampleIndex, this.stream.events[toEdge]!.sampleIndex, bins);
+    return binnedPowerTrace(
+      this.stream.samples,
+      1 / this.sampleRateHz,
+      this.stream.events[fromEdge]!.sampleIndex,
+      this.stream.events[toEdge]!.sampleIndex,
+      bins,
+    );
   }
 
   health(): MonitorHealth {
@@ -197,7 +223,12 @@ export class Lpm01a implements EnergyMonitor {
       }
       return false;
     };
-    await waitUntil(settled, this.received, this.commandTimeoutMs, () => new TimeoutError(`The LPM01A on ${this.link.description} did not acknowledge '${cmd}' within ${this.commandTimeoutMs} ms`));
+    await waitUntil(
+      settled,
+      this.received,
+      this.commandTimeoutMs,
+      () => new TimeoutError(`The LPM01A on ${this.link.description} did not acknowledge '${cmd}' within ${this.commandTimeoutMs} ms`),
+    );
     if (failure !== undefined) throw new MonitorError(`The LPM01A refused '${cmd}': ${failure}`);
     return reply!;
   }

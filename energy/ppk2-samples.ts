@@ -70,7 +70,12 @@ export interface Ppk2Decoded {
 }
 
 /** Decodes a run of words: currents, digital inputs, and losses from counter gaps. */
-export function decodePpk2Stream(bytes: Uint8Array, cal: Ppk2Calibration, vddMv: number, previousCounter?: number): Ppk2Decoded & { lastCounter: number | undefined } {
+export function decodePpk2Stream(
+  bytes: Uint8Array,
+  cal: Ppk2Calibration,
+  vddMv: number,
+  previousCounter?: number,
+): Ppk2Decoded & { lastCounter: number | undefined } {
   const n = Math.floor(bytes.length / 4);
   const view = new DataView(bytes.buffer, bytes.byteOffset, n * 4);
   const currents = new Float64Array(n);

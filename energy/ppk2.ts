@@ -64,7 +64,10 @@ export class Ppk2 implements EnergyMonitor {
   private readonly channel: number;
   private readonly off: () => void;
 
-  private constructor(readonly link: Link, private readonly options: Ppk2Options) {
+  private constructor(
+    readonly link: Link,
+    private readonly options: Ppk2Options,
+  ) {
     this.channel = options.timestampChannel ?? 0;
     if (!(this.channel >= 0 && this.channel <= 7)) throw new MonitorError(`PPK2 logic inputs are D0-D7; channel ${this.channel} does not exist`);
     this.off = link.onData((chunk) => {
@@ -88,7 +91,12 @@ export class Ppk2 implements EnergyMonitor {
     ppk.metadataText = '';
     await ppk.send([PPK2_OPCODES.getMetadata]);
     const timeoutMs = options.metadataTimeoutMs ?? 2000;
-    await waitUntil(() => /\bEND\b/.test(ppk.metadataText), ppk.received, timeoutMs, () => new TimeoutError(`The PPK2 on ${link.description} did not send its metadata (ending 'END') within ${timeoutMs} ms`));
+    await waitUntil(
+      () => /\bEND\b/.test(ppk.metadataText),
+      ppk.received,
+      timeoutMs,
+      () => new TimeoutError(`The PPK2 on ${link.description} did not send its metadata (ending 'END') within ${timeoutMs} ms`),
+    );
     ppk.calibration = parsePpk2Metadata(ppk.metadataText);
     options.transcript?.('rx', `[ppk2] metadata: ${ppk.metadataText.trim().split('\n').join(', ')}`);
     ppk.simulated = ppk.metadataText.includes(VIRTUAL_MONITOR_MARK);
@@ -136,7 +144,15 @@ export class Ppk2 implements EnergyMonitor {
   }
 
   waitForEdges(count: number, timeoutMs: number): Promise<void> {
-    return waitUntil(() => this.edges.length >= count, this.received, timeoutMs, () => new MonitorError(`The PPK2 saw ${this.edges.length} falling edges on D${this.channel}, ${count} expected within ${timeoutMs} ms: check that the DUT's timestamp pin is wired to D${this.channel} and the DUT runs energy-mode firmware`));
+    return waitUntil(
+      () => this.edges.length >= count,
+      this.received,
+      timeoutMs,
+      () =>
+        new MonitorError(
+          `The PPK2 saw ${this.edges.length} falling edges on D${this.channel}, ${count} expected within ${timeoutMs} ms: check that the DUT's timestamp pin is wired to D${this.channel} and the DUT runs energy-mode firmware`,
+        ),
+    );
   }
 
   span(fromEdge: number, toEdge: number): EdgeSpan {

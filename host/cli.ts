@@ -56,7 +56,9 @@ function stopCleanlyOnSignals(sessionDir: () => string | undefined): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.prependListener(signal, () => {
       const dir = sessionDir();
-      process.stderr.write(`\ntiny-bench: interrupted (${signal}).${dir ? ` Finished files and windows are kept in ${dir}; continue with: tiny-bench run --resume ${dir}` : ''}\n`);
+      process.stderr.write(
+        `\ntiny-bench: interrupted (${signal}).${dir ? ` Finished files and windows are kept in ${dir}; continue with: tiny-bench run --resume ${dir}` : ''}\n`,
+      );
       process.exit(signal === 'SIGINT' ? 130 : 143);
     });
   }
@@ -97,7 +99,10 @@ function barProgress(stream: NodeJS.WriteStream): Progress {
   return {
     start(label, total) {
       startedAt = performance.now();
-      bar = new cliProgress.SingleBar({ format: `${label} [{bar}] {value}/{total} | ETA {eta_formatted} | {detail}`, stream, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+      bar = new cliProgress.SingleBar(
+        { format: `${label} [{bar}] {value}/{total} | ETA {eta_formatted} | {detail}`, stream, hideCursor: true, clearOnComplete: true },
+        cliProgress.Presets.shades_classic,
+      );
       bar.start(total, 0, { detail: '' });
     },
     advance(done, detail) {
@@ -116,24 +121,42 @@ program.name('tiny-bench').description('MLPerf Tiny host runner with a built-in 
 program
   .command('run')
   .description('Run performance, accuracy or energy on a DUT (the built-in virtual DUT, or the simulated energy bench, when no port is given)')
-  .addOption(new Option('-b, --benchmark <id>', `benchmark to run (default and 'all': ${DEFAULT_BENCHMARK_IDS.join(', ')} on a virtual or emulated DUT, the model a board reports; ic02 and sww01, the streaming wakeword through an interface board, only by name)`).choices([...BENCHMARK_IDS, 'sww01', 'all']))
+  .addOption(
+    new Option(
+      '-b, --benchmark <id>',
+      `benchmark to run (default and 'all': ${DEFAULT_BENCHMARK_IDS.join(', ')} on a virtual or emulated DUT, the model a board reports; ic02 and sww01, the streaming wakeword through an interface board, only by name)`,
+    ).choices([...BENCHMARK_IDS, 'sww01', 'all']),
+  )
   .addOption(new Option('-m, --mode <mode>', 'what to measure').choices(['performance', 'accuracy', 'energy', 'both']).default('both'))
   .option('--interface <path>', 'energy mode: serial port of the interface board (STM32H573I-DK or Arduino io-manager) the DUT is behind')
-  .option('--emon <kind:path>', "energy mode: the energy monitor, lpm01a:<path> or ppk2:<path> (timestamp on D0); lpm01a or ppk2 alone picks the simulated bench's virtual monitor", (v) => {
-    const m = /^(lpm01a|ppk2)(?::(.+))?$/.exec(v);
-    if (!m) throw new InvalidArgumentError('expected lpm01a:<path>, ppk2:<path>, lpm01a or ppk2');
-    return { monitor: m[1] as 'lpm01a' | 'ppk2', path: m[2] };
-  })
+  .option(
+    '--emon <kind:path>',
+    "energy mode: the energy monitor, lpm01a:<path> or ppk2:<path> (timestamp on D0); lpm01a or ppk2 alone picks the simulated bench's virtual monitor",
+    (v) => {
+      const m = /^(lpm01a|ppk2)(?::(.+))?$/.exec(v);
+      if (!m) throw new InvalidArgumentError('expected lpm01a:<path>, ppk2:<path>, lpm01a or ppk2');
+      return { monitor: m[1] as 'lpm01a' | 'ppk2', path: m[2] };
+    },
+  )
   .option('--voltage <volts>', 'energy mode: DUT supply voltage (default: from --devices, else 1.8)', (v) => {
     const n = Number(v);
     if (!(n > 0 && n <= 5)) throw new InvalidArgumentError('expected a voltage in volts, e.g. 1.8');
     return n;
   })
-  .option('-p, --port <path>', 'the DUT speaking the MLPerf Tiny protocol: a serial port, or a UART exported over the network, rfc2217://host:port or tcp://host:port (ser2net, labgrid, LAVA); repeat it for several DUTs in one session; default: the port of the dut entry in --devices', (v: string, previous: string[] = []) => [...previous, v])
+  .option(
+    '-p, --port <path>',
+    'the DUT speaking the MLPerf Tiny protocol: a serial port, or a UART exported over the network, rfc2217://host:port or tcp://host:port (ser2net, labgrid, LAVA); repeat it for several DUTs in one session; default: the port of the dut entry in --devices',
+    (v: string, previous: string[] = []) => [...previous, v],
+  )
   .option('--baud <rate>', 'baud rate of --port, or of the DUT behind --interface (default: from --devices, else 115200; 9600 in energy mode)', positiveInt)
   .option('--devices <yaml>', 'MLCommons runner devices.yaml: DUT baud per mode')
   .option('--tests <yaml>', 'MLCommons runner tests_*.yaml: windows (loop N), warm-ups (infer N W) and truth file per model')
-  .addOption(new Option('--dut <kind>', 'DUT when no --port is given (default sim): the built-in virtual DUT, or the firmware on an emulated Cortex-M4 (qemu-system-arm)').choices(['sim', 'qemu', 'qemu-stm32f4']))
+  .addOption(
+    new Option(
+      '--dut <kind>',
+      'DUT when no --port is given (default sim): the built-in virtual DUT, or the firmware on an emulated Cortex-M4 (qemu-system-arm)',
+    ).choices(['sim', 'qemu', 'qemu-stm32f4']),
+  )
   .option('--icount-shift <n>', 'QEMU DUT: 2^n ns per instruction (default 3 = 125 MIPS)', wholeNumber(0, 10))
   .option('--data-dir <dir>', 'folder with models/ and datasets/<benchmark>/ (default: $TINY_BENCH_DATA, then the fetch cache)')
   .option('--dataset-path <dir>', 'EEMBC dataset folder holding <benchmark>/y_labels.csv (MLCommons runner layout)')
@@ -194,15 +217,25 @@ async function runOneDut(opts: OptionValues, context: CliRunContext): Promise<vo
 async function runSeveralDuts(opts: OptionValues, ports: string[], resumed: string[] | undefined, context: CliRunContext): Promise<void> {
   const say = context.say;
   const duts = resumed ? undefined : buildDutPlans(runRequest(opts), ports);
-  say(resumed ? `Resuming ${opts.resume} (${resumed.length} DUTs)` : `${duts!.length} DUTs in one session: ${duts!.map((d) => `${d.label} (${d.plan.dut.kind === 'serial' ? d.plan.dut.path : d.plan.dut.kind})`).join(', ')}`);
+  say(
+    resumed
+      ? `Resuming ${opts.resume} (${resumed.length} DUTs)`
+      : `${duts!.length} DUTs in one session: ${duts!.map((d) => `${d.label} (${d.plan.dut.kind === 'serial' ? d.plan.dut.path : d.plan.dut.kind})`).join(', ')}`,
+  );
   const { sessionDir, outcomes } = await runMultiDutSession(duts, context, opts.resume);
   for (const o of outcomes) say(`\n${o.label}:\n${o.error ? `  FAILED: ${o.error.message.split('\n')[0]}` : summaryTable(o.documents)}`);
   say(`\nSession: ${sessionDir}`);
   const report = writeReport(sessionDir);
   say(`Report:  ${report}`);
-  if (opts.json) process.stdout.write(`${JSON.stringify({ session: sessionDir, report, results: outcomes.flatMap((o) => o.documents), duts: outcomes.map((o) => ({ label: o.label, session: o.sessionDir, results: o.documents, ...(o.error ? { error: o.error.message } : {}) })) })}\n`);
+  if (opts.json)
+    process.stdout.write(
+      `${JSON.stringify({ session: sessionDir, report, results: outcomes.flatMap((o) => o.documents), duts: outcomes.map((o) => ({ label: o.label, session: o.sessionDir, results: o.documents, ...(o.error ? { error: o.error.message } : {}) })) })}\n`,
+    );
   const failed = outcomes.filter((o) => o.error);
-  if (failed.length) throw new TinyBenchError(`${failed.length} of ${outcomes.length} DUTs failed (${failed.map((o) => o.label).join(', ')}); the others finished. Continue the failed ones with: tiny-bench run --resume ${sessionDir}`);
+  if (failed.length)
+    throw new TinyBenchError(
+      `${failed.length} of ${outcomes.length} DUTs failed (${failed.map((o) => o.label).join(', ')}); the others finished. Continue the failed ones with: tiny-bench run --resume ${sessionDir}`,
+    );
 }
 
 /** The run request from commander's options; the YAML files are read here, at the edge. */
@@ -236,11 +269,16 @@ program
     if (!ports.length) process.stdout.write('No serial ports found (USB boards appear as /dev/ttyACM* or /dev/ttyUSB*).\n');
     for (const port of ports) {
       const device = recognise(port.vidPid, known);
-      process.stdout.write(`${port.path}  ${port.vidPid ?? '----:----'}  ${device ? `${device.role}: ${device.name}` : 'unrecognised'}${port.manufacturer ? `  ${port.manufacturer}` : ''}${port.serialNumber ? `  serial ${port.serialNumber}` : ''}\n`);
+      process.stdout.write(
+        `${port.path}  ${port.vidPid ?? '----:----'}  ${device ? `${device.role}: ${device.name}` : 'unrecognised'}${port.manufacturer ? `  ${port.manufacturer}` : ''}${port.serialNumber ? `  serial ${port.serialNumber}` : ''}\n`,
+      );
       if (opts.probe || opts.port?.includes(port.path)) {
         if (device && device.role === 'power' && !opts.port?.includes(port.path)) continue;
         const probe = await probePort(port.path);
-        if (probe.board) process.stdout.write(`  ${probe.name} at ${probe.baud} baud; the DUT behind it ${probe.board.dut ? `answers: ${probe.board.dut}` : 'did not answer dut name% (check its power, D0/D1 wiring and baud; the board now waits for it: reset the board)'}\n`);
+        if (probe.board)
+          process.stdout.write(
+            `  ${probe.name} at ${probe.baud} baud; the DUT behind it ${probe.board.dut ? `answers: ${probe.board.dut}` : 'did not answer dut name% (check its power, D0/D1 wiring and baud; the board now waits for it: reset the board)'}\n`,
+          );
         else if (probe.name) process.stdout.write(`  answers name% at ${probe.baud} baud: ${probe.name}\n`);
         else {
           process.stdout.write('  no answer to name%; what came back:\n');
@@ -258,7 +296,12 @@ program
   .addOption(new Option('--only <groups...>', 'what to fetch').choices(['models', 'kws01']))
   .action(async (opts) => {
     const progress = process.stdout.isTTY ? barProgress(process.stdout) : lineProgress((l) => void process.stdout.write(`${l}\n`));
-    await fetchData({ dest: opts.dest ?? userCacheDir(), progress, ...(opts.mirror ? { mirror: opts.mirror } : {}), ...(opts.only ? { only: opts.only } : {}) });
+    await fetchData({
+      dest: opts.dest ?? userCacheDir(),
+      progress,
+      ...(opts.mirror ? { mirror: opts.mirror } : {}),
+      ...(opts.only ? { only: opts.only } : {}),
+    });
     process.stdout.write('vww01, ic01 and ad01 evaluation sets are not on a public pinned location; use --dataset-path with an EEMBC dataset folder.\n');
   });
 
@@ -277,7 +320,11 @@ program
 program
   .command('sim-bench')
   .description('Serve the simulated energy bench on two ptys, so `run --mode energy --interface … --emon …` drives it as it would real hardware (SIMULATED)')
-  .addOption(new Option('-b, --benchmark <id>', "model the virtual DUT runs (sww01: the streaming firmware at 115200 baud, the sww01 WAVs on the board's SD card)").choices([...BENCHMARK_IDS, 'sww01']).default('kws01'))
+  .addOption(
+    new Option('-b, --benchmark <id>', "model the virtual DUT runs (sww01: the streaming firmware at 115200 baud, the sww01 WAVs on the board's SD card)")
+      .choices([...BENCHMARK_IDS, 'sww01'])
+      .default('kws01'),
+  )
   .option('--dut-clock-mhz <n>', "virtual DUT core clock (default 120, the cost model's)", positiveInt)
   .addOption(new Option('--emon <kind>', 'virtual monitor').choices(['lpm01a', 'ppk2']).default('lpm01a'))
   .option('--data-dir <dir>', 'folder with models/ (default: $TINY_BENCH_DATA, then the fetch cache)')
@@ -295,7 +342,9 @@ program
     const dir: string = opts.dir ?? mkdtempSync(join(tmpdir(), 'tiny-bench-bench-'));
     const board = await exposeOnPty(bench.boardLink, dir, 'interface');
     const monitor = await exposeOnPty(bench.monitorLink, dir, opts.emon);
-    process.stdout.write(`Simulated energy bench (SIMULATED: virtual interface board, ${opts.benchmark} firmware in energy mode, virtual ${opts.emon}):\n  interface board: ${board.path}\n  ${opts.emon}: ${monitor.path}\nIn another terminal:\n  tiny-bench run --mode energy --benchmark ${opts.benchmark} --interface ${board.path} --emon ${opts.emon}:${monitor.path}\nCtrl-C stops it.\n`);
+    process.stdout.write(
+      `Simulated energy bench (SIMULATED: virtual interface board, ${opts.benchmark} firmware in energy mode, virtual ${opts.emon}):\n  interface board: ${board.path}\n  ${opts.emon}: ${monitor.path}\nIn another terminal:\n  tiny-bench run --mode energy --benchmark ${opts.benchmark} --interface ${board.path} --emon ${opts.emon}:${monitor.path}\nCtrl-C stops it.\n`,
+    );
     await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     await board.close();
     await monitor.close();
@@ -318,14 +367,24 @@ program
   .action(async (opts) => {
     const benchmark = BENCHMARKS[opts.benchmark as BenchmarkId];
     const say = (l: string): void => void process.stdout.write(`${l}\n`);
-    const served = await serveVirtualDut({ benchmark, model: readFileSync(modelPath(resolveDataDir(opts.dataDir), benchmark)), linkPath: opts.link, wireBaud: opts.wireBaud, wireRttMs: opts.wireRttMs, standard: opts.standard, say });
-    say(`Virtual DUT (${benchmark.id}, ${opts.standard ? 'standard EEMBC harness' : 'tiny-bench firmware'}, SIMULATED) on ${served.path}; wire ${served.wire.baudRate ? `${served.wire.baudRate} baud` : 'unpaced'}, ${opts.wireRttMs ?? 0} ms round trip. Ctrl-C stops it.`);
+    const served = await serveVirtualDut({
+      benchmark,
+      model: readFileSync(modelPath(resolveDataDir(opts.dataDir), benchmark)),
+      linkPath: opts.link,
+      wireBaud: opts.wireBaud,
+      wireRttMs: opts.wireRttMs,
+      standard: opts.standard,
+      say,
+    });
+    say(
+      `Virtual DUT (${benchmark.id}, ${opts.standard ? 'standard EEMBC harness' : 'tiny-bench firmware'}, SIMULATED) on ${served.path}; wire ${served.wire.baudRate ? `${served.wire.baudRate} baud` : 'unpaced'}, ${opts.wireRttMs ?? 0} ms round trip. Ctrl-C stops it.`,
+    );
     await exitOnSignal(say);
   });
 
 program
   .command('report <session>')
-  .description('Regenerate <session>/report.html from the session\'s results')
+  .description("Regenerate <session>/report.html from the session's results")
   .action((session: string) => {
     process.stdout.write(`${writeReport(session)}\n`);
   });
@@ -336,7 +395,9 @@ program.parseAsync(process.argv).catch((error: unknown) => {
     process.exitCode = error.exitCode;
   } else {
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`tiny-bench: internal error: ${printable(message)}\n${process.env.TINY_BENCH_DEBUG && error instanceof Error ? error.stack : '(set TINY_BENCH_DEBUG=1 for details)'}\n`);
+    process.stderr.write(
+      `tiny-bench: internal error: ${printable(message)}\n${process.env.TINY_BENCH_DEBUG && error instanceof Error ? error.stack : '(set TINY_BENCH_DEBUG=1 for details)'}\n`,
+    );
     process.exitCode = 70;
   }
 });

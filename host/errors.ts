@@ -12,7 +12,10 @@ export class TinyBenchError extends Error {
 
 /** A reply line that does not have the shape the protocol requires. */
 export class ProtocolError extends TinyBenchError {
-  constructor(message: string, readonly lines: readonly string[] = []) {
+  constructor(
+    message: string,
+    readonly lines: readonly string[] = [],
+  ) {
     super(message);
   }
 }
@@ -39,14 +42,21 @@ export class DutReportedError extends TinyBenchError {
  */
 export class WrongAnswerError extends ProtocolError {
   /** Which rule the answer broke, when its numbers differ from try to try (laps); else its message identifies it. */
-  constructor(message: string, lines: readonly string[] = [], readonly rule?: string) {
+  constructor(
+    message: string,
+    lines: readonly string[] = [],
+    readonly rule?: string,
+  ) {
     super(message, lines);
   }
 }
 
 /** A wait ran out. `lastLines` are the last lines exchanged, for the report. */
 export class TimeoutError extends TinyBenchError {
-  constructor(message: string, readonly lastLines: readonly string[] = []) {
+  constructor(
+    message: string,
+    readonly lastLines: readonly string[] = [],
+  ) {
     super(lastLines.length ? `${message}\nLast lines exchanged:\n${lastLines.map((l) => `  ${l}`).join('\n')}` : message);
   }
 }
@@ -58,8 +68,15 @@ export class DutResetError extends ProtocolError {}
 
 /** A sample (or window) failed every recovery attempt. */
 export class SampleFailedError extends TinyBenchError {
-  constructor(readonly sample: string, readonly attempts: number, readonly reason: Error, readonly lastLines: readonly string[]) {
-    super(`Giving up on ${sample} after ${attempts} attempts: ${reason.message.split('\nLast lines')[0]}${lastLines.length ? `\nLast lines exchanged:\n${lastLines.map((l) => `  ${l}`).join('\n')}` : ''}`);
+  constructor(
+    readonly sample: string,
+    readonly attempts: number,
+    readonly reason: Error,
+    readonly lastLines: readonly string[],
+  ) {
+    super(
+      `Giving up on ${sample} after ${attempts} attempts: ${reason.message.split('\nLast lines')[0]}${lastLines.length ? `\nLast lines exchanged:\n${lastLines.map((l) => `  ${l}`).join('\n')}` : ''}`,
+    );
   }
 }
 

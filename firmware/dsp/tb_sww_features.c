@@ -8,8 +8,8 @@
 #define MEL_WEIGHTS_MAX (2 * TB_SWW_BINS)
 
 static float hamming[TB_SWW_WINDOW];
-static float fft_cos[FFT_N / 2], fft_sin[FFT_N / 2];   /* e^{-2 pi i k / 512} */
-static float split_cos[FFT_N], split_sin[FFT_N];       /* e^{-2 pi i k / 1024} */
+static float fft_cos[FFT_N / 2], fft_sin[FFT_N / 2]; /* e^{-2 pi i k / 512} */
+static float split_cos[FFT_N], split_sin[FFT_N];     /* e^{-2 pi i k / 1024} */
 static uint16_t bitrev[FFT_N];
 /* The 513 x 40 mel matrix is sparse (each bin feeds at most two bands):
  * band j covers bins mel_first[j] .. mel_first[j] + mel_count[j] - 1 with

@@ -59,7 +59,8 @@ tb_status tb_plan_arena(tb_interpreter *it) {
   }
   it->arena_used = align_up(high_water);
   /* Kernel scratch is read with 8-byte loads: align its address, not just its offset. */
-  it->scratch_offset = (uint32_t)(it->arena_used + ((TB_ALIGN - ((uintptr_t)(it->arena + it->arena_used) & (TB_ALIGN - 1))) & (TB_ALIGN - 1)));
+  it->scratch_offset =
+      (uint32_t)(it->arena_used + ((TB_ALIGN - ((uintptr_t)(it->arena + it->arena_used) & (TB_ALIGN - 1))) & (TB_ALIGN - 1)));
   it->arena_used = it->scratch_offset;
   if (it->arena_used > it->arena_len) {
     tb_op_error(it, "arena", "too small for this model; see arena_used");

@@ -17,9 +17,7 @@ static uint32_t load_u32(const uint8_t *p) {
   return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
-uint32_t tb_fb_read_u32(tb_fb *fb, uint32_t pos) {
-  return in_bounds(fb, pos, 4) ? load_u32(fb->buf + pos) : 0;
-}
+uint32_t tb_fb_read_u32(tb_fb *fb, uint32_t pos) { return in_bounds(fb, pos, 4) ? load_u32(fb->buf + pos) : 0; }
 
 int32_t tb_fb_read_i32(tb_fb *fb, uint32_t pos) { return (int32_t)tb_fb_read_u32(fb, pos); }
 
@@ -64,9 +62,7 @@ uint8_t tb_fb_u8(tb_fb *fb, tb_fb_table t, int id, uint8_t dflt) {
   return (p && in_bounds(fb, p, 1)) ? fb->buf[p] : dflt;
 }
 
-int8_t tb_fb_i8(tb_fb *fb, tb_fb_table t, int id, int8_t dflt) {
-  return (int8_t)tb_fb_u8(fb, t, id, (uint8_t)dflt);
-}
+int8_t tb_fb_i8(tb_fb *fb, tb_fb_table t, int id, int8_t dflt) { return (int8_t)tb_fb_u8(fb, t, id, (uint8_t)dflt); }
 
 int32_t tb_fb_i32(tb_fb *fb, tb_fb_table t, int id, int32_t dflt) {
   uint32_t p = tb_fb_field(fb, t, id);
@@ -94,9 +90,7 @@ static uint32_t follow(tb_fb *fb, uint32_t p) {
   return target;
 }
 
-tb_fb_table tb_fb_subtable(tb_fb *fb, tb_fb_table t, int id) {
-  return follow(fb, tb_fb_field(fb, t, id));
-}
+tb_fb_table tb_fb_subtable(tb_fb *fb, tb_fb_table t, int id) { return follow(fb, tb_fb_field(fb, t, id)); }
 
 tb_fb_vector tb_fb_vec(tb_fb *fb, tb_fb_table t, int id, uint32_t elem_size) {
   tb_fb_vector v = {0, 0};

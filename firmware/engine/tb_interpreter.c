@@ -14,8 +14,7 @@ tb_status tb_load(tb_interpreter *it, const uint8_t *model, size_t model_len, ui
   it->arena_len = arena_len;
   tb_status s = tb_read_model(it);
   if (s != TB_OK) return s;
-  if (it->tensors[it->input].const_data || it->tensors[it->input].type != TB_TYPE_INT8 ||
-      it->tensors[it->output].type != TB_TYPE_INT8)
+  if (it->tensors[it->input].const_data || it->tensors[it->input].type != TB_TYPE_INT8 || it->tensors[it->output].type != TB_TYPE_INT8)
     return tb_op_error(it, "model", "input and output must be int8 activations");
   s = tb_plan_arena(it);
   if (s != TB_OK) return s;

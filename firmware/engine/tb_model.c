@@ -131,11 +131,12 @@ static tb_status check_int8(tb_interpreter *it, const tb_op *op) {
   for (int i = 0; i < op->ninputs; ++i) {
     if (op->inputs[i] < 0) continue;
     const tb_tensor *t = &it->tensors[op->inputs[i]];
-    const int is_bias = i == 2 && (op->code == TB_OP_CONV_2D || op->code == TB_OP_DEPTHWISE_CONV_2D ||
-                                   op->code == TB_OP_FULLY_CONNECTED);
+    const int is_bias = i == 2 && (op->code == TB_OP_CONV_2D || op->code == TB_OP_DEPTHWISE_CONV_2D || op->code == TB_OP_FULLY_CONNECTED);
     const int is_shape = i == 1 && op->code == TB_OP_RESHAPE;
     const uint8_t want = (is_bias || is_shape) ? TB_TYPE_INT32 : TB_TYPE_INT8;
-    if (t->type != want) return model_error(it, op_name(op->code), is_bias ? ": bias must be int32" : (is_shape ? ": shape must be int32" : ": tensors must be int8"), -1);
+    if (t->type != want)
+      return model_error(it, op_name(op->code),
+                         is_bias ? ": bias must be int32" : (is_shape ? ": shape must be int32" : ": tensors must be int8"), -1);
   }
   for (int i = 0; i < op->noutputs; ++i)
     if (it->tensors[op->outputs[i]].type != TB_TYPE_INT8) return model_error(it, op_name(op->code), ": output must be int8", -1);

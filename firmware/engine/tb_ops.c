@@ -48,7 +48,8 @@ static void parse_none(tb_fb *fb, tb_fb_table o, tb_op *op) { (void)fb, (void)o,
 
 static const tb_op_kind kinds[] = {
     {TB_OP_CONV_2D, "CONV_2D", 5, TB_WORK_CONV, parse_conv, tb_conv_prepare, tb_conv_eval},
-    {TB_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D", 6, TB_WORK_DEPTHWISE, parse_depthwise, tb_depthwise_conv_prepare, tb_depthwise_conv_eval},
+    {TB_OP_DEPTHWISE_CONV_2D, "DEPTHWISE_CONV_2D", 6, TB_WORK_DEPTHWISE, parse_depthwise, tb_depthwise_conv_prepare,
+     tb_depthwise_conv_eval},
     {TB_OP_FULLY_CONNECTED, "FULLY_CONNECTED", 9, TB_WORK_FC, parse_activation, tb_fully_connected_prepare, tb_fully_connected_eval},
     {TB_OP_ADD, "ADD", 4, TB_WORK_ADD, parse_activation, tb_add_prepare, tb_add_eval},
     {TB_OP_AVERAGE_POOL_2D, "AVERAGE_POOL_2D", 3, TB_WORK_POOL, parse_pool, tb_average_pool_prepare, tb_average_pool_eval},
@@ -133,8 +134,8 @@ static tb_status channel_multipliers(tb_interpreter *it, tb_op *op, const char *
      * (GetQuantizedConvolutionMultipler); conv-like ops use doubles throughout
      * (PopulateConvolutionQuantizationParams). Either choice alone flips LSBs. */
     const float filter_scale = tb_tensor_scale(filter, (uint32_t)c);
-    const double product = op->code == TB_OP_FULLY_CONNECTED ? (double)(in->scale * filter_scale)
-                                                             : (double)in->scale * (double)filter_scale;
+    const double product =
+        op->code == TB_OP_FULLY_CONNECTED ? (double)(in->scale * filter_scale) : (double)in->scale * (double)filter_scale;
     const double effective = product / (double)out->scale;
     int shift;
     tb_quantize_multiplier(effective, &it->channel_mult[it->nchannel_params], &shift);
@@ -152,8 +153,17 @@ static tb_dims dims_of(const tb_tensor *t) {
 
 static tb_conv_params conv_params(const tb_interpreter *it, const tb_op *op) {
   const tb_op_params *p = &op->p;
-  tb_conv_params c = {-it->tensors[op->inputs[0]].zero_point, it->tensors[op->outputs[0]].zero_point, p->act_min, p->act_max,
-                      p->stride_w, p->stride_h, p->dilation_w, p->dilation_h, p->pad_w, p->pad_h, p->depth_multiplier};
+  tb_conv_params c = {-it->tensors[op->inputs[0]].zero_point,
+                      it->tensors[op->outputs[0]].zero_point,
+                      p->act_min,
+                      p->act_max,
+                      p->stride_w,
+                      p->stride_h,
+                      p->dilation_w,
+                      p->dilation_h,
+                      p->pad_w,
+                      p->pad_h,
+                      p->depth_multiplier};
   return c;
 }
 
@@ -190,9 +200,9 @@ void tb_conv_eval(tb_interpreter *it, const tb_op *op) {
   const tb_requant q = requant(it, op);
   const tb_dims di = dims_of(&it->tensors[op->inputs[0]]), df = dims_of(&it->tensors[op->inputs[1]]),
                 dout = dims_of(&it->tensors[op->outputs[0]]);
-  TB_KERNEL(tb_conv_s8)(&cp, &q, &di, tb_data_i8(it, op->inputs[0]), &df, tb_data_i8(it, op->inputs[1]),
-                        op->ninputs > 2 ? tb_data_i32(it, op->inputs[2]) : NULL, &dout, tb_data_i8(it, op->outputs[0]),
-                        tb_scratch(it));
+  TB_KERNEL(tb_conv_s8)
+  (&cp, &q, &di, tb_data_i8(it, op->inputs[0]), &df, tb_data_i8(it, op->inputs[1]), op->ninputs > 2 ? tb_data_i32(it, op->inputs[2]) : NULL,
+   &dout, tb_data_i8(it, op->outputs[0]), tb_scratch(it));
 }
 
 /* ---- DEPTHWISE_CONV_2D ------------------------------------------------- */
@@ -223,9 +233,9 @@ void tb_depthwise_conv_eval(tb_interpreter *it, const tb_op *op) {
   const tb_requant q = requant(it, op);
   const tb_dims di = dims_of(&it->tensors[op->inputs[0]]), df = dims_of(&it->tensors[op->inputs[1]]),
                 dout = dims_of(&it->tensors[op->outputs[0]]);
-  TB_KERNEL(tb_depthwise_conv_s8)(&cp, &q, &di, tb_data_i8(it, op->inputs[0]), &df, tb_data_i8(it, op->inputs[1]),
-                                  op->ninputs > 2 ? tb_data_i32(it, op->inputs[2]) : NULL, &dout,
-                                  tb_data_i8(it, op->outputs[0]), tb_scratch(it));
+  TB_KERNEL(tb_depthwise_conv_s8)
+  (&cp, &q, &di, tb_data_i8(it, op->inputs[0]), &df, tb_data_i8(it, op->inputs[1]), op->ninputs > 2 ? tb_data_i32(it, op->inputs[2]) : NULL,
+   &dout, tb_data_i8(it, op->outputs[0]), tb_scratch(it));
 }
 
 /* ---- FULLY_CONNECTED: filter [units, depth] ---------------------------- */
@@ -255,10 +265,9 @@ void tb_fully_connected_eval(tb_interpreter *it, const tb_op *op) {
   const tb_fc_params fp = {-in->zero_point, it->tensors[op->outputs[0]].zero_point, op->p.act_min, op->p.act_max};
   const tb_requant q = requant(it, op);
   const int32_t depth = f->dims[1];
-  TB_KERNEL(tb_fully_connected_s8)(&fp, &q, (int32_t)(in->elements / (uint32_t)depth), depth, f->dims[0],
-                                   tb_data_i8(it, op->inputs[0]), tb_data_i8(it, op->inputs[1]),
-                                   op->ninputs > 2 ? tb_data_i32(it, op->inputs[2]) : NULL,
-                                   tb_data_i8(it, op->outputs[0]), tb_scratch(it));
+  TB_KERNEL(tb_fully_connected_s8)
+  (&fp, &q, (int32_t)(in->elements / (uint32_t)depth), depth, f->dims[0], tb_data_i8(it, op->inputs[0]), tb_data_i8(it, op->inputs[1]),
+   op->ninputs > 2 ? tb_data_i32(it, op->inputs[2]) : NULL, tb_data_i8(it, op->outputs[0]), tb_scratch(it));
 }
 
 /* ---- ADD, same shapes (no broadcast: the reference models never need it) */
@@ -287,11 +296,19 @@ tb_status tb_add_prepare(tb_interpreter *it, tb_op *op) {
 void tb_add_eval(tb_interpreter *it, const tb_op *op) {
   const tb_op_params *p = &op->p;
   const tb_tensor *out = &it->tensors[op->outputs[0]];
-  const tb_add_params ap = {-it->tensors[op->inputs[0]].zero_point, -it->tensors[op->inputs[1]].zero_point,
-                            out->zero_point, p->left_shift, p->in1_mult, p->in1_shift, p->in2_mult, p->in2_shift,
-                            p->multiplier, p->shift, p->act_min, p->act_max};
-  TB_KERNEL(tb_add_s8)(&ap, out->elements, tb_data_i8(it, op->inputs[0]), tb_data_i8(it, op->inputs[1]),
-                       tb_data_i8(it, op->outputs[0]));
+  const tb_add_params ap = {-it->tensors[op->inputs[0]].zero_point,
+                            -it->tensors[op->inputs[1]].zero_point,
+                            out->zero_point,
+                            p->left_shift,
+                            p->in1_mult,
+                            p->in1_shift,
+                            p->in2_mult,
+                            p->in2_shift,
+                            p->multiplier,
+                            p->shift,
+                            p->act_min,
+                            p->act_max};
+  TB_KERNEL(tb_add_s8)(&ap, out->elements, tb_data_i8(it, op->inputs[0]), tb_data_i8(it, op->inputs[1]), tb_data_i8(it, op->outputs[0]));
 }
 
 /* ---- AVERAGE_POOL_2D --------------------------------------------------- */
@@ -357,6 +374,5 @@ void tb_softmax_eval(tb_interpreter *it, const tb_op *op) {
   const tb_tensor *in = &it->tensors[op->inputs[0]];
   const int32_t depth = in->dims[in->ndim - 1];
   const tb_softmax_params sp = {op->p.multiplier, op->p.shift, op->p.diff_min};
-  tb_softmax_s8(&sp, (int32_t)(in->elements / (uint32_t)depth), depth, tb_data_i8(it, op->inputs[0]),
-                tb_data_i8(it, op->outputs[0]));
+  tb_softmax_s8(&sp, (int32_t)(in->elements / (uint32_t)depth), depth, tb_data_i8(it, op->inputs[0]), tb_data_i8(it, op->outputs[0]));
 }

@@ -29,8 +29,7 @@ void tb_quantize_multiplier(double real, int32_t *multiplier, int *shift) {
   *shift = exp;
 }
 
-void tb_activation_range_int8(int activation, float scale, int32_t zero_point,
-                              int32_t *act_min, int32_t *act_max) {
+void tb_activation_range_int8(int activation, float scale, int32_t zero_point, int32_t *act_min, int32_t *act_max) {
   const int32_t qmin = -128, qmax = 127;
   /* TFLM quantizes the clamp bounds with a float division and round half away. */
   const int32_t q0 = zero_point + (int32_t)tb_roundf(0.0f / scale);

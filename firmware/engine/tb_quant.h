@@ -51,16 +51,13 @@ static inline int32_t tb_saturating_rounding_mul_by_pot(int32_t x, int exponent)
   return x;
 }
 
-static inline int32_t tb_clamp_i32(int32_t v, int32_t lo, int32_t hi) {
-  return v < lo ? lo : (v > hi ? hi : v);
-}
+static inline int32_t tb_clamp_i32(int32_t v, int32_t lo, int32_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
 /* Round half away from zero, like TfLiteRound / std::round. */
 float tb_roundf(float x);
 double tb_round(double x);
 
 /* Activation clamp range in the quantized domain of an int8 output tensor. */
-void tb_activation_range_int8(int activation, float scale, int32_t zero_point,
-                              int32_t *act_min, int32_t *act_max);
+void tb_activation_range_int8(int activation, float scale, int32_t zero_point, int32_t *act_min, int32_t *act_max);
 
 #endif

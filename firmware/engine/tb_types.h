@@ -24,10 +24,10 @@
 
 typedef enum {
   TB_OK = 0,
-  TB_ERR_MODEL = 1,       /* malformed or unsupported model */
-  TB_ERR_ARENA = 2,       /* arena too small */
-  TB_ERR_CAPACITY = 3,    /* more tensors/ops/channels than compiled in */
-  TB_ERR_STATE = 4        /* called out of order */
+  TB_ERR_MODEL = 1,    /* malformed or unsupported model */
+  TB_ERR_ARENA = 2,    /* arena too small */
+  TB_ERR_CAPACITY = 3, /* more tensors/ops/channels than compiled in */
+  TB_ERR_STATE = 4     /* called out of order */
 } tb_status;
 
 /* TFLite TensorType values we can meet. */

@@ -7,7 +7,7 @@ typedef struct {
   uint32_t cmd_crc;   /* CRC-32 of every command character received, kept or not (without '%') */
   uint32_t reply_crc; /* CRC-32 of every byte sent since the command arrived */
   int crc_active;
-  uint32_t text_crc;  /* CRC-32 of the command text before a trailing " #<crc>" */
+  uint32_t text_crc; /* CRC-32 of the command text before a trailing " #<crc>" */
   int has_text_crc;
   tb_interpreter *it;
   tb_bench_id bench;
@@ -18,7 +18,7 @@ typedef struct {
   uint8_t db[EE_DB_MAX];
   uint32_t db_expected; /* bytes announced by the last db load */
   uint32_t db_received;
-  int db_pending;       /* a db load is still waiting for data */
+  int db_pending;         /* a db load is still waiting for data */
   uint32_t bin_remaining; /* raw bytes of a `db bin` block still to come */
   uint32_t bin_at;        /* where the next one goes in db */
   uint32_t bin_want;      /* the block's CRC-32 as the command announced it */
@@ -38,9 +38,9 @@ void ee_harness_set_standard(int on) { standard = on != 0; }
 /* CRC-32 (IEEE 802.3, reflected, as zlib's crc32) with a 16-entry table:
  * small enough for any MCU, fast enough for a db payload. */
 static uint32_t crc32_update(uint32_t crc, const uint8_t *p, unsigned n) {
-  static const uint32_t nibble[16] = {
-      0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u, 0x4DB26158u, 0x5005713Cu,
-      0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu, 0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu};
+  static const uint32_t nibble[16] = {0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu, 0x76DC4190u, 0x6B6B51F4u,
+                                      0x4DB26158u, 0x5005713Cu, 0xEDB88320u, 0xF00F9344u, 0xD6D6A3E8u, 0xCB61B38Cu,
+                                      0x9B64C2B0u, 0x86D3D2D4u, 0xA00AE278u, 0xBDBDF21Cu};
   crc = ~crc;
   for (unsigned i = 0; i < n; ++i) {
     crc ^= p[i];

@@ -24,9 +24,7 @@ void tb_bench_set_input(tb_interpreter *it, tb_bench_id id, const uint8_t *db, u
   const tb_tensor *t = tb_input(it);
   switch (id) {
     case TB_BENCH_KWS01: /* MFCC features arrive already quantized to int8. */
-    case TB_BENCH_SWW01: /* so do log-mel windows (30 x 40) */
-      memcpy(in, db, len);
-      break;
+    case TB_BENCH_SWW01: /* so do log-mel windows (30 x 40) */ memcpy(in, db, len); break;
     case TB_BENCH_VWW01:
     case TB_BENCH_IC01:
     case TB_BENCH_IC02: /* uint8 RGB shifted to int8. */
@@ -38,14 +36,11 @@ void tb_bench_set_input(tb_interpreter *it, tb_bench_id id, const uint8_t *db, u
         in[i] = (int8_t)(q < -128.0f ? -128 : (q > 127.0f ? 127 : (int32_t)q));
       }
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
-int tb_bench_result_count(const tb_interpreter *it, tb_bench_id id) {
-  return id == TB_BENCH_AD01 ? 1 : (int)tb_output(it)->elements;
-}
+int tb_bench_result_count(const tb_interpreter *it, tb_bench_id id) { return id == TB_BENCH_AD01 ? 1 : (int)tb_output(it)->elements; }
 
 float tb_bench_result(const tb_interpreter *it, tb_bench_id id, const uint8_t *db, int i) {
   const tb_tensor *out = tb_output(it);

@@ -8,7 +8,15 @@
 
 /* In the order of "benchmarks" in firmware/build.json (the build passes the
  * index as -DTB_BENCH); test/firmware/build-description.test.ts checks it. */
-typedef enum { TB_BENCH_KWS01 = 0, TB_BENCH_VWW01, TB_BENCH_IC01, TB_BENCH_AD01, TB_BENCH_IC02, TB_BENCH_SWW01, TB_BENCH_COUNT } tb_bench_id;
+typedef enum {
+  TB_BENCH_KWS01 = 0,
+  TB_BENCH_VWW01,
+  TB_BENCH_IC01,
+  TB_BENCH_AD01,
+  TB_BENCH_IC02,
+  TB_BENCH_SWW01,
+  TB_BENCH_COUNT
+} tb_bench_id;
 
 /* "kws01" ... "sww01" */
 const char *tb_bench_name(tb_bench_id id);

@@ -9,14 +9,14 @@
 
 static int passed, failed;
 
-#define CHECK_EQ(what, got, want)                                                          \
-  do {                                                                                     \
-    long g_ = (long)(got), w_ = (long)(want);                                              \
-    if (g_ == w_) passed++;                                                                \
-    else {                                                                                 \
-      failed++;                                                                            \
-      printf("FAIL %s:%d %s: got %ld, want %ld\n", __FILE__, __LINE__, what, g_, w_);     \
-    }                                                                                      \
+#define CHECK_EQ(what, got, want)                                                     \
+  do {                                                                                \
+    long g_ = (long)(got), w_ = (long)(want);                                         \
+    if (g_ == w_) passed++;                                                           \
+    else {                                                                            \
+      failed++;                                                                       \
+      printf("FAIL %s:%d %s: got %ld, want %ld\n", __FILE__, __LINE__, what, g_, w_); \
+    }                                                                                 \
   } while (0)
 
 static tb_interpreter it;
@@ -198,7 +198,7 @@ static void test_fully_connected_offsets(void) {
   const int32_t din[2] = {1, 3}, dfil[2] = {2, 3}, dbias[1] = {2}, dout[2] = {1, 2};
   static const int8_t w[6] = {1, 2, 3, -1, 0, 1};
   static const int32_t bias[2] = {10, -10};
-  int in = add_tensor(TB_TYPE_INT8, 2, din, NULL, &one, 1, 2);   /* input zero point 2 */
+  int in = add_tensor(TB_TYPE_INT8, 2, din, NULL, &one, 1, 2); /* input zero point 2 */
   int f = add_tensor(TB_TYPE_INT8, 2, dfil, w, &one, 1, 0);
   int b = add_tensor(TB_TYPE_INT32, 1, dbias, bias, &one, 1, 0);
   int out = add_tensor(TB_TYPE_INT8, 2, dout, NULL, &one, 1, -5); /* output zero point -5 */
@@ -247,10 +247,10 @@ static void test_add(void) {
   int out = add_tensor(TB_TYPE_INT8, 1, d, NULL, &one, 1, 0);
   tb_op *op = add_op(TB_OP_ADD, a, b, -1, out);
   CHECK_EQ("add prepare", tb_add_prepare(&it, op), TB_OK);
-  tb_data_i8(&it, a)[0] = 10;   /* 5.0 */
-  tb_data_i8(&it, b)[0] = 7;    /* 3.5 */
-  tb_data_i8(&it, a)[1] = 127;  /* 63.5 */
-  tb_data_i8(&it, b)[1] = 127;  /* 63.5 -> 127 */
+  tb_data_i8(&it, a)[0] = 10;  /* 5.0 */
+  tb_data_i8(&it, b)[0] = 7;   /* 3.5 */
+  tb_data_i8(&it, a)[1] = 127; /* 63.5 */
+  tb_data_i8(&it, b)[1] = 127; /* 63.5 -> 127 */
   tb_add_eval(&it, op);
   CHECK_EQ("add 5 + 3.5 = 8.5 -> 9", tb_data_i8(&it, out)[0], 9);
   CHECK_EQ("add 127 saturates", tb_data_i8(&it, out)[1], 127);

@@ -86,7 +86,8 @@ static void conv_case(int id) {
   p.input_offset = range(-127, 128);
   act_range(&p);
   const tb_dims in = {range(1, 2), range(1, 7), range(1, 7), in_c}, filter = {out_c, fh, fw, in_c};
-  const tb_dims out = {in.n, out_size(in.h, fh, p.stride_h, p.dilation_h, p.pad_h), out_size(in.w, fw, p.stride_w, p.dilation_w, p.pad_w), out_c};
+  const tb_dims out = {in.n, out_size(in.h, fh, p.stride_h, p.dilation_h, p.pad_h), out_size(in.w, fw, p.stride_w, p.dilation_w, p.pad_w),
+                       out_c};
   if (out.h == 0 || out.w == 0) return;
   const int extreme = next() % 5 == 0;
   int8_t *x = bytes((size_t)in.n * in.h * in.w * in_c, extreme), *w = bytes((size_t)out_c * fh * fw * in_c, extreme);
@@ -113,7 +114,8 @@ static void depthwise_case(int id) {
   p.input_offset = range(-127, 128);
   act_range(&p);
   const tb_dims in = {range(1, 2), range(1, 8), range(1, 8), in_c}, filter = {1, f, f, out_c};
-  const tb_dims out = {in.n, out_size(in.h, f, p.stride_h, p.dilation_h, p.pad_h), out_size(in.w, f, p.stride_w, p.dilation_w, p.pad_w), out_c};
+  const tb_dims out = {in.n, out_size(in.h, f, p.stride_h, p.dilation_h, p.pad_h), out_size(in.w, f, p.stride_w, p.dilation_w, p.pad_w),
+                       out_c};
   if (out.h == 0 || out.w == 0) return;
   const int extreme = next() % 5 == 0;
   int8_t *x = bytes((size_t)in.n * in.h * in.w * in_c, extreme), *w = bytes((size_t)f * f * out_c, extreme);

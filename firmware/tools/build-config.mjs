@@ -20,7 +20,10 @@ function expand(pattern) {
   if (star < 0) return [pattern];
   const dir = dirname(pattern);
   const suffix = pattern.slice(star + 1);
-  return readdirSync(join(firmware, dir)).filter((f) => f.endsWith(suffix)).sort().map((f) => `${dir}/${f}`);
+  return readdirSync(join(firmware, dir))
+    .filter((f) => f.endsWith(suffix))
+    .sort()
+    .map((f) => `${dir}/${f}`);
 }
 
 function fail(message) {

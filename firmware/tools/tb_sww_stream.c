@@ -53,7 +53,8 @@ int main(int argc, char **argv) {
   for (size_t at = 0; at + 2 * TB_SWW_HOP <= audio_len; at += 2 * TB_SWW_HOP) {
     int16_t mono[TB_SWW_HOP];
     int8_t row[TB_SWW_MELS];
-    for (int i = 0; i < TB_SWW_HOP; ++i) mono[i] = (int16_t)(uint16_t)(audio[at + 2 * (size_t)i] | (uint16_t)audio[at + 2 * (size_t)i + 1] << 8);
+    for (int i = 0; i < TB_SWW_HOP; ++i)
+      mono[i] = (int16_t)(uint16_t)(audio[at + 2 * (size_t)i] | (uint16_t)audio[at + 2 * (size_t)i + 1] << 8);
     tb_sww_features_hop(&features, mono, tb_input(&interp)->scale, row);
     memmove(in, in + TB_SWW_MELS, n - TB_SWW_MELS);
     memcpy(in + n - TB_SWW_MELS, row, TB_SWW_MELS);

@@ -39,7 +39,16 @@ export interface Benchmark {
   performanceInput(file: Uint8Array, row: LabelRow): Uint8Array;
 }
 
-function fixedSize(id: BenchmarkId, title: string, modelFile: string, classes: number, inputBytes: number, metricTarget: number, warmups: number, energyWarmups: number): Benchmark {
+function fixedSize(
+  id: BenchmarkId,
+  title: string,
+  modelFile: string,
+  classes: number,
+  inputBytes: number,
+  metricTarget: number,
+  warmups: number,
+  energyWarmups: number,
+): Benchmark {
   return {
     id,
     title,
@@ -87,9 +96,11 @@ const ad01: Benchmark = {
   checkFile(size, row) {
     if (size % 4 !== 0) return `has ${size} bytes, not a whole number of float32 values`;
     if ((row.windowBytes ?? AD_WINDOW) !== AD_WINDOW) return `labels row asks for ${row.windowBytes}-byte windows; the model takes ${AD_WINDOW}`;
-    if (row.strideBytes !== undefined && (row.strideBytes <= 0 || row.strideBytes % 4 !== 0)) return `stride ${row.strideBytes} is not a positive multiple of 4 bytes`;
+    if (row.strideBytes !== undefined && (row.strideBytes <= 0 || row.strideBytes % 4 !== 0))
+      return `stride ${row.strideBytes} is not a positive multiple of 4 bytes`;
     if (adWindowOffsets(size, row).length === 0) return `has ${size} bytes, shorter than one ${AD_WINDOW}-byte window`;
-    if (size !== AD_FILE_BYTES) return `has ${size} bytes, expected ${AD_FILE_BYTES} (200 frames x 128 float32 features, as every file of the ad01 set); a cut or padded file would change the windows it is scored from`;
+    if (size !== AD_FILE_BYTES)
+      return `has ${size} bytes, expected ${AD_FILE_BYTES} (200 frames x 128 float32 features, as every file of the ad01 set); a cut or padded file would change the windows it is scored from`;
     return undefined;
   },
   inputs: (file, row) => adWindowOffsets(file.length, row).map((o) => file.subarray(o, o + AD_WINDOW)),

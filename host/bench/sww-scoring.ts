@@ -36,7 +36,9 @@ export interface SwwScore {
 /** Detection times (ms, as print_detections gives them) relative to the sync pulse, in s. */
 export function detectionsAfterSync(detectionsMs: readonly number[]): number[] {
   if (!detectionsMs.length) {
-    throw new ProtocolError('The interface board recorded no detection at all, not even the DUT\'s sync pulse on its first frame: check the WW_DETECTED wire (DUT to the board\'s PG15) and that the DUT received audio');
+    throw new ProtocolError(
+      "The interface board recorded no detection at all, not even the DUT's sync pulse on its first frame: check the WW_DETECTED wire (DUT to the board's PG15) and that the DUT received audio",
+    );
   }
   const [sync, ...rest] = detectionsMs;
   return rest.map((ms) => (ms - sync!) / 1000);
@@ -44,7 +46,7 @@ export function detectionsAfterSync(detectionsMs: readonly number[]): number[] {
 
 export function scoreDetections(detectionsS: readonly number[], truth: readonly TruthWindow[], tailS: number): SwwScore {
   const remaining = [...detectionsS].sort((a, b) => a - b);
-  const used = new Array<boolean>(remaining.length).fill(false);
+  const used = Array.from({ length: remaining.length }, () => false);
   const windows = truth.map((w) => {
     const claimed: number[] = [];
     remaining.forEach((t, i) => {
@@ -94,7 +96,10 @@ export function dutyCycle(startTicks: readonly number[], stopTicks: readonly num
     if (j >= stopTicks.length) break;
     pairs.push([start, stopTicks[j++]!]);
   }
-  if (pairs.length < 2) throw new ProtocolError(`The processing (duty-cycle) pin showed ${pairs.length} complete frame(s); at least 2 are needed: check the DUT's processing pin wire to the board's PB5`);
+  if (pairs.length < 2)
+    throw new ProtocolError(
+      `The processing (duty-cycle) pin showed ${pairs.length} complete frame(s); at least 2 are needed: check the DUT's processing pin wire to the board's PB5`,
+    );
   const periods = pairs.slice(1).map(([s], i) => (s - pairs[i]![0]) * DUTY_TICK_S);
   const periodS = periods.reduce((a, b) => a + b, 0) / periods.length;
   const onTimeS = (pairs.reduce((a, [s, e]) => a + (e - s), 0) / pairs.length) * DUTY_TICK_S;

@@ -56,13 +56,16 @@ export function readSwwTruth(dir: string, truthFile: string = SWW01.defaultTruth
   const parsed = z.array(TruthEntry).min(1).safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new DatasetError(`${truthPath}: at ${issue.path.join('.') || 'top level'}: ${issue.message} (expected a list of {wav_file, detection_windows: [[start_s, end_s], ...]})`);
+    throw new DatasetError(
+      `${truthPath}: at ${issue.path.join('.') || 'top level'}: ${issue.message} (expected a list of {wav_file, detection_windows: [[start_s, end_s], ...]})`,
+    );
   }
   const root = resolve(dir);
   const streams = parsed.data.map((entry, i): SwwStream => {
     const path = resolve(root, entry.wav_file);
     const rel = relative(root, path);
-    if (rel.startsWith('..') || isAbsolute(rel) || isAbsolute(entry.wav_file)) throw new DatasetError(`${truthPath}: entry ${i}: ${JSON.stringify(entry.wav_file)} points outside ${root}`);
+    if (rel.startsWith('..') || isAbsolute(rel) || isAbsolute(entry.wav_file))
+      throw new DatasetError(`${truthPath}: entry ${i}: ${JSON.stringify(entry.wav_file)} points outside ${root}`);
     if (!existsSync(path)) throw new DatasetError(`${truthPath}: entry ${i}: ${entry.wav_file} is not in ${root}`);
     entry.detection_windows.forEach(([a, b], k) => {
       if (!(b >= a)) throw new DatasetError(`${truthPath}: entry ${i} window ${k}: end ${b} s is before start ${a} s`);
@@ -83,5 +86,9 @@ export function readSwwTruth(dir: string, truthFile: string = SWW01.defaultTruth
 export function swwSdCard(dataDir: string): Map<string, Uint8Array> {
   const dir = join(dataDir, 'datasets', SWW01.id);
   if (!existsSync(dir)) throw new DatasetError(`No sww01 streams: ${dir} does not exist`);
-  return new Map(readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.wav')).map((f) => [f, readFileSync(join(dir, f))]));
+  return new Map(
+    readdirSync(dir)
+      .filter((f) => f.toLowerCase().endsWith('.wav'))
+      .map((f) => [f, readFileSync(join(dir, f))]),
+  );
 }

@@ -13,7 +13,14 @@ import { ConfigError } from '../errors.js';
 import { parsePortUrl } from '../protocol/port-url.js';
 
 const UsbIds = z.record(z.string(), z.union([z.number().int(), z.array(z.number().int())]));
-const Baud = z.union([z.number().int().positive(), z.object({ energy: z.number().int().positive().optional(), performance: z.number().int().positive().optional(), accuracy: z.number().int().positive().optional() })]);
+const Baud = z.union([
+  z.number().int().positive(),
+  z.object({
+    energy: z.number().int().positive().optional(),
+    performance: z.number().int().positive().optional(),
+    accuracy: z.number().int().positive().optional(),
+  }),
+]);
 
 export const DeviceEntry = z
   .object({
@@ -42,7 +49,10 @@ export const DeviceEntry = z
 export type DeviceEntry = z.infer<typeof DeviceEntry>;
 
 const Step = z.union([z.string(), z.record(z.string(), z.array(z.string()))]);
-export const TestsFile = z.record(z.string(), z.object({ name: z.string().optional(), model: z.string().optional(), truth_file: z.string().optional(), script: z.array(Step) }).passthrough());
+export const TestsFile = z.record(
+  z.string(),
+  z.object({ name: z.string().optional(), model: z.string().optional(), truth_file: z.string().optional(), script: z.array(Step) }).passthrough(),
+);
 
 function load(path: string): unknown {
   try {
@@ -60,7 +70,9 @@ function explain(path: string, error: z.ZodError, describe: (p: PropertyKey[]) =
 export function readDevicesYaml(path: string): DeviceEntry[] {
   const parsed = z.array(DeviceEntry).safeParse(load(path));
   if (!parsed.success) {
-    throw explain(path, parsed.error, (p) => (typeof p[0] === 'number' ? `entry ${p[0] + 1}${p.length > 1 ? `, field ${p.slice(1).join('.')}` : ''}` : 'the file must be a list of devices'));
+    throw explain(path, parsed.error, (p) =>
+      typeof p[0] === 'number' ? `entry ${p[0] + 1}${p.length > 1 ? `, field ${p.slice(1).join('.')}` : ''}` : 'the file must be a list of devices',
+    );
   }
   return parsed.data;
 }
@@ -112,7 +124,8 @@ export function readTestsYaml(path: string): Record<string, TestPlan> {
           for (const [key, inner] of Object.entries(step)) {
             const loop = /^loop(?:\s+(\d+))?\s*$/.exec(key);
             if (!loop) throw new ConfigError(`${path}: ${model}: unknown script block ${JSON.stringify(key)}`);
-            if (loop[1] !== undefined && Number(loop[1]) < 1) throw new ConfigError(`${path}: ${model}: ${JSON.stringify(key)} runs nothing; the loop count must be at least 1`);
+            if (loop[1] !== undefined && Number(loop[1]) < 1)
+              throw new ConfigError(`${path}: ${model}: ${JSON.stringify(key)} runs nothing; the loop count must be at least 1`);
             if (loop[1]) plan.loops = Number(loop[1]);
             visit(inner);
           }

@@ -10,7 +10,11 @@ import { TinyBenchError } from '../errors.js';
 /** A file or folder could not be read or written. Exit code 74 (sysexits EX_IOERR). */
 export class FileSystemError extends TinyBenchError {
   override readonly exitCode = 74;
-  constructor(readonly path: string, readonly code: string | undefined, message: string) {
+  constructor(
+    readonly path: string,
+    readonly code: string | undefined,
+    message: string,
+  ) {
     super(message);
   }
 }

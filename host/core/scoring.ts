@@ -36,7 +36,7 @@ export function rocAuc(scores: readonly number[], positives: readonly boolean[])
   const order = scores.map((s, i) => ({ s, p: positives[i]! })).sort((a, b) => a.s - b.s);
   let nPos = 0;
   let rankSumPos = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j < order.length && order[j]!.s === order[i]!.s) j++;
     const averageRank = (i + 1 + j) / 2; // ranks i+1 .. j
@@ -55,11 +55,18 @@ export function rocAuc(scores: readonly number[], positives: readonly boolean[])
 
 /** One-vs-rest macro AUC over class probability vectors (sklearn multi_class='ovr'). */
 export function rocAucOneVsRest(vectors: readonly (readonly number[])[], labels: readonly number[], classes: number): number | undefined {
-  if (classes === 2) return rocAuc(vectors.map((v) => v[1]!), labels.map((l) => l === 1));
+  if (classes === 2)
+    return rocAuc(
+      vectors.map((v) => v[1]!),
+      labels.map((l) => l === 1),
+    );
   const normalized = vectors.map(normalize);
   let sum = 0;
   for (let c = 0; c < classes; ++c) {
-    const auc = rocAuc(normalized.map((v) => v[c]!), labels.map((l) => l === c));
+    const auc = rocAuc(
+      normalized.map((v) => v[c]!),
+      labels.map((l) => l === c),
+    );
     if (auc === undefined) return undefined;
     sum += auc;
   }
@@ -125,7 +132,7 @@ export function rocCurve(scores: readonly number[], positives: readonly boolean[
   const points: Array<[number, number]> = [[0, 0]];
   let tp = 0;
   let fp = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j < order.length && order[j]!.s === order[i]!.s) {
       if (order[j]!.p) tp++;
@@ -178,12 +185,15 @@ export function ruleViolations(result: RuledResult): string[] {
   windows.forEach((w, i) => {
     const name = `window ${i + 1} (${w.file})`;
     if (!(w.seconds >= MIN_WINDOW_S)) broken.push(`${name} lasted ${w.seconds.toFixed(6)} s, under the ${MIN_WINDOW_S} s minimum`);
-    if (w.seconds * 1e6 > MAX_PLAUSIBLE_WINDOW_US) broken.push(`${name} lasted ${w.seconds.toFixed(0)} s, longer than any window the rules need: the DUT's timer is wrong`);
-    if (w.inferences < MIN_WINDOW_INFERENCES) broken.push(`${name} ran ${w.inferences} inference${w.inferences === 1 ? '' : 's'}, under the minimum of ${MIN_WINDOW_INFERENCES}`);
+    if (w.seconds * 1e6 > MAX_PLAUSIBLE_WINDOW_US)
+      broken.push(`${name} lasted ${w.seconds.toFixed(0)} s, longer than any window the rules need: the DUT's timer is wrong`);
+    if (w.inferences < MIN_WINDOW_INFERENCES)
+      broken.push(`${name} ran ${w.inferences} inference${w.inferences === 1 ? '' : 's'}, under the minimum of ${MIN_WINDOW_INFERENCES}`);
     if (!positive(w.throughput)) broken.push(`${name} has a throughput of ${w.throughput}`);
   });
   if (result.mode === 'performance' && !positive(result.medianThroughput)) broken.push(`median throughput ${result.medianThroughput} is not above 0`);
-  if (result.mode === 'energy' && !positive(result.energyUjPerInference)) broken.push(`median energy ${result.energyUjPerInference} uJ/inference is not above 0`);
+  if (result.mode === 'energy' && !positive(result.energyUjPerInference))
+    broken.push(`median energy ${result.energyUjPerInference} uJ/inference is not above 0`);
   if (result.mode !== 'accuracy' && windows.length === 0) broken.push('no measured window');
   return broken;
 }
@@ -193,7 +203,8 @@ function streamingViolations(mode: RuledResult['mode'], s: NonNullable<RuledResu
   const broken: string[] = [];
   if (s.streams.length === 0) broken.push('no stream was played');
   if (!(s.dutyCycle >= 0 && s.dutyCycle <= 1)) broken.push(`duty cycle ${s.dutyCycle} is not between 0 and 1`);
-  if (!(s.estimatedThroughput > 0 && Number.isFinite(s.estimatedThroughput))) broken.push(`estimated throughput ${s.estimatedThroughput} inf./sec. is not above 0`);
+  if (!(s.estimatedThroughput > 0 && Number.isFinite(s.estimatedThroughput)))
+    broken.push(`estimated throughput ${s.estimatedThroughput} inf./sec. is not above 0`);
   if (mode === 'energy' && !(s.powerMw !== undefined && s.powerMw > 0 && Number.isFinite(s.powerMw))) broken.push(`power ${s.powerMw} mW is not above 0`);
   return broken;
 }

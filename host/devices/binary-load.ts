@@ -33,7 +33,8 @@ export function checkBlockReply(raw: readonly string[], block: Uint8Array): stri
   const crc = parseCrcLine(raw.at(-1) ?? '');
   if (!crc) throw new ProtocolError('Reply to a db bin block lacks its integrity line: the reply was damaged', [...raw]);
   const body = raw.slice(0, -1);
-  if (crc32(body.map((l) => `${l}\r\n`).join('')) !== crc.reply) throw new ProtocolError('Reply to a db bin block was damaged on the way (reply CRC mismatch)', [...raw]);
+  if (crc32(body.map((l) => `${l}\r\n`).join('')) !== crc.reply)
+    throw new ProtocolError('Reply to a db bin block was damaged on the way (reply CRC mismatch)', [...raw]);
   if (crc.command !== crc32(block)) throw new ProtocolError(`A ${block.length}-byte db bin block arrived damaged (block CRC mismatch)`, [...raw]);
   if (!body.includes('m-bin-done')) throw new ProtocolError('The DUT did not confirm a db bin block with m-bin-done', [...raw]);
   return body;
@@ -61,7 +62,8 @@ export async function loadBinary(dut: Dut, data: Uint8Array, timeoutMs: number, 
       lines = checkBlockReply(await dut.channel.sendRaw(block, `${block.length} raw bytes at ${offset}`, timeoutMs), block);
       dut.binaryBytesOwed = 0;
     } catch (error) {
-      if (!(error instanceof ProtocolError || error instanceof TimeoutError) || error instanceof DutResetError || ++damagedInARow > MAX_DAMAGED_BLOCKS) throw error;
+      if (!(error instanceof ProtocolError || error instanceof TimeoutError) || error instanceof DutResetError || ++damagedInARow > MAX_DAMAGED_BLOCKS)
+        throw error;
       await endBinaryBlock(dut, block.length);
       dut.chunkBytes = Math.max(MIN_BLOCK_BYTES, Math.floor(size / 2));
       clean = 0;

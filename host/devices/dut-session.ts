@@ -4,7 +4,17 @@
  * (reopening the link with backoff if it is gone), re-identifies the DUT and
  * runs the unit again, a bounded number of times.
  */
-import { DutMismatchError, DutReportedError, DutResetError, LinkClosedError, ProtocolError, SampleFailedError, TimeoutError, TinyBenchError, WrongAnswerError } from '../errors.js';
+import {
+  DutMismatchError,
+  DutReportedError,
+  DutResetError,
+  LinkClosedError,
+  ProtocolError,
+  SampleFailedError,
+  TimeoutError,
+  TinyBenchError,
+  WrongAnswerError,
+} from '../errors.js';
 import type { Link } from '../link/link.js';
 import type { DutIdentity } from '../protocol/replies.js';
 import { Dut, type DutOptions } from './dut.js';
@@ -80,7 +90,10 @@ export class DutSession implements DutRunner {
     return this.dut.integrityChecked;
   }
 
-  private constructor(private readonly connection: Reconnectable, private readonly options: DutSessionOptions) {
+  private constructor(
+    private readonly connection: Reconnectable,
+    private readonly options: DutSessionOptions,
+  ) {
     this.attempts = options.attempts ?? 6;
   }
 
@@ -108,9 +121,11 @@ export class DutSession implements DutRunner {
   private async awaitBoot(): Promise<void> {
     const { bootWaitMs } = this.connection;
     if (this.channel.resets === 0) {
-      await this.channel.waitForLine((line) => line === 'm-init-done', bootWaitMs, 'boot banner').catch((error: unknown) => {
-        if (!(error instanceof TimeoutError)) throw error;
-      });
+      await this.channel
+        .waitForLine((line) => line === 'm-init-done', bootWaitMs, 'boot banner')
+        .catch((error: unknown) => {
+          if (!(error instanceof TimeoutError)) throw error;
+        });
     }
     await this.channel.settle(this.dut.settleMs, Math.max(bootWaitMs, 2 * this.dut.settleMs));
   }
@@ -135,7 +150,7 @@ export class DutSession implements DutRunner {
   private attach(link: Link): void {
     this.channel?.close();
     this.channel = new LineChannel(link, {
-      ...(this.options.channel ?? {}),
+      ...this.options.channel,
       ...(this.options.transcript ? { transcript: this.options.transcript } : {}),
       recentLines: this.recent,
     });
@@ -245,7 +260,9 @@ export class DutSession implements DutRunner {
         lastError = error;
       }
     }
-    throw new TinyBenchError(`Could not reopen ${this.connection.link.description} after ${backoff.length} attempts: ${lastError instanceof Error ? lastError.message : String(lastError)}`);
+    throw new TinyBenchError(
+      `Could not reopen ${this.connection.link.description} after ${backoff.length} attempts: ${lastError instanceof Error ? lastError.message : String(lastError)}`,
+    );
   }
 
   /** Stops listening and closes every link this session reopened (the current one included). */
@@ -284,7 +301,10 @@ function sameWrongAnswer(previous: Error, error: Error): boolean {
 
 /** The same wrong answer twice: the DUT or its firmware, not the link. One line. */
 export class RepeatedAnswerError extends TinyBenchError {
-  constructor(readonly unit: string, readonly reason: Error) {
+  constructor(
+    readonly unit: string,
+    readonly reason: Error,
+  ) {
     super(`${unit}: the DUT gave the same wrong answer twice, so it is not link damage: ${reason.message.split('\n')[0]}`);
   }
 }

@@ -2,7 +2,19 @@ import { crc32 } from 'node:zlib';
 
 import { DutReportedError, DutResetError, LinkClosedError, ProtocolError, TimeoutError, WrongAnswerError } from '../errors.js';
 import { STANDARD_COMMAND_BUFFER, dbChunkBytes, dbChunkBytesAt, dbDataCommands, dbLoadCommand, inferCommand } from '../protocol/commands.js';
-import { type DutIdentity, type InferReply, isBootLine, lapDeltaUs, parseCrcLine, parseExpecting, parseInferReply, parseLoadCrc, parseName, parseDutError, parseProfile } from '../protocol/replies.js';
+import {
+  type DutIdentity,
+  type InferReply,
+  isBootLine,
+  lapDeltaUs,
+  parseCrcLine,
+  parseExpecting,
+  parseInferReply,
+  parseLoadCrc,
+  parseName,
+  parseDutError,
+  parseProfile,
+} from '../protocol/replies.js';
 import { endBinaryBlock, loadBinary } from './binary-load.js';
 import type { LineChannel } from './line-channel.js';
 
@@ -68,7 +80,10 @@ export class Dut {
   private readonly probeTimeoutMs: number;
   private readonly settleQuietMs: number;
 
-  constructor(readonly channel: LineChannel, private readonly options: DutOptions = {}) {
+  constructor(
+    readonly channel: LineChannel,
+    private readonly options: DutOptions = {},
+  ) {
     this.commandTimeoutMs = options.commandTimeoutMs ?? 5000;
     // Banners before this client existed are the DUT's boot, not a reset under us.
     this.knownResets = channel.resets;
@@ -84,7 +99,8 @@ export class Dut {
    * Returns the reply lines without the integrity line.
    */
   async send(command: string, timeoutMs = this.commandTimeoutMs): Promise<string[]> {
-    if (this.channel.resets !== this.knownResets) throw new DutResetError(`The DUT restarted (boot banner seen) before '${abbreviateCommand(command)}'; its loaded input is gone`);
+    if (this.channel.resets !== this.knownResets)
+      throw new DutResetError(`The DUT restarted (boot banner seen) before '${abbreviateCommand(command)}'; its loaded input is gone`);
     const raw = await this.channel.command(command, timeoutMs);
     if (raw.some(isBootLine)) throw new DutResetError(`The DUT restarted while answering '${abbreviateCommand(command)}' (boot banner in the reply)`, raw);
     const lines = this.verifyIntegrity(command, raw);
@@ -112,7 +128,7 @@ export class Dut {
    * The long `profile` reply is only asked for when the DUT may have changed.
    */
   async resynchronise(): Promise<void> {
-    if (this.channel.resets !== this.knownResets) throw new DutResetError("The DUT restarted (boot banner seen) while recovering; its loaded input is gone");
+    if (this.channel.resets !== this.knownResets) throw new DutResetError('The DUT restarted (boot banner seen) while recovering; its loaded input is gone');
     await this.retry(async () => parseName(await this.send('name')));
   }
 
@@ -139,7 +155,11 @@ export class Dut {
   async load(data: Uint8Array): Promise<void> {
     const positioned = this.identity?.features?.includes('db-at') && this.integrityChecked && positionedChunksPayOff(this.commandBuffer, data.length);
     // Raw bytes need a link that carries them as they are: not an interface board, which relays text.
-    const binary = this.identity?.features?.includes('db-bin') && this.integrityChecked && this.channel.link.maxCommandLength === undefined && this.binaryFailures < BINARY_GIVE_UP;
+    const binary =
+      this.identity?.features?.includes('db-bin') &&
+      this.integrityChecked &&
+      this.channel.link.maxCommandLength === undefined &&
+      this.binaryFailures < BINARY_GIVE_UP;
     const crc = crc32(data);
     // A positioned load cut by a lost link goes on where the DUT last acknowledged it: a replugged
     // board keeps its buffer. If it did not, the next chunk meets a gap (load-lost) or the
@@ -150,7 +170,11 @@ export class Dut {
     if (resumeAt === 0) await this.idempotent(async () => parseExpecting(await this.send(dbLoadCommand(data.length)), data.length));
     let lines: string[];
     try {
-      lines = binary ? await loadBinary(this, data, this.commandTimeoutMs) : positioned ? await this.loadPositioned(data, resumeAt) : await this.loadSequential(data);
+      lines = binary
+        ? await loadBinary(this, data, this.commandTimeoutMs)
+        : positioned
+          ? await this.loadPositioned(data, resumeAt)
+          : await this.loadSequential(data);
       if (binary) this.binaryFailures = 0;
     } catch (error) {
       if (binary) this.binaryFailures++;
@@ -158,7 +182,8 @@ export class Dut {
       throw error;
     }
     const loaded = parseLoadCrc(lines);
-    if (loaded !== undefined && loaded !== crc) throw new ProtocolError(`The DUT's copy of the ${data.length}-byte input differs from what was sent (buffer CRC mismatch)`, lines);
+    if (loaded !== undefined && loaded !== crc)
+      throw new ProtocolError(`The DUT's copy of the ${data.length}-byte input differs from what was sent (buffer CRC mismatch)`, lines);
   }
 
   /** Standard firmware: `db <hex>` chunks in order; any failure restarts from db load (the caller's retry). */
@@ -209,7 +234,8 @@ export class Dut {
       this.acknowledgedBytes = offset;
       // An early m-load-done is harmless here: a damaged chunk may have reached the end of the
       // buffer before its repair. The last chunk must finish the load; the buffer CRC decides.
-      if (offset === data.length && !lines.includes('m-load-done')) throw new ProtocolError(`DUT did not report m-load-done after all ${data.length} bytes`, lines);
+      if (offset === data.length && !lines.includes('m-load-done'))
+        throw new ProtocolError(`DUT did not report m-load-done after all ${data.length} bytes`, lines);
     }
     return lines;
   }
@@ -240,12 +266,15 @@ export class Dut {
    * knows the time per inference (twice the estimate plus 10 s), else the probe timeout.
    */
   async infer(iterations: number, warmups: number, expectedUsPerInference = this.lastUsPerInference): Promise<InferResult> {
-    const timeoutMs = expectedUsPerInference === undefined
-      ? this.probeTimeoutMs
-      : Math.ceil(((iterations + warmups) * expectedUsPerInference * 2) / 1000) + Math.max(this.commandTimeoutMs, 1000);
+    const timeoutMs =
+      expectedUsPerInference === undefined
+        ? this.probeTimeoutMs
+        : Math.ceil(((iterations + warmups) * expectedUsPerInference * 2) / 1000) + Math.max(this.commandTimeoutMs, 1000);
     const energy = this.options.energyMode ?? false;
     // Inference leaves the loaded input intact, so a damaged reply can simply be asked for again.
-    const reply = await this.idempotent(async () => parseInferReply(await this.send(inferCommand(iterations, warmups), timeoutMs), iterations, warmups, energy));
+    const reply = await this.idempotent(async () =>
+      parseInferReply(await this.send(inferCommand(iterations, warmups), timeoutMs), iterations, warmups, energy),
+    );
     // The reply came within timeoutMs: a longer "wrap" is a timer that ran backwards.
     const elapsedUs = energy ? undefined : lapDeltaUs(reply.laps[0]!, reply.laps[1]!, timeoutMs * 1000);
     if (elapsedUs !== undefined) this.lastUsPerInference = Math.max(elapsedUs / iterations, this.lastUsPerInference ?? 0);
@@ -262,7 +291,8 @@ export class Dut {
     this.integrityChecked = true;
     const body = lines.slice(0, -1);
     if (crc32(command) !== crc.command) throw new ProtocolError(`The DUT received '${abbreviateCommand(command)}' damaged (command CRC mismatch)`, lines);
-    if (crc32(body.map((l) => `${l}\r\n`).join('')) !== crc.reply) throw new ProtocolError(`Reply to '${abbreviateCommand(command)}' was damaged on the way (reply CRC mismatch)`, lines);
+    if (crc32(body.map((l) => `${l}\r\n`).join('')) !== crc.reply)
+      throw new ProtocolError(`Reply to '${abbreviateCommand(command)}' was damaged on the way (reply CRC mismatch)`, lines);
     return body;
   }
 

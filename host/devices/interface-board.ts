@@ -9,7 +9,15 @@ import { BoardStalledError, LinkClosedError, ProtocolError, TimeoutError } from 
 import { type Link, LinkEvents } from '../link/link.js';
 import { waitForQuiet } from '../link/quiet.js';
 import { TextFramer } from '../protocol/framing.js';
-import { BOARD_DUT_COMMAND_LIMIT, BOARD_NAMES, type BoardKind, PassthroughReply, parseBoardName, parseCheckBaud, passthroughCommand } from '../protocol/interface-board.js';
+import {
+  BOARD_DUT_COMMAND_LIMIT,
+  BOARD_NAMES,
+  type BoardKind,
+  PassthroughReply,
+  parseBoardName,
+  parseCheckBaud,
+  passthroughCommand,
+} from '../protocol/interface-board.js';
 import { READY, cleanLine, textBeforeReady } from '../protocol/replies.js';
 import type { TranscriptSink } from './line-channel.js';
 
@@ -44,7 +52,10 @@ export class InterfaceBoard {
   /** Lines that arrived outside any command (stale output, a DUT talking between passthroughs). */
   readonly strayLines: string[] = [];
 
-  private constructor(readonly link: Link, private readonly options: InterfaceBoardOptions) {
+  private constructor(
+    readonly link: Link,
+    private readonly options: InterfaceBoardOptions,
+  ) {
     this.opts = {
       commandTimeoutMs: options.commandTimeoutMs ?? 2000,
       ackTimeoutMs: options.ackTimeoutMs ?? 2000,
@@ -68,7 +79,11 @@ export class InterfaceBoard {
       lines = await board.command('name');
       kind = parseBoardName(lines);
     }
-    if (!kind) throw new ProtocolError(`${link.description} answered 'name' with ${JSON.stringify(lines)}, which is neither the STM32H573I-DK interface board nor the Arduino io-manager`, lines);
+    if (!kind)
+      throw new ProtocolError(
+        `${link.description} answered 'name' with ${JSON.stringify(lines)}, which is neither the STM32H573I-DK interface board nor the Arduino io-manager`,
+        lines,
+      );
     board.kind = kind;
     return board;
   }
@@ -79,7 +94,8 @@ export class InterfaceBoard {
 
   /** Sends a board command and returns its reply lines without the final m-ready. */
   command(text: string, timeoutMs = this.opts.commandTimeoutMs): Promise<string[]> {
-    if (this.pending || this.passthrough) return Promise.reject(new BoardStalledError(`'${text}' sent to ${this.description} while it is still busy with an earlier command`));
+    if (this.pending || this.passthrough)
+      return Promise.reject(new BoardStalledError(`'${text}' sent to ${this.description} while it is still busy with an earlier command`));
     return new Promise<string[]>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending = undefined;
@@ -205,7 +221,10 @@ export class InterfaceBoardLink extends LinkEvents implements Link {
   private current: { command: string; since: number; done: Promise<void> } | undefined;
   private readonly offClose: () => void;
 
-  constructor(private readonly board: InterfaceBoard, private readonly opts: Required<Omit<InterfaceBoardOptions, 'transcript'>>) {
+  constructor(
+    private readonly board: InterfaceBoard,
+    private readonly opts: Required<Omit<InterfaceBoardOptions, 'transcript'>>,
+  ) {
     super();
     this.offClose = board.link.onClose((error) => this.fail(error ?? new LinkClosedError(`${board.description} was closed`)));
   }
@@ -274,7 +293,9 @@ export class InterfaceBoardLink extends LinkEvents implements Link {
     if (!acked && !reply.acknowledged) {
       this.board.endPassthrough();
       this.current = undefined;
-      throw new BoardStalledError(`The ${this.board.description} did not acknowledge '${text}' within ${this.opts.ackTimeoutMs} ms (expected 'm-dut-passthrough(${command})' and 'm-ready'); it may still be waiting for the DUT to finish an earlier command. Reset the interface board.`);
+      throw new BoardStalledError(
+        `The ${this.board.description} did not acknowledge '${text}' within ${this.opts.ackTimeoutMs} ms (expected 'm-dut-passthrough(${command})' and 'm-ready'); it may still be waiting for the DUT to finish an earlier command. Reset the interface board.`,
+      );
     }
   }
 

@@ -46,14 +46,18 @@ export class LineChannel {
   private readonly maxLineLength: number;
   private readonly unsubscribe: Array<() => void>;
 
-  constructor(readonly link: Link, private readonly options: LineChannelOptions = {}) {
+  constructor(
+    readonly link: Link,
+    private readonly options: LineChannelOptions = {},
+  ) {
     this.maxLineLength = options.maxLineLength ?? 16384;
     this.recent = options.recentLines ?? [];
     this.unsubscribe = [
       link.onData((chunk) => this.receive(chunk)),
       link.onClose((error) => {
         // Whatever a link reports when it goes away, for its user it is a lost link (recoverable by reopening).
-        this.closedError = error instanceof TinyBenchError ? error : new LinkClosedError(`${link.description} was ${error ? `lost: ${error.message}` : 'closed'}`);
+        this.closedError =
+          error instanceof TinyBenchError ? error : new LinkClosedError(`${link.description} was ${error ? `lost: ${error.message}` : 'closed'}`);
         this.fail(this.closedError);
       }),
     ];
@@ -81,7 +85,8 @@ export class LineChannel {
     // reply is awaited: mark the rejection handled now; it is rethrown below.
     reply.catch(() => {});
     const timer = setTimeout(
-      () => this.fail(new TimeoutError(`No complete reply to '${abbreviate(text)}' within ${formatMs(timeoutMs)} on ${this.link.description}`, this.lastLines())),
+      () =>
+        this.fail(new TimeoutError(`No complete reply to '${abbreviate(text)}' within ${formatMs(timeoutMs)} on ${this.link.description}`, this.lastLines())),
       timeoutMs,
     );
     try {
@@ -107,7 +112,10 @@ export class LineChannel {
       this.pending = { lines: [], resolve, reject };
     });
     reply.catch(() => {});
-    const timer = setTimeout(() => this.fail(new TimeoutError(`No reply to ${what} within ${formatMs(timeoutMs)} on ${this.link.description}`, this.lastLines())), timeoutMs);
+    const timer = setTimeout(
+      () => this.fail(new TimeoutError(`No reply to ${what} within ${formatMs(timeoutMs)} on ${this.link.description}`, this.lastLines())),
+      timeoutMs,
+    );
     try {
       this.note('tx', `<${what}>`);
       await this.link.write(bytes);
@@ -161,7 +169,9 @@ export class LineChannel {
       if (this.partial.length > this.maxLineLength) {
         this.partial = '';
         this.discarding = true;
-        this.fail(new LineTooLongError(`Received a line longer than ${this.maxLineLength} characters without a newline on ${this.link.description}`, this.lastLines()));
+        this.fail(
+          new LineTooLongError(`Received a line longer than ${this.maxLineLength} characters without a newline on ${this.link.description}`, this.lastLines()),
+        );
       }
       if (nl < 0) break;
       if (!this.discarding) this.line(cleanLine(this.partial));

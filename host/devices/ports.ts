@@ -71,7 +71,12 @@ export async function listPorts(): Promise<PortInfo[]> {
         const pid = sysfs(d, 'idProduct');
         const manufacturer = sysfs(d, 'manufacturer');
         const serialNumber = sysfs(d, 'serial');
-        return { path: `/dev/${d}`, ...(vid && pid ? { vidPid: `${vid}:${pid}` } : {}), ...(manufacturer ? { manufacturer } : {}), ...(serialNumber ? { serialNumber } : {}) };
+        return {
+          path: `/dev/${d}`,
+          ...(vid && pid ? { vidPid: `${vid}:${pid}` } : {}),
+          ...(manufacturer ? { manufacturer } : {}),
+          ...(serialNumber ? { serialNumber } : {}),
+        };
       });
   }
 }

@@ -11,8 +11,26 @@ import { LinkClosedError, TimeoutError, TinyBenchError } from '../errors.js';
 import { type Link, LinkEvents } from './link.js';
 import type { NetworkPort } from '../protocol/port-url.js';
 import {
-  COM_PORT_OPTION, ComPort, Control, type ComPortReply, DO, DONT, OptionNegotiator, Parity, Purge, StopSize, TelnetDecoder, WONT,
-  escapeIac, parseComPortReply, purgeData, setBaudRate, setControl, setDataSize, setParity, setStopSize,
+  COM_PORT_OPTION,
+  ComPort,
+  Control,
+  type ComPortReply,
+  DO,
+  DONT,
+  OptionNegotiator,
+  Parity,
+  Purge,
+  StopSize,
+  TelnetDecoder,
+  WONT,
+  escapeIac,
+  parseComPortReply,
+  purgeData,
+  setBaudRate,
+  setControl,
+  setDataSize,
+  setParity,
+  setStopSize,
 } from './rfc2217.js';
 
 export interface NetworkLinkOptions {
@@ -45,7 +63,10 @@ export class NetworkLink extends LinkEvents implements Link {
   /** Settings the server confirmed (rfc2217 only). */
   settings: ComPortSettings | undefined;
 
-  private constructor(private readonly socket: Socket, private readonly options: NetworkLinkOptions) {
+  private constructor(
+    private readonly socket: Socket,
+    private readonly options: NetworkLinkOptions,
+  ) {
     super();
     const { port } = options;
     this.description = port.protocol === 'rfc2217' ? `${port.url} @ ${options.baudRate} baud` : port.url;
@@ -93,7 +114,8 @@ export class NetworkLink extends LinkEvents implements Link {
 
   /** Changes the DUT UART's rate through the server (RFC 2217 only); resolves with the rate the server reports. */
   async setBaudRate(baud: number): Promise<number> {
-    if (this.options.port.protocol !== 'rfc2217') throw new TinyBenchError(`${this.options.port.url} is a raw TCP port: its baud rate is set on the server, not by tiny-bench`);
+    if (this.options.port.protocol !== 'rfc2217')
+      throw new TinyBenchError(`${this.options.port.url} is a raw TCP port: its baud rate is set on the server, not by tiny-bench`);
     const reply = this.expectReply(ComPort.SET_BAUDRATE, this.options.replyTimeoutMs ?? 3000);
     await this.send(setBaudRate(baud));
     return (await reply).value;
@@ -121,7 +143,8 @@ export class NetworkLink extends LinkEvents implements Link {
   }
 
   private send(bytes: Uint8Array): Promise<void> {
-    if (this.socket.destroyed || !this.socket.writable) return Promise.reject(this.lostError ?? new LinkClosedError(`${this.options.port.url}: the server closed the connection`));
+    if (this.socket.destroyed || !this.socket.writable)
+      return Promise.reject(this.lostError ?? new LinkClosedError(`${this.options.port.url}: the server closed the connection`));
     return new Promise((resolve, reject) => {
       this.socket.write(bytes, (error) => {
         if (error) reject(new LinkClosedError(`Writing to ${this.description} failed: ${error.message}`));
@@ -139,8 +162,7 @@ export class NetworkLink extends LinkEvents implements Link {
       if (event.kind === 'data') {
         if (!this.settings && this.greeting.length < 200) this.greeting.push(...event.bytes.subarray(0, 200));
         this.data.emit(event.bytes);
-      }
-      else if (event.kind === 'negotiation') {
+      } else if (event.kind === 'negotiation') {
         if (event.option === COM_PORT_OPTION && (event.verb === DONT || event.verb === WONT)) this.comPortRefused = true;
         if (event.option === COM_PORT_OPTION && event.verb === DO) this.comPortAgreed = true;
         const answer = this.negotiator.answer(event.verb, event.option);
@@ -191,9 +213,15 @@ export class NetworkLink extends LinkEvents implements Link {
     await this.send(this.negotiator.opening());
     const deadline = Date.now() + timeoutMs;
     while (!this.comPortAgreed) {
-      if (this.comPortRefused) throw new TinyBenchError(`${url}: the server refuses RFC 2217 (COM-PORT-OPTION); if it is a raw TCP port, use tcp://${this.options.port.host}:${this.options.port.port}`);
+      if (this.comPortRefused)
+        throw new TinyBenchError(
+          `${url}: the server refuses RFC 2217 (COM-PORT-OPTION); if it is a raw TCP port, use tcp://${this.options.port.host}:${this.options.port.port}`,
+        );
       if (!this.isOpen) throw new ServerHungUpError(`${url}: the server closed the connection during Telnet negotiation`);
-      if (Date.now() > deadline) throw new TimeoutError(`${url}: no RFC 2217 negotiation from the server within ${timeoutMs} ms (is it a raw TCP port? then use tcp://${this.options.port.host}:${this.options.port.port})`);
+      if (Date.now() > deadline)
+        throw new TimeoutError(
+          `${url}: no RFC 2217 negotiation from the server within ${timeoutMs} ms (is it a raw TCP port? then use tcp://${this.options.port.host}:${this.options.port.port})`,
+        );
       await new Promise((r) => setTimeout(r, 5));
     }
     const control: string[] = [];
@@ -213,8 +241,13 @@ export class NetworkLink extends LinkEvents implements Link {
       ]);
       replies.catch(() => {});
       const requests = [
-        setBaudRate(this.options.baudRate), setDataSize(8), setParity(Parity.NONE), setStopSize(StopSize.ONE),
-        setControl(Control.DTR_ON), setControl(Control.RTS_ON), purgeData(Purge.BOTH),
+        setBaudRate(this.options.baudRate),
+        setDataSize(8),
+        setParity(Parity.NONE),
+        setStopSize(StopSize.ONE),
+        setControl(Control.DTR_ON),
+        setControl(Control.RTS_ON),
+        purgeData(Purge.BOTH),
       ];
       await this.send(Buffer.concat(requests));
       const [baud] = await replies;
@@ -230,7 +263,11 @@ export class NetworkLink extends LinkEvents implements Link {
 class ServerHungUpError extends LinkClosedError {}
 
 function commandName(command: number): string {
-  return Object.entries(ComPort).find(([, code]) => code === command)?.[0].replace(/_/g, '-') ?? `command ${command}`;
+  return (
+    Object.entries(ComPort)
+      .find(([, code]) => code === command)?.[0]
+      .replace(/_/g, '-') ?? `command ${command}`
+  );
 }
 
 /** Opens the TCP connection; errors say which of refused / unreachable / unknown host / no answer it was. */

@@ -15,7 +15,12 @@ export interface PortLinkOptions {
 
 export function openPortLink(path: string, baudRate: number, options: PortLinkOptions = {}): Promise<Link> {
   const network = parsePortUrl(path);
-  if (network) return NetworkLink.open({ port: network, baudRate, ...(options.openTimeoutMs ? { connectTimeoutMs: options.openTimeoutMs, replyTimeoutMs: options.openTimeoutMs } : {}) });
+  if (network)
+    return NetworkLink.open({
+      port: network,
+      baudRate,
+      ...(options.openTimeoutMs ? { connectTimeoutMs: options.openTimeoutMs, replyTimeoutMs: options.openTimeoutMs } : {}),
+    });
   return SerialLink.open({ path, baudRate, ...(options.openTimeoutMs ? { openTimeoutMs: options.openTimeoutMs } : {}) });
 }
 

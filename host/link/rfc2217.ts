@@ -51,9 +51,7 @@ export const Purge = { RECEIVE: 1, TRANSMIT: 2, BOTH: 3 } as const;
 export type Verb = typeof DO | typeof DONT | typeof WILL | typeof WONT;
 
 export type TelnetEvent =
-  | { kind: 'data'; bytes: Uint8Array }
-  | { kind: 'negotiation'; verb: Verb; option: number }
-  | { kind: 'subnegotiation'; option: number; payload: Uint8Array };
+  { kind: 'data'; bytes: Uint8Array } | { kind: 'negotiation'; verb: Verb; option: number } | { kind: 'subnegotiation'; option: number; payload: Uint8Array };
 
 type State = 'data' | 'iac' | 'verb' | 'sb-option' | 'sb' | 'sb-iac';
 

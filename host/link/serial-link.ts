@@ -21,7 +21,10 @@ export class SerialLink extends LinkEvents implements Link {
   private closing = false;
   private readonly drainAfterWrite: boolean;
 
-  private constructor(private readonly port: SerialPort, options: SerialLinkOptions) {
+  private constructor(
+    private readonly port: SerialPort,
+    options: SerialLinkOptions,
+  ) {
     super();
     this.description = `${options.path} @ ${options.baudRate} baud`;
     this.drainAfterWrite = options.drainAfterWrite ?? false;

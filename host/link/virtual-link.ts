@@ -39,7 +39,10 @@ class VirtualEnd extends LinkEvents implements Link {
   private readonly inFlight: Array<{ atMs: number; deliver: () => void; resolve: () => void }> = [];
   private waking = false;
 
-  constructor(readonly description: string, private readonly wire: WireModel) {
+  constructor(
+    readonly description: string,
+    private readonly wire: WireModel,
+  ) {
     super();
   }
 

@@ -7,7 +7,10 @@ export class TextFramer {
   private pending = '';
 
   /** `maxPending`: an unterminated piece longer than this is dropped (bounded memory). */
-  constructor(private readonly separator: string, private readonly maxPending = Infinity) {}
+  constructor(
+    private readonly separator: string,
+    private readonly maxPending = Infinity,
+  ) {}
 
   /** The pieces this chunk completed, without their separators. */
   push(chunk: Uint8Array | string): string[] {

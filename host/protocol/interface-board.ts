@@ -49,11 +49,7 @@ export function parseCheckBaud(lines: readonly string[]): number {
 }
 
 export type PassthroughEvent =
-  | { kind: 'echo' }
-  | { kind: 'ack' }
-  | { kind: 'dut-line'; line: string }
-  | { kind: 'done' }
-  | { kind: 'unexpected'; line: string };
+  { kind: 'echo' } | { kind: 'ack' } | { kind: 'dut-line'; line: string } | { kind: 'done' } | { kind: 'unexpected'; line: string };
 
 /**
  * Follows one passthrough through the board's lines: the acknowledgement

@@ -13,7 +13,8 @@ export interface NetworkPort {
 export function parsePortUrl(text: string): NetworkPort | undefined {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
   if (scheme === undefined) return undefined;
-  if (scheme !== 'rfc2217' && scheme !== 'tcp') throw new ConfigError(`Port ${text}: unknown scheme '${scheme}://'; expected rfc2217://host:port, tcp://host:port or a serial device path`);
+  if (scheme !== 'rfc2217' && scheme !== 'tcp')
+    throw new ConfigError(`Port ${text}: unknown scheme '${scheme}://'; expected rfc2217://host:port, tcp://host:port or a serial device path`);
   // host: a name, an IPv4 address or a bracketed IPv6 address.
   const m = /^[a-z0-9+.-]+:\/\/(\[[0-9a-f:.]+\]|[^:/[\]]+):(\d+)\/?$/i.exec(text);
   if (!m) throw new ConfigError(`Port ${text}: expected ${scheme}://host:port (e.g. ${scheme}://127.0.0.1:3333)`);

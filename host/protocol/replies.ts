@@ -150,10 +150,20 @@ export function parseProfile(lines: readonly string[]): Omit<DutIdentity, 'name'
     const buf = CMD_BUFFER.exec(line)?.[1];
     if (buf !== undefined) commandBuffer = Number(buf);
     const f = FEATURES.exec(line)?.[1];
-    if (f !== undefined) features = f.split(',').map((x) => x.trim()).filter(Boolean);
+    if (f !== undefined)
+      features = f
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
   }
   if (model === undefined) throw new ProtocolError(`No 'm-model-[...]' line in the reply to profile: ${JSON.stringify(lines)}`, lines);
-  return { firmware: firmware ?? 'unknown', model, ...(commandBuffer !== undefined ? { commandBuffer } : {}), ...(features ? { features } : {}), ...(clock ? { clock } : {}) };
+  return {
+    firmware: firmware ?? 'unknown',
+    model,
+    ...(commandBuffer !== undefined ? { commandBuffer } : {}),
+    ...(features ? { features } : {}),
+    ...(clock ? { clock } : {}),
+  };
 }
 
 export function parseExpecting(lines: readonly string[], bytes: number): void {
@@ -166,7 +176,10 @@ export function parseExpecting(lines: readonly string[], bytes: number): void {
 export function parseResultValues(line: string): number[] {
   const m = RESULTS.exec(line);
   if (!m) throw new ProtocolError(`Not a results line: ${JSON.stringify(line)}`, [line]);
-  const items = m[1]!.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const items = m[1]!
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   return items.map((item) => {
     if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(item)) {
       // The line itself is intact (it parsed): a value that is no number is the DUT's answer.

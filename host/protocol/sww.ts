@@ -34,10 +34,16 @@ export function parseDetections(lines: readonly string[]): number[] {
 export function parseDutyCycle(lines: readonly string[]): { startTicks: number[]; stopTicks: number[] } {
   const startAt = lines.findIndex((l) => l.trim().startsWith('Duty cycle start times'));
   const stopAt = lines.findIndex((l) => l.trim().startsWith('Duty cycle stop times'));
-  if (startAt < 0 || stopAt < startAt) throw new ProtocolError("The interface board's reply to 'print_dutycycle' lacks 'Duty cycle start times' / 'Duty cycle stop times'", lines);
-  const numbers = (part: readonly string[]): number[] => part.join(' ').split(/[,\s]+/).filter(Boolean).map((t) => {
-    if (!/^\d+$/.test(t)) throw new ProtocolError(`print_dutycycle: '${t}' is not a tick count`, lines);
-    return Number(t);
-  });
+  if (startAt < 0 || stopAt < startAt)
+    throw new ProtocolError("The interface board's reply to 'print_dutycycle' lacks 'Duty cycle start times' / 'Duty cycle stop times'", lines);
+  const numbers = (part: readonly string[]): number[] =>
+    part
+      .join(' ')
+      .split(/[,\s]+/)
+      .filter(Boolean)
+      .map((t) => {
+        if (!/^\d+$/.test(t)) throw new ProtocolError(`print_dutycycle: '${t}' is not a tick count`, lines);
+        return Number(t);
+      });
   return { startTicks: numbers(lines.slice(startAt + 1, stopAt)), stopTicks: numbers(lines.slice(stopAt + 1)) };
 }

@@ -24,7 +24,10 @@ export function escapeHtml(text: string): string {
 
 /** JSON safe inside <script type="application/json">: no '<', no line separators. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function chartLibrary(): string {
@@ -37,7 +40,10 @@ export function readSessionDocuments(sessionDir: string): ResultsDocument[] {
   if (!existsSync(sessionDir)) throw new ConfigError(`Session folder ${sessionDir} does not exist`);
   if (!statSync(sessionDir).isDirectory()) throw new ConfigError(`${sessionDir} is a file; give a session folder (sessions/<YYYYMMDD_HHMMSS>)`);
   const docs: ResultsDocument[] = [];
-  for (const bench of readdirSync(sessionDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
+  for (const bench of readdirSync(sessionDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()) {
     for (const mode of ['performance', 'accuracy', 'energy']) {
       const path = join(sessionDir, bench, mode, 'results.json');
       if (existsSync(path)) docs.push(readResultsFile(path));
@@ -48,7 +54,8 @@ export function readSessionDocuments(sessionDir: string): ResultsDocument[] {
 
 function resultText(d: ResultsDocument): string {
   if (d.streaming) return swwResultText(d.streaming);
-  if (d.mode === 'energy') return `${d.energyUjPerInference!.toFixed(1)} µJ/inference, ${d.powerMw!.toFixed(2)} mW (throughput between the edges ${d.medianThroughput!.toFixed(3)} inf/s)`;
+  if (d.mode === 'energy')
+    return `${d.energyUjPerInference!.toFixed(1)} µJ/inference, ${d.powerMw!.toFixed(2)} mW (throughput between the edges ${d.medianThroughput!.toFixed(3)} inf/s)`;
   if (d.mode === 'performance') return `${d.medianThroughput!.toFixed(3)} inf/s (latency ${d.latencyMs!.toFixed(3)} ms)`;
   if (d.top1 !== undefined) return `top-1 ${d.top1.toFixed(2)} %${d.auc !== undefined ? `, AUC ${d.auc.toFixed(4)}` : ''}`;
   return `AUC ${d.auc?.toFixed(4) ?? 'n/a'}${d.legacyAdAccuracy !== undefined ? ` (legacy threshold-sweep accuracy ${d.legacyAdAccuracy.toFixed(2)} %)` : ''}`;
@@ -68,24 +75,55 @@ function section(d: ResultsDocument, index: number, charts: unknown[]): string {
   const bench = d.benchmark;
   if (d.windows) {
     const id = `chart-${index}`;
-    charts.push({ id, type: 'bar', labels: d.windows.map((w, i) => `${i + 1}: ${w.file}`), values: d.windows.map((w) => w.throughput), label: 'inferences per second', median: d.medianThroughput });
-    const refs = publishedFigures('latencyMs', bench).map(([system, ms]) => `<tr><td>${escapeHtml(system)}</td><td>${ms} ms</td><td>${(ms / d.latencyMs!).toFixed(2)}x</td></tr>`).join('');
+    charts.push({
+      id,
+      type: 'bar',
+      labels: d.windows.map((w, i) => `${i + 1}: ${w.file}`),
+      values: d.windows.map((w) => w.throughput),
+      label: 'inferences per second',
+      median: d.medianThroughput,
+    });
+    const refs = publishedFigures('latencyMs', bench)
+      .map(([system, ms]) => `<tr><td>${escapeHtml(system)}</td><td>${ms} ms</td><td>${(ms / d.latencyMs!).toFixed(2)}x</td></tr>`)
+      .join('');
     parts.push(`<div class="chart"><canvas id="${id}"></canvas></div>`);
-    if (refs) parts.push(`<table><caption>Against published results (latency)</caption><tr><th>system</th><th>latency</th><th>reference latency ÷ this run (&gt;1: this run is faster)</th></tr>${refs}</table>`);
+    if (refs)
+      parts.push(
+        `<table><caption>Against published results (latency)</caption><tr><th>system</th><th>latency</th><th>reference latency ÷ this run (&gt;1: this run is faster)</th></tr>${refs}</table>`,
+      );
   }
   if (d.energyWindows) parts.push(energySection(d, index, charts));
   if (d.perFile && d.benchmark !== 'ad01') {
     const files = d.perFile as ClassifierFileResult[];
     const classes = BENCHMARKS[d.benchmark].classes;
-    const m = confusionMatrix(files.map((f) => f.label), files.map((f) => f.pred), classes);
+    const m = confusionMatrix(
+      files.map((f) => f.label),
+      files.map((f) => f.pred),
+      classes,
+    );
     const max = Math.max(1, ...m.flat());
-    const rows = m.map((row, l) => `<tr><th>${escapeHtml(className(d.benchmark, l))}</th>${row.map((n, p) => `<td style="background:rgba(${l === p ? '40,140,80' : '200,60,60'},${(n / max).toFixed(3)})">${n}</td>`).join('')}</tr>`).join('');
-    parts.push(`<table class="confusion"><caption>Confusion matrix (rows: label, columns: prediction)</caption><tr><th></th>${m.map((_, p) => `<th>${escapeHtml(className(d.benchmark, p))}</th>`).join('')}</tr>${rows}</table>`);
+    const rows = m
+      .map(
+        (row, l) =>
+          `<tr><th>${escapeHtml(className(d.benchmark, l))}</th>${row.map((n, p) => `<td style="background:rgba(${l === p ? '40,140,80' : '200,60,60'},${(n / max).toFixed(3)})">${n}</td>`).join('')}</tr>`,
+      )
+      .join('');
+    parts.push(
+      `<table class="confusion"><caption>Confusion matrix (rows: label, columns: prediction)</caption><tr><th></th>${m.map((_, p) => `<th>${escapeHtml(className(d.benchmark, p))}</th>`).join('')}</tr>${rows}</table>`,
+    );
   }
   if (d.perFile && d.benchmark === 'ad01') {
     const files = d.perFile as AnomalyFileResult[];
     const id = `chart-${index}`;
-    charts.push({ id, type: 'roc', points: rocCurve(files.map((f) => f.score), files.map((f) => f.label === 1)), auc: d.auc });
+    charts.push({
+      id,
+      type: 'roc',
+      points: rocCurve(
+        files.map((f) => f.score),
+        files.map((f) => f.label === 1),
+      ),
+      auc: d.auc,
+    });
     parts.push(`<div class="chart square"><canvas id="${id}"></canvas></div>`);
   }
   if (d.qualityTarget) {
@@ -103,19 +141,36 @@ function energySection(d: ResultsDocument, index: number, charts: unknown[]): st
   if (bench === 'sww01') return '';
   const m = d.monitor;
   if (m) {
-    parts.push(`<p class="meta">Monitor <b>${escapeHtml(m.description)}</b>${m.firmware ? `, firmware ${escapeHtml(m.firmware)}` : ''}, ${m.sampleRateHz} samples/s, DUT supply ${m.voltageV} V, through the ${escapeHtml(m.interfaceBoard)} &middot; garbled stream tokens ${m.garbledTokens}, lost samples ${m.lostSamples}</p>`);
-    if (m.powerModel) parts.push(`<p class="banner">SIMULATED bench: power model ${(m.powerModel.activeCurrentA * 1e3).toFixed(1)} mA computing, ${(m.powerModel.idleCurrentA * 1e3).toFixed(1)} mA waiting, at ${m.voltageV} V; its analytic energy per inference is ${m.powerModel.truthUjPerInference.toFixed(1)} µJ.</p>`);
+    parts.push(
+      `<p class="meta">Monitor <b>${escapeHtml(m.description)}</b>${m.firmware ? `, firmware ${escapeHtml(m.firmware)}` : ''}, ${m.sampleRateHz} samples/s, DUT supply ${m.voltageV} V, through the ${escapeHtml(m.interfaceBoard)} &middot; garbled stream tokens ${m.garbledTokens}, lost samples ${m.lostSamples}</p>`,
+    );
+    if (m.powerModel)
+      parts.push(
+        `<p class="banner">SIMULATED bench: power model ${(m.powerModel.activeCurrentA * 1e3).toFixed(1)} mA computing, ${(m.powerModel.idleCurrentA * 1e3).toFixed(1)} mA waiting, at ${m.voltageV} V; its analytic energy per inference is ${m.powerModel.truthUjPerInference.toFixed(1)} µJ.</p>`,
+      );
   }
-  const rows = d.energyWindows!.map((w, i) => `<tr><td>${i + 1}</td><td>${escapeHtml(w.file)}</td><td>${w.inferences}</td><td>${w.elapsedS.toFixed(3)} s</td><td>${w.energyUj.toFixed(1)}</td><td>${w.energyUjPerInference.toFixed(3)}</td><td>${w.powerMw.toFixed(3)}</td></tr>`).join('');
-  parts.push(`<table><caption>Energy windows (between the two timestamp edges of each infer)</caption><tr><th>#</th><th>file</th><th>inferences</th><th>elapsed</th><th>µJ</th><th>µJ/inference</th><th>mW</th></tr>${rows}</table>`);
+  const rows = d
+    .energyWindows!.map(
+      (w, i) =>
+        `<tr><td>${i + 1}</td><td>${escapeHtml(w.file)}</td><td>${w.inferences}</td><td>${w.elapsedS.toFixed(3)} s</td><td>${w.energyUj.toFixed(1)}</td><td>${w.energyUjPerInference.toFixed(3)}</td><td>${w.powerMw.toFixed(3)}</td></tr>`,
+    )
+    .join('');
+  parts.push(
+    `<table><caption>Energy windows (between the two timestamp edges of each infer)</caption><tr><th>#</th><th>file</th><th>inferences</th><th>elapsed</th><th>µJ</th><th>µJ/inference</th><th>mW</th></tr>${rows}</table>`,
+  );
   if (d.energyTrace) {
     const id = `chart-${index}-trace`;
     const t = d.energyTrace;
     charts.push({ id, type: 'trace', binMs: t.binMs, powerMw: t.powerMw, edgesMs: t.edgesMs, file: t.file });
     parts.push(`<div class="chart"><canvas id="${id}"></canvas></div>`);
   }
-  const refs = publishedFigures('energyUj', bench).map(([system, uj]) => `<tr><td>${escapeHtml(system)}</td><td>${uj} µJ</td><td>${(uj / d.energyUjPerInference!).toFixed(2)}x</td></tr>`).join('');
-  if (refs) parts.push(`<table><caption>Against published results (energy per inference)</caption><tr><th>system</th><th>energy</th><th>reference ÷ this run (&gt;1: this run uses less)</th></tr>${refs}</table>`);
+  const refs = publishedFigures('energyUj', bench)
+    .map(([system, uj]) => `<tr><td>${escapeHtml(system)}</td><td>${uj} µJ</td><td>${(uj / d.energyUjPerInference!).toFixed(2)}x</td></tr>`)
+    .join('');
+  if (refs)
+    parts.push(
+      `<table><caption>Against published results (energy per inference)</caption><tr><th>system</th><th>energy</th><th>reference ÷ this run (&gt;1: this run uses less)</th></tr>${refs}</table>`,
+    );
   return parts.join('\n');
 }
 
@@ -141,7 +196,12 @@ export function renderReport(sessionDir: string, docs: ResultsDocument[], duts?:
   const charts: unknown[] = [];
   const simulated = docs.some((d) => d.simulated);
   const dutOf = new Map(duts?.flatMap((g) => g.docs.map((d) => [d, g.label] as const)) ?? []);
-  const rows = docs.map((d) => `<tr>${duts ? `<td>${escapeHtml(dutOf.get(d) ?? '')}</td>` : ''}<td>${escapeHtml(d.benchmark)}</td><td>${escapeHtml(d.mode)}</td><td>${d.files}</td><td>${escapeHtml(resultText(d))}</td><td>${d.qualityTarget ? (d.qualityTarget.pass ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>') : d.streaming ? (d.streaming.quality.pass ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>') : ''}</td><td>${d.simulated ? 'SIMULATED' : ''}${d.subset ? ' SUBSET' : ''}</td></tr>`).join('');
+  const rows = docs
+    .map(
+      (d) =>
+        `<tr>${duts ? `<td>${escapeHtml(dutOf.get(d) ?? '')}</td>` : ''}<td>${escapeHtml(d.benchmark)}</td><td>${escapeHtml(d.mode)}</td><td>${d.files}</td><td>${escapeHtml(resultText(d))}</td><td>${d.qualityTarget ? (d.qualityTarget.pass ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>') : d.streaming ? (d.streaming.quality.pass ? '<span class="pass">PASS</span>' : '<span class="fail">FAIL</span>') : ''}</td><td>${d.simulated ? 'SIMULATED' : ''}${d.subset ? ' SUBSET' : ''}</td></tr>`,
+    )
+    .join('');
   const command = docs[0] ? `tiny-bench ${docs[0].command.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ')}` : '';
   let index = 0;
   const body = duts
@@ -162,7 +222,7 @@ code{background:#f3f3f3;padding:1px 4px}
 </style></head><body>
 <h1>tiny-bench report</h1>
 <p class="meta">Session ${escapeHtml(sessionDir)} &middot; ${docs[0] ? `tiny-bench ${escapeHtml(docs[0].tool.version)} &middot; started ${escapeHtml(docs[0].startedAt)}` : 'no results'}</p>
-${simulated ? `<p class="banner"><b>SIMULATED.</b> Timings come from a cost model or an emulator, not from silicon${docs.some((d) => d.mode === 'energy' && d.simulated) ? '; energies come from the virtual bench\'s power model' : ''}; accuracy figures are real.</p>` : ''}
+${simulated ? `<p class="banner"><b>SIMULATED.</b> Timings come from a cost model or an emulator, not from silicon${docs.some((d) => d.mode === 'energy' && d.simulated) ? "; energies come from the virtual bench's power model" : ''}; accuracy figures are real.</p>` : ''}
 <p>Command: <code>${escapeHtml(command)}</code></p>
 <table><caption>Results</caption><tr>${duts ? '<th>DUT</th>' : ''}<th>benchmark</th><th>mode</th><th>files</th><th>result</th><th>quality target</th><th></th></tr>${rows}</table>
 ${body}
@@ -199,7 +259,13 @@ export function writeReport(sessionDir: string): string {
   const path = join(sessionDir, 'report.html');
   const labels = readMultiSession(sessionDir);
   const duts = labels?.map((label) => ({ label, docs: readSessionDocuments(join(sessionDir, label)) }));
-  const html = duts ? renderReport(sessionDir, duts.flatMap((d) => d.docs), duts) : renderReport(sessionDir, readSessionDocuments(sessionDir));
+  const html = duts
+    ? renderReport(
+        sessionDir,
+        duts.flatMap((d) => d.docs),
+        duts,
+      )
+    : renderReport(sessionDir, readSessionDocuments(sessionDir));
   writeFileOrExplain(path, html);
   return path;
 }

@@ -97,7 +97,17 @@ export const StreamingStream = z.object({
   score: SwwScoreSchema,
   officialCodeScore: SwwScoreSchema,
   duty: z.object({ frames: z.number().int(), periodS: finite, onTimeS: finite, dutyCycle: finite, estimatedThroughput: finite, periodSpread: finite }),
-  energy: z.object({ energyUj: finite, elapsedS: finite, powerMw: finite, samples: z.number().int(), edges: z.tuple([z.number().int(), z.number().int()]), monitorElapsedS: finite.optional(), trace: z.object({ binMs: finite, powerMw: z.array(finite), edgesMs: z.array(finite) }).optional() }).optional(),
+  energy: z
+    .object({
+      energyUj: finite,
+      elapsedS: finite,
+      powerMw: finite,
+      samples: z.number().int(),
+      edges: z.tuple([z.number().int(), z.number().int()]),
+      monitorElapsedS: finite.optional(),
+      trace: z.object({ binMs: finite, powerMw: z.array(finite), edgesMs: z.array(finite) }).optional(),
+    })
+    .optional(),
 });
 
 export const StreamingResults = z.object({
@@ -114,7 +124,13 @@ export const StreamingResults = z.object({
   /** Simulated bench: the virtual DUT's core clock. */
   dutClockHz: finite.optional(),
   /** Rules: <= 8 FP and <= 8 FN; the checker also wants TP + FN = 50 (the long stream). */
-  quality: z.object({ maxFalsePositives: z.number().int(), maxFalseNegatives: z.number().int(), pass: z.boolean(), wakewords: z.number().int(), checkerWakewords: z.number().int() }),
+  quality: z.object({
+    maxFalsePositives: z.number().int(),
+    maxFalseNegatives: z.number().int(),
+    pass: z.boolean(),
+    wakewords: z.number().int(),
+    checkerWakewords: z.number().int(),
+  }),
 });
 
 export const ResultsDocument = z.object({
@@ -157,9 +173,7 @@ export const ResultsDocument = z.object({
   energyTrace: EnergyTrace.optional(),
   /** sww01: the streams, their detections against the truth windows, duty cycle and power. */
   streaming: StreamingResults.optional(),
-  qualityTarget: z
-    .object({ metric: z.enum(['top1', 'auc']), threshold: finite, pass: z.boolean() })
-    .optional(),
+  qualityTarget: z.object({ metric: z.enum(['top1', 'auc']), threshold: finite, pass: z.boolean() }).optional(),
   /**
    * Rules of the benchmark the result breaks (a window under 10 s or under
    * 10 inferences, a timer that cannot be right, a throughput of 0): such a

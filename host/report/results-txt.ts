@@ -19,18 +19,25 @@ export function plainNumber(value: number, decimals: number): string {
 export function resultsTxt(doc: ResultsDocument, at: Date): string {
   const prefix = `${checkerStamp(at)} ulp-mlperf: `;
   const lines: string[] = [];
-  if (doc.simulated) lines.push(`${prefix}SIMULATED: figures from the tiny-bench virtual DUT (cost-model clock)${doc.mode === 'energy' ? ' and virtual energy bench (power model)' : ''}, not hardware`);
+  if (doc.simulated)
+    lines.push(
+      `${prefix}SIMULATED: figures from the tiny-bench virtual DUT (cost-model clock)${doc.mode === 'energy' ? ' and virtual energy bench (power model)' : ''}, not hardware`,
+    );
   if (doc.subset) lines.push(`${prefix}SUBSET: ${doc.files} files only (--limit); not a full result`);
   lines.push(`${prefix}Benchmark ${doc.benchmark}, mode ${doc.mode}, DUT ${doc.dut.name} (${doc.dut.model})`);
   if (doc.streaming) lines.push(...swwResultLines(doc.streaming, prefix));
   if (doc.windows) {
     doc.windows.forEach((w, i) => {
-      lines.push(`${prefix}Window ${i + 1}: ${w.file}, ${w.inferences} inferences in ${(w.elapsedUs / 1e6).toFixed(6)} s, ${plainNumber(w.throughput, 3)} inf./sec.`);
+      lines.push(
+        `${prefix}Window ${i + 1}: ${w.file}, ${w.inferences} inferences in ${(w.elapsedUs / 1e6).toFixed(6)} s, ${plainNumber(w.throughput, 3)} inf./sec.`,
+      );
     });
   }
   if (doc.energyWindows) {
     doc.energyWindows.forEach((w, i) => {
-      lines.push(`${prefix}Energy window ${i + 1}: ${w.file}, ${w.inferences} inferences in ${w.elapsedS.toFixed(3)} s between the timestamp edges, ${plainNumber(w.energyUj, 1)} uJ, ${plainNumber(w.energyUjPerInference, 3)} uJ/inf., ${plainNumber(w.powerMw, 3)} mW`);
+      lines.push(
+        `${prefix}Energy window ${i + 1}: ${w.file}, ${w.inferences} inferences in ${w.elapsedS.toFixed(3)} s between the timestamp edges, ${plainNumber(w.energyUj, 1)} uJ, ${plainNumber(w.energyUjPerInference, 3)} uJ/inf., ${plainNumber(w.powerMw, 3)} mW`,
+      );
     });
   }
   if (doc.mode === 'energy') {
@@ -42,7 +49,8 @@ export function resultsTxt(doc: ResultsDocument, at: Date): string {
   }
   if (doc.top1 !== undefined) lines.push(`${prefix}Top 1% = ${plainNumber(doc.top1, 2)}`);
   if (doc.auc !== undefined) lines.push(`${prefix}AUC = ${plainNumber(doc.auc, 4)}`);
-  if (doc.legacyAdAccuracy !== undefined) lines.push(`${prefix}Legacy AD accuracy (official runner threshold sweep, not a metric) ${plainNumber(doc.legacyAdAccuracy, 2)}`);
+  if (doc.legacyAdAccuracy !== undefined)
+    lines.push(`${prefix}Legacy AD accuracy (official runner threshold sweep, not a metric) ${plainNumber(doc.legacyAdAccuracy, 2)}`);
   if (doc.qualityTarget) {
     const q = doc.qualityTarget;
     lines.push(`${prefix}Quality target ${q.metric} >= ${q.threshold}: ${q.pass ? 'PASS' : 'FAIL'}`);

@@ -15,7 +15,14 @@ import { readMultiSession } from './multi-session.js';
 import type { ResultsDocument } from './results-schema.js';
 
 /** The submission checker's folder per benchmark (v1.4: ic02 is `ic2`). */
-export const CHECKER_MODEL: Partial<Record<ResultsDocument['benchmark'], string>> = { kws01: 'kws', vww01: 'vww', ic01: 'ic', ic02: 'ic2', ad01: 'ad', sww01: 'sww' };
+export const CHECKER_MODEL: Partial<Record<ResultsDocument['benchmark'], string>> = {
+  kws01: 'kws',
+  vww01: 'vww',
+  ic01: 'ic',
+  ic02: 'ic2',
+  ad01: 'ad',
+  sww01: 'sww',
+};
 
 /**
  * MLPerf Tiny v1.4 asks for progressively larger submissions: a larger model
@@ -34,7 +41,10 @@ export interface SubmissionOptions {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export function writeSubmission(options: SubmissionOptions): string[] {
-  for (const [what, value] of [['--submitter', options.submitter], ['--system', options.system]] as const) {
+  for (const [what, value] of [
+    ['--submitter', options.submitter],
+    ['--system', options.system],
+  ] as const) {
     if (!NAME.test(value)) throw new ConfigError(`${what} ${JSON.stringify(value)} must be letters, digits, '.', '_' or '-' (it becomes a folder name)`);
   }
   // A session of several DUTs is one system per DUT: <system>-<dut label>.
@@ -54,16 +64,23 @@ function writeSystem(options: SubmissionOptions): string[] {
   for (const session of options.sessions) {
     for (const doc of readSessionDocuments(session)) {
       if (options.division === 'closed' && doc.simulated) {
-        throw new ConfigError(`${session}: ${doc.benchmark} ${doc.mode} is SIMULATED; the closed division needs results measured on hardware (use --division open)`);
+        throw new ConfigError(
+          `${session}: ${doc.benchmark} ${doc.mode} is SIMULATED; the closed division needs results measured on hardware (use --division open)`,
+        );
       }
       // The checker has no accuracy test for sww: its counts live in the energy and performance results.
       if (doc.benchmark === 'sww01' && doc.mode === 'accuracy') continue;
       // Judged again here: a results.json written before the rules were recorded in it is held to them too.
       const broken = doc.invalid ?? ruleViolations(doc);
       if (broken.length) {
-        throw new ConfigError(`${session}: ${doc.benchmark} ${doc.mode} is INVALID: ${broken[0]}${broken.length > 1 ? ` (and ${broken.length - 1} more broken rule${broken.length > 2 ? 's' : ''})` : ''}; a submission needs results that meet every rule`);
+        throw new ConfigError(
+          `${session}: ${doc.benchmark} ${doc.mode} is INVALID: ${broken[0]}${broken.length > 1 ? ` (and ${broken.length - 1} more broken rule${broken.length > 2 ? 's' : ''})` : ''}; a submission needs results that meet every rule`,
+        );
       }
-      if (doc.subset) throw new ConfigError(`${session}: ${doc.benchmark} ${doc.mode} ran a subset (${doc.subsetReason ?? `--limit ${doc.files}`}); a submission needs the official index, every file`);
+      if (doc.subset)
+        throw new ConfigError(
+          `${session}: ${doc.benchmark} ${doc.mode} ran a subset (${doc.subsetReason ?? `--limit ${doc.files}`}); a submission needs the official index, every file`,
+        );
       // A later session replaces an earlier one for the same test.
       picked.set(`${doc.benchmark}/${doc.mode}`, { doc, dir: join(session, doc.benchmark, doc.mode) });
     }
@@ -74,7 +91,9 @@ function writeSystem(options: SubmissionOptions): string[] {
   for (const { doc } of picked.values()) {
     const smaller = NEEDS_SMALLER[doc.benchmark];
     if (smaller && !picked.has(`${smaller}/${doc.mode}`)) {
-      throw new ConfigError(`${options.system}: a ${doc.benchmark} ${doc.mode} result needs a ${smaller} ${doc.mode} result in the same submission (MLPerf Tiny: progressively larger submissions); add a session with ${smaller} ${doc.mode}`);
+      throw new ConfigError(
+        `${options.system}: a ${doc.benchmark} ${doc.mode} result needs a ${smaller} ${doc.mode} result in the same submission (MLPerf Tiny: progressively larger submissions); add a session with ${smaller} ${doc.mode}`,
+      );
     }
   }
   for (const { doc, dir } of picked.values()) {
@@ -96,19 +115,28 @@ function writeSystem(options: SubmissionOptions): string[] {
   const monitor = [...picked.values()].find((p) => p.doc.monitor)?.doc.monitor;
   const systemPath = join(systems, `${options.system}.json`);
   if (!existsSync(systemPath)) {
-    writeFileSync(systemPath, `${JSON.stringify({
-      division: options.division,
-      submitter: options.submitter,
-      system_name: options.system,
-      Status: 'available',
-      host_processor: '',
-      dut_processor: '',
-      dut_board: sample.dut.name,
-      dut_firmware: sample.dut.firmware,
-      inference_framework: sample.dut.firmware.startsWith('tiny-bench') ? 'tiny-bench engine (TFLite Micro reference arithmetic)' : '',
-      energy_monitor: monitor ? `${monitor.kind === 'lpm01a' ? 'ST X-NUCLEO-LPM01A' : 'Nordic PPK2'}${monitor.firmware ? ` (firmware ${monitor.firmware})` : ''}${monitor.powerModel ? ', SIMULATED' : ''}` : '',
-      notes: sample.simulated ? 'SIMULATED: measured on the tiny-bench virtual DUT, not hardware' : '',
-    }, null, 2)}\n`);
+    writeFileSync(
+      systemPath,
+      `${JSON.stringify(
+        {
+          division: options.division,
+          submitter: options.submitter,
+          system_name: options.system,
+          Status: 'available',
+          host_processor: '',
+          dut_processor: '',
+          dut_board: sample.dut.name,
+          dut_firmware: sample.dut.firmware,
+          inference_framework: sample.dut.firmware.startsWith('tiny-bench') ? 'tiny-bench engine (TFLite Micro reference arithmetic)' : '',
+          energy_monitor: monitor
+            ? `${monitor.kind === 'lpm01a' ? 'ST X-NUCLEO-LPM01A' : 'Nordic PPK2'}${monitor.firmware ? ` (firmware ${monitor.firmware})` : ''}${monitor.powerModel ? ', SIMULATED' : ''}`
+            : '',
+          notes: sample.simulated ? 'SIMULATED: measured on the tiny-bench virtual DUT, not hardware' : '',
+        },
+        null,
+        2,
+      )}\n`,
+    );
   }
   return written;
 }

@@ -4,7 +4,7 @@ import type { Benchmark } from '../bench/benchmark.js';
 import type { Dataset, DatasetSample } from '../../datasets/dataset.js';
 import type { Dut } from '../devices/dut.js';
 import type { DutRunner } from '../devices/dut-session.js';
-import { ProtocolError, WrongAnswerError } from '../errors.js';
+import { WrongAnswerError } from '../errors.js';
 import { AnomalyFileResult, ClassifierFileResult } from '../report/results-schema.js';
 import { indexSubsetReason } from '../bench/official-index.js';
 import { type ModeRunner, requireLapTimestamps } from './mode-runner.js';
@@ -58,12 +58,14 @@ export async function scoreFile(runner: DutRunner, benchmark: Benchmark, dataset
   const vectors: number[][] = [];
   for (const [w, input] of inputs.entries()) {
     const label = inputs.length > 1 ? `${sample.row.file} window ${w + 1}/${inputs.length}` : sample.row.file;
-    vectors.push(await runner.run(label, async (dut: Dut) => {
-      await dut.load(input);
-      const reply = await dut.infer(1, 0);
-      checkResultVector(benchmark, reply.results);
-      return reply.results;
-    }));
+    vectors.push(
+      await runner.run(label, async (dut: Dut) => {
+        await dut.load(input);
+        const reply = await dut.infer(1, 0);
+        checkResultVector(benchmark, reply.results);
+        return reply.results;
+      }),
+    );
   }
   if (benchmark.metric === 'auc') {
     const windowScores = vectors.map((v) => v[0]!);
@@ -84,15 +86,28 @@ export function summarizeAccuracy(benchmark: Benchmark, perFile: FileResult[], s
     result.legacyAdAccuracy = legacyAdAccuracy(scores, anomalous);
   } else {
     const files = perFile as ClassifierFileResult[];
-    result.top1 = top1Percent(files.map((f) => f.pred), files.map((f) => f.label));
-    const auc = rocAucOneVsRest(files.map((f) => f.results), files.map((f) => f.label), benchmark.classes);
+    result.top1 = top1Percent(
+      files.map((f) => f.pred),
+      files.map((f) => f.label),
+    );
+    const auc = rocAucOneVsRest(
+      files.map((f) => f.results),
+      files.map((f) => f.label),
+      benchmark.classes,
+    );
     if (auc !== undefined) result.auc = auc;
   }
   return result;
 }
 
 /** Accuracy mode: every listed file (or the first --limit), scored by the rules. */
-export async function runAccuracy(runner: DutRunner, benchmark: Benchmark, dataset: Dataset, progress: Progress, options: AccuracyOptions = {}): Promise<AccuracyResult> {
+export async function runAccuracy(
+  runner: DutRunner,
+  benchmark: Benchmark,
+  dataset: Dataset,
+  progress: Progress,
+  options: AccuracyOptions = {},
+): Promise<AccuracyResult> {
   const samples = options.limit !== undefined ? dataset.samples.slice(0, options.limit) : dataset.samples;
   const subset = samples.length < dataset.samples.length;
   const perFile: FileResult[] = [];
@@ -128,7 +143,11 @@ export const accuracyMode: ModeRunner = {
     return {
       files: acc.files,
       subset: acc.subset || shortIndex !== undefined,
-      ...(acc.subset ? { subsetReason: `--limit ${plan.limit}: ${acc.files} of the ${dataset.samples.length} files the index lists` } : shortIndex ? { subsetReason: shortIndex } : {}),
+      ...(acc.subset
+        ? { subsetReason: `--limit ${plan.limit}: ${acc.files} of the ${dataset.samples.length} files the index lists` }
+        : shortIndex
+          ? { subsetReason: shortIndex }
+          : {}),
       ...(acc.top1 !== undefined ? { top1: acc.top1 } : {}),
       ...(acc.auc !== undefined ? { auc: acc.auc } : {}),
       ...(acc.legacyAdAccuracy !== undefined ? { legacyAdAccuracy: acc.legacyAdAccuracy } : {}),

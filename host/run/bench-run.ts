@@ -13,7 +13,7 @@ import { fsStep, makeFolder } from '../core/fs-errors.js';
 import type { Progress } from '../core/progress.js';
 import { describeZodIssue } from '../core/zod-issue.js';
 import { DutSession } from '../devices/dut-session.js';
-import { ConfigError, DatasetError, DutMismatchError, TinyBenchError } from '../errors.js';
+import { ConfigError, DatasetError, DutMismatchError } from '../errors.js';
 import { toolVersion } from '../paths.js';
 import { readResultsFile } from '../report/results-file.js';
 import type { ResultsDocument } from '../report/results-schema.js';
@@ -60,7 +60,8 @@ export async function runSession(saved: RunPlan, context: RunContext, resumeDir?
   if (!resumeDir) writeSessionPlan(sessionDir, saved);
   // A resume meets new faults, not the sequence that stopped the run before (seeds recorded in the session).
   const plan: RunPlan = saved.faults ? { ...saved, faults: { ...saved.faults, seed: faultSeedForRun(sessionDir, saved.faults.seed ?? 1) } } : saved;
-  const wanted: Array<BenchmarkId | 'sww01' | undefined> = plan.benchmarks ?? (ownModel(plan) ? [resumeDir ? benchmarkStartedIn(resumeDir) : undefined] : [...DEFAULT_BENCHMARK_IDS]);
+  const wanted: Array<BenchmarkId | 'sww01' | undefined> =
+    plan.benchmarks ?? (ownModel(plan) ? [resumeDir ? benchmarkStartedIn(resumeDir) : undefined] : [...DEFAULT_BENCHMARK_IDS]);
   const results = new Map<string, ResultsDocument>();
   const key = (id: BenchmarkId | 'sww01' | undefined, mode: Mode, index: number): string => `${id ?? index}/${mode}`;
   const tasks: BenchmarkTask[] = [];
@@ -78,18 +79,25 @@ export async function runSession(saved: RunPlan, context: RunContext, resumeDir?
   const jobs = Math.min(context.jobs ?? 1, tasks.length);
   if (jobs > 1 && canRunInParallel(plan)) {
     context.say(`Running ${tasks.length} benchmarks, ${jobs} at a time in worker threads`);
-    await runInWorkers(plan, sessionDir, tasks, jobs, context.makeProgress ?? (() => context.progress), context.say, (id, mode, doc) => results.set(key(id, mode, 0), doc));
+    await runInWorkers(plan, sessionDir, tasks, jobs, context.makeProgress ?? (() => context.progress), context.say, (id, mode, doc) =>
+      results.set(key(id, mode, 0), doc),
+    );
   } else {
     for (const [index, id] of wanted.entries()) {
       for (const mode of plan.modes) {
         if (results.has(key(id, mode, index))) continue;
         // The streaming wakeword plays streams through an interface board instead of loading inputs.
-        const doc = id === 'sww01' ? await runStreamingMode(plan, context, sessionDir, mode) : await runOne(plan, context, sessionDir, id ? BENCHMARKS[id] : undefined, mode);
+        const doc =
+          id === 'sww01'
+            ? await runStreamingMode(plan, context, sessionDir, mode)
+            : await runOne(plan, context, sessionDir, id ? BENCHMARKS[id] : undefined, mode);
         results.set(key(id, mode, index), doc);
       }
     }
   }
-  const documents = wanted.flatMap((id, index) => plan.modes.map((mode) => results.get(key(id, mode, index))).filter((d): d is ResultsDocument => d !== undefined));
+  const documents = wanted.flatMap((id, index) =>
+    plan.modes.map((mode) => results.get(key(id, mode, index))).filter((d): d is ResultsDocument => d !== undefined),
+  );
   return { sessionDir, documents };
 }
 
@@ -115,7 +123,12 @@ export async function runOne(plan: RunPlan, context: RunContext, sessionDir: str
     const benchmark = identifiedBenchmark(session, connection, requested);
     const modeDir = insideDir(sessionDir, benchmark.id, mode);
     makeFolder(modeDir);
-    fsStep('write', join(modeDir, 'log.txt'), () => transcript.attach(new TranscriptLog(insideDir(modeDir, 'log.txt')), `tiny-bench ${toolVersion()} ${benchmark.id} ${mode} on ${connection!.link.description}`));
+    fsStep('write', join(modeDir, 'log.txt'), () =>
+      transcript.attach(
+        new TranscriptLog(insideDir(modeDir, 'log.txt')),
+        `tiny-bench ${toolVersion()} ${benchmark.id} ${mode} on ${connection!.link.description}`,
+      ),
+    );
     const test = plan.testPlans?.[benchmark.id];
     const dataset = openDataset(datasetDir(plan.dataDir, benchmark, plan.datasetPath), benchmark, plan.labels ?? test?.truthFile);
     const checkpoint = openCheckpoint(modeDir, benchmark, mode, plan, dataset, runner, session, connection);
@@ -132,7 +145,13 @@ export async function runOne(plan: RunPlan, context: RunContext, sessionDir: str
       finishedAt: finished.toISOString(),
       wallSeconds: (finished.getTime() - started.getTime()) / 1000,
       command: plan.command,
-      dut: { name: session.identity.name, firmware: session.identity.firmware, model: session.identity.model, commandBuffer: session.dut.commandBuffer, link: connection.link.description },
+      dut: {
+        name: session.identity.name,
+        firmware: session.identity.firmware,
+        model: session.identity.model,
+        commandBuffer: session.dut.commandBuffer,
+        link: connection.link.description,
+      },
       labelsFile: dataset.labelsPath,
       ...fields,
       ...(stats.retries || stats.resets || stats.reconnects || connection.faults
@@ -173,9 +192,12 @@ function openDutSession(connection: Connection, mode: Mode, transcript: EarlyTra
 function identifiedBenchmark(session: DutSession, connection: Connection, requested: Benchmark | undefined): Benchmark {
   const identity = session.identity;
   const benchmark = benchmarkForModelId(identity.model);
-  if (!benchmark) throw new DutMismatchError(`DUT '${identity.name}' reports model '${identity.model}', which is not one of ${Object.keys(BENCHMARKS).join(', ')}`);
+  if (!benchmark)
+    throw new DutMismatchError(`DUT '${identity.name}' reports model '${identity.model}', which is not one of ${Object.keys(BENCHMARKS).join(', ')}`);
   if (requested && benchmark.id !== requested.id) {
-    throw new DutMismatchError(`--benchmark ${requested.id} was asked, but the DUT on ${connection.link.description} runs ${identity.model}; flash the ${requested.id} firmware or drop --benchmark`);
+    throw new DutMismatchError(
+      `--benchmark ${requested.id} was asked, but the DUT on ${connection.link.description} runs ${identity.model}; flash the ${requested.id} firmware or drop --benchmark`,
+    );
   }
   return benchmark;
 }
@@ -185,23 +207,41 @@ function identifiedBenchmark(session: DutSession, connection: Connection, reques
  * reopened — then every entry is checked against the mode's schemas and the
  * inputs against what they are now.
  */
-function openCheckpoint(modeDir: string, benchmark: Benchmark, mode: Mode, plan: RunPlan, dataset: Dataset, runner: ModeRunner, session: DutSession, connection: Connection): Checkpoint {
+function openCheckpoint(
+  modeDir: string,
+  benchmark: Benchmark,
+  mode: Mode,
+  plan: RunPlan,
+  dataset: Dataset,
+  runner: ModeRunner,
+  session: DutSession,
+  connection: Connection,
+): Checkpoint {
   const path = insideDir(modeDir, 'checkpoint.jsonl');
   const ownsModel = connection.simulated && plan.dut.kind !== 'link';
   const inputs = pinInputs(dataset, session.identity, ownsModel ? modelPath(plan.dataDir, benchmark) : undefined);
-  const checkpoint = fsStep('write', path, () => Checkpoint.open(path, { kind: 'header', version: 1, benchmark: benchmark.id, mode, labelsFile: dataset.labelsPath, limit: plan.limit ?? null, inputs }));
+  const checkpoint = fsStep('write', path, () =>
+    Checkpoint.open(path, { kind: 'header', version: 1, benchmark: benchmark.id, mode, labelsFile: dataset.labelsPath, limit: plan.limit ?? null, inputs }),
+  );
   checkpoint.entries.forEach((entry, i) => {
     const schema = runner.checkpoint[entry.kind];
-    if (!schema) throw new ConfigError(`${path}: entry ${i + 1} has kind ${JSON.stringify(entry.kind)}, which ${mode} mode does not write; the checkpoint is not from this mode`);
+    if (!schema)
+      throw new ConfigError(
+        `${path}: entry ${i + 1} has kind ${JSON.stringify(entry.kind)}, which ${mode} mode does not write; the checkpoint is not from this mode`,
+      );
     const checked = schema.safeParse(entry.value);
-    if (!checked.success) throw new ConfigError(`${path}: entry ${i + 1} (${entry.kind}): ${describeZodIssue(checked.error, 'value')}; the checkpoint is damaged`);
+    if (!checked.success)
+      throw new ConfigError(`${path}: entry ${i + 1} (${entry.kind}): ${describeZodIssue(checked.error, 'value')}; the checkpoint is damaged`);
   });
   // A checkpoint from before inputs were pinned has none to compare.
   if (checkpoint.header.inputs !== undefined) {
     const pins = InputPins.safeParse(checkpoint.header.inputs);
     if (!pins.success) throw new ConfigError(`${path}: pinned inputs: ${describeZodIssue(pins.error, 'inputs')}; the checkpoint is damaged`);
     const change = changedInputs(pins.data, inputs, dataset);
-    if (change) throw new DatasetError(`Cannot resume ${benchmark.id} ${mode}: ${change} since this session started, and a result must come from one set of inputs. Restore it, or start a new session.`);
+    if (change)
+      throw new DatasetError(
+        `Cannot resume ${benchmark.id} ${mode}: ${change} since this session started, and a result must come from one set of inputs. Restore it, or start a new session.`,
+      );
   }
   return checkpoint;
 }

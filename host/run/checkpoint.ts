@@ -25,7 +25,11 @@ export interface CheckpointHeader {
 export type CheckpointEntry = { kind: string; [key: string]: unknown };
 
 export class Checkpoint {
-  private constructor(private readonly path: string, readonly header: CheckpointHeader, readonly entries: CheckpointEntry[]) {}
+  private constructor(
+    private readonly path: string,
+    readonly header: CheckpointHeader,
+    readonly entries: CheckpointEntry[],
+  ) {}
 
   /** Opens the checkpoint, creating it with `header`, or checks that an existing one belongs to the same work. */
   static open(path: string, header: CheckpointHeader): Checkpoint {
@@ -39,7 +43,10 @@ export class Checkpoint {
     const existing = entries[0] as CheckpointHeader | undefined;
     if (!existing || existing.kind !== 'header') throw new TinyBenchError(`${path} has no header line`);
     for (const key of ['benchmark', 'mode', 'labelsFile', 'limit'] as const) {
-      if (existing[key] !== header[key]) throw new TinyBenchError(`${path} was written for ${key} ${JSON.stringify(existing[key])}, not ${JSON.stringify(header[key])}; resume with the same options`);
+      if (existing[key] !== header[key])
+        throw new TinyBenchError(
+          `${path} was written for ${key} ${JSON.stringify(existing[key])}, not ${JSON.stringify(header[key])}; resume with the same options`,
+        );
     }
     return new Checkpoint(path, existing, entries.slice(1));
   }

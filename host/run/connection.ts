@@ -64,13 +64,26 @@ export async function openConnection(plan: RunPlan, mode: Mode, benchmark: Bench
   }
   if (choice.kind === 'link') {
     const link = await choice.open();
-    const connection: Connection = { link, simulated: choice.simulated, bootWaitMs: 100, commandTimeoutMs: choice.commandTimeoutMs ?? 5000, settleQuietMs: 20, reopen: choice.open, close: () => connection.link.close() };
+    const connection: Connection = {
+      link,
+      simulated: choice.simulated,
+      bootWaitMs: 100,
+      commandTimeoutMs: choice.commandTimeoutMs ?? 5000,
+      settleQuietMs: 20,
+      reopen: choice.open,
+      close: () => connection.link.close(),
+    };
     return connection;
   }
   if (choice.kind === 'qemu') {
     if (!benchmark) throw new ConfigError('The QEMU DUT needs a benchmark');
     checkTfliteModel(modelPath(plan.dataDir, benchmark));
-    const qemu = await startQemuDut({ benchmark, modelPath: modelPath(plan.dataDir, benchmark), ...(choice.board ? { board: choice.board } : {}), ...(choice.shift !== undefined ? { shift: choice.shift } : {}) });
+    const qemu = await startQemuDut({
+      benchmark,
+      modelPath: modelPath(plan.dataDir, benchmark),
+      ...(choice.board ? { board: choice.board } : {}),
+      ...(choice.shift !== undefined ? { shift: choice.shift } : {}),
+    });
     // Emulated timing (instruction counts), so labelled simulated like the virtual DUT.
     return { link: qemu.link, simulated: true, bootWaitMs: 2000, commandTimeoutMs: 5000, settleQuietMs: 200, close: () => qemu.close() };
   }
@@ -79,6 +92,14 @@ export async function openConnection(plan: RunPlan, mode: Mode, benchmark: Bench
   const link = await open();
   // Many boards reset when the port opens (DTR); the official runner waits 2 s.
   // close() closes the link in use now: after a reconnect that is the reopened one (a port left open stays locked, a socket keeps the process alive).
-  const connection: Connection = { link, simulated: false, bootWaitMs: 2000, commandTimeoutMs: 5000, settleQuietMs: 200, reopen: open, close: () => connection.link.close() };
+  const connection: Connection = {
+    link,
+    simulated: false,
+    bootWaitMs: 2000,
+    commandTimeoutMs: 5000,
+    settleQuietMs: 200,
+    reopen: open,
+    close: () => connection.link.close(),
+  };
   return connection;
 }

@@ -28,7 +28,10 @@ export class EarlyTranscript {
   async keepForFailure(sessionDir: string, benchmark: string | undefined, mode: Mode): Promise<void> {
     if (this.log || !this.held.length) return;
     try {
-      this.attach(new TranscriptLog(insideDir(sessionDir, `${benchmark ?? 'dut'}-${mode}-failed-log.txt`)), `tiny-bench ${toolVersion()} ${benchmark ?? 'DUT'} ${mode}: failed before the DUT was identified`);
+      this.attach(
+        new TranscriptLog(insideDir(sessionDir, `${benchmark ?? 'dut'}-${mode}-failed-log.txt`)),
+        `tiny-bench ${toolVersion()} ${benchmark ?? 'DUT'} ${mode}: failed before the DUT was identified`,
+      );
     } catch {
       // The failure being reported matters more than its log; a full disk would land here.
     }

@@ -45,14 +45,26 @@ export interface SimStreamingSetup {
   dutClockHz?: number;
 }
 
-export async function openEnergyRig(plan: EnergyPlan, benchmark: FirmwareModel | undefined, dataDir: string, transcript: TranscriptSink, streaming?: SimStreamingSetup): Promise<EnergyRig> {
+export async function openEnergyRig(
+  plan: EnergyPlan,
+  benchmark: FirmwareModel | undefined,
+  dataDir: string,
+  transcript: TranscriptSink,
+  streaming?: SimStreamingSetup,
+): Promise<EnergyRig> {
   let boardLink: Link;
   let monitorLink: Link;
   let sim: VirtualEnergyBench | undefined;
   const choice = plan.bench;
   if (choice.kind === 'sim') {
     if (!benchmark) throw new ConfigError('The simulated energy bench needs a benchmark');
-    sim = await VirtualEnergyBench.create({ benchmark, model: readFileSync(modelPath(dataDir, benchmark)), dutBaud: plan.dutBaud, monitor: choice.monitor ?? 'lpm01a', ...streaming });
+    sim = await VirtualEnergyBench.create({
+      benchmark,
+      model: readFileSync(modelPath(dataDir, benchmark)),
+      dutBaud: plan.dutBaud,
+      monitor: choice.monitor ?? 'lpm01a',
+      ...streaming,
+    });
     boardLink = sim.boardLink;
     monitorLink = sim.monitorLink;
   } else {
@@ -73,9 +85,8 @@ export async function openEnergyRig(plan: EnergyPlan, benchmark: FirmwareModel |
   };
   try {
     const monitorKind = choice.monitor ?? 'lpm01a';
-    const monitor: EnergyMonitor = monitorKind === 'lpm01a'
-      ? await Lpm01a.connect(monitorLink, { transcript })
-      : await Ppk2.connect(monitorLink, { transcript });
+    const monitor: EnergyMonitor =
+      monitorKind === 'lpm01a' ? await Lpm01a.connect(monitorLink, { transcript }) : await Ppk2.connect(monitorLink, { transcript });
     closers.push(() => monitor.close());
     await monitor.configure(plan.voltageV);
     await monitor.powerOn();

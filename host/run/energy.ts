@@ -46,7 +46,6 @@ export interface EnergyResult {
   trace?: PowerTrace & { file: string };
 }
 
-
 /**
  * Checks the wiring before any window: `timestamp` on an energy-mode DUT
  * prints no lap and makes exactly one edge at the monitor.
@@ -55,40 +54,64 @@ export async function checkTimestampWiring(runner: DutRunner, monitor: EnergyMon
   await runner.run('timestamp wiring check', async (dut) => {
     const before = monitor.edgeCount();
     if ((await dut.timestampMode()) === 'performance') {
-      throw new DutMismatchError('The DUT answered `timestamp` with a lap (m-lap-us): it runs performance-mode firmware; energy mode needs a build with EE_CFG_ENERGY_MODE 1');
+      throw new DutMismatchError(
+        'The DUT answered `timestamp` with a lap (m-lap-us): it runs performance-mode firmware; energy mode needs a build with EE_CFG_ENERGY_MODE 1',
+      );
     }
     await monitor.waitForEdges(before + 1, edgeTimeoutMs);
   });
 }
 
 /** Runs `infer` and returns the energy span of exactly the two edges it raised. */
-async function measuredInfer(dut: Dut, monitor: EnergyMonitor, iterations: number, warmups: number, usPerInference: number | undefined, edgeTimeoutMs: number): Promise<{ energyJ: number; elapsedS: number; samples: number; monitorElapsedS?: number; from: number }> {
+async function measuredInfer(
+  dut: Dut,
+  monitor: EnergyMonitor,
+  iterations: number,
+  warmups: number,
+  usPerInference: number | undefined,
+  edgeTimeoutMs: number,
+): Promise<{ energyJ: number; elapsedS: number; samples: number; monitorElapsedS?: number; from: number }> {
   const before = monitor.edgeCount();
   await dut.infer(iterations, warmups, usPerInference);
   await monitor.waitForEdges(before + 2, edgeTimeoutMs);
   const seen = monitor.edgeCount() - before;
-  if (seen !== 2) throw new MonitorError(`Expected 2 timestamp edges for 'infer ${iterations} ${warmups}', the monitor saw ${seen}; something else toggles the D7/timestamp line`);
+  if (seen !== 2)
+    throw new MonitorError(
+      `Expected 2 timestamp edges for 'infer ${iterations} ${warmups}', the monitor saw ${seen}; something else toggles the D7/timestamp line`,
+    );
   const span = monitor.span(before, before + 1);
   if (span.lostSamples > 0) throw new MonitorError(`The monitor lost ${span.lostSamples} samples inside this window; its energy cannot be trusted`);
   return { ...span, from: before };
 }
 
-export async function runEnergy(runner: DutRunner, monitor: EnergyMonitor, benchmark: Benchmark, dataset: Dataset, progress: Progress, options: EnergyOptions = {}): Promise<EnergyResult> {
+export async function runEnergy(
+  runner: DutRunner,
+  monitor: EnergyMonitor,
+  benchmark: Benchmark,
+  dataset: Dataset,
+  progress: Progress,
+  options: EnergyOptions = {},
+): Promise<EnergyResult> {
   const windowCount = options.windows ?? 5;
   const minWindowS = options.minWindowS ?? 10;
   const maxReruns = options.maxReruns ?? 3;
   const warmups = options.warmups ?? benchmark.energyWarmups;
   const edgeTimeoutMs = options.edgeTimeoutMs ?? 5000;
-  if (dataset.samples.length < windowCount) throw new TinyBenchError(`Energy mode needs ${windowCount} different files; ${dataset.labelsPath} lists ${dataset.samples.length}`);
+  if (dataset.samples.length < windowCount)
+    throw new TinyBenchError(`Energy mode needs ${windowCount} different files; ${dataset.labelsPath} lists ${dataset.samples.length}`);
   const samples = dataset.samples.slice(0, windowCount);
 
   progress.start(`${benchmark.id} energy: calibrating`, windowCount);
   const first = samples[0]!;
-  let usPerInference = options.done?.usPerInference ?? await runner.run(`energy calibration probe (${first.row.file})`, async (dut) => {
-    await dut.load(benchmark.performanceInput(dataset.read(first), first.row));
-    // Never shorter than one monitor sample: that is the clock's resolution here.
-    return probeUsPerInference(async (n, estimate) => Math.max((await measuredInfer(dut, monitor, n, 0, estimate, edgeTimeoutMs)).elapsedS, 1 / monitor.sampleRateHz) * 1e6);
-  });
+  let usPerInference =
+    options.done?.usPerInference ??
+    (await runner.run(`energy calibration probe (${first.row.file})`, async (dut) => {
+      await dut.load(benchmark.performanceInput(dataset.read(first), first.row));
+      // Never shorter than one monitor sample: that is the clock's resolution here.
+      return probeUsPerInference(
+        async (n, estimate) => Math.max((await measuredInfer(dut, monitor, n, 0, estimate, edgeTimeoutMs)).elapsedS, 1 / monitor.sampleRateHz) * 1e6,
+      );
+    }));
   if (options.done?.usPerInference === undefined) options.onCalibrated?.(usPerInference);
 
   const windows: EnergyWindow[] = [...(options.done?.windows ?? [])];
@@ -109,8 +132,18 @@ export async function runEnergy(runner: DutRunner, monitor: EnergyMonitor, bench
           const truth = options.truth?.(span.from, span.from + 1, inferences);
           return {
             ...(truth !== undefined ? { truthUjPerInference: truth } : {}),
-            file: sample.row.file, inferences, warmups, energyUj: w.energyJ * 1e6, elapsedS: w.elapsedS, energyUjPerInference: w.energyPerInferenceUj,
-            powerMw: w.powerMw, throughput: w.throughput, samples: span.samples, edges: [span.from, span.from + 1], ...(span.monitorElapsedS !== undefined ? { monitorElapsedS: span.monitorElapsedS } : {}), rerunsTooShort: reruns,
+            file: sample.row.file,
+            inferences,
+            warmups,
+            energyUj: w.energyJ * 1e6,
+            elapsedS: w.elapsedS,
+            energyUjPerInference: w.energyPerInferenceUj,
+            powerMw: w.powerMw,
+            throughput: w.throughput,
+            samples: span.samples,
+            edges: [span.from, span.from + 1],
+            ...(span.monitorElapsedS !== undefined ? { monitorElapsedS: span.monitorElapsedS } : {}),
+            rerunsTooShort: reruns,
           } satisfies EnergyWindow;
         } catch (error) {
           if (!(error instanceof WindowTooShortError) || reruns >= maxReruns) throw error;
@@ -175,7 +208,9 @@ export const energyMode: ModeRunner = {
         interfaceBoard: rig.board.description,
         garbledTokens: health.garbled,
         lostSamples: health.lostSamples,
-        ...(rig.powerModel ? { powerModel: { ...rig.powerModel, truthUjPerInference: median(energy.windows.map((w) => w.truthUjPerInference ?? Number.NaN)) } } : {}),
+        ...(rig.powerModel
+          ? { powerModel: { ...rig.powerModel, truthUjPerInference: median(energy.windows.map((w) => w.truthUjPerInference ?? Number.NaN)) } }
+          : {}),
       },
       ...(energy.trace ? { energyTrace: energy.trace } : {}),
     };

@@ -31,7 +31,10 @@ export interface ModeContext {
 }
 
 /** The fields of results.json a mode fills in; the pipeline adds identity, times and recovery. */
-export type ModeFields = Omit<ResultsDocument, 'schemaVersion' | 'tool' | 'benchmark' | 'mode' | 'simulated' | 'startedAt' | 'finishedAt' | 'wallSeconds' | 'command' | 'dut' | 'labelsFile' | 'recovery'>;
+export type ModeFields = Omit<
+  ResultsDocument,
+  'schemaVersion' | 'tool' | 'benchmark' | 'mode' | 'simulated' | 'startedAt' | 'finishedAt' | 'wallSeconds' | 'command' | 'dut' | 'labelsFile' | 'recovery'
+>;
 
 export interface ModeRunner {
   mode: Mode;
@@ -43,6 +46,8 @@ export interface ModeRunner {
 /** Performance and accuracy time with laps: firmware built for energy mode (a GPIO edge instead) cannot serve them. */
 export async function requireLapTimestamps(context: ModeContext, mode: Mode): Promise<void> {
   if ((await context.session.run('timestamp mode check', (dut) => dut.timestampMode())) === 'energy') {
-    throw new DutMismatchError(`The DUT firmware on ${context.connection.link.description} is built for energy mode (its timestamp is a GPIO edge, not a lap); ${mode} mode needs a performance-mode build`);
+    throw new DutMismatchError(
+      `The DUT firmware on ${context.connection.link.description} is built for energy mode (its timestamp is a GPIO edge, not a lap); ${mode} mode needs a performance-mode build`,
+    );
   }
 }

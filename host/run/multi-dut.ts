@@ -46,7 +46,11 @@ export function buildDutPlans(request: RunRequest, ports: readonly string[]): Du
   return ports.map((port, index) => ({ label: dutLabel(port, index), plan: buildRunPlan({ ...request, port }) }));
 }
 
-export async function runMultiDutSession(duts: readonly DutPlan[] | undefined, context: RunContext, resumeDir?: string): Promise<{ sessionDir: string; outcomes: DutOutcome[] }> {
+export async function runMultiDutSession(
+  duts: readonly DutPlan[] | undefined,
+  context: RunContext,
+  resumeDir?: string,
+): Promise<{ sessionDir: string; outcomes: DutOutcome[] }> {
   const sessionDir = resumeDir ?? createSessionDir(context.outDir);
   context.onSessionDir?.(sessionDir);
   let work: Array<{ label: string; plan: RunPlan; resume: boolean }>;
@@ -56,7 +60,10 @@ export async function runMultiDutSession(duts: readonly DutPlan[] | undefined, c
     work = labels.map((label) => ({ label, plan: readSessionPlan(join(resumeDir, label)), resume: true }));
   } else {
     if (!duts) throw new ConfigError('A new session of several DUTs needs their plans');
-    writeFileOrExplain(join(sessionDir, SESSION_FILE), `${JSON.stringify({ version: 1, tool: toolVersion(), duts: duts.map((d) => ({ label: d.label })), command: duts[0]!.plan.command }, null, 2)}\n`);
+    writeFileOrExplain(
+      join(sessionDir, SESSION_FILE),
+      `${JSON.stringify({ version: 1, tool: toolVersion(), duts: duts.map((d) => ({ label: d.label })), command: duts[0]!.plan.command }, null, 2)}\n`,
+    );
     work = duts.map((d) => ({ ...d, resume: false }));
   }
   const outcomes = await Promise.all(

@@ -25,7 +25,10 @@ export type WorkerMessage =
 
 /** A test failed in a worker: its message and exit code, as the main thread would have reported them. */
 export class WorkerTestError extends TinyBenchError {
-  constructor(message: string, override readonly exitCode: number) {
+  constructor(
+    message: string,
+    override readonly exitCode: number,
+  ) {
     super(message);
   }
 }
@@ -79,10 +82,20 @@ export async function runInWorkers(
         else if (m.type === 'say') say(m.line);
         else if (m.type === 'result') onResult(task.benchmark, m.mode, m.doc);
         else if (m.type === 'done') end();
-        else end(new WorkerTestError(m.exitCode === 70 ? `internal error in the ${task.benchmark} worker: ${m.message}${m.stack && process.env.TINY_BENCH_DEBUG ? `\n${m.stack}` : ''}` : m.message, m.exitCode));
+        else
+          end(
+            new WorkerTestError(
+              m.exitCode === 70
+                ? `internal error in the ${task.benchmark} worker: ${m.message}${m.stack && process.env.TINY_BENCH_DEBUG ? `\n${m.stack}` : ''}`
+                : m.message,
+              m.exitCode,
+            ),
+          );
       });
       worker.on('error', (error: Error) => end(new WorkerTestError(`internal error in the ${task.benchmark} worker: ${error.message}`, 70)));
-      worker.on('exit', (code) => end(code === 0 ? undefined : new WorkerTestError(`the ${task.benchmark} worker stopped (exit code ${code}) before finishing`, 70)));
+      worker.on('exit', (code) =>
+        end(code === 0 ? undefined : new WorkerTestError(`the ${task.benchmark} worker stopped (exit code ${code}) before finishing`, 70)),
+      );
     });
   const lane = async (): Promise<void> => {
     for (let task = queue.shift(); task && !failure; task = queue.shift()) await runTask(task);

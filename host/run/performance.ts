@@ -43,7 +43,13 @@ const LAP_PLAUSIBILITY = 20;
  * run one window per file; a window shorter than the minimum is re-run with a
  * larger count, never accepted. Result: median throughput of the windows.
  */
-export async function runPerformance(runner: DutRunner, benchmark: Benchmark, dataset: Dataset, progress: Progress, options: PerformanceOptions = {}): Promise<PerformanceResult> {
+export async function runPerformance(
+  runner: DutRunner,
+  benchmark: Benchmark,
+  dataset: Dataset,
+  progress: Progress,
+  options: PerformanceOptions = {},
+): Promise<PerformanceResult> {
   const windowCount = options.windows ?? 5;
   const minWindowUs = options.minWindowUs ?? 10_000_000;
   const maxReruns = options.maxReruns ?? 3;
@@ -55,10 +61,12 @@ export async function runPerformance(runner: DutRunner, benchmark: Benchmark, da
 
   progress.start(`${benchmark.id} performance: calibrating`, windowCount);
   const first = samples[0]!;
-  let usPerInference = options.done?.usPerInference ?? await runner.run(`calibration probe (${first.row.file})`, async (dut) => {
-    await dut.load(benchmark.performanceInput(dataset.read(first), first.row));
-    return checkCalibration(await probeUsPerInference(async (n, estimate) => Math.max((await dut.infer(n, 0, estimate)).elapsedUs!, 1)), 'calibration probe');
-  });
+  let usPerInference =
+    options.done?.usPerInference ??
+    (await runner.run(`calibration probe (${first.row.file})`, async (dut) => {
+      await dut.load(benchmark.performanceInput(dataset.read(first), first.row));
+      return checkCalibration(await probeUsPerInference(async (n, estimate) => Math.max((await dut.infer(n, 0, estimate)).elapsedUs!, 1)), 'calibration probe');
+    }));
   if (options.done?.usPerInference === undefined) options.onCalibrated?.(usPerInference);
 
   const windows: PerformanceWindow[] = [...(options.done?.windows ?? [])];
@@ -75,20 +83,28 @@ export async function runPerformance(runner: DutRunner, benchmark: Benchmark, da
         const elapsedUs = run.elapsedUs!;
         // A lap that went backwards reads as a counter wrap: far too long a window.
         if (elapsedUs > LAP_PLAUSIBILITY * inferences * usPerInference) {
-          throw new WrongAnswerError(`${inferences} inferences took ${elapsedUs} us, more than ${LAP_PLAUSIBILITY}x the ${Math.round(usPerInference)} us per inference measured; the laps are out of order or damaged`, [], 'laps-implausible');
+          throw new WrongAnswerError(
+            `${inferences} inferences took ${elapsedUs} us, more than ${LAP_PLAUSIBILITY}x the ${Math.round(usPerInference)} us per inference measured; the laps are out of order or damaged`,
+            [],
+            'laps-implausible',
+          );
         }
         if (elapsedUs >= minWindowUs) {
           usPerInference = elapsedUs / inferences;
           return { file: sample.row.file, inferences, warmups, elapsedUs, throughput: throughput(inferences, elapsedUs), rerunsTooShort: reruns };
         }
         if (++reruns > maxReruns) {
-          throw new TinyBenchError(`Window ${index + 1} (${sample.row.file}) stayed under ${minWindowUs / 1e6} s after ${maxReruns} re-runs (last: ${inferences} inferences in ${elapsedUs} us); the DUT timer may be wrong`);
+          throw new TinyBenchError(
+            `Window ${index + 1} (${sample.row.file}) stayed under ${minWindowUs / 1e6} s after ${maxReruns} re-runs (last: ${inferences} inferences in ${elapsedUs} us); the DUT timer may be wrong`,
+          );
         }
         // Too short: scale up from what this run measured, with the margin, and run it again.
         usPerInference = Math.max(elapsedUs, 1) / inferences;
         inferences = windowInferences(minWindowUs, usPerInference, inferences + 1);
         if (inferences > MAX_INFERENCES) {
-          throw new TinyBenchError(`Window ${index + 1} (${sample.row.file}) would need ${inferences} inferences to last ${minWindowUs / 1e6} s (${elapsedUs} us measured); the DUT timer does not seem to advance`);
+          throw new TinyBenchError(
+            `Window ${index + 1} (${sample.row.file}) would need ${inferences} inferences to last ${minWindowUs / 1e6} s (${elapsedUs} us measured); the DUT timer does not seem to advance`,
+          );
         }
       }
     });

@@ -62,7 +62,10 @@ const TestPlanSchema = z
 export const RunPlanSchema = z
   .object({
     /** Undefined: every benchmark on a virtual or emulated DUT, the DUT's own model on a board. */
-    benchmarks: z.array(z.enum([...BENCHMARK_IDS, 'sww01'])).min(1).optional(),
+    benchmarks: z
+      .array(z.enum([...BENCHMARK_IDS, 'sww01']))
+      .min(1)
+      .optional(),
     /** Virtual DUT: its core clock in MHz (default the cost model's 120). */
     dutClockMhz: positiveInt.optional(),
     modes: z.array(z.enum(MODES)).min(1),
@@ -86,9 +89,7 @@ export type SavedDutChoice = z.infer<typeof DutChoiceSaved>;
 export type EnergyPlan = z.infer<typeof EnergyPlanSchema>;
 
 /** Where the DUT is. `link`: any Link the caller opens (library use, tests); it cannot be resumed from session.json. */
-export type DutChoice =
-  | Exclude<SavedDutChoice, { kind: 'link' }>
-  | { kind: 'link'; open: () => Promise<Link>; simulated: boolean; commandTimeoutMs?: number };
+export type DutChoice = Exclude<SavedDutChoice, { kind: 'link' }> | { kind: 'link'; open: () => Promise<Link>; simulated: boolean; commandTimeoutMs?: number };
 
 /** The plan a session runs: the saved plan, except that a program may hand in its own link. */
 export type RunPlan = Omit<SavedRunPlan, 'dut'> & { dut: DutChoice };
@@ -142,15 +143,24 @@ export function buildRunPlan(request: RunRequest): RunPlan {
   const energyMode = r.mode === 'energy';
   const onHardware = Boolean(r.port) || Boolean(r.interface);
   refuse(!energyMode && (r.interface || r.emon || r.voltage !== undefined), '--interface, --emon and --voltage belong to --mode energy');
-  refuse(energyMode && Boolean(r.interface) !== Boolean(r.emon?.path), 'Energy mode on hardware needs both --interface <board port> and --emon lpm01a:<port>|ppk2:<port>; without both it runs the simulated bench');
+  refuse(
+    energyMode && Boolean(r.interface) !== Boolean(r.emon?.path),
+    'Energy mode on hardware needs both --interface <board port> and --emon lpm01a:<port>|ppk2:<port>; without both it runs the simulated bench',
+  );
   refuse(energyMode && r.port, 'In energy mode the DUT is reached through the interface board (--interface), not --port');
   refuse(r.port && r.dut && r.dut !== 'sim', `--dut ${r.dut} runs an emulated DUT and --port ${r.port} a board: choose one`);
   refuse(r.port && r.dut === 'sim', `--dut sim is the built-in virtual DUT; --port ${r.port} is a board: drop one of them`);
   refuse(r.interface && r.dut, `--dut ${r.dut} and --interface: on the hardware bench the DUT is the board behind the interface board; drop --dut`);
   const dutKind = r.dut ?? 'sim';
   refuse(r.icountShift !== undefined && !dutKind.startsWith('qemu'), '--icount-shift applies to the QEMU DUT (--dut qemu or qemu-stm32f4)');
-  refuse(r.icountShift !== undefined && !(Number.isInteger(r.icountShift) && r.icountShift >= 0 && r.icountShift <= 10), '--icount-shift expects a whole number from 0 to 10 (2^n ns per instruction)');
-  refuse(r.baud !== undefined && !onHardware, `--baud sets the rate of a board's serial port (--port, or the DUT behind --interface); the ${dutKind === 'sim' ? 'virtual' : 'QEMU'} DUT has no baud rate`);
+  refuse(
+    r.icountShift !== undefined && !(Number.isInteger(r.icountShift) && r.icountShift >= 0 && r.icountShift <= 10),
+    '--icount-shift expects a whole number from 0 to 10 (2^n ns per instruction)',
+  );
+  refuse(
+    r.baud !== undefined && !onHardware,
+    `--baud sets the rate of a board's serial port (--port, or the DUT behind --interface); the ${dutKind === 'sim' ? 'virtual' : 'QEMU'} DUT has no baud rate`,
+  );
   refuse(energyMode && dutKind !== 'sim', 'The simulated energy bench runs the virtual DUT; for QEMU use performance or accuracy mode');
 
   const faultsAsked = r.faultRate !== undefined || r.faults !== undefined || r.faultEvents !== undefined || r.faultSeed !== undefined;
@@ -164,10 +174,12 @@ export function buildRunPlan(request: RunRequest): RunPlan {
   const modeForBaud = energyMode ? 'energy' : r.mode === 'accuracy' ? 'accuracy' : 'performance';
   // Energy mode's DUT UART runs at 9600 behind the board, but for the streaming wakeword (115200, as its harness).
   const baudRate = r.baud ?? (dutEntry ? baudFor(dutEntry, modeForBaud) : undefined) ?? (energyMode && r.benchmark !== 'sww01' ? 9600 : 115200);
-  refuse(r.dutClockMhz !== undefined && dutKind !== 'sim', '--dut-clock-mhz sets the virtual DUT\'s core clock; it has no meaning for QEMU or a board');
+  refuse(r.dutClockMhz !== undefined && dutKind !== 'sim', "--dut-clock-mhz sets the virtual DUT's core clock; it has no meaning for QEMU or a board");
   const energy: EnergyPlan | undefined = energyMode
     ? {
-        bench: r.interface ? { kind: 'serial', interfacePath: r.interface, monitor: r.emon!.monitor, monitorPath: r.emon!.path! } : { kind: 'sim', monitor: r.emon?.monitor ?? 'lpm01a' },
+        bench: r.interface
+          ? { kind: 'serial', interfacePath: r.interface, monitor: r.emon!.monitor, monitorPath: r.emon!.path! }
+          : { kind: 'sim', monitor: r.emon?.monitor ?? 'lpm01a' },
         voltageV: r.voltage ?? dutEntry?.voltage ?? 1.8,
         dutBaud: baudRate,
       }
@@ -177,7 +189,12 @@ export function buildRunPlan(request: RunRequest): RunPlan {
     : dutKind === 'sim'
       ? { kind: 'sim' }
       : { kind: 'qemu', ...(dutKind === 'qemu-stm32f4' ? { board: 'stm32f4' as const } : {}), shift: r.icountShift ?? 3 };
-  const benchmarks = r.benchmark && r.benchmark !== 'all' ? [r.benchmark] : r.benchmark === 'all' || !ownModel({ dut, ...(energy ? { energy } : {}) }) ? [...DEFAULT_BENCHMARK_IDS] : undefined;
+  const benchmarks =
+    r.benchmark && r.benchmark !== 'all'
+      ? [r.benchmark]
+      : r.benchmark === 'all' || !ownModel({ dut, ...(energy ? { energy } : {}) })
+        ? [...DEFAULT_BENCHMARK_IDS]
+        : undefined;
   const plan: SavedRunPlan = {
     ...(benchmarks ? { benchmarks } : {}),
     modes: r.mode === 'both' ? ['performance', 'accuracy'] : [r.mode],
@@ -191,7 +208,14 @@ export function buildRunPlan(request: RunRequest): RunPlan {
     ...(r.testPlans ? { testPlans: r.testPlans } : {}),
     ...(energy ? { energy } : {}),
     ...(r.faultRate !== undefined
-      ? { faults: { rate: r.faultRate, seed: r.faultSeed ?? 1, ...(r.faultEvents !== undefined ? { eventRate: r.faultEvents } : {}), ...(r.faults ? { kinds: r.faults } : {}) } }
+      ? {
+          faults: {
+            rate: r.faultRate,
+            seed: r.faultSeed ?? 1,
+            ...(r.faultEvents !== undefined ? { eventRate: r.faultEvents } : {}),
+            ...(r.faults ? { kinds: r.faults } : {}),
+          },
+        }
       : {}),
     command: r.command,
   };
@@ -208,7 +232,9 @@ export function ownModel(plan: Pick<RunPlan, 'dut' | 'energy'>): boolean {
 export function refuseOptionsWithResume(given: readonly string[]): void {
   const extra = given.filter((name) => !['resume', 'json', 'jobs'].includes(name));
   if (extra.length) {
-    throw new ConfigError(`--resume continues a session with the options it was started with; drop ${extra.map((n) => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} (to change them, start a new session; --json and --jobs may be given)`);
+    throw new ConfigError(
+      `--resume continues a session with the options it was started with; drop ${extra.map((n) => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')} (to change them, start a new session; --json and --jobs may be given)`,
+    );
   }
 }
 
@@ -217,17 +243,26 @@ export function planBanner(plan: RunPlan): string[] {
   const lines: string[] = [];
   const energy = plan.energy;
   if (energy?.bench.kind === 'sim') {
-    lines.push(`Energy bench: SIMULATED — virtual STM32H573I-DK interface board (DUT UART ${energy.dutBaud} baud) and virtual ${energy.bench.monitor === 'ppk2' ? 'PPK2' : 'LPM01A'} at ${energy.voltageV} V; energies come from a documented power model, not a measurement.`);
+    lines.push(
+      `Energy bench: SIMULATED — virtual STM32H573I-DK interface board (DUT UART ${energy.dutBaud} baud) and virtual ${energy.bench.monitor === 'ppk2' ? 'PPK2' : 'LPM01A'} at ${energy.voltageV} V; energies come from a documented power model, not a measurement.`,
+    );
   } else if (energy?.bench.kind === 'serial') {
     const b = energy.bench;
-    lines.push(`Energy bench: interface board on ${b.interfacePath} (DUT UART ${energy.dutBaud} baud), ${b.monitor === 'lpm01a' ? 'LPM01A' : 'PPK2'} on ${b.monitorPath} supplying ${energy.voltageV} V.`);
+    lines.push(
+      `Energy bench: interface board on ${b.interfacePath} (DUT UART ${energy.dutBaud} baud), ${b.monitor === 'lpm01a' ? 'LPM01A' : 'PPK2'} on ${b.monitorPath} supplying ${energy.voltageV} V.`,
+    );
   } else if (plan.dut.kind === 'sim') {
     lines.push('DUT: built-in virtual DUT (tiny-bench firmware compiled to WebAssembly). All timings are SIMULATED (cost-model clock).');
   }
   if (plan.dut.kind === 'qemu') {
-    lines.push(`DUT: tiny-bench firmware on an emulated Cortex-M4F (qemu-system-arm ${plan.dut.board === 'stm32f4' ? 'netduinoplus2, stm32f4 port' : 'mps2-an386'}, -icount shift=${plan.dut.shift ?? 3}). All timings are SIMULATED (instruction counts).`);
+    lines.push(
+      `DUT: tiny-bench firmware on an emulated Cortex-M4F (qemu-system-arm ${plan.dut.board === 'stm32f4' ? 'netduinoplus2, stm32f4 port' : 'mps2-an386'}, -icount shift=${plan.dut.shift ?? 3}). All timings are SIMULATED (instruction counts).`,
+    );
   }
   const f = plan.faults;
-  if (f) lines.push(`Fault injection: byte faults ${f.rate}/byte, unplug/reset ${f.eventRate ?? f.rate / 50}/byte, kinds ${(f.kinds ?? FAULT_KINDS).join(', ')}, seed ${f.seed ?? 1}`);
+  if (f)
+    lines.push(
+      `Fault injection: byte faults ${f.rate}/byte, unplug/reset ${f.eventRate ?? f.rate / 50}/byte, kinds ${(f.kinds ?? FAULT_KINDS).join(', ')}, seed ${f.seed ?? 1}`,
+    );
   return lines;
 }

@@ -39,6 +39,12 @@ main(workerData as Job).then(
   () => post({ type: 'done' }),
   (error: unknown) => {
     if (error instanceof TinyBenchError) post({ type: 'error', message: error.message, exitCode: error.exitCode });
-    else post({ type: 'error', message: error instanceof Error ? error.message : String(error), exitCode: 70, ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) });
+    else
+      post({
+        type: 'error',
+        message: error instanceof Error ? error.message : String(error),
+        exitCode: 70,
+        ...(error instanceof Error && error.stack ? { stack: error.stack } : {}),
+      });
   },
 );

@@ -22,21 +22,27 @@ export function writeSessionPlan(sessionDir: string, plan: RunPlan): void {
 
 /** Reads the plan of an earlier session for --resume. */
 export function readSessionPlan(sessionDir: string): RunPlan {
-  if (!existsSync(sessionDir) || !statSync(sessionDir).isDirectory()) throw new ConfigError(`${sessionDir} is not a folder; --resume takes a session folder (sessions/<YYYYMMDD_HHMMSS>)`);
+  if (!existsSync(sessionDir) || !statSync(sessionDir).isDirectory())
+    throw new ConfigError(`${sessionDir} is not a folder; --resume takes a session folder (sessions/<YYYYMMDD_HHMMSS>)`);
   const path = join(sessionDir, SESSION_FILE);
   if (!existsSync(path)) throw new ConfigError(`${sessionDir} is not a tiny-bench session (no ${SESSION_FILE})`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new ConfigError(`${path}: not valid JSON (${error instanceof Error ? error.message : String(error)}); the session plan is damaged, start a new session`);
+    throw new ConfigError(
+      `${path}: not valid JSON (${error instanceof Error ? error.message : String(error)}); the session plan is damaged, start a new session`,
+    );
   }
-  if (typeof parsed !== 'object' || parsed === null || !('version' in parsed)) throw new ConfigError(`${path}: expected an object with version and plan; the session plan is damaged, start a new session`);
+  if (typeof parsed !== 'object' || parsed === null || !('version' in parsed))
+    throw new ConfigError(`${path}: expected an object with version and plan; the session plan is damaged, start a new session`);
   const { version, plan } = parsed as { version: unknown; plan: unknown };
-  if (version !== SESSION_VERSION) throw new ConfigError(`${path}: unsupported session version ${JSON.stringify(version)} (this tiny-bench reads version ${SESSION_VERSION})`);
+  if (version !== SESSION_VERSION)
+    throw new ConfigError(`${path}: unsupported session version ${JSON.stringify(version)} (this tiny-bench reads version ${SESSION_VERSION})`);
   const checked = RunPlanSchema.safeParse(plan);
   if (!checked.success) throw new ConfigError(`${path}: ${describeZodIssue(checked.error, 'plan')}; the session plan is damaged, start a new session`);
   const saved = checked.data;
-  if (saved.dut.kind === 'link') throw new ConfigError(`${sessionDir} ran on a link opened by a program, which --resume cannot reopen; resume it from that program`);
+  if (saved.dut.kind === 'link')
+    throw new ConfigError(`${sessionDir} ran on a link opened by a program, which --resume cannot reopen; resume it from that program`);
   return { ...saved, dut: saved.dut };
 }

@@ -68,7 +68,10 @@ export class TranscriptLog {
   /** Set when the file could not be written (a full disk): the run stops with it at the next step. */
   failure: FileSystemError | undefined;
 
-  constructor(readonly path: string, startedAt = new Date()) {
+  constructor(
+    readonly path: string,
+    startedAt = new Date(),
+  ) {
     this.stream = createWriteStream(path, { flags: 'a' });
     this.stream.on('error', (error) => {
       this.failure ??= explainFsError(error, 'write', path) as FileSystemError;
@@ -135,7 +138,15 @@ export class TranscriptLog {
     // After a binary block the reply's command CRC is the block's, as its `db bin` line announced it.
     const block = BIN_COMMAND.exec(sent);
     const commandOk = crc32(sent) === crc.command || (block !== null && Number.parseInt(block[3]!, 16) === crc.command && lines[0] !== 'm-bin-ready');
-    return commandOk && crc32(lines.slice(0, -1).map((l) => `${l}\r\n`).join('')) === crc.reply;
+    return (
+      commandOk &&
+      crc32(
+        lines
+          .slice(0, -1)
+          .map((l) => `${l}\r\n`)
+          .join(''),
+      ) === crc.reply
+    );
   }
 }
 
@@ -157,8 +168,12 @@ export function writeResults(modeDir: string, doc: ResultsDocument): void {
  */
 export function faultSeedForRun(sessionDir: string, planSeed: number): number {
   const path = join(sessionDir, 'fault-seeds.jsonl');
-  const earlier = existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l.trim()).length : 0;
-  const seed = earlier === 0 ? planSeed : (crc32(`${planSeed}:${earlier}`) >>> 0) || 1;
+  const earlier = existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim()).length
+    : 0;
+  const seed = earlier === 0 ? planSeed : crc32(`${planSeed}:${earlier}`) >>> 0 || 1;
   appendFileSync(path, `${JSON.stringify({ run: earlier + 1, seed, planSeed, startedAt: new Date().toISOString() })}\n`);
   return seed;
 }

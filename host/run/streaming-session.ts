@@ -17,7 +17,7 @@ import { SWW01, type SwwStream, readSwwTruth } from '../bench/sww01.js';
 import { DutSession, type Reconnectable } from '../devices/dut-session.js';
 import { InterfaceBoard } from '../devices/interface-board.js';
 import type { TranscriptSink } from '../devices/line-channel.js';
-import { ConfigError, DutMismatchError, TinyBenchError } from '../errors.js';
+import { ConfigError, DutMismatchError } from '../errors.js';
 import type { EnergyMonitor } from '../../energy/energy-monitor.js';
 import { toolVersion } from '../paths.js';
 import { powerTracePng } from '../report/png-plot.js';
@@ -53,18 +53,51 @@ async function openRig(options: RunPlan, mode: Mode, streams: SwwStream[], trans
   if (mode === 'energy') {
     if (!options.energy) throw new ConfigError('Energy mode needs an energy bench (--interface and --emon, or the simulated one)');
     const plan = { ...options.energy, ...(options.energy.bench.kind === 'sim' ? { dutBaud: SWW01.dutBaud } : {}) };
-    const rig: EnergyRig = await openEnergyRig(plan, SWW01, options.dataDir, transcript, { streamFiles: sdCard(streams), ...(dutClockHz ? { dutClockHz } : {}) });
-    return { link: rig.link, resync: rig.resync, bootWaitMs: rig.timing.bootWaitMs, board: rig.board, monitor: rig.monitor, simulated: rig.simulated, description: rig.board.description, commandTimeoutMs: rig.timing.commandTimeoutMs, settleQuietMs: rig.timing.settleQuietMs, edgeTimeoutMs: rig.timing.edgeTimeoutMs, ...(dutClockHz ? { dutClockHz } : {}), close: () => rig.close() };
+    const rig: EnergyRig = await openEnergyRig(plan, SWW01, options.dataDir, transcript, {
+      streamFiles: sdCard(streams),
+      ...(dutClockHz ? { dutClockHz } : {}),
+    });
+    return {
+      link: rig.link,
+      resync: rig.resync,
+      bootWaitMs: rig.timing.bootWaitMs,
+      board: rig.board,
+      monitor: rig.monitor,
+      simulated: rig.simulated,
+      description: rig.board.description,
+      commandTimeoutMs: rig.timing.commandTimeoutMs,
+      settleQuietMs: rig.timing.settleQuietMs,
+      edgeTimeoutMs: rig.timing.edgeTimeoutMs,
+      ...(dutClockHz ? { dutClockHz } : {}),
+      close: () => rig.close(),
+    };
   }
-  if (options.dut.kind !== 'sim') throw new ConfigError(`sww01 ${mode} mode runs on the simulated bench here; on hardware run it with --mode energy --interface <board> --emon <monitor> (the stream step needs the interface board)`);
-  const bench = await VirtualEnergyBench.create({ benchmark: SWW01, model: readFileSync(modelPath(options.dataDir, SWW01)), dutBaud: SWW01.dutBaud, streamFiles: sdCard(streams), ...(dutClockHz ? { dutClockHz } : {}) });
+  if (options.dut.kind !== 'sim')
+    throw new ConfigError(
+      `sww01 ${mode} mode runs on the simulated bench here; on hardware run it with --mode energy --interface <board> --emon <monitor> (the stream step needs the interface board)`,
+    );
+  const bench = await VirtualEnergyBench.create({
+    benchmark: SWW01,
+    model: readFileSync(modelPath(options.dataDir, SWW01)),
+    dutBaud: SWW01.dutBaud,
+    streamFiles: sdCard(streams),
+    ...(dutClockHz ? { dutClockHz } : {}),
+  });
   try {
     bench.powerOnFromUsb();
     const board = await InterfaceBoard.connect(bench.boardLink, { transcript, resetWaitMs: 50, commandTimeoutMs: 2000 });
     await board.setBaud(SWW01.dutBaud);
     return {
-      link: board.dutLink(), resync: () => board.resync(SWW01.dutBaud), bootWaitMs: 100, board, simulated: true, description: board.description,
-      commandTimeoutMs: 2000, settleQuietMs: 20, edgeTimeoutMs: 3000, dutClockHz: dutClockHz ?? 120e6,
+      link: board.dutLink(),
+      resync: () => board.resync(SWW01.dutBaud),
+      bootWaitMs: 100,
+      board,
+      simulated: true,
+      description: board.description,
+      commandTimeoutMs: 2000,
+      settleQuietMs: 20,
+      edgeTimeoutMs: 3000,
+      dutClockHz: dutClockHz ?? 120e6,
       close: async () => {
         board.close();
         await bench.close();
@@ -89,12 +122,22 @@ export function streamingResults(results: StreamingResult[], dutClockHz?: number
     truePositives: tp,
     falseNegatives: fn,
     falsePositives: fp,
-    officialCodeTotals: { truePositives: sum((r) => r.officialCodeScore.truePositives), falseNegatives: sum((r) => r.officialCodeScore.falseNegatives), falsePositives: sum((r) => r.officialCodeScore.falsePositives) },
+    officialCodeTotals: {
+      truePositives: sum((r) => r.officialCodeScore.truePositives),
+      falseNegatives: sum((r) => r.officialCodeScore.falseNegatives),
+      falsePositives: sum((r) => r.officialCodeScore.falsePositives),
+    },
     dutyCycle: mean((r) => r.duty.dutyCycle),
     estimatedThroughput: mean((r) => r.duty.estimatedThroughput),
     ...(powers.length ? { powerMw: powers.reduce((a, b) => a + b, 0) / powers.length } : {}),
     ...(dutClockHz ? { dutClockHz } : {}),
-    quality: { maxFalsePositives: SWW01.maxFalsePositives, maxFalseNegatives: SWW01.maxFalseNegatives, pass: fp <= SWW01.maxFalsePositives && fn <= SWW01.maxFalseNegatives, wakewords: tp + fn, checkerWakewords: SWW01.checkerWakewords },
+    quality: {
+      maxFalsePositives: SWW01.maxFalsePositives,
+      maxFalseNegatives: SWW01.maxFalseNegatives,
+      pass: fp <= SWW01.maxFalsePositives && fn <= SWW01.maxFalseNegatives,
+      wakewords: tp + fn,
+      checkerWakewords: SWW01.checkerWakewords,
+    },
   };
 }
 
@@ -117,18 +160,28 @@ export async function runStreamingMode(options: RunPlan, context: RunContext, se
       },
     });
     const identity = session.identity;
-    if (identity.model !== SWW01.id) throw new DutMismatchError(`--benchmark sww01 was asked, but the DUT behind ${rig.description} runs ${identity.model}; flash the streaming-wakeword firmware`);
+    if (identity.model !== SWW01.id)
+      throw new DutMismatchError(
+        `--benchmark sww01 was asked, but the DUT behind ${rig.description} runs ${identity.model}; flash the streaming-wakeword firmware`,
+      );
     const modeDir = insideDir(sessionDir, SWW01.id, mode);
     makeFolder(modeDir);
-    fsStep('write', insideDir(modeDir, 'log.txt'), () => transcript.attach(new TranscriptLog(insideDir(modeDir, 'log.txt')), `tiny-bench ${toolVersion()} sww01 ${mode} behind ${rig.description}${rig.dutClockHz ? ` (virtual DUT core clock ${rig.dutClockHz / 1e6} MHz)` : ''}`));
+    fsStep('write', insideDir(modeDir, 'log.txt'), () =>
+      transcript.attach(
+        new TranscriptLog(insideDir(modeDir, 'log.txt')),
+        `tiny-bench ${toolVersion()} sww01 ${mode} behind ${rig.description}${rig.dutClockHz ? ` (virtual DUT core clock ${rig.dutClockHz / 1e6} MHz)` : ''}`,
+      ),
+    );
     const results: StreamingResult[] = [];
     for (const stream of streams) {
-      results.push(await runStreaming(session, rig.board, stream, context.progress, {
-        ...(rig.monitor ? { monitor: rig.monitor } : {}),
-        edgeTimeoutMs: rig.edgeTimeoutMs,
-        commandTimeoutMs: rig.commandTimeoutMs,
-        ...(rig.simulated ? { settleMs: 50 } : {}),
-      }));
+      results.push(
+        await runStreaming(session, rig.board, stream, context.progress, {
+          ...(rig.monitor ? { monitor: rig.monitor } : {}),
+          edgeTimeoutMs: rig.edgeTimeoutMs,
+          commandTimeoutMs: rig.commandTimeoutMs,
+          ...(rig.simulated ? { settleMs: 50 } : {}),
+        }),
+      );
     }
     const streaming = streamingResults(results, rig.simulated ? rig.dutClockHz : undefined);
     const finished = new Date();
@@ -147,19 +200,34 @@ export async function runStreamingMode(options: RunPlan, context: RunContext, se
       labelsFile: truthPath,
       files: streams.length,
       subset: false,
-      ...(monitor && options.energy ? {
-        monitor: {
-          kind: monitor.kind, description: monitor.description, ...(monitor.firmware ? { firmware: monitor.firmware } : {}), sampleRateHz: monitor.sampleRateHz,
-          voltageV: options.energy.voltageV, interfaceBoard: rig.description, garbledTokens: monitor.health().garbled, lostSamples: monitor.health().lostSamples,
-        },
-      } : {}),
+      ...(monitor && options.energy
+        ? {
+            monitor: {
+              kind: monitor.kind,
+              description: monitor.description,
+              ...(monitor.firmware ? { firmware: monitor.firmware } : {}),
+              sampleRateHz: monitor.sampleRateHz,
+              voltageV: options.energy.voltageV,
+              interfaceBoard: rig.description,
+              garbledTokens: monitor.health().garbled,
+              lostSamples: monitor.health().lostSamples,
+            },
+          }
+        : {}),
       streaming,
     };
     const stats = session.stats;
     if (stats.retries || stats.resets || stats.reconnects) doc.recovery = { ...stats };
     // The checker wants the power trace of an sww energy result beside it.
     const trace = results[0]?.energy?.trace;
-    if (trace) writeFileOrExplain(insideDir(modeDir, 'energy_inf_000.png'), powerTracePng(trace.powerMw, trace.edgesMs.map((ms) => ms / trace.binMs)));
+    if (trace)
+      writeFileOrExplain(
+        insideDir(modeDir, 'energy_inf_000.png'),
+        powerTracePng(
+          trace.powerMw,
+          trace.edgesMs.map((ms) => ms / trace.binMs),
+        ),
+      );
     transcript.note(`results written to ${modeDir}`);
     await transcript.close();
     fsStep('write results into', modeDir, () => writeResults(modeDir, doc));

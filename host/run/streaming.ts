@@ -64,7 +64,13 @@ export interface StreamingResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function runStreaming(runner: DutRunner, board: InterfaceBoard, stream: SwwStream, progress: Progress, options: StreamingOptions = {}): Promise<StreamingResult> {
+export async function runStreaming(
+  runner: DutRunner,
+  board: InterfaceBoard,
+  stream: SwwStream,
+  progress: Progress,
+  options: StreamingOptions = {},
+): Promise<StreamingResult> {
   const commandMs = options.commandTimeoutMs ?? 5000;
   const lengthS = stream.lengthS;
   progress.start(`sww01 stream ${stream.wavFile}`, 1);
@@ -73,11 +79,16 @@ export async function runStreaming(runner: DutRunner, board: InterfaceBoard, str
     await dut.send('stop', commandMs); // idle already, or a stream left running by an earlier session
     const edgesBefore = monitor?.edgeCount() ?? 0;
     const started = await dut.send('start', commandMs);
-    if (!started.some((l) => /Listening for I2S data|DMA receive initiated/.test(l))) throw new ProtocolError(`The DUT did not start streaming: ${JSON.stringify(started)}`, started);
+    if (!started.some((l) => /Listening for I2S data|DMA receive initiated/.test(l)))
+      throw new ProtocolError(`The DUT did not start streaming: ${JSON.stringify(started)}`, started);
     await board.command('record_detections', commandMs);
     progress.advance(0, `playing ${stream.wavFile} (${lengthS} s)`);
     const played = await board.command(`play ${stream.wavFile}`, ((lengthS || 60) + (options.playMarginS ?? 10)) * 1000);
-    if (!played.some((l) => l.trim() === 'succeeded.')) throw new ProtocolError(`The interface board could not play ${stream.wavFile} (is it on its SD card, a 2-channel 16-bit WAV?): ${JSON.stringify(played)}`, played);
+    if (!played.some((l) => l.trim() === 'succeeded.'))
+      throw new ProtocolError(
+        `The interface board could not play ${stream.wavFile} (is it on its SD card, a 2-channel 16-bit WAV?): ${JSON.stringify(played)}`,
+        played,
+      );
     await sleep(options.settleMs ?? 250);
     // The dump grows with the stream: 16 values a line.
     const stopped = await dut.send('stop', commandMs + Math.ceil(lengthS * 31.25) * 2);
@@ -90,7 +101,11 @@ export async function runStreaming(runner: DutRunner, board: InterfaceBoard, str
       const span = monitor.span(edgesBefore, edgesBefore + 1);
       if (span.lostSamples > 0) throw new MonitorError(`The monitor lost ${span.lostSamples} samples during the stream; its energy cannot be trusted`);
       energy = {
-        energyUj: span.energyJ * 1e6, elapsedS: span.elapsedS, powerMw: (span.energyJ / span.elapsedS) * 1e3, samples: span.samples, edges: [edgesBefore, edgesBefore + 1],
+        energyUj: span.energyJ * 1e6,
+        elapsedS: span.elapsedS,
+        powerMw: (span.energyJ / span.elapsedS) * 1e3,
+        samples: span.samples,
+        edges: [edgesBefore, edgesBefore + 1],
         ...(span.monitorElapsedS !== undefined ? { monitorElapsedS: span.monitorElapsedS } : {}),
         trace: monitor.trace(edgesBefore, edgesBefore + 1, 800),
       };
@@ -104,7 +119,9 @@ export async function runStreaming(runner: DutRunner, board: InterfaceBoard, str
   const officialCodeScore = scoreDetections(detectionsS, stream.truth, OFFICIAL_CODE_TAIL_S);
   const duty = dutyCycle(result.duty.startTicks, result.duty.stopTicks);
   const framesInStream = Math.floor((lengthS * stream.sampleRate) / 512);
-  progress.finish(`sww01 ${stream.wavFile}: ${score.truePositives} TP, ${score.falseNegatives} FN, ${score.falsePositives} FP; duty cycle ${(duty.dutyCycle * 100).toFixed(2)} %`);
+  progress.finish(
+    `sww01 ${stream.wavFile}: ${score.truePositives} TP, ${score.falseNegatives} FN, ${score.falsePositives} FP; duty cycle ${(duty.dutyCycle * 100).toFixed(2)} %`,
+  );
   return {
     wavFile: stream.wavFile,
     lengthS,

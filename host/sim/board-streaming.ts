@@ -116,7 +116,13 @@ export class BoardStreaming {
   dutyCycleLines(): string[] {
     const rows = (values: number[]): string[] => {
       const out: string[] = [];
-      for (let i = 0; i < values.length; i += 8) out.push(values.slice(i, i + 8).map((v) => `${v}, `).join(''));
+      for (let i = 0; i < values.length; i += 8)
+        out.push(
+          values
+            .slice(i, i + 8)
+            .map((v) => `${v}, `)
+            .join(''),
+        );
       return out.length ? out : [''];
     };
     return ['Duty cycle start times (s)', ...rows(this.dutyStartTicks), 'Duty cycle stop times (s)', ...rows(this.dutyStopTicks)];

@@ -54,7 +54,11 @@ export function startHelper(command: string, args: string[], what: string): Help
   const exited = new Promise<number | null>((resolve, reject) => {
     child.on('error', (e: NodeJS.ErrnoException) => {
       running.delete(child);
-      reject(new TinyBenchError(e.code === 'ENOENT' ? `${command} is not installed (needed for ${what}); run scripts/install-toolchain.sh` : `${what}: ${e.message}`));
+      reject(
+        new TinyBenchError(
+          e.code === 'ENOENT' ? `${command} is not installed (needed for ${what}); run scripts/install-toolchain.sh` : `${what}: ${e.message}`,
+        ),
+      );
     });
     child.on('exit', (code) => {
       running.delete(child);
@@ -69,7 +73,13 @@ export function startHelper(command: string, args: string[], what: string): Help
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const done = await Promise.race([exited.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+      const done = await Promise.race([
+        exited.then(
+          () => true,
+          () => true,
+        ),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 2000)),
+      ]);
       if (!done) {
         child.kill('SIGKILL');
         await exited.catch(() => {});

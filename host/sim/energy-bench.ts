@@ -80,7 +80,11 @@ export class VirtualEnergyBench {
     let out: Uint8Array[] = [];
     bench.dut = await WasmDut.create(
       {
-        benchmark: options.benchmark, model: options.model, energyMode: true, commandBuffer: 8192, ...(options.dutClockHz ? { clockHz: options.dutClockHz } : {}),
+        benchmark: options.benchmark,
+        model: options.model,
+        energyMode: true,
+        commandBuffer: 8192,
+        ...(options.dutClockHz ? { clockHz: options.dutClockHz } : {}),
         onTimestampEdge: (us) => bench.edge(edgeBase.benchUs + (us - edgeBase.dutUs)),
         onSwwPin: (pin, high, us) => {
           const at = edgeBase.benchUs + (us - edgeBase.dutUs);
@@ -123,11 +127,12 @@ export class VirtualEnergyBench {
         if (computeUs > 0) bench.trace.compute(startUs, startUs + computeUs);
         busyUntilUs = startUs + computeUs;
         sendOut(busyUntilUs);
-        if (computeUs > 0) clock.at(busyUntilUs, () => {
-          const next = waiting;
-          waiting = undefined;
-          if (next && bench.powered) process(next.chunk, Math.max(clock.nowUs, next.atUs));
-        });
+        if (computeUs > 0)
+          clock.at(busyUntilUs, () => {
+            const next = waiting;
+            waiting = undefined;
+            if (next && bench.powered) process(next.chunk, Math.max(clock.nowUs, next.atUs));
+          });
       };
       bench.streaming = new BoardStreaming({
         clock,
@@ -140,7 +145,15 @@ export class VirtualEnergyBench {
         },
       });
     }
-    bench.board = new VirtualInterfaceBoard({ kind: options.boardKind ?? 'stm32h573i-dk', host: usb.device, dut: uart.host, dutWire, dutBaud: options.dutBaud ?? 9600, boardBaud: options.boardBaud ?? 115200, ...(bench.streaming ? { streaming: bench.streaming } : {}) });
+    bench.board = new VirtualInterfaceBoard({
+      kind: options.boardKind ?? 'stm32h573i-dk',
+      host: usb.device,
+      dut: uart.host,
+      dutWire,
+      dutBaud: options.dutBaud ?? 9600,
+      boardBaud: options.boardBaud ?? 115200,
+      ...(bench.streaming ? { streaming: bench.streaming } : {}),
+    });
     const onPower = (on: boolean): void => {
       const was = bench.powered;
       bench.powered = on;
@@ -152,9 +165,17 @@ export class VirtualEnergyBench {
       }
     };
     bench.onPower = onPower;
-    bench.monitor = monitorKind === 'lpm01a'
-      ? new VirtualLpm01a({ link: monitorUsb.device, clock, trace: bench.trace, onPower, onStart: () => (bench.edgeTimesUs.length = 0) })
-      : new VirtualPpk2({ link: monitorUsb.device, clock, trace: bench.trace, onPower, onStart: () => (bench.edgeTimesUs.length = 0), pulseUs: bench.dut.timestampPulseUs });
+    bench.monitor =
+      monitorKind === 'lpm01a'
+        ? new VirtualLpm01a({ link: monitorUsb.device, clock, trace: bench.trace, onPower, onStart: () => (bench.edgeTimesUs.length = 0) })
+        : new VirtualPpk2({
+            link: monitorUsb.device,
+            clock,
+            trace: bench.trace,
+            onPower,
+            onStart: () => (bench.edgeTimesUs.length = 0),
+            pulseUs: bench.dut.timestampPulseUs,
+          });
     clock.start();
     return bench;
   }

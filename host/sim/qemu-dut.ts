@@ -35,7 +35,13 @@ export interface QemuBoard {
 export const QEMU_BOARDS = {
   'mps2-an386': { machine: 'mps2-an386', port: 'mps2-an386', buildFlags: [], serialArgs: ['-serial', 'chardev:uart0'], title: 'QEMU mps2-an386 Cortex-M4F' },
   // USART2 is the STM32's second UART; QEMU 7.2 clocks its timers at 1 GHz.
-  stm32f4: { machine: 'netduinoplus2', port: 'stm32f4', buildFlags: ['-DTB_TIM2_HZ=1000000000'], serialArgs: ['-serial', 'null', '-serial', 'chardev:uart0'], title: 'QEMU netduinoplus2 STM32F405 (stm32f4 port)' },
+  stm32f4: {
+    machine: 'netduinoplus2',
+    port: 'stm32f4',
+    buildFlags: ['-DTB_TIM2_HZ=1000000000'],
+    serialArgs: ['-serial', 'null', '-serial', 'chardev:uart0'],
+    title: 'QEMU netduinoplus2 STM32F405 (stm32f4 port)',
+  },
 } satisfies Record<string, QemuBoard>;
 
 export type QemuBoardName = keyof typeof QEMU_BOARDS;
@@ -74,7 +80,12 @@ function firmwareSources(): string[] {
 }
 
 /** Builds (or reuses) the image for this benchmark and model; cached by the hash of sources and model. */
-export function ensureQemuImage(benchmark: { id: string }, modelPath: string, board: QemuBoard = QEMU_BOARDS['mps2-an386'], extraFlags: string[] = []): { elf: string; buildOutput: string } {
+export function ensureQemuImage(
+  benchmark: { id: string },
+  modelPath: string,
+  board: QemuBoard = QEMU_BOARDS['mps2-an386'],
+  extraFlags: string[] = [],
+): { elf: string; buildOutput: string } {
   const flags = [...board.buildFlags, ...extraFlags];
   const hash = createHash('sha256').update(board.port).update(flags.join(' '));
   for (const file of firmwareSources()) hash.update(file.slice(packageRoot().length)).update(readFileSync(file));
@@ -113,10 +124,12 @@ function monitorCommand(path: string, command: string, timeoutMs: number): Promi
       socket.destroy();
       reject(new TimeoutError(`QEMU monitor did not accept '${command}' within ${timeoutMs} ms`));
     }, timeoutMs);
-    socket.on('connect', () => socket.end(`${command}\n`, () => {
-      clearTimeout(timer);
-      resolve();
-    }));
+    socket.on('connect', () =>
+      socket.end(`${command}\n`, () => {
+        clearTimeout(timer);
+        resolve();
+      }),
+    );
     socket.on('error', (e) => {
       clearTimeout(timer);
       reject(new TinyBenchError(`QEMU monitor: ${e.message}`));
@@ -142,14 +155,28 @@ export async function startQemuDut(options: QemuDutOptions): Promise<QemuDut> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    helpers.push(startHelper('qemu-system-arm', [
-      '-M', board.machine, '-display', 'none', '-S',
-      '-monitor', `unix:${monitor},server=on,wait=off`,
-      '-icount', `shift=${shift}`,
-      '-kernel', elf,
-      '-chardev', `socket,id=uart0,path=${uart},server=on,wait=on`,
-      ...board.serialArgs,
-    ], 'the QEMU DUT'));
+    helpers.push(
+      startHelper(
+        'qemu-system-arm',
+        [
+          '-M',
+          board.machine,
+          '-display',
+          'none',
+          '-S',
+          '-monitor',
+          `unix:${monitor},server=on,wait=off`,
+          '-icount',
+          `shift=${shift}`,
+          '-kernel',
+          elf,
+          '-chardev',
+          `socket,id=uart0,path=${uart},server=on,wait=on`,
+          ...board.serialArgs,
+        ],
+        'the QEMU DUT',
+      ),
+    );
     await Promise.race([waitForHelpers('QEMU UART socket', () => existsSync(uart), helpers, timeoutMs), helpers[0]!.exited.then(() => undefined)]);
     helpers.push(startHelper('socat', [`pty,link=${pty},raw,echo=0`, `unix-connect:${uart}`], 'the QEMU DUT serial bridge'));
     await waitForHelpers('socat pty', () => existsSync(pty) && existsSync(monitor), helpers, timeoutMs);

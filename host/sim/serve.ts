@@ -98,7 +98,12 @@ export async function serveVirtualDut(options: ServeOptions): Promise<ServedDut>
     const early: Uint8Array[] = [];
     let out: (bytes: Uint8Array) => void = (bytes) => early.push(bytes);
     dut = await WasmDut.create(
-      { benchmark: options.benchmark, model: options.model, commandBuffer: options.standard ? STANDARD_COMMAND_BUFFER : 8192, standard: options.standard ?? false },
+      {
+        benchmark: options.benchmark,
+        model: options.model,
+        commandBuffer: options.standard ? STANDARD_COMMAND_BUFFER : 8192,
+        standard: options.standard ?? false,
+      },
       (bytes) => out(bytes),
     );
     const device = pair.device;

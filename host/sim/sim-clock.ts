@@ -36,7 +36,7 @@ export class SimClock {
     const item = { atUs: Math.max(atUs, this.now), seq: this.seq++, run };
     // Sorted insert: queues stay short (a few bytes in flight per wire).
     let i = this.queue.length;
-    while (i > 0 && (this.queue[i - 1]!.atUs > item.atUs)) --i;
+    while (i > 0 && this.queue[i - 1]!.atUs > item.atUs) --i;
     this.queue.splice(i, 0, item);
     this.wake();
   }

@@ -68,7 +68,10 @@ export class VirtualInterfaceBoard {
   }
 
   private execute(text: string): void {
-    const table = this.kind === 'arduino' ? ['dut', 'name'] : ['dut', 'name', 'ls', 'play', 'setbaud', 'checkbaud', 'record_detections', 'print_detections', 'print_dutycycle'];
+    const table =
+      this.kind === 'arduino'
+        ? ['dut', 'name']
+        : ['dut', 'name', 'ls', 'play', 'setbaud', 'checkbaud', 'record_detections', 'print_detections', 'print_dutycycle'];
     const entry = table.find((name) => text.startsWith(name));
     if (!entry) return this.reply(['m-ready']);
     // Prefix but neither the whole text nor followed by a space and an argument (`names`, `dut `): no handler, no reply at all.

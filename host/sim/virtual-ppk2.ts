@@ -50,7 +50,15 @@ export class VirtualPpk2 {
     switch (bytes[0]) {
       case 0x19: {
         // Linear calibration: no gain slope or offsets, so current = ADC volts / shunt.
-        const lines = ['Calibrated: 0', ...R.map((r, i) => `R${i}: ${r}`), ...R.flatMap((_, i) => [`GS${i}: 0`, `GI${i}: 1`, `O${i}: 0`, `S${i}: 0`, `I${i}: 0`, `UG${i}: 1`]), `HW: ${VIRTUAL_MONITOR_MARK}`, 'IA: -nan', 'END', ''];
+        const lines = [
+          'Calibrated: 0',
+          ...R.map((r, i) => `R${i}: ${r}`),
+          ...R.flatMap((_, i) => [`GS${i}: 0`, `GI${i}: 1`, `O${i}: 0`, `S${i}: 0`, `I${i}: 0`, `UG${i}: 1`]),
+          `HW: ${VIRTUAL_MONITOR_MARK}`,
+          'IA: -nan',
+          'END',
+          '',
+        ];
         void this.options.link.write(Buffer.from(lines.join('\n'))).catch(() => {});
         return;
       }

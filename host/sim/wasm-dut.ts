@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-import type { Benchmark } from '../bench/benchmark.js';
 import { TinyBenchError } from '../errors.js';
 import type { Link } from '../link/link.js';
 import { type WireModel, createVirtualPair } from '../link/virtual-link.js';
@@ -39,7 +38,11 @@ interface TinyDutModule {
   _wp_set_clock_hz(hz: number): void;
 }
 
-type Factory = (init: { onUartTx: (bytes: Uint8Array) => void; onTimestampEdge: (us: number) => void; onSwwPin: (pin: number, level: number, us: number) => void }) => Promise<TinyDutModule>;
+type Factory = (init: {
+  onUartTx: (bytes: Uint8Array) => void;
+  onTimestampEdge: (us: number) => void;
+  onSwwPin: (pin: number, level: number, us: number) => void;
+}) => Promise<TinyDutModule>;
 
 /** What the firmware needs to know of a benchmark: its id and model file. */
 export interface FirmwareModel {
@@ -79,7 +82,10 @@ export interface WasmDutOptions {
 export class WasmDut {
   private pendingTx: Uint8Array[] = [];
   private bootArgs: [number, number, number, number] = [0, 0, 0, 0];
-  private constructor(private readonly m: TinyDutModule, private output: (bytes: Uint8Array) => void) {}
+  private constructor(
+    private readonly m: TinyDutModule,
+    private output: (bytes: Uint8Array) => void,
+  ) {}
 
   /** Where UART output goes (a new link after a replug). */
   setOutput(output: (bytes: Uint8Array) => void): void {
@@ -107,7 +113,10 @@ export class WasmDut {
     m.HEAPU8.set(options.model, ptr);
     m._wp_set_standard(options.standard ? 1 : 0);
     const benchIndex = self.benchmarkIds.indexOf(options.benchmark.id);
-    if (benchIndex < 0) throw new TinyBenchError(`The virtual DUT firmware does not know benchmark ${options.benchmark.id} (it knows ${self.benchmarkIds.join(', ')}); rebuild it with firmware/ports/wasm/build.sh`);
+    if (benchIndex < 0)
+      throw new TinyBenchError(
+        `The virtual DUT firmware does not know benchmark ${options.benchmark.id} (it knows ${self.benchmarkIds.join(', ')}); rebuild it with firmware/ports/wasm/build.sh`,
+      );
     self.bootArgs = [options.model.length, benchIndex, options.commandBuffer ?? 8192, options.energyMode ? 1 : 0];
     if (options.clockHz) m._wp_set_clock_hz(options.clockHz);
     const status = m._wp_boot(...self.bootArgs, 0);
@@ -221,7 +230,10 @@ export class VirtualDutConnection {
   private device!: Link;
   readonly stats = { reconnects: 0, resets: 0 };
 
-  private constructor(readonly dut: WasmDut, private readonly options: VirtualDutOptions) {}
+  private constructor(
+    readonly dut: WasmDut,
+    private readonly options: VirtualDutOptions,
+  ) {}
 
   static async open(options: VirtualDutOptions): Promise<VirtualDutConnection> {
     const model = options.model ?? readFileSync(join(options.dataDir ?? '.', 'models', options.benchmark.modelFile));

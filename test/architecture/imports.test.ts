@@ -52,13 +52,15 @@ export function forbiddenImports(files: readonly string[], read: (file: string) 
       problems.push(`${file}: folder '${from}' has no row in the layer table`);
       continue;
     }
-    read(file).split('\n').forEach((line, i) => {
-      const m = /^\s*(?:import|export)\b[^'"]*from\s+['"](\.[^'"]+)['"]/.exec(line) ?? /^\s*import\s+['"](\.[^'"]+)['"]/.exec(line);
-      if (!m) return;
-      const target = relative(root, resolve(root, dirname(file), m[1]!)).replace(/\.js$/, '.ts');
-      const to = layerOf(target);
-      if (to !== from && !allowed.includes(to)) problems.push(`${file}:${i + 1}: ${from} may not import ${to} (${m[1]})`);
-    });
+    read(file)
+      .split('\n')
+      .forEach((line, i) => {
+        const m = /^\s*(?:import|export)\b[^'"]*from\s+['"](\.[^'"]+)['"]/.exec(line) ?? /^\s*import\s+['"](\.[^'"]+)['"]/.exec(line);
+        if (!m) return;
+        const target = relative(root, resolve(root, dirname(file), m[1]!)).replace(/\.js$/, '.ts');
+        const to = layerOf(target);
+        if (to !== from && !allowed.includes(to)) problems.push(`${file}:${i + 1}: ${from} may not import ${to} (${m[1]})`);
+      });
   }
   return problems;
 }
@@ -66,7 +68,9 @@ export function forbiddenImports(files: readonly string[], read: (file: string) 
 describe('import direction', () => {
   it('flags an upward import (the check itself works)', () => {
     const files = { 'energy/x.ts': "import { median } from '../host/run/scoring.js';\n", 'host/run/y.ts': "import { z } from '../../energy/x.js';\n" };
-    expect(forbiddenImports(Object.keys(files), (f) => files[f as keyof typeof files])).toEqual(["energy/x.ts:1: energy may not import run (../host/run/scoring.js)"]);
+    expect(forbiddenImports(Object.keys(files), (f) => files[f as keyof typeof files])).toEqual([
+      'energy/x.ts:1: energy may not import run (../host/run/scoring.js)',
+    ]);
   });
 
   it('holds for every source file of the host, energy and datasets folders', () => {

@@ -8,10 +8,13 @@ import { dataDir } from '../helpers.js';
 
 /** The datasets' own file names carry the class (kws01: tst_000003_Up_8.bin; ic01: lippizaner_s_000613.bin is a horse). */
 function rows(benchmark: string): Array<[string, number]> {
-  return readFileSync(join(dataDir(), 'datasets', benchmark, 'y_labels.csv'), 'utf8').trim().split('\n').map((l) => {
-    const [file, , label] = l.split(',');
-    return [file!, Number(label)];
-  });
+  return readFileSync(join(dataDir(), 'datasets', benchmark, 'y_labels.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const [file, , label] = l.split(',');
+      return [file!, Number(label)];
+    });
 }
 
 describe('class names follow the labels files', () => {

@@ -45,7 +45,14 @@ describe('sww01 scoring on hand-made detection lists', () => {
   });
 
   it('a detection claimed by a window is not also a false positive, and overlapping windows claim in order', () => {
-    const s = scoreDetections([2.0], [{ startS: 1, stopS: 1.5 }, { startS: 1.8, stopS: 2.2 }], OFFICIAL_CODE_TAIL_S);
+    const s = scoreDetections(
+      [2.0],
+      [
+        { startS: 1, stopS: 1.5 },
+        { startS: 1.8, stopS: 2.2 },
+      ],
+      OFFICIAL_CODE_TAIL_S,
+    );
     expect(s.windows.map((w) => w.detectionsS.length)).toEqual([1, 0]);
     expect([s.truePositives, s.falseNegatives, s.falsePositives]).toEqual([1, 1, 0]);
   });

@@ -10,7 +10,7 @@ import { DatasetError } from '../../host/errors.js';
 import { dataDir } from '../helpers.js';
 
 describe('sww01 truth files', () => {
-  it('reads the shared 10 s stream\'s truth', () => {
+  it("reads the shared 10 s stream's truth", () => {
     const { streams } = readSwwTruth(join(dataDir(), 'datasets', 'sww01'));
     expect(streams).toHaveLength(1);
     expect(streams[0]).toMatchObject({ wavFile: 'short_wav_easy10s.wav', lengthS: 10, sampleRate: 16000 });
@@ -22,11 +22,15 @@ describe('sww01 truth files', () => {
     const write = (name: string, text: string): string => (writeFileSync(join(dir, name), text), name);
     expect(() => readSwwTruth(dir, 'none.json')).toThrow(/none\.json does not exist/);
     expect(() => readSwwTruth(dir, write('bad.json', '[{'))).toThrow(/bad\.json: not valid JSON/);
-    expect(() => readSwwTruth(dir, write('shape.json', '[{"wav_file": "a.wav", "detection_windows": [[1]]}]'))).toThrow(/shape\.json: at 0\.detection_windows\.0/);
+    expect(() => readSwwTruth(dir, write('shape.json', '[{"wav_file": "a.wav", "detection_windows": [[1]]}]'))).toThrow(
+      /shape\.json: at 0\.detection_windows\.0/,
+    );
     expect(() => readSwwTruth(dir, write('missing.json', '[{"wav_file": "a.wav", "detection_windows": []}]'))).toThrow(/entry 0: a\.wav is not in/);
     expect(() => readSwwTruth(dir, write('out.json', '[{"wav_file": "../x.wav", "detection_windows": []}]'))).toThrow(/points outside/);
     write('a.wav', '');
-    expect(() => readSwwTruth(dir, write('order.json', '[{"wav_file": "a.wav", "detection_windows": [[2, 1]]}]'))).toThrow(/window 0: end 1 s is before start 2 s/);
+    expect(() => readSwwTruth(dir, write('order.json', '[{"wav_file": "a.wav", "detection_windows": [[2, 1]]}]'))).toThrow(
+      /window 0: end 1 s is before start 2 s/,
+    );
   });
 });
 

@@ -50,7 +50,9 @@ describe('MLCommons devices.yaml', () => {
   it('a DUT may name its port: a device path or a network-exported UART', () => {
     const devices = readDevicesYaml(file('- name: rack-a3\n  type: dut\n  port: rfc2217://exporter-7:3003\n- name: desk\n  type: dut\n  port: /dev/ttyACM0\n'));
     expect(devices.map((d) => d.port)).toEqual(['rfc2217://exporter-7:3003', '/dev/ttyACM0']);
-    expect(() => readDevicesYaml(file('- name: x\n  type: dut\n  port: telnet://h:23\n'))).toThrow(/entry 1, field port: expected a serial device path, rfc2217:\/\/host:port or tcp:\/\/host:port/);
+    expect(() => readDevicesYaml(file('- name: x\n  type: dut\n  port: telnet://h:23\n'))).toThrow(
+      /entry 1, field port: expected a serial device path, rfc2217:\/\/host:port or tcp:\/\/host:port/,
+    );
   });
   it('names the entry and field of a mistake', () => {
     expect(() => readDevicesYaml(file('- name: x\n  type: gadget\n'))).toThrow(/f.yaml: entry 1, field type/);
@@ -68,7 +70,8 @@ describe('MLCommons devices.yaml', () => {
 
 describe('MLCommons tests_*.yaml', () => {
   it('reads loop counts, infer N W and truth files', () => {
-    const plans = readTestsYaml(file(`kws01:
+    const plans = readTestsYaml(
+      file(`kws01:
   name: kws
   model: kws01
   truth_file: y_labels.csv
@@ -84,7 +87,8 @@ ad01:
       - download
       - infer 1 0
       - reset 20
-`));
+`),
+    );
     expect(plans.kws01).toEqual({ model: 'kws01', truthFile: 'y_labels.csv', loops: 5, iterations: 70, warmups: 10, stream: false });
     expect(plans.ad01).toMatchObject({ truthFile: 'y_labels_alt.csv', iterations: 1, warmups: 0 });
     expect(plans.ad01!.loops).toBeUndefined();

@@ -36,7 +36,10 @@ beforeAll(async () => {
     served.push({ path, ...(req.headers.range ? { range: req.headers.range } : {}) });
     const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
     const start = m ? Number(m[1]) : 0;
-    res.writeHead(m ? 206 : 200, { 'content-length': body.length - start, ...(m ? { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}) });
+    res.writeHead(m ? 206 : 200, {
+      'content-length': body.length - start,
+      ...(m ? { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
+    });
     if (!m && cutOnce.delete(path)) {
       res.write(body.subarray(0, body.length >> 1), () => res.destroy());
       return;
@@ -71,7 +74,9 @@ describe('tiny-bench fetch', () => {
   it('rejects a corrupted file and does not install it', async () => {
     const dest = mkdtempSync(join(tmpdir(), 'tb-fetch-bad-'));
     corrupt.add('models/ad01_int8.tflite');
-    await expect(fetchData({ dest, mirror: base, only: ['models'], progress: silentProgress })).rejects.toThrow(/models\/ad01_int8.tflite: checksum mismatch .* rejected and not installed/);
+    await expect(fetchData({ dest, mirror: base, only: ['models'], progress: silentProgress })).rejects.toThrow(
+      /models\/ad01_int8.tflite: checksum mismatch .* rejected and not installed/,
+    );
     expect(existsSync(join(dest, 'models/ad01_int8.tflite'))).toBe(false);
     expect(existsSync(join(dest, 'models/ad01_int8.tflite.part'))).toBe(false);
     corrupt.clear();

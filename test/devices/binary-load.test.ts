@@ -28,8 +28,12 @@ function damaging(link: Link, damage: (bytes: Uint8Array, n: number) => Uint8Arr
   return {
     sent,
     link: {
-      get description() { return link.description; },
-      get isOpen() { return link.isOpen; },
+      get description() {
+        return link.description;
+      },
+      get isOpen() {
+        return link.isOpen;
+      },
       write(data) {
         const text = Buffer.from(data).toString('latin1');
         if (text.endsWith('%')) {
@@ -53,13 +57,29 @@ async function connect(damage: (bytes: Uint8Array, n: number) => Uint8Array = (b
   await channel.settle(20, 1000);
   const dut = new Dut(channel, { commandTimeoutMs: 300, settleQuietMs: 10 });
   await dut.identify();
-  const file = readFileSync(join(dataDir(), 'datasets', 'vww01', readFileSync(join(dataDir(), 'datasets', 'vww01', 'y_labels.csv'), 'utf8').split(/\r?\n/)[0]!.split(',')[0]!));
+  const file = readFileSync(
+    join(
+      dataDir(),
+      'datasets',
+      'vww01',
+      readFileSync(join(dataDir(), 'datasets', 'vww01', 'y_labels.csv'), 'utf8')
+        .split(/\r?\n/)[0]!
+        .split(',')[0]!,
+    ),
+  );
   return { dut, sent: wrapped.sent, file };
 }
 
 async function printed(dut: Dut): Promise<Uint8Array> {
   const lines = await dut.send('db print', 5000);
-  return Uint8Array.from(lines.flatMap((l) => l.replace(/^m-buffer-/, '').split('-').map((h) => parseInt(h, 16))));
+  return Uint8Array.from(
+    lines.flatMap((l) =>
+      l
+        .replace(/^m-buffer-/, '')
+        .split('-')
+        .map((h) => parseInt(h, 16)),
+    ),
+  );
 }
 
 describe('binary transfer (db bin)', () => {
@@ -72,7 +92,9 @@ describe('binary transfer (db bin)', () => {
     const body = ['m-bin-done'];
     const good = [...body, `m-crc-[${hex(crc32(block))},${hex(crc32('m-bin-done\r\n'))}]`];
     expect(checkBlockReply(good, block)).toEqual(body);
-    expect(() => checkBlockReply([...body, `m-crc-[${hex(crc32(Uint8Array.of(9, 8, 6)))},${hex(crc32('m-bin-done\r\n'))}]`], block)).toThrow(/block CRC mismatch/);
+    expect(() => checkBlockReply([...body, `m-crc-[${hex(crc32(Uint8Array.of(9, 8, 6)))},${hex(crc32('m-bin-done\r\n'))}]`], block)).toThrow(
+      /block CRC mismatch/,
+    );
     expect(() => checkBlockReply([...body, `m-crc-[${hex(crc32(block))},00000000]`], block)).toThrow(/reply CRC mismatch/);
     expect(() => checkBlockReply(body, block)).toThrow(ProtocolError);
   });

@@ -14,9 +14,20 @@ import { onCommands, scriptedDut } from '../fakes/scripted-dut.js';
 const FAST = { commandTimeoutMs: 1000, ackTimeoutMs: 500, stallTimeoutMs: 400, resetWaitMs: 20, drainQuietMs: 20, drainMaxMs: 300 };
 
 /** A virtual H573 board with `dutLink` (a fake DUT's host end) on its DUT side. */
-function boardWith(dutLink: Link, options: { dutBaud?: number; boardBaud?: number; sdCard?: boolean; kind?: 'arduino' } = {}): { host: Link; device: Link; board: VirtualInterfaceBoard } {
+function boardWith(
+  dutLink: Link,
+  options: { dutBaud?: number; boardBaud?: number; sdCard?: boolean; kind?: 'arduino' } = {},
+): { host: Link; device: Link; board: VirtualInterfaceBoard } {
   const usb = createVirtualPair('virtual board USB');
-  const board = new VirtualInterfaceBoard({ host: usb.device, dut: dutLink, dutWire: {}, dutBaud: options.dutBaud ?? 9600, boardBaud: options.boardBaud ?? 9600, ...(options.sdCard !== undefined ? { sdCard: options.sdCard } : {}), ...(options.kind ? { kind: options.kind } : {}) });
+  const board = new VirtualInterfaceBoard({
+    host: usb.device,
+    dut: dutLink,
+    dutWire: {},
+    dutBaud: options.dutBaud ?? 9600,
+    boardBaud: options.boardBaud ?? 9600,
+    ...(options.sdCard !== undefined ? { sdCard: options.sdCard } : {}),
+    ...(options.kind ? { kind: options.kind } : {}),
+  });
   return { host: usb.host, device: usb.device, board };
 }
 
@@ -94,7 +105,10 @@ describe('DUT behind an interface board', () => {
     // A hand-driven board that answers `dut name` in byte-sized pieces.
     const usb = createVirtualPair('split board');
     onCommands(usb.device, (cmd) => {
-      const text = cmd === 'name' ? 'tinyML Enhanced Interface Board\r\nm-ready\r\n' : 'm-dut-passthrough(name)\r\nm-ready\r\n[dut]: m-name-dut-[split-dut]\r\n[dut]: m-ready\r\n';
+      const text =
+        cmd === 'name'
+          ? 'tinyML Enhanced Interface Board\r\nm-ready\r\n'
+          : 'm-dut-passthrough(name)\r\nm-ready\r\n[dut]: m-name-dut-[split-dut]\r\n[dut]: m-ready\r\n';
       const bytes = Buffer.from(text, 'latin1');
       void (async () => {
         for (let i = 0; i < bytes.length; i += 3) {

@@ -65,7 +65,7 @@ function referenceFeatures(mono: Int16Array, hops: number): { scaled: number[][]
       return Math.min(1, Math.max(0, v));
     });
     scaled.push(row);
-    q.push(row.map((v) => ((((Math.trunc(v / INPUT_SCALE - 128) & 0xff) + 128) & 0xff) - 128)));
+    q.push(row.map((v) => (((Math.trunc(v / INPUT_SCALE - 128) & 0xff) + 128) & 0xff) - 128));
   }
   return { scaled, q };
 }
@@ -95,7 +95,10 @@ async function compare(mono: Int16Array): Promise<Comparison> {
   for (let h = 0; h < hops; ++h) {
     await dut.load(new Uint8Array(mono.buffer, mono.byteOffset + h * HOP * 2, HOP * 2));
     const lines = await dut.send('extract_uart_stream');
-    const features = /^m-features-\[(.*)\]$/.exec(lines.find((l) => l.startsWith('m-features-'))!)![1]!.split(', ').map(Number);
+    const features = /^m-features-\[(.*)\]$/
+      .exec(lines.find((l) => l.startsWith('m-features-'))!)![1]!
+      .split(', ')
+      .map(Number);
     expect(lines.some((l) => /^m-activations-\[-?\d+, -?\d+, -?\d+\]$/.test(l))).toBe(true);
     result.got.push(features);
     const scaled = wasm.scaledFeatures();
@@ -134,7 +137,7 @@ describe('sww01 feature extraction', () => {
     let seed = 12345;
     const noise = Int16Array.from({ length: 8 * HOP }, () => {
       seed = (seed * 1103515245 + 12345) >>> 0;
-      return ((seed >>> 16) & 1 ? 32767 : -32768);
+      return (seed >>> 16) & 1 ? 32767 : -32768;
     });
     const r = await compare(noise);
     expectAgreement(r);

@@ -41,8 +41,14 @@ describe('sww01 features and model, native', () => {
     for (let h = 0; h < hops; ++h) {
       await dut.load(new Uint8Array(mono.buffer, h * 1024, 1024));
       const lines = await dut.send('extract_uart_stream');
-      const f = /^m-features-\[(.*)\]$/.exec(lines.find((l) => l.startsWith('m-features-'))!)![1]!.split(', ').join(' ');
-      const a = /^m-activations-\[(.*)\]$/.exec(lines.find((l) => l.startsWith('m-activations-'))!)![1]!.split(', ').join(' ');
+      const f = /^m-features-\[(.*)\]$/
+        .exec(lines.find((l) => l.startsWith('m-features-'))!)![1]!
+        .split(', ')
+        .join(' ');
+      const a = /^m-activations-\[(.*)\]$/
+        .exec(lines.find((l) => l.startsWith('m-activations-'))!)![1]!
+        .split(', ')
+        .join(' ');
       wasm.push(`${f} | ${a}`);
     }
     channel.close();

@@ -78,7 +78,9 @@ describe('item 5: file-system failures are one line, and the session stays resum
     mounts.push(small);
     const r = run('run', '-b', 'kws01', '--mode', 'accuracy', '--limit', '400', '--out', small);
     expect(r.status, r.stderr).toBe(74);
-    expect(r.stderr).toMatch(/^tiny-bench: Cannot write .*tiny\/\d{8}_\d{6}\/kws01\/accuracy\/(checkpoint\.jsonl|log\.txt): no space left on the device \(ENOSPC\)$/m);
+    expect(r.stderr).toMatch(
+      /^tiny-bench: Cannot write .*tiny\/\d{8}_\d{6}\/kws01\/accuracy\/(checkpoint\.jsonl|log\.txt): no space left on the device \(ENOSPC\)$/m,
+    );
     expect(r.stderr).toMatch(/continue it with: tiny-bench run --resume /);
     expect(r.stderr).not.toMatch(/\n\s+at |Unhandled|internal error/);
     // The person frees space (here: moves the session) and resumes.
@@ -117,7 +119,10 @@ describe('item 6: every input a result depends on is pinned', () => {
     // As if interrupted before the end: the result is not there yet, the checkpoint is.
     rmSync(join(session, 'kws01', 'accuracy', 'results.json'));
     const labels = join(data, 'y_labels.csv');
-    writeFileSync(labels, readFileSync(labels, 'utf8').replace(/,12,(\d+)\n/, (_m, c: string) => `,12,${(Number(c) + 1) % 12}\n`));
+    writeFileSync(
+      labels,
+      readFileSync(labels, 'utf8').replace(/,12,(\d+)\n/, (_m, c: string) => `,12,${(Number(c) + 1) % 12}\n`),
+    );
     const r = run('run', '--resume', session);
     expect(r.status).toBe(2);
     expectOneCleanLine(r.stderr, /Cannot resume kws01 accuracy: the labels file .*y_labels\.csv changed since this session started/);
@@ -166,7 +171,9 @@ describe('item 7: Ctrl-C says what was kept and how to resume', () => {
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     const session = join(out, readdirSync(out)[0]!);
     expect(code).toBe(130);
-    expect(stderr).toContain(`tiny-bench: interrupted (SIGINT). Finished files and windows are kept in ${session}; continue with: tiny-bench run --resume ${session}`);
+    expect(stderr).toContain(
+      `tiny-bench: interrupted (SIGINT). Finished files and windows are kept in ${session}; continue with: tiny-bench run --resume ${session}`,
+    );
   });
 });
 
@@ -176,8 +183,16 @@ describe('item 9: every file read back is validated and named', () => {
   it.each([
     ['garbage', 'not json{', /session\.json: not valid JSON/],
     ['empty', '', /session\.json: not valid JSON/],
-    ['a bogus dut kind', JSON.stringify({ version: 1, plan: { modes: ['accuracy'], dut: { kind: 'floppy' }, dataDir: '/d', command: [] } }), /session\.json: plan\.dut\.kind: /],
-    ['wrong types', JSON.stringify({ version: 1, plan: { modes: 'accuracy', dut: { kind: 'sim' }, dataDir: '/d', command: [] } }), /session\.json: plan\.modes: /],
+    [
+      'a bogus dut kind',
+      JSON.stringify({ version: 1, plan: { modes: ['accuracy'], dut: { kind: 'floppy' }, dataDir: '/d', command: [] } }),
+      /session\.json: plan\.dut\.kind: /,
+    ],
+    [
+      'wrong types',
+      JSON.stringify({ version: 1, plan: { modes: 'accuracy', dut: { kind: 'sim' }, dataDir: '/d', command: [] } }),
+      /session\.json: plan\.modes: /,
+    ],
   ])('session.json that is %s: exit 2, the file named', (_what, content, message) => {
     const s = session();
     writeFileSync(join(s, 'session.json'), content);

@@ -54,7 +54,20 @@ describe('tiny-bench run', () => {
   it('follows an MLCommons tests_*.yaml (loop 3, infer N 2) and an EEMBC --dataset-path', () => {
     const tests = join(out, 'tests_performance.yaml');
     writeFileSync(tests, 'ad01:\n  model: ad01\n  truth_file: y_labels_alt.csv\n  script:\n    - loop 3:\n      - download\n      - infer 1500 2\n');
-    const r = run('run', '--benchmark', 'ad01', '--mode', 'performance', '--tests', tests, '--dataset-path', join(dataDir(), 'datasets'), '--out', out, '--json');
+    const r = run(
+      'run',
+      '--benchmark',
+      'ad01',
+      '--mode',
+      'performance',
+      '--tests',
+      tests,
+      '--dataset-path',
+      join(dataDir(), 'datasets'),
+      '--out',
+      out,
+      '--json',
+    );
     expect(r.status, r.stderr).toBe(0);
     const doc = ResultsDocument.parse((JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { results: unknown[] }).results[0]);
     expect(doc.windows).toHaveLength(3);

@@ -33,7 +33,14 @@ const VOLTAGE = 1.8;
 
 async function session(benchmark: BenchmarkId, mode: 'energy' | 'performance', monitor: 'lpm01a' | 'ppk2' = 'lpm01a') {
   const result = await runTestSession({
-    benchmarks: [benchmark], modes: [mode], dut: { kind: 'sim' }, dataDir: dataDir(), outDir: out, command: ['test'], progress: silentProgress, say: () => {},
+    benchmarks: [benchmark],
+    modes: [mode],
+    dut: { kind: 'sim' },
+    dataDir: dataDir(),
+    outDir: out,
+    command: ['test'],
+    progress: silentProgress,
+    say: () => {},
     ...(mode === 'energy' ? { energy: { bench: { kind: 'sim' as const, monitor }, voltageV: VOLTAGE, dutBaud: 9600 } } : {}),
   });
   const dir = join(result.sessionDir, benchmark, mode);
@@ -48,7 +55,11 @@ const CHECKER_ENERGY = /Median energy cost is ([\d.]+) uJ\/inf/;
 
 describe('energy mode on the simulated bench', () => {
   const latencyUs = new Map<BenchmarkId, number>();
-  const cases = [['kws01', 'lpm01a'], ['ad01', 'lpm01a'], ['kws01', 'ppk2']] as const;
+  const cases = [
+    ['kws01', 'lpm01a'],
+    ['ad01', 'lpm01a'],
+    ['kws01', 'ppk2'],
+  ] as const;
   for (const [benchmark, monitor] of cases) {
     it(`${benchmark} with the virtual ${monitor}: energy per inference within 0.5 % of the power model`, async () => {
       if (!latencyUs.has(benchmark)) latencyUs.set(benchmark, (await session(benchmark, 'performance')).doc.latencyMs! * 1000);
@@ -57,7 +68,9 @@ describe('energy mode on the simulated bench', () => {
       const { doc, txt, log } = await session(benchmark, 'energy', monitor);
       const measured = doc.energyUjPerInference!;
       const error = Math.abs(measured - truthUj) / truthUj;
-      process.stdout.write(`${benchmark} energy, virtual ${monitor} (SIMULATED): ${measured.toFixed(3)} uJ/inference, power ${doc.powerMw!.toFixed(3)} mW; power model ${truthUj.toFixed(3)} uJ (${(error * 100).toFixed(4)} % off)\n`);
+      process.stdout.write(
+        `${benchmark} energy, virtual ${monitor} (SIMULATED): ${measured.toFixed(3)} uJ/inference, power ${doc.powerMw!.toFixed(3)} mW; power model ${truthUj.toFixed(3)} uJ (${(error * 100).toFixed(4)} % off)\n`,
+      );
       expect(error).toBeLessThan(0.005);
 
       expect(doc.simulated).toBe(true);
@@ -95,7 +108,14 @@ describe('the hardware path against the simulated bench on ptys', () => {
     const monitor = await exposeOnPty(bench.monitorLink, dir, 'lpm01a');
     try {
       const result = await runTestSession({
-        benchmarks: ['ad01'], modes: ['energy'], dut: { kind: 'sim' }, dataDir: dataDir(), outDir: out, command: ['test'], progress: silentProgress, say: () => {},
+        benchmarks: ['ad01'],
+        modes: ['energy'],
+        dut: { kind: 'sim' },
+        dataDir: dataDir(),
+        outDir: out,
+        command: ['test'],
+        progress: silentProgress,
+        say: () => {},
         energy: { bench: { kind: 'serial', interfacePath: board.path, monitor: 'lpm01a', monitorPath: monitor.path }, voltageV: VOLTAGE, dutBaud: 9600 },
       });
       const doc = result.documents[0]!;
@@ -116,8 +136,17 @@ describe('the hardware path against the simulated bench on ptys', () => {
 
 describe('energy-mode wiring check', () => {
   const fakeMonitor = (edges: () => number): EnergyMonitor => ({
-    kind: 'lpm01a', description: 'fake', firmware: '1.0.6', sampleRateHz: 1000, simulated: false,
-    configure: async () => {}, powerOn: async () => {}, powerOff: async () => {}, start: async () => {}, stop: async () => {}, close: async () => {},
+    kind: 'lpm01a',
+    description: 'fake',
+    firmware: '1.0.6',
+    sampleRateHz: 1000,
+    simulated: false,
+    configure: async () => {},
+    powerOn: async () => {},
+    powerOff: async () => {},
+    start: async () => {},
+    stop: async () => {},
+    close: async () => {},
     edgeCount: edges,
     waitForEdges: async (count) => {
       if (edges() < count) throw new Error(`saw ${edges()} edges`);
@@ -130,12 +159,22 @@ describe('energy-mode wiring check', () => {
   it('refuses performance-mode firmware: its timestamp prints a lap', async () => {
     const fake = scriptedDut({ model: 'kws01' });
     const dut = new Dut(new LineChannel(fake.link), { energyMode: true });
-    await expect(checkTimestampWiring(directRunner(dut), fakeMonitor(() => 0))).rejects.toThrow(/performance-mode firmware/);
+    await expect(
+      checkTimestampWiring(
+        directRunner(dut),
+        fakeMonitor(() => 0),
+      ),
+    ).rejects.toThrow(/performance-mode firmware/);
   });
 
   it('an energy-mode DUT whose edge never reaches the monitor is a wiring error', async () => {
     const fake = scriptedDut({ model: 'kws01', energyMode: true });
     const dut = new Dut(new LineChannel(fake.link), { energyMode: true });
-    await expect(checkTimestampWiring(directRunner(dut), fakeMonitor(() => 0))).rejects.toThrow(/saw 0 edges/);
+    await expect(
+      checkTimestampWiring(
+        directRunner(dut),
+        fakeMonitor(() => 0),
+      ),
+    ).rejects.toThrow(/saw 0 edges/);
   });
 });

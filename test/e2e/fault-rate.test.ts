@@ -33,12 +33,19 @@ describe('--fault-rate 0.01', () => {
     const faults = { rate: 0.01, seed: 5 };
     const first = await run('kws01', 3, faults);
     const session = first.sessionDir;
-    const seeds = () => readFileSync(join(session, 'fault-seeds.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { run: number; seed: number; planSeed: number });
+    const seeds = () =>
+      readFileSync(join(session, 'fault-seeds.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { run: number; seed: number; planSeed: number });
     expect(seeds().map((s) => [s.run, s.seed, s.planSeed])).toEqual([[1, 5, 5]]);
     // As if the run had stopped before finishing: resume it.
     rmSync(join(session, 'kws01', 'accuracy', 'results.json'));
     rmSync(join(session, 'kws01', 'accuracy', 'checkpoint.jsonl'));
-    const resumed = await runTestSession({ ...base, benchmarks: ['kws01'], modes: ['accuracy'], dut: { kind: 'sim' }, limit: 3, faults: { ...faults } }, session);
+    const resumed = await runTestSession(
+      { ...base, benchmarks: ['kws01'], modes: ['accuracy'], dut: { kind: 'sim' }, limit: 3, faults: { ...faults } },
+      session,
+    );
     const recorded = seeds();
     expect(recorded).toHaveLength(2);
     expect(recorded[1]!.planSeed).toBe(5);

@@ -65,7 +65,9 @@ describe('ic02', () => {
   });
 
   it('stm32f4: the build says the model does not fit its 512 KB of flash', async () => {
-    await expect(run({ dut: { kind: 'qemu', board: 'stm32f4' }, limit: 1 })).rejects.toThrow(/ic02 needs \d+ bytes more flash than the stm32f4 port has \(its flash is 512 KB\)/);
+    await expect(run({ dut: { kind: 'qemu', board: 'stm32f4' }, limit: 1 })).rejects.toThrow(
+      /ic02 needs \d+ bytes more flash than the stm32f4 port has \(its flash is 512 KB\)/,
+    );
     expect(runningHelpers()).toBe(0);
   });
 });

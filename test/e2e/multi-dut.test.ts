@@ -22,7 +22,10 @@ const dir = mkdtempSync(join(tmpdir(), 'tb-multi-'));
 const devices: Array<{ pty: PtyDevice; dut: VirtualDutConnection }> = [];
 
 beforeAll(async () => {
-  for (const [name, id] of [['board-a', 'kws01'], ['board-b', 'ic01']] as const) {
+  for (const [name, id] of [
+    ['board-a', 'kws01'],
+    ['board-b', 'ic01'],
+  ] as const) {
     const dut = await VirtualDutConnection.open({ benchmark: BENCHMARKS[id], dataDir: dataDir() });
     devices.push({ dut, pty: await exposeOnPty(dut.link, dir, name) });
   }
@@ -54,8 +57,14 @@ describe('several DUTs in one session', () => {
     const missing = join(dir, 'board-gone');
     const r = await run('run', '--port', a, '--port', b, '--port', missing, '--mode', 'performance', '--out', out, '--json');
     expect(r.status, r.stderr).toBe(1);
-    expect(r.stderr).toMatch(/^tiny-bench: 1 of 3 DUTs failed \(dut3-board-gone\); the others finished\. Continue the failed ones with: tiny-bench run --resume /m);
-    const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { session: string; results: unknown[]; duts: Array<{ label: string; results: unknown[]; error?: string }> };
+    expect(r.stderr).toMatch(
+      /^tiny-bench: 1 of 3 DUTs failed \(dut3-board-gone\); the others finished\. Continue the failed ones with: tiny-bench run --resume /m,
+    );
+    const json = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as {
+      session: string;
+      results: unknown[];
+      duts: Array<{ label: string; results: unknown[]; error?: string }>;
+    };
     expect(json.duts.map((d) => d.label)).toEqual(['dut1-board-a', 'dut2-board-b', 'dut3-board-gone']);
     const [kws, ic] = json.duts.map((d) => d.results.map((x) => ResultsDocument.parse(x)));
     expect(kws!.map((d) => [d.benchmark, d.mode, d.files])).toEqual([['kws01', 'performance', 5]]);

@@ -16,19 +16,35 @@ import { runningHelpers } from '../../host/sim/child-processes.js';
 import { type GoldenAnomaly, type GoldenClassifier, dataDir, golden, runTestSession } from '../helpers.js';
 
 const out = mkdtempSync(join(tmpdir(), 'tb-qemu-golden-'));
-const common = { modes: ['accuracy' as const], dut: { kind: 'qemu' as const }, dataDir: dataDir(), outDir: out, command: ['test'], progress: silentProgress, say: () => {} };
+const common = {
+  modes: ['accuracy' as const],
+  dut: { kind: 'qemu' as const },
+  dataDir: dataDir(),
+  outDir: out,
+  command: ['test'],
+  progress: silentProgress,
+  say: () => {},
+};
 
 describe('optimized image on QEMU matches TFLite Micro golden outputs', () => {
-  it.each([['kws01', 200], ['ic01', 200], ['vww01', 30]] as Array<[BenchmarkId, number]>)('%s: %d files, every int8 output', async (id, files) => {
-    const run = await runTestSession({ ...common, benchmarks: [id], limit: files });
-    const perFile = run.documents[0]!.perFile as Array<{ file: string; results: number[] }>;
-    const want = new Map(golden<GoldenClassifier>(id).perFile.map((f) => [f.file, f.out]));
-    expect(perFile).toHaveLength(files);
-    const mismatches = perFile.filter((f) => f.results.map((p) => Math.round(p * 256) - 128).join() !== want.get(f.file)!.join());
-    process.stdout.write(`qemu ${id}: ${files - mismatches.length}/${files} outputs equal golden\n`);
-    expect(mismatches.map((f) => f.file)).toEqual([]);
-    expect(runningHelpers()).toBe(0);
-  }, 1_200_000);
+  it.each([
+    ['kws01', 200],
+    ['ic01', 200],
+    ['vww01', 30],
+  ] as Array<[BenchmarkId, number]>)(
+    '%s: %d files, every int8 output',
+    async (id, files) => {
+      const run = await runTestSession({ ...common, benchmarks: [id], limit: files });
+      const perFile = run.documents[0]!.perFile as Array<{ file: string; results: number[] }>;
+      const want = new Map(golden<GoldenClassifier>(id).perFile.map((f) => [f.file, f.out]));
+      expect(perFile).toHaveLength(files);
+      const mismatches = perFile.filter((f) => f.results.map((p) => Math.round(p * 256) - 128).join() !== want.get(f.file)!.join());
+      process.stdout.write(`qemu ${id}: ${files - mismatches.length}/${files} outputs equal golden\n`);
+      expect(mismatches.map((f) => f.file)).toEqual([]);
+      expect(runningHelpers()).toBe(0);
+    },
+    1_200_000,
+  );
 
   it('ad01: 10 files, every window score within 1e-4 relative of golden', async () => {
     const run = await runTestSession({ ...common, benchmarks: ['ad01'], limit: 10 });

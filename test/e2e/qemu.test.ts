@@ -33,10 +33,15 @@ function alive(pid: number): boolean {
 /** PIDs of this test process's running children named qemu-system-arm or socat. */
 function ourHelpers(): number[] {
   const result = spawnSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8' });
-  return result.stdout.trim().split('\n').filter(Boolean).map(Number).filter((pid) => {
-    const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-    return (comm.startsWith('qemu-system-arm') || comm === 'socat') && alive(pid);
-  });
+  return result.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => {
+      const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      return (comm.startsWith('qemu-system-arm') || comm === 'socat') && alive(pid);
+    });
 }
 
 describe('QEMU DUT', () => {
@@ -52,16 +57,29 @@ describe('QEMU DUT', () => {
     expect(qPerf!.windows).toHaveLength(5);
     for (const w of qPerf!.windows!) expect(w.elapsedUs).toBeGreaterThanOrEqual(10_000_000);
     expect(runningHelpers()).toBe(0);
-    process.stdout.write(`qemu kws01: top-1 ${qAcc!.top1} % on 100 files (${qAcc!.wallSeconds} s), ${qPerf!.medianThroughput!.toFixed(3)} inf/s (${qPerf!.wallSeconds} s wall)\n`);
+    process.stdout.write(
+      `qemu kws01: top-1 ${qAcc!.top1} % on 100 files (${qAcc!.wallSeconds} s), ${qPerf!.medianThroughput!.toFixed(3)} inf/s (${qPerf!.wallSeconds} s wall)\n`,
+    );
   });
 
   it('stm32f4 port on netduinoplus2: kws01 results equal the virtual DUT; vww01 is refused for lack of RAM', async () => {
-    const common = { benchmarks: ['kws01' as const], modes: ['accuracy' as const], dataDir: dataDir(), outDir: out, command: ['test'], progress: silentProgress, say: () => {}, limit: 20 };
+    const common = {
+      benchmarks: ['kws01' as const],
+      modes: ['accuracy' as const],
+      dataDir: dataDir(),
+      outDir: out,
+      command: ['test'],
+      progress: silentProgress,
+      say: () => {},
+      limit: 20,
+    };
     const stm = await runTestSession({ ...common, dut: { kind: 'qemu', board: 'stm32f4' } });
     const sim = await runTestSession({ ...common, dut: { kind: 'sim' } });
     expect(stm.documents[0]!.dut.link).toMatch(/netduinoplus2 STM32F405/);
     expect(stm.documents[0]!.perFile).toEqual(sim.documents[0]!.perFile);
-    await expect(runTestSession({ ...common, benchmarks: ['vww01'], dut: { kind: 'qemu', board: 'stm32f4' } })).rejects.toThrow(/vww01 needs \d+ bytes more RAM than the stm32f4 port has/);
+    await expect(runTestSession({ ...common, benchmarks: ['vww01'], dut: { kind: 'qemu', board: 'stm32f4' } })).rejects.toThrow(
+      /vww01 needs \d+ bytes more RAM than the stm32f4 port has/,
+    );
     expect(runningHelpers()).toBe(0);
   });
 
@@ -108,7 +126,13 @@ describe('QEMU DUT', () => {
 
   it('stops QEMU and socat when the run fails after they started', async () => {
     const failing = runTestSession({
-      benchmarks: ['kws01'], modes: ['accuracy'], dut: { kind: 'qemu' }, dataDir: dataDir(), outDir: out, command: ['test'], say: () => {},
+      benchmarks: ['kws01'],
+      modes: ['accuracy'],
+      dut: { kind: 'qemu' },
+      dataDir: dataDir(),
+      outDir: out,
+      command: ['test'],
+      say: () => {},
       labels: 'no_such_labels.csv',
       progress: silentProgress,
     });
@@ -131,7 +155,10 @@ describe('QEMU DUT', () => {
     // Wait until accuracy is under way, i.e. QEMU and socat are running.
     const deadline = Date.now() + 60_000;
     while (!/accuracy: started/.test(stdout) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const children = execFileSync('pgrep', ['-P', String(cli.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    const children = execFileSync('pgrep', ['-P', String(cli.pid)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map(Number);
     expect(children.length).toBe(2); // qemu-system-arm and socat
     cli.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => cli.on('exit', resolve));

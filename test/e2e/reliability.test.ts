@@ -39,7 +39,8 @@ describe('fault injection on the virtual DUT', async () => {
   });
 
   it('ad01 with every fault kind mixed: window scores identical to the fault-free run', async () => {
-    const run = (faults?: RunPlan['faults']) => runTestSession({ ...base, benchmarks: ['ad01'], modes: ['accuracy'], dut: { kind: 'sim' }, limit: 2, ...(faults ? { faults } : {}) });
+    const run = (faults?: RunPlan['faults']) =>
+      runTestSession({ ...base, benchmarks: ['ad01'], modes: ['accuracy'], dut: { kind: 'sim' }, limit: 2, ...(faults ? { faults } : {}) });
     const clean = (await run()).documents[0]!;
     const faulty = (await run({ rate: 0.001, eventRate: 0.00001, seed: 3 })).documents[0]!;
     expect(faulty.perFile).toEqual(clean.perFile);
@@ -88,10 +89,17 @@ describe('misbehaving DUTs never become results', () => {
       benchmarks: ['kws01'],
       modes: ['accuracy'],
       limit: 5,
-      dut: { kind: 'link', open: async () => (dut.current = scriptedDut({ model: 'kws01', results: (call) => (call >= 3 ? kwsVector(-1) : kwsVector(8)) })).link, simulated: true, commandTimeoutMs: 3000 },
+      dut: {
+        kind: 'link',
+        open: async () => (dut.current = scriptedDut({ model: 'kws01', results: (call) => (call >= 3 ? kwsVector(-1) : kwsVector(8)) })).link,
+        simulated: true,
+        commandTimeoutMs: 3000,
+      },
     }).catch((e: Error) => e);
     const first = (error as Error).message.split('\n')[0]!;
-    expect(first).toBe('tst_000003_Up_8.bin: the DUT gave the same wrong answer twice, so it is not link damage: result vector sums to 0.000, not 1: [0,0,0,0,0,0,0,0,0,0,0,0]');
+    expect(first).toBe(
+      'tst_000003_Up_8.bin: the DUT gave the same wrong answer twice, so it is not link damage: result vector sums to 0.000, not 1: [0,0,0,0,0,0,0,0,0,0,0,0]',
+    );
     const commands = dut.current!.commands;
     expect(commands.filter((c) => c.startsWith('infer'))).toHaveLength(5);
     expect(commands.filter((c) => c === 'name')).toHaveLength(1);
@@ -127,10 +135,14 @@ describe('misbehaving DUTs never become results', () => {
       if (laps.length !== 2) return lines;
       return lines.map((l) => (l === laps[0] ? laps[1]! : l === laps[1] ? laps[0]! : l));
     };
-    const error = await scripted({ model: 'kws01', usPerInference: () => 300_000, rewrite: (_c, lines) => swap(lines) }, { modes: ['performance'] }).catch((e: Error) => e);
+    const error = await scripted({ model: 'kws01', usPerInference: () => 300_000, rewrite: (_c, lines) => swap(lines) }, { modes: ['performance'] }).catch(
+      (e: Error) => e,
+    );
     expect(error).toBeInstanceOf(Error);
     const first = (error as Error).message.split('\n')[0]!;
-    expect(first).toMatch(/^calibration probe \(tst_000000_Stop_7\.bin\): the DUT gave the same wrong answer twice, so it is not link damage: the laps are out of order or damaged: .* the DUT's timer ran backwards/);
+    expect(first).toMatch(
+      /^calibration probe \(tst_000000_Stop_7\.bin\): the DUT gave the same wrong answer twice, so it is not link damage: the laps are out of order or damaged: .* the DUT's timer ran backwards/,
+    );
     expect(readdirSync(out, { recursive: true }).filter((f) => String(f).endsWith('results.json') && String(f).includes('kws01/performance'))).toEqual([]);
   });
 
@@ -178,4 +190,3 @@ describe('security and paths', () => {
     expect(offenders).toEqual([]);
   });
 });
-

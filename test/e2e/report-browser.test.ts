@@ -15,7 +15,16 @@ import { silentProgress } from '../../host/core/progress.js';
 import { dataDir, repoRoot, runTestSession } from '../helpers.js';
 import { scriptedDut } from '../fakes/scripted-dut.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 async function openReport(path: string) {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -39,7 +48,10 @@ describe('report.html in Chromium', () => {
     const common = { dataDir: dataDir(), outDir: out, command: ['run', '--benchmark', 'kws01'], progress: silentProgress, say: () => {} };
     const kws = await runTestSession({ ...common, benchmarks: ['kws01'], modes: ['performance', 'accuracy'], dut: { kind: 'sim' }, limit: 200 });
     const ad = await runTestSession({ ...common, benchmarks: ['ad01'], modes: ['accuracy'], dut: { kind: 'sim' }, labels: 'y_labels_alt.csv' }, kws.sessionDir);
-    const energy = await runTestSession({ ...common, benchmarks: ['kws01'], modes: ['energy'], dut: { kind: 'sim' }, energy: { bench: { kind: 'sim' }, voltageV: 1.8, dutBaud: 9600 } }, kws.sessionDir);
+    const energy = await runTestSession(
+      { ...common, benchmarks: ['kws01'], modes: ['energy'], dut: { kind: 'sim' }, energy: { bench: { kind: 'sim' }, voltageV: 1.8, dutBaud: 9600 } },
+      kws.sessionDir,
+    );
     const path = writeReport(kws.sessionDir);
     const { browser, page, errors } = await openReport(path);
     try {
@@ -56,12 +68,18 @@ describe('report.html in Chromium', () => {
       expect(text).toContain('Energy windows');
       expect(text).toContain('energies come from the virtual bench');
       // Every chart was drawn (ROC, throughput, energy trace): Chart.js attached to every canvas.
-      const drawn = await page.evaluate(() => [...document.querySelectorAll('canvas')].map((c) => (globalThis as unknown as { Chart: { getChart(c: HTMLCanvasElement): unknown } }).Chart.getChart(c) !== undefined));
+      const drawn = await page.evaluate(() =>
+        [...document.querySelectorAll('canvas')].map(
+          (c) => (globalThis as unknown as { Chart: { getChart(c: HTMLCanvasElement): unknown } }).Chart.getChart(c) !== undefined,
+        ),
+      );
       expect(drawn).toEqual([true, true, true]);
       // The trace chart carries the two timestamp edges of its window.
       const edges = await page.evaluate(() => {
         const canvas = document.querySelectorAll('canvas')[2] as HTMLCanvasElement;
-        const chart = (globalThis as unknown as { Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: Array<{ label: string }> } } } }).Chart.getChart(canvas);
+        const chart = (globalThis as unknown as { Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: Array<{ label: string }> } } } }).Chart.getChart(
+          canvas,
+        );
         return chart.data.datasets.map((d) => d.label).filter((l) => l.startsWith('timestamp edge'));
       });
       expect(edges).toEqual(['timestamp edge 1', 'timestamp edge 2']);
@@ -79,11 +97,23 @@ describe('report.html in Chromium', () => {
     const out = mkdtempSync(join(tmpdir(), 'tb-report-xss-'));
     const hostile = '<script>alert(1)</script>';
     const r = await runTestSession({
-      dataDir: dataDir(), outDir: out, command: ['run', hostile], progress: silentProgress, say: () => {},
-      benchmarks: ['kws01'], modes: ['accuracy'], limit: 2,
+      dataDir: dataDir(),
+      outDir: out,
+      command: ['run', hostile],
+      progress: silentProgress,
+      say: () => {},
+      benchmarks: ['kws01'],
+      modes: ['accuracy'],
+      limit: 2,
       dut: {
-        kind: 'link', simulated: false,
-        open: async () => scriptedDut({ model: 'kws01', results: () => '0.996,0,0,0,0,0,0,0,0,0,0,0', rewrite: (c, lines) => (c === 'name' ? [`m-name-dut-[${hostile}]`] : lines) }).link,
+        kind: 'link',
+        simulated: false,
+        open: async () =>
+          scriptedDut({
+            model: 'kws01',
+            results: () => '0.996,0,0,0,0,0,0,0,0,0,0,0',
+            rewrite: (c, lines) => (c === 'name' ? [`m-name-dut-[${hostile}]`] : lines),
+          }).link,
       },
     });
     expect(r.documents[0]!.dut.name).toBe(hostile);

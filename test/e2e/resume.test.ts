@@ -79,7 +79,11 @@ describe('resume after SIGKILL', () => {
     const out = mkdtempSync(join(tmpdir(), 'tb-resume-'));
     const checkpoint = (s: string): string => join(s, 'kws01', 'energy', 'checkpoint.jsonl');
     const session = await killMidRun(args, out, checkpoint, 4);
-    const done = readFileSync(checkpoint(session), 'utf8').split('\n').filter(Boolean).slice(2, 4).map((l) => (JSON.parse(l) as { value: { file: string; energyUj: number } }).value);
+    const done = readFileSync(checkpoint(session), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .slice(2, 4)
+      .map((l) => (JSON.parse(l) as { value: { file: string; energyUj: number } }).value);
     const [resumed] = resume(session);
     const [full] = uninterrupted(args);
     // The two checkpointed windows are kept as measured; the rest were run after the resume.

@@ -95,7 +95,7 @@ async function startSer2net(): Promise<void> {
 beforeAll(async () => {
   if (spawnSync('ser2net', ['-v']).error) throw new Error('ser2net is not installed: run scripts/install-toolchain.sh');
   serve = start(process.execPath, [cli, 'serve', '-b', 'kws01', '--link', pty]);
-  await until('serve\'s pty', () => existsSync(pty) && /Ctrl-C stops it/.test(serve.output()));
+  await until("serve's pty", () => existsSync(pty) && /Ctrl-C stops it/.test(serve.output()));
   rfcPort = await freePort();
   rawPort = await freePort();
   config = join(dir, 'ser2net.yaml');
@@ -103,19 +103,22 @@ beforeAll(async () => {
   // Its defaults (64-byte buffers, a wait after each character) cost ~50 ms per command; a lab
   // exporting boards for benchmarking wants these options too (README).
   const options = ['  options:', '    chardelay: false', '    net-to-dev-bufsize: 4096', '    dev-to-net-bufsize: 4096'];
-  writeFileSync(config, [
-    '%YAML 1.1',
-    '---',
-    'connection: &rfc2217',
-    `  accepter: telnet(rfc2217),tcp,127.0.0.1,${rfcPort}`,
-    `  connector: serialdev,${pty},115200n81,local`,
-    ...options,
-    'connection: &raw',
-    `  accepter: tcp,127.0.0.1,${rawPort}`,
-    `  connector: serialdev,${pty},115200n81,local`,
-    ...options,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    config,
+    [
+      '%YAML 1.1',
+      '---',
+      'connection: &rfc2217',
+      `  accepter: telnet(rfc2217),tcp,127.0.0.1,${rfcPort}`,
+      `  connector: serialdev,${pty},115200n81,local`,
+      ...options,
+      'connection: &raw',
+      `  accepter: tcp,127.0.0.1,${rawPort}`,
+      `  connector: serialdev,${pty},115200n81,local`,
+      ...options,
+      '',
+    ].join('\n'),
+  );
   await startSer2net();
 });
 
@@ -149,7 +152,18 @@ function ser2netHoldsPty(): boolean {
 async function run(port: string, mode: Mode, progress: Progress = silentProgress): Promise<ResultsDocument> {
   // One user of the pty at a time, as on a real board: the direct run must not share it with ser2net.
   await until('ser2net releasing the pty', () => !ser2netHoldsPty(), 5000);
-  const result = await runTestSession({ benchmarks: ['kws01'], modes: [mode], dut: { kind: 'serial', path: port, baudRate: 115200 }, dataDir: dataDir(), limit: FILES, windows: 2, outDir: join(dir, 'sessions'), command: ['test'], progress, say: () => {} });
+  const result = await runTestSession({
+    benchmarks: ['kws01'],
+    modes: [mode],
+    dut: { kind: 'serial', path: port, baudRate: 115200 },
+    dataDir: dataDir(),
+    limit: FILES,
+    windows: 2,
+    outDir: join(dir, 'sessions'),
+    command: ['test'],
+    progress,
+    say: () => {},
+  });
   return result.documents[0]!;
 }
 
@@ -229,14 +243,21 @@ describe('kws01 over ser2net (telnet rfc2217 and raw tcp) against tiny-bench ser
       },
     };
     const started = Date.now();
-    const failure = await run(`tcp://127.0.0.1:${rawPort}`, 'accuracy', progress).then(() => undefined, (e: Error) => e);
+    const failure = await run(`tcp://127.0.0.1:${rawPort}`, 'accuracy', progress).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(killed).toBe(true);
-    expect(failure?.message.split('\n')[0]).toMatch(new RegExp(`Could not reopen tcp://127.0.0.1:${rawPort} after \\d+ attempts: Cannot connect to tcp://127.0.0.1:${rawPort}: connection refused`));
+    expect(failure?.message.split('\n')[0]).toMatch(
+      new RegExp(`Could not reopen tcp://127.0.0.1:${rawPort} after \\d+ attempts: Cannot connect to tcp://127.0.0.1:${rawPort}: connection refused`),
+    );
     process.stdout.write(`ser2net gone: the run gave up after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   });
 
   it('a refused port fails in under 5 s', { timeout: 5000 }, async () => {
     const port = await freePort();
-    await expect(run(`rfc2217://127.0.0.1:${port}`, 'accuracy')).rejects.toThrow(new RegExp(`^Cannot connect to rfc2217://127.0.0.1:${port}: connection refused`));
+    await expect(run(`rfc2217://127.0.0.1:${port}`, 'accuracy')).rejects.toThrow(
+      new RegExp(`^Cannot connect to rfc2217://127.0.0.1:${port}: connection refused`),
+    );
   });
 });

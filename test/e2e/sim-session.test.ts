@@ -19,7 +19,17 @@ import { type GoldenAnomaly, type GoldenClassifier, dataDir, golden, runTestSess
 const out = mkdtempSync(join(tmpdir(), 'tb-e2e-'));
 
 async function run(benchmark: BenchmarkId, mode: Mode, extra: Partial<RunPlan & RunContext> = {}) {
-  const result = await runTestSession({ benchmarks: [benchmark], modes: [mode], dut: { kind: 'sim' }, dataDir: dataDir(), outDir: out, command: ['test'], progress: silentProgress, say: () => {}, ...extra });
+  const result = await runTestSession({
+    benchmarks: [benchmark],
+    modes: [mode],
+    dut: { kind: 'sim' },
+    dataDir: dataDir(),
+    outDir: out,
+    command: ['test'],
+    progress: silentProgress,
+    say: () => {},
+    ...extra,
+  });
   const doc = result.documents[0]!;
   const dir = join(result.sessionDir, benchmark, mode);
   for (const f of ['log.txt', 'results.txt', 'results.json']) expect(existsSync(join(dir, f)), f).toBe(true);
@@ -65,7 +75,10 @@ describe('accuracy on the virtual DUT', () => {
       worst = Math.max(worst, Math.abs(('score' in f ? f.score : NaN) - s.score) / s.score);
     }
     expect(worst).toBeLessThan(1e-4);
-    const goldenAuc = rocAuc(g.perFile.map((s) => s.score), g.perFile.map((s) => s.label === 1))!;
+    const goldenAuc = rocAuc(
+      g.perFile.map((s) => s.score),
+      g.perFile.map((s) => s.label === 1),
+    )!;
     expect(goldenAuc).toBeCloseTo(g.summary.auc, 9);
     expect(doc.auc).toBeCloseTo(g.summary.auc, 4);
     expect(Number(CHECKER.auc.exec(txt)?.[1])).toBeCloseTo(g.summary.auc, 4);
@@ -82,7 +95,10 @@ describe('accuracy on the virtual DUT', () => {
     const alt = new Set(doc.perFile!.map((f) => f.file));
     const subset = g.perFile.filter((s) => alt.has(s.file));
     expect(subset).toHaveLength(72);
-    const want = rocAuc(subset.map((s) => s.score), subset.map((s) => s.label === 1))!;
+    const want = rocAuc(
+      subset.map((s) => s.score),
+      subset.map((s) => s.label === 1),
+    )!;
     expect(doc.auc).toBeCloseTo(want, 4);
     process.stdout.write(`ad01 alt index: AUC ${doc.auc} over 72 files\n`);
   });
@@ -109,6 +125,8 @@ describe('performance on the virtual DUT', () => {
     expect(doc.medianThroughput).toBe(sorted[2]);
     expect(doc.latencyMs).toBeCloseTo(1000 / sorted[2]!, 9);
     expect(Number(CHECKER.throughput.exec(txt)?.[1])).toBeCloseTo(doc.medianThroughput!, 3);
-    process.stdout.write(`${id} performance (SIMULATED): ${doc.medianThroughput!.toFixed(3)} inf/s, ${windows[0]!.inferences} inferences/window, wall ${doc.wallSeconds} s\n`);
+    process.stdout.write(
+      `${id} performance (SIMULATED): ${doc.medianThroughput!.toFixed(3)} inf/s, ${windows[0]!.inferences} inferences/window, wall ${doc.wallSeconds} s\n`,
+    );
   });
 });

@@ -60,7 +60,17 @@ function checkSubmission(root: string, division: string, submitter: string): str
 
 describe('tiny-bench submission', async () => {
   const out = mkdtempSync(join(tmpdir(), 'tb-sub-'));
-  const session = (await runTestSession({ dataDir: dataDir(), outDir: out, command: ['run'], progress: silentProgress, say: () => {}, modes: ['performance', 'accuracy'], dut: { kind: 'sim' } })).sessionDir;
+  const session = (
+    await runTestSession({
+      dataDir: dataDir(),
+      outDir: out,
+      command: ['run'],
+      progress: silentProgress,
+      say: () => {},
+      modes: ['performance', 'accuracy'],
+      dut: { kind: 'sim' },
+    })
+  ).sessionDir;
 
   it('open division: the full virtual-DUT session passes the checker rules', () => {
     const root = mkdtempSync(join(tmpdir(), 'tb-sub-root-'));
@@ -70,14 +80,28 @@ describe('tiny-bench submission', async () => {
     expect(readFileSync(join(root, 'open', 'tiny-bench', 'systems', 'virtual-dut.json'), 'utf8')).toMatch(/SIMULATED/);
   });
 
-  it('energy results go into <model>/energy with the checker\'s energy line and name the monitor', async () => {
-    const energy = (await runTestSession({ dataDir: dataDir(), outDir: out, command: ['run'], progress: silentProgress, say: () => {}, benchmarks: ['ad01'], modes: ['energy'], dut: { kind: 'sim' }, energy: { bench: { kind: 'sim' }, voltageV: 1.8, dutBaud: 9600 } })).sessionDir;
+  it("energy results go into <model>/energy with the checker's energy line and name the monitor", async () => {
+    const energy = (
+      await runTestSession({
+        dataDir: dataDir(),
+        outDir: out,
+        command: ['run'],
+        progress: silentProgress,
+        say: () => {},
+        benchmarks: ['ad01'],
+        modes: ['energy'],
+        dut: { kind: 'sim' },
+        energy: { bench: { kind: 'sim' }, voltageV: 1.8, dutBaud: 9600 },
+      })
+    ).sessionDir;
     const root = mkdtempSync(join(tmpdir(), 'tb-sub-energy-'));
     const written = writeSubmission({ sessions: [session, energy], out: root, division: 'open', submitter: 'tiny-bench', system: 'virtual-dut' });
     expect(written).toHaveLength(9);
     expect(existsSync(join(root, 'open', 'tiny-bench', 'results', 'virtual-dut', 'ad', 'energy', 'results.txt'))).toBe(true);
     expect(checkSubmission(root, 'open', 'tiny-bench')).toEqual([]);
-    expect(JSON.parse(readFileSync(join(root, 'open', 'tiny-bench', 'systems', 'virtual-dut.json'), 'utf8')).energy_monitor).toBe('ST X-NUCLEO-LPM01A (firmware 1.0.6), SIMULATED');
+    expect(JSON.parse(readFileSync(join(root, 'open', 'tiny-bench', 'systems', 'virtual-dut.json'), 'utf8')).energy_monitor).toBe(
+      'ST X-NUCLEO-LPM01A (firmware 1.0.6), SIMULATED',
+    );
     // The energy rule can fail too.
     const txt = join(root, 'open', 'tiny-bench', 'results', 'virtual-dut', 'ad', 'energy', 'results.txt');
     writeFileSync(txt, readFileSync(txt, 'utf8').replace(/Median energy cost/, 'Median energy'));
@@ -85,9 +109,25 @@ describe('tiny-bench submission', async () => {
   });
 
   it('closed division refuses simulated results, and any division refuses a subset', async () => {
-    expect(() => writeSubmission({ sessions: [session], out: mkdtempSync(join(tmpdir(), 'x-')), division: 'closed', submitter: 'a', system: 'b' })).toThrow(/SIMULATED; the closed division needs results measured on hardware/);
-    const subset = (await runTestSession({ dataDir: dataDir(), outDir: out, command: ['run'], progress: silentProgress, say: () => {}, benchmarks: ['ic01'], modes: ['accuracy'], dut: { kind: 'sim' }, limit: 5 })).sessionDir;
-    expect(() => writeSubmission({ sessions: [subset], out: mkdtempSync(join(tmpdir(), 'x-')), division: 'open', submitter: 'a', system: 'b' })).toThrow(/ran a subset/);
+    expect(() => writeSubmission({ sessions: [session], out: mkdtempSync(join(tmpdir(), 'x-')), division: 'closed', submitter: 'a', system: 'b' })).toThrow(
+      /SIMULATED; the closed division needs results measured on hardware/,
+    );
+    const subset = (
+      await runTestSession({
+        dataDir: dataDir(),
+        outDir: out,
+        command: ['run'],
+        progress: silentProgress,
+        say: () => {},
+        benchmarks: ['ic01'],
+        modes: ['accuracy'],
+        dut: { kind: 'sim' },
+        limit: 5,
+      })
+    ).sessionDir;
+    expect(() => writeSubmission({ sessions: [subset], out: mkdtempSync(join(tmpdir(), 'x-')), division: 'open', submitter: 'a', system: 'b' })).toThrow(
+      /ran a subset/,
+    );
   });
 
   it('the checker rules catch a broken folder (they can fail)', () => {
@@ -99,8 +139,21 @@ describe('tiny-bench submission', async () => {
   });
 
   it('ic02 goes into ic2, and only beside ic01 (progressively larger submissions)', async () => {
-    const ic02 = (await runTestSession({ dataDir: dataDir(), outDir: out, command: ['run'], progress: silentProgress, say: () => {}, benchmarks: ['ic02'], modes: ['performance', 'accuracy'], dut: { kind: 'sim' } })).sessionDir;
-    expect(() => writeSubmission({ sessions: [ic02], out: mkdtempSync(join(tmpdir(), 'x-')), division: 'open', submitter: 'a', system: 'b' })).toThrow(/a ic02 (performance|accuracy) result needs a ic01 \1 result in the same submission/);
+    const ic02 = (
+      await runTestSession({
+        dataDir: dataDir(),
+        outDir: out,
+        command: ['run'],
+        progress: silentProgress,
+        say: () => {},
+        benchmarks: ['ic02'],
+        modes: ['performance', 'accuracy'],
+        dut: { kind: 'sim' },
+      })
+    ).sessionDir;
+    expect(() => writeSubmission({ sessions: [ic02], out: mkdtempSync(join(tmpdir(), 'x-')), division: 'open', submitter: 'a', system: 'b' })).toThrow(
+      /a ic02 (performance|accuracy) result needs a ic01 \1 result in the same submission/,
+    );
     const root = mkdtempSync(join(tmpdir(), 'tb-sub-ic2-'));
     writeSubmission({ sessions: [session, ic02], out: root, division: 'open', submitter: 's', system: 'y' });
     for (const test of ['accuracy', 'performance']) expect(existsSync(join(root, 'open', 's', 'results', 'y', 'ic2', test, 'results.txt'))).toBe(true);

@@ -64,6 +64,10 @@ describe('tiny-bench run -b sww01', () => {
     expect(sub.status, sub.stderr).toBe(0);
     expect(existsSync(join(out, 'sub', 'open', 'tb', 'results', 'sim', 'sww', 'energy', 'results.txt'))).toBe(true);
     // The checker requires the power plot with an sww energy result.
-    expect(readFileSync(join(out, 'sub', 'open', 'tb', 'results', 'sim', 'sww', 'energy', 'energy_inf_000.png')).subarray(1, 4).toString()).toBe('PNG');
+    expect(
+      readFileSync(join(out, 'sub', 'open', 'tb', 'results', 'sim', 'sww', 'energy', 'energy_inf_000.png'))
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
   });
 });

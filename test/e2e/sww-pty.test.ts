@@ -19,13 +19,26 @@ import { dataDir, runTestSession } from '../helpers.js';
 
 describe('sww01 on the hardware path against the simulated bench on ptys', () => {
   it('energy mode through --interface and --emon on ptys: 2 TP, 1 FN, 0 FP on the 10 s stream, power between start and stop', async () => {
-    const bench = await VirtualEnergyBench.create({ benchmark: SWW01, model: readFileSync(modelPath(dataDir(), SWW01)), dutBaud: SWW01.dutBaud, streamFiles: swwSdCard(dataDir()), dutClockHz: 480e6 });
+    const bench = await VirtualEnergyBench.create({
+      benchmark: SWW01,
+      model: readFileSync(modelPath(dataDir(), SWW01)),
+      dutBaud: SWW01.dutBaud,
+      streamFiles: swwSdCard(dataDir()),
+      dutClockHz: 480e6,
+    });
     const dir = mkdtempSync(join(tmpdir(), 'tb-sww-ptys-'));
     const board = await exposeOnPty(bench.boardLink, dir, 'interface');
     const monitor = await exposeOnPty(bench.monitorLink, dir, 'lpm01a');
     try {
       const result = await runTestSession({
-        benchmarks: ['sww01'], modes: ['energy'], dut: { kind: 'sim' }, dataDir: dataDir(), outDir: mkdtempSync(join(tmpdir(), 'tb-sww-out-')), command: ['test'], progress: silentProgress, say: () => {},
+        benchmarks: ['sww01'],
+        modes: ['energy'],
+        dut: { kind: 'sim' },
+        dataDir: dataDir(),
+        outDir: mkdtempSync(join(tmpdir(), 'tb-sww-out-')),
+        command: ['test'],
+        progress: silentProgress,
+        say: () => {},
         energy: { bench: { kind: 'serial', interfacePath: board.path, monitor: 'lpm01a', monitorPath: monitor.path }, voltageV: 1.8, dutBaud: SWW01.dutBaud },
       });
       const doc = result.documents[0]!;

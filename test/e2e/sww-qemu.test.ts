@@ -28,9 +28,12 @@ async function features(link: Link, settleMs: number, hops: Uint8Array[]): Promi
 }
 
 describe('sww01 on QEMU (mps2-an386)', () => {
-  it('extract_uart_stream gives the WebAssembly DUT\'s features and activations over the first wakeword', async () => {
+  it("extract_uart_stream gives the WebAssembly DUT's features and activations over the first wakeword", async () => {
     const wav = parseWav(readFileSync(join(dataDir(), 'datasets', 'sww01', 'short_wav_easy10s.wav')), 'short_wav_easy10s.wav');
-    const hops = Array.from({ length: 24 }, (_, h) => new Uint8Array(Int16Array.from({ length: 512 }, (_, i) => wav.samples[2 * (16000 + h * 512 + i)]!).buffer));
+    const hops = Array.from(
+      { length: 24 },
+      (_, h) => new Uint8Array(Int16Array.from({ length: 512 }, (_, i) => wav.samples[2 * (16000 + h * 512 + i)]!).buffer),
+    );
     const qemu = await startQemuDut({ benchmark: SWW01, modelPath: join(dataDir(), 'models', SWW01.modelFile) });
     let onQemu: string[];
     try {

@@ -44,18 +44,30 @@ function checkSww(modelDir: string): string[] {
 }
 
 describe('sww01 submission', () => {
-  it('a 50-wakeword synthesized stream on the simulated energy bench passes the checker\'s sww rules', async () => {
+  it("a 50-wakeword synthesized stream on the simulated energy bench passes the checker's sww rules", async () => {
     const clip = parseWav(readFileSync(join(dataDir(), 'datasets', 'sww01', 'marvin_617de221_0.wav')), 'marvin_617de221_0.wav');
-    const placements = Array.from({ length: 50 }, (_, i) => ({ atS: 1 + 3 * i, gain: 0.4 + 0.6 * ((i * 7) % 10) / 9 }));
+    const placements = Array.from({ length: 50 }, (_, i) => ({ atS: 1 + 3 * i, gain: 0.4 + (0.6 * ((i * 7) % 10)) / 9 }));
     const { audio, truth } = synthesizeStream(clip, { lengthS: 152, noiseRms: 150, seed: 5, placements });
     const root = mkdtempSync(join(tmpdir(), 'tb-sww-sub-'));
     mkdirSync(join(root, 'data', 'sww01'), { recursive: true });
     writeFileSync(join(root, 'data', 'sww01', 'synth50.wav'), encodeWav(audio));
-    writeFileSync(join(root, 'data', 'sww01', 'synth50.json'), JSON.stringify([{ wav_file: 'synth50.wav', sample_rate: 16000, length_sec: 152, detection_windows: truth.map((w) => [w.startS, w.stopS]) }]));
+    writeFileSync(
+      join(root, 'data', 'sww01', 'synth50.json'),
+      JSON.stringify([{ wav_file: 'synth50.wav', sample_rate: 16000, length_sec: 152, detection_windows: truth.map((w) => [w.startS, w.stopS]) }]),
+    );
     const session = await runTestSession({
-      benchmarks: ['sww01'], modes: ['energy', 'performance'], dut: { kind: 'sim' }, dataDir: dataDir(), datasetPath: join(root, 'data'), labels: 'synth50.json', dutClockMhz: 480,
+      benchmarks: ['sww01'],
+      modes: ['energy', 'performance'],
+      dut: { kind: 'sim' },
+      dataDir: dataDir(),
+      datasetPath: join(root, 'data'),
+      labels: 'synth50.json',
+      dutClockMhz: 480,
       energy: { bench: { kind: 'sim', monitor: 'lpm01a' }, voltageV: 1.8, dutBaud: 115200 },
-      outDir: join(root, 'sessions'), command: ['test'], progress: silentProgress, say: () => {},
+      outDir: join(root, 'sessions'),
+      command: ['test'],
+      progress: silentProgress,
+      say: () => {},
     });
     const s = session.documents[0]!.streaming!;
     expect(s.truePositives + s.falseNegatives).toBe(50);

@@ -63,7 +63,9 @@ async function unplugTrial(args: string[], unplugWhen: (commands: string[], ms: 
   let pty: PtyDevice = await exposeOnPty(fake.link, dir, 'dut');
   cleanup.push(() => pty.close());
   const path = join(dir, 'dut');
-  const child = spawn(process.execPath, [cli, 'run', '--port', path, '--baud', '115200', '--data-dir', dataDir(), '--out', out, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'run', '--port', path, '--baud', '115200', '--data-dir', dataDir(), '--out', out, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   cleanup.push(async () => void child.kill('SIGKILL'));
   const outcome = finished(child, 90_000);
   const t0 = Date.now();
@@ -100,7 +102,11 @@ describe('unplugging a board mid-run', () => {
   it('during an accuracy run, mid-load, in a --mode both run: recovered, both halves finish, the process exits', async () => {
     const infers = (c: string[]) => c.filter((x) => x.startsWith('infer')).length;
     // Performance takes about 10 infers; the unplug falls inside accuracy, between db chunks.
-    const r = await unplugTrial(['--mode', 'both', '--limit', '30'], (c) => infers(c) >= 20 && c.at(-1)!.startsWith('db ') && !c.at(-1)!.startsWith('db load'), 400);
+    const r = await unplugTrial(
+      ['--mode', 'both', '--limit', '30'],
+      (c) => infers(c) >= 20 && c.at(-1)!.startsWith('db ') && !c.at(-1)!.startsWith('db load'),
+      400,
+    );
     expectCleanEnd(r);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/recovering: reopened/);
@@ -112,10 +118,14 @@ describe('unplugging a board mid-run', () => {
     ['while it waits for the boot banner', (_c: string[], ms: number) => ms >= 800],
     ['right after an infer was sent', (c: string[]) => c.filter((x) => x.startsWith('infer')).length >= 5],
     ['in the performance windows', (c: string[]) => c.filter((x) => x.startsWith('infer')).length >= 3],
-  ])('%s: a recovered run that exits, or a clear error and a resumable session', async (_, when) => {
-    const r = await unplugTrial(['--mode', 'both', '--limit', '20'], when, 600);
-    expectCleanEnd(r);
-  }, 120_000);
+  ])(
+    '%s: a recovered run that exits, or a clear error and a resumable session',
+    async (_, when) => {
+      const r = await unplugTrial(['--mode', 'both', '--limit', '20'], when, 600);
+      expectCleanEnd(r);
+    },
+    120_000,
+  );
 
   it('a board that stays away longer than the reopen backoff: a clear error, then --resume finishes the session', async () => {
     const r = await unplugTrial(['--mode', 'accuracy', '--limit', '30'], (c) => c.filter((x) => x.startsWith('infer')).length >= 10, 12_000);

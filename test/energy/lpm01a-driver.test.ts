@@ -27,7 +27,21 @@ describe('LPM01A driver', () => {
     await lpm.configure(1.8);
     await lpm.powerOn();
     expect(b.lpm.received).toEqual([
-      'stop', 'htc', 'version', 'lcd 1 "MLPerf Tiny"', 'lcd 2 "  tiny-bench    "', 'pwr off', 'acqtime inf', 'trigdelay 0', 'trigsrc sw', 'eventsrc d7 fal', 'output energy', 'format ascii_dec', 'freq 1k', 'volt 1800m', 'pwr on nostatus',
+      'stop',
+      'htc',
+      'version',
+      'lcd 1 "MLPerf Tiny"',
+      'lcd 2 "  tiny-bench    "',
+      'pwr off',
+      'acqtime inf',
+      'trigdelay 0',
+      'trigsrc sw',
+      'eventsrc d7 fal',
+      'output energy',
+      'format ascii_dec',
+      'freq 1k',
+      'volt 1800m',
+      'pwr on nostatus',
     ]);
     expect(b.trace.voltageV).toBe(1.8);
     expect(b.powered).toEqual([false, true]);

@@ -22,7 +22,10 @@ function current(adcField: number, range: number): number {
  * A fake PPK2: answers GetMetadata, records the opcodes it gets, and on
  * AverageStart streams `words` in pieces that split words across chunks.
  */
-function fakePpk2(words: number[], metadata = 'Calibrated: 1\nR0: 1031.64\nR1: 101.65\nR2: 10.2\nO2: 40\nGS2: 0.002\nGI2: 1.01\nS2: 0.0001\nI2: 0.00002\nUG2: 0.99\nGS3: -nan\nHW: 9173\nIA: 56\nEND\n') {
+function fakePpk2(
+  words: number[],
+  metadata = 'Calibrated: 1\nR0: 1031.64\nR1: 101.65\nR2: 10.2\nO2: 40\nGS2: 0.002\nGI2: 1.01\nS2: 0.0001\nI2: 0.00002\nUG2: 0.99\nGS3: -nan\nHW: 9173\nIA: 56\nEND\n',
+) {
   const pair = createVirtualPair('fake PPK2');
   const received: number[][] = [];
   pair.device.onData((chunk) => {

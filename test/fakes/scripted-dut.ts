@@ -70,7 +70,15 @@ export function scriptedDut(behaviour: ScriptedDutBehaviour): { link: Link; devi
         clock = (clock + w * per) % 2 ** 32;
         const t0 = clock;
         clock = (clock + n * per) % 2 ** 32;
-        const lines = [`m-warmup-start-${w}`, 'm-warmup-done', `m-infer-start-${n}`, `m-lap-us-${Math.floor(t0)}`, `m-lap-us-${Math.floor(clock)}`, 'm-infer-done', `m-results-[${behaviour.results?.(call) ?? '0.9,0.1'}]`];
+        const lines = [
+          `m-warmup-start-${w}`,
+          'm-warmup-done',
+          `m-infer-start-${n}`,
+          `m-lap-us-${Math.floor(t0)}`,
+          `m-lap-us-${Math.floor(clock)}`,
+          'm-infer-done',
+          `m-results-[${behaviour.results?.(call) ?? '0.9,0.1'}]`,
+        ];
         return behaviour.rewrite ? behaviour.rewrite(command, lines, call) : lines;
       }
       default:

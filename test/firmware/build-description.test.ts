@@ -56,7 +56,11 @@ describe('firmware build description (firmware/build.json)', () => {
 
   it('expands the engine globs to every C file of engine/ and engine/kernels/', () => {
     expect(description.sources.engine).toEqual(['engine/*.c', 'engine/kernels/*.c']);
-    const onDisk = ['engine', 'engine/kernels'].flatMap((dir) => readdirSync(join(repoRoot, 'firmware', dir)).filter((f) => f.endsWith('.c')).map((f) => `${dir}/${f}`));
+    const onDisk = ['engine', 'engine/kernels'].flatMap((dir) =>
+      readdirSync(join(repoRoot, 'firmware', dir))
+        .filter((f) => f.endsWith('.c'))
+        .map((f) => `${dir}/${f}`),
+    );
     expect(buildConfig('engine-sources').sort()).toEqual(onDisk.sort());
   });
 

@@ -46,13 +46,16 @@ describe('engine conformance with TFLite Micro reference arithmetic', () => {
       expect(offsets.length).toBe(sample.windowScores.length);
       offsets.forEach((offset, w) => {
         const r = dut.runRaw(file.subarray(offset, offset + 2560));
-        if (w === 0 && Array.from(r.inputTensor).join() === sample.firstWindow.in.join() && Array.from(r.output).join() === sample.firstWindow.out.join()) tensorMatches++;
+        if (w === 0 && Array.from(r.inputTensor).join() === sample.firstWindow.in.join() && Array.from(r.output).join() === sample.firstWindow.out.join())
+          tensorMatches++;
         const want = sample.windowScores[w]!;
         worst = Math.max(worst, Math.abs(r.result0 - want) / Math.abs(want));
         windows++;
       });
     }
-    process.stdout.write(`ad01: ${tensorMatches}/${g.perFile.length} first-window tensors bit-exact, ${windows} window scores, worst relative error ${worst.toExponential(2)}\n`);
+    process.stdout.write(
+      `ad01: ${tensorMatches}/${g.perFile.length} first-window tensors bit-exact, ${windows} window scores, worst relative error ${worst.toExponential(2)}\n`,
+    );
     expect(tensorMatches).toBe(g.perFile.length);
     expect(worst).toBeLessThan(1e-4);
   });

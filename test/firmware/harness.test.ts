@@ -27,7 +27,10 @@ async function connect(commandBuffer?: number) {
 const hex = (n: number): string => n.toString(16).padStart(8, '0');
 
 async function rejected(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(DutReportedError);
   // Every error the harness prints carries a token the host knows (host/protocol/replies.ts).
   expect(errorTokens(error as DutReportedError)).toHaveLength(1);
@@ -42,7 +45,13 @@ describe('test harness protocol', () => {
   it('prints the boot banner, then identifies itself and advertises its command buffer', async () => {
     const { dut, banner } = await connect();
     expect(banner).toEqual(['m-timestamp-mode-performance', 'm-lap-us-0', 'm-init-done', 'm-ready']);
-    expect(await dut.identify()).toEqual({ name: 'tiny-bench', firmware: 'tiny-bench firmware 0.1.0', model: 'kws01', commandBuffer: 8192, features: ['crc32', 'db-at', 'db-bin'] });
+    expect(await dut.identify()).toEqual({
+      name: 'tiny-bench',
+      firmware: 'tiny-bench firmware 0.1.0',
+      model: 'kws01',
+      commandBuffer: 8192,
+      features: ['crc32', 'db-at', 'db-bin'],
+    });
   });
 
   it('loads a tensor, prints it back 8 bytes per line, and infers with both counts echoed', async () => {
@@ -112,7 +121,10 @@ describe('test harness protocol', () => {
     const { channel, sample } = await connect();
     for (const command of ['name', 'profile', 'db load 490', `db ${sample.toString('hex')}`, 'infer 2 1', 'results', 'bogus']) {
       const lines = await channel.command(command, 2000);
-      const body = lines.slice(0, -1).map((l) => `${l}\r\n`).join('');
+      const body = lines
+        .slice(0, -1)
+        .map((l) => `${l}\r\n`)
+        .join('');
       expect(lines.at(-1), command).toBe(`m-crc-[${hex(crc32(command))},${hex(crc32(body))}]`);
     }
   });
@@ -120,7 +132,10 @@ describe('test harness protocol', () => {
   it('tokens give the host its decision: damaged, load lost, refused', async () => {
     const { dut } = await connect();
     const kind = async (command: string): Promise<string> => {
-      const error = await dut.send(command).then(() => undefined, (e: unknown) => e);
+      const error = await dut.send(command).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error, command).toBeInstanceOf(DutReportedError);
       return (error as DutReportedError).kind;
     };

@@ -31,9 +31,15 @@ describe('native engine', () => {
     const exe = compileNative('tb_run_opt', ['tools/tb_run.c', 'harness/tb_bench_io.c'], ['-O2', '-DTB_KERNELS=opt']);
     const bench = BENCHMARKS[id];
     const g = golden<{ perFile: Array<GoldenClassifier['perFile'][number] & GoldenAnomaly['perFile'][number]> }>(id);
-    const run = spawnSync(exe, [id, join(dataDir(), 'models', bench.modelFile), ...g.perFile.map((f) => join(dataDir(), 'datasets', bench.dataset, f.file))], { encoding: 'utf8', maxBuffer: 256 << 20 });
+    const run = spawnSync(exe, [id, join(dataDir(), 'models', bench.modelFile), ...g.perFile.map((f) => join(dataDir(), 'datasets', bench.dataset, f.file))], {
+      encoding: 'utf8',
+      maxBuffer: 256 << 20,
+    });
     expect(run.status).toBe(0);
-    const rows = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; out: number[] });
+    const rows = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { file: string; out: number[] });
     expect(rows).toHaveLength(g.perFile.length);
     const mismatches = rows.filter((row, i) => row.out.join() !== (id === 'ad01' ? g.perFile[i]!.firstWindow.out : g.perFile[i]!.out).join());
     process.stdout.write(`${id} native opt: ${rows.length - mismatches.length}/${rows.length} bit-exact\n`);
@@ -41,15 +47,26 @@ describe('native engine', () => {
   });
 
   const SUBSET = 12;
-  it.each(['kws01', 'vww01', 'ic01', 'ad01', 'ic02'].flatMap((id) => [[id, 'opt'], [id, 'ref']]) as Array<[BenchmarkId, string]>)('runs %s (%s kernels) on a subset cleanly under sanitizers, matching golden', (id, kernels) => {
+  it.each(
+    ['kws01', 'vww01', 'ic01', 'ad01', 'ic02'].flatMap((id) => [
+      [id, 'opt'],
+      [id, 'ref'],
+    ]) as Array<[BenchmarkId, string]>,
+  )('runs %s (%s kernels) on a subset cleanly under sanitizers, matching golden', (id, kernels) => {
     const exe = compileNative(`tb_run_asan_${kernels}`, ['tools/tb_run.c', 'harness/tb_bench_io.c'], [...SANITIZE, `-DTB_KERNELS=${kernels}`]);
     const bench = BENCHMARKS[id];
     const g = golden<{ perFile: Array<GoldenClassifier['perFile'][number] & GoldenAnomaly['perFile'][number]> }>(id);
     const files = g.perFile.slice(0, SUBSET);
-    const run = spawnSync(exe, [id, join(dataDir(), 'models', bench.modelFile), ...files.map((f) => join(dataDir(), 'datasets', bench.dataset, f.file))], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const run = spawnSync(exe, [id, join(dataDir(), 'models', bench.modelFile), ...files.map((f) => join(dataDir(), 'datasets', bench.dataset, f.file))], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
     expect(run.stderr).not.toMatch(/AddressSanitizer|runtime error/);
     expect(run.status).toBe(0);
-    const rows = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; out: number[]; in?: number[]; windowScores?: number[] });
+    const rows = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { file: string; out: number[]; in?: number[]; windowScores?: number[] });
     expect(rows).toHaveLength(SUBSET);
     rows.forEach((row, i) => {
       const want = files[i]!;

@@ -17,8 +17,14 @@ export const SANITIZE = ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sani
 export function compileNative(name: string, sources: string[], flags: string[]): string {
   const out = join(repoRoot, 'build', name);
   mkdirSync(join(repoRoot, 'build'), { recursive: true });
-  const args = [...buildConfig('flags', 'native'), ...flags, '-o', out,
-    ...[...sources, ...buildConfig('engine-sources')].map((s) => join(repoRoot, 'firmware', s)), '-lm'];
+  const args = [
+    ...buildConfig('flags', 'native'),
+    ...flags,
+    '-o',
+    out,
+    ...[...sources, ...buildConfig('engine-sources')].map((s) => join(repoRoot, 'firmware', s)),
+    '-lm',
+  ];
   const result = spawnSync('gcc', args, { encoding: 'utf8' });
   if (result.error) throw new Error(`gcc could not be started (${result.error.message}); install it with scripts/install-toolchain.sh`);
   if (result.status !== 0) throw new Error(`gcc failed:\n${result.stderr}`);

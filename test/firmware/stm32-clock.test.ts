@@ -26,8 +26,20 @@ describe('stm32f4 clock set-up', () => {
     mkdirSync(join(repoRoot, 'build'), { recursive: true });
     const exe = join(repoRoot, 'build', `test_stm32_clock_${part}`);
     const defines = { TB_STM32_PART: part, EXPECT_HZ: hz, EXPECT_PCLK1: pclk1, EXPECT_M: m, EXPECT_N: n, EXPECT_P_BITS: p, EXPECT_WS: ws };
-    const build = spawnSync('gcc', [...buildConfig('flags', 'native'), ...SANITIZE, '-DTB_FAKE_REGS', ...Object.entries(defines).map(([k, v]) => `-D${k}=${v}${typeof v === 'number' ? 'u' : ''}`),
-      '-o', exe, join(repoRoot, 'firmware/tests/test_stm32_clock.c'), join(repoRoot, 'firmware/ports/stm32f4/clock.c')], { encoding: 'utf8' });
+    const build = spawnSync(
+      'gcc',
+      [
+        ...buildConfig('flags', 'native'),
+        ...SANITIZE,
+        '-DTB_FAKE_REGS',
+        ...Object.entries(defines).map(([k, v]) => `-D${k}=${v}${typeof v === 'number' ? 'u' : ''}`),
+        '-o',
+        exe,
+        join(repoRoot, 'firmware/tests/test_stm32_clock.c'),
+        join(repoRoot, 'firmware/ports/stm32f4/clock.c'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(build.status, build.stderr).toBe(0);
     const run = spawnSync(exe, { encoding: 'utf8' });
     expect(run.stdout).not.toMatch(/^FAIL/m);

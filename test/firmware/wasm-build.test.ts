@@ -23,10 +23,36 @@ describe('committed WebAssembly DUT', () => {
 
   it('has WebAssembly SIMD kernels equal to the reference kernels on random shapes', () => {
     const fw = join(repoRoot, 'firmware');
-    const sources = ['engine', 'engine/kernels'].flatMap((d) => readdirSync(join(fw, d)).filter((f) => f.endsWith('.c')).map((f) => join(fw, d, f)));
+    const sources = ['engine', 'engine/kernels'].flatMap((d) =>
+      readdirSync(join(fw, d))
+        .filter((f) => f.endsWith('.c'))
+        .map((f) => join(fw, d, f)),
+    );
     const out = join(repoRoot, 'build', 'test_opt_kernels_simd128.cjs');
-    const env = { ...process.env, NODE_PATH: process.env.NODE_PATH ?? '/usr/share/nodejs', EM_CACHE: process.env.EM_CACHE ?? join(tmpdir(), 'tiny-bench-emcache') };
-    const cc = spawnSync('emcc', ['-std=c99', '-O2', '-msimd128', '-Wall', '-Wextra', '-Werror', '-sENVIRONMENT=node', '-sSINGLE_FILE=1', '-sINITIAL_MEMORY=33554432', '-o', out, join(fw, 'tests/test_opt_kernels.c'), ...sources], { encoding: 'utf8', env });
+    const env = {
+      ...process.env,
+      NODE_PATH: process.env.NODE_PATH ?? '/usr/share/nodejs',
+      EM_CACHE: process.env.EM_CACHE ?? join(tmpdir(), 'tiny-bench-emcache'),
+    };
+    const cc = spawnSync(
+      'emcc',
+      [
+        '-std=c99',
+        '-O2',
+        '-msimd128',
+        '-Wall',
+        '-Wextra',
+        '-Werror',
+        '-sENVIRONMENT=node',
+        '-sSINGLE_FILE=1',
+        '-sINITIAL_MEMORY=33554432',
+        '-o',
+        out,
+        join(fw, 'tests/test_opt_kernels.c'),
+        ...sources,
+      ],
+      { encoding: 'utf8', env },
+    );
     expect(cc.status, cc.stderr).toBe(0);
     const run = spawnSync(process.execPath, [out], { encoding: 'utf8' });
     process.stdout.write(`opt (simd128) vs ref: ${run.stdout.trim().split('\n').at(-1)}\n`);

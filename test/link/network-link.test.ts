@@ -40,19 +40,25 @@ async function freePort(): Promise<number> {
 describe('NetworkLink', () => {
   it('a refused port fails at once with one line saying so', { timeout: 5000 }, async () => {
     const port = await freePort();
-    await expect(openPortLink(`rfc2217://127.0.0.1:${port}`, 115200)).rejects.toThrow(new RegExp(`^Cannot connect to rfc2217://127.0.0.1:${port}: connection refused`));
+    await expect(openPortLink(`rfc2217://127.0.0.1:${port}`, 115200)).rejects.toThrow(
+      new RegExp(`^Cannot connect to rfc2217://127.0.0.1:${port}: connection refused`),
+    );
     await expect(openPortLink(`tcp://127.0.0.1:${port}`, 115200)).rejects.toThrow(LinkClosedError);
   });
 
   it('an address that does not answer fails within the connect timeout', { timeout: 5000 }, async () => {
     // 192.0.2.0/24 is reserved for documentation (RFC 5737): nothing answers there; a
     // firewall may drop (no answer), reject (refused) or have no route (unreachable).
-    await expect(NetworkLink.open({ port: parsePortUrl('tcp://192.0.2.1:4000')!, baudRate: 115200, connectTimeoutMs: 300 })).rejects.toThrow(/^Cannot connect to tcp:\/\/192\.0\.2\.1:4000: (no answer within 300 ms|host unreachable|connection refused)/);
+    await expect(NetworkLink.open({ port: parsePortUrl('tcp://192.0.2.1:4000')!, baudRate: 115200, connectTimeoutMs: 300 })).rejects.toThrow(
+      /^Cannot connect to tcp:\/\/192\.0\.2\.1:4000: (no answer within 300 ms|host unreachable|connection refused)/,
+    );
   });
 
   it('rfc2217:// on a raw port that never negotiates names the likely mistake', { timeout: 5000 }, async () => {
     const port = await serve(() => {});
-    await expect(NetworkLink.open({ port: parsePortUrl(`rfc2217://127.0.0.1:${port}`)!, baudRate: 115200, replyTimeoutMs: 300 })).rejects.toThrow(/no RFC 2217 negotiation from the server within 300 ms.*use tcp:\/\/127\.0\.0\.1:/);
+    await expect(NetworkLink.open({ port: parsePortUrl(`rfc2217://127.0.0.1:${port}`)!, baudRate: 115200, replyTimeoutMs: 300 })).rejects.toThrow(
+      /no RFC 2217 negotiation from the server within 300 ms.*use tcp:\/\/127\.0\.0\.1:/,
+    );
   });
 
   it('a server answering DONT COM-PORT-OPTION is refused clearly', { timeout: 5000 }, async () => {

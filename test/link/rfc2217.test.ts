@@ -2,7 +2,17 @@
 import { describe, expect, it } from 'vitest';
 
 import {
-  OptionNegotiator, TelnetDecoder, comPortRequest, escapeIac, parseComPortReply, purgeData, setBaudRate, setControl, setDataSize, setParity, setStopSize,
+  OptionNegotiator,
+  TelnetDecoder,
+  comPortRequest,
+  escapeIac,
+  parseComPortReply,
+  purgeData,
+  setBaudRate,
+  setControl,
+  setDataSize,
+  setParity,
+  setStopSize,
 } from '../../host/link/rfc2217.js';
 import { parsePortUrl } from '../../host/protocol/port-url.js';
 
@@ -36,7 +46,9 @@ describe('Telnet decoder', () => {
 
   it('un-doubles IAC inside a subnegotiation', () => {
     const d = new TelnetDecoder();
-    expect(d.push(bytes(255, 250, 44, 101, 0, 0, 255, 255, 255, 255, 255, 240))).toEqual([{ kind: 'subnegotiation', option: 44, payload: bytes(101, 0, 0, 255, 255) }]);
+    expect(d.push(bytes(255, 250, 44, 101, 0, 0, 255, 255, 255, 255, 255, 240))).toEqual([
+      { kind: 'subnegotiation', option: 44, payload: bytes(101, 0, 0, 255, 255) },
+    ]);
   });
 
   it('drops other Telnet commands (NOP, GA) and a split IAC IAC stays data', () => {

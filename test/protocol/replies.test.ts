@@ -25,9 +25,14 @@ describe('result vectors', () => {
 describe('identification', () => {
   it('finds name and profile lines among others and reads the advertised buffer', () => {
     expect(parseName(['junk', 'm-name-dut-[unspecified]'])).toBe('unspecified');
-    expect(parseProfile(['m-profile-[ULPMark for tinyML Firmware V0.0.1]', 'm-model-[kws01]'])).toEqual({ firmware: 'ULPMark for tinyML Firmware V0.0.1', model: 'kws01' });
+    expect(parseProfile(['m-profile-[ULPMark for tinyML Firmware V0.0.1]', 'm-model-[kws01]'])).toEqual({
+      firmware: 'ULPMark for tinyML Firmware V0.0.1',
+      model: 'kws01',
+    });
     expect(parseProfile(['m-model-[ad01]', 'm-cmd-buffer-[1024]']).commandBuffer).toBe(1024);
-    expect(parseProfile(['m-model-[ic02]', 'm-clock-[core 16000000 Hz, HSI fallback: PLL did not lock]']).clock).toBe('core 16000000 Hz, HSI fallback: PLL did not lock');
+    expect(parseProfile(['m-model-[ic02]', 'm-clock-[core 16000000 Hz, HSI fallback: PLL did not lock]']).clock).toBe(
+      'core 16000000 Hz, HSI fallback: PLL did not lock',
+    );
     expect(parseProfile(['m-model-[ic02]'])).not.toHaveProperty('clock');
   });
   it('rejects malformed identification replies', () => {
@@ -52,7 +57,14 @@ describe('infer replies', () => {
     expect(() => parseInferReply(lines, 5, 2)).toThrow(message);
   });
   it('accepts no laps in energy mode', () => {
-    expect(parseInferReply(good.filter((l) => !l.startsWith('m-lap')), 5, 2, true).laps).toEqual([]);
+    expect(
+      parseInferReply(
+        good.filter((l) => !l.startsWith('m-lap')),
+        5,
+        2,
+        true,
+      ).laps,
+    ).toEqual([]);
   });
 });
 
@@ -71,7 +83,9 @@ describe('lap deltas', () => {
   it('tells a wrap from a timer that ran backwards by what the command could have taken', () => {
     // issue 12 #2: a second lap 500 us below the first would be a 4294.97 s "wrap" for a 120 s probe.
     expect(() => lapDeltaUs(1000, 500, 120e6)).toThrow(WrongAnswerError);
-    expect(() => lapDeltaUs(1000, 500, 120e6)).toThrow(/below the first \(1000\), so the DUT's timer ran backwards \(as a 32-bit wrap it would mean 4294\.97 s, longer than the 120 s/);
+    expect(() => lapDeltaUs(1000, 500, 120e6)).toThrow(
+      /below the first \(1000\), so the DUT's timer ran backwards \(as a 32-bit wrap it would mean 4294\.97 s, longer than the 120 s/,
+    );
     // A real wrap inside an 11 s window of a command allowed 32 s is fine.
     expect(lapDeltaUs(4_294_000_000, 10_000_000, 32e6)).toBe(10_967_296);
   });

@@ -4,7 +4,7 @@ import { ProtocolError } from '../../host/errors.js';
 import { parseActivations, parseDetections, parseDutyCycle } from '../../host/protocol/sww.js';
 
 describe('sww01 reply parsing', () => {
-  it('reads the activation dump after target activations:, 16 a line, with the reference DUT\'s echo lines around it', () => {
+  it("reads the activation dump after target activations:, 16 a line, with the reference DUT's echo lines around it", () => {
     const lines = ['Received command: stop', 'Streaming stopped.', 'target activations: ', '[-128, -127, 116, ', '12, -5, ]'];
     expect(parseActivations(lines)).toEqual([-128, -127, 116, 12, -5]);
     expect(() => parseActivations(['Streaming stopped.'])).toThrow(ProtocolError);

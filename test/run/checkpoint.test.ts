@@ -27,16 +27,25 @@ describe('checkpoint.jsonl after interruptions', () => {
   it.each([
     ['a torn last line', (path: string) => truncateSync(path, statSync(path).size - 7)],
     // The file grew but the last entry's data never reached the disk.
-    ['a NUL-filled tail', (path: string) => {
-      const size = statSync(path).size;
-      const last = readFileSync(path).subarray(0, size - 1).lastIndexOf(0x0a) + 1;
-      truncateSync(path, last);
-      appendFileSync(path, Buffer.alloc(size - last + 4000));
-    }],
-    ['a torn line followed by NULs', (path: string) => {
-      truncateSync(path, statSync(path).size - 5);
-      appendFileSync(path, Buffer.alloc(512));
-    }],
+    [
+      'a NUL-filled tail',
+      (path: string) => {
+        const size = statSync(path).size;
+        const last =
+          readFileSync(path)
+            .subarray(0, size - 1)
+            .lastIndexOf(0x0a) + 1;
+        truncateSync(path, last);
+        appendFileSync(path, Buffer.alloc(size - last + 4000));
+      },
+    ],
+    [
+      'a torn line followed by NULs',
+      (path: string) => {
+        truncateSync(path, statSync(path).size - 5);
+        appendFileSync(path, Buffer.alloc(512));
+      },
+    ],
   ])('%s: resume, append, resume again keeps every finished entry', (_, damage) => {
     const path = fresh(5);
     damage(path);

@@ -42,8 +42,17 @@ function rig(per: (call: number) => number, options: { strayEdgeOnCall?: number;
     },
   });
   const monitor: EnergyMonitor = {
-    kind: 'lpm01a', description: 'fake monitor', firmware: '1.0.6', sampleRateHz: 1000, simulated: true,
-    configure: async () => {}, powerOn: async () => {}, powerOff: async () => {}, start: async () => {}, stop: async () => {}, close: async () => {},
+    kind: 'lpm01a',
+    description: 'fake monitor',
+    firmware: '1.0.6',
+    sampleRateHz: 1000,
+    simulated: true,
+    configure: async () => {},
+    powerOn: async () => {},
+    powerOff: async () => {},
+    start: async () => {},
+    stop: async () => {},
+    close: async () => {},
     edgeCount: () => edges.length,
     waitForEdges: async (count) => {
       if (edges.length < count) throw new Error(`only ${edges.length} edges`);
@@ -79,7 +88,9 @@ describe('energy runner', () => {
 
   it('refuses a window with a third edge (something else toggles the timestamp line)', async () => {
     const r = rig(() => 0.1, { strayEdgeOnCall: 3 });
-    await expect(runEnergy(r.runner, r.monitor, bench, dataset(), silentProgress)).rejects.toThrow(/Expected 2 timestamp edges for 'infer 110 10', the monitor saw 3/);
+    await expect(runEnergy(r.runner, r.monitor, bench, dataset(), silentProgress)).rejects.toThrow(
+      /Expected 2 timestamp edges for 'infer 110 10', the monitor saw 3/,
+    );
   });
 
   it('refuses a window in which the monitor lost samples', async () => {

@@ -6,7 +6,13 @@ const base: RunRequest = { mode: 'both', dataDir: '/data', command: ['run'] };
 
 describe('buildRunPlan: every default and conflict decided once', () => {
   it('the default run: every benchmark, performance then accuracy, on the virtual DUT', () => {
-    expect(buildRunPlan(base)).toEqual({ benchmarks: ['kws01', 'vww01', 'ic01', 'ad01'], modes: ['performance', 'accuracy'], dut: { kind: 'sim' }, dataDir: '/data', command: ['run'] });
+    expect(buildRunPlan(base)).toEqual({
+      benchmarks: ['kws01', 'vww01', 'ic01', 'ad01'],
+      modes: ['performance', 'accuracy'],
+      dut: { kind: 'sim' },
+      dataDir: '/data',
+      command: ['run'],
+    });
   });
 
   it('a board runs the model it reports, at 115200 baud unless told', () => {
@@ -22,7 +28,11 @@ describe('buildRunPlan: every default and conflict decided once', () => {
   });
 
   it.each<[string, Partial<RunRequest>, RegExp]>([
-    ['--dut qemu with --port (the port used to win silently)', { dut: 'qemu', port: '/dev/ttyUSB0' }, /--dut qemu runs an emulated DUT and --port \/dev\/ttyUSB0 a board: choose one/],
+    [
+      '--dut qemu with --port (the port used to win silently)',
+      { dut: 'qemu', port: '/dev/ttyUSB0' },
+      /--dut qemu runs an emulated DUT and --port \/dev\/ttyUSB0 a board: choose one/,
+    ],
     ['--baud on the virtual DUT', { baud: 9600 }, /--baud sets the rate of a board's serial port.*virtual DUT has no baud rate/],
     ['--baud on QEMU', { dut: 'qemu', baud: 9600 }, /QEMU DUT has no baud rate/],
     ['--faults without --fault-rate', { faults: ['drop'] }, /give --fault-rate too/],
@@ -40,7 +50,16 @@ describe('buildRunPlan: every default and conflict decided once', () => {
 
   it('the saved plan is exactly the schema: a program-opened link is reduced to what it was', () => {
     const plan = buildRunPlan(base);
-    const withLink = { ...plan, dut: { kind: 'link' as const, open: async () => { throw new Error('never'); }, simulated: true } };
+    const withLink = {
+      ...plan,
+      dut: {
+        kind: 'link' as const,
+        open: async () => {
+          throw new Error('never');
+        },
+        simulated: true,
+      },
+    };
     expect(savedPlan(withLink).dut).toEqual({ kind: 'link', simulated: true });
     expect(() => savedPlan({ ...plan, outDir: 'x' } as never)).toThrow(/Unrecognized key/);
   });

@@ -24,8 +24,27 @@ describe('AUC (sklearn roc_auc_score semantics)', () => {
     expect(rocAuc([0.1, 0.2], [true, true])).toBeUndefined();
   });
   it('uses column 1 for two-class vectors and macro one-vs-rest otherwise', () => {
-    expect(rocAucOneVsRest([[0.9, 0.1], [0.2, 0.8]], [0, 1], 2)).toBe(1);
-    expect(rocAucOneVsRest([[1, 0, 0], [0, 1, 0], [0, 0, 1]], [0, 1, 2], 3)).toBe(1);
+    expect(
+      rocAucOneVsRest(
+        [
+          [0.9, 0.1],
+          [0.2, 0.8],
+        ],
+        [0, 1],
+        2,
+      ),
+    ).toBe(1);
+    expect(
+      rocAucOneVsRest(
+        [
+          [1, 0, 0],
+          [0, 1, 0],
+          [0, 0, 1],
+        ],
+        [0, 1, 2],
+        3,
+      ),
+    ).toBe(1);
   });
 });
 
@@ -74,10 +93,21 @@ describe('result rules (issue 12 #2)', () => {
     expect(broken).toContain("window 1 (tst_000000_Stop_7.bin) lasted 4295 s, longer than any window the rules need: the DUT's timer is wrong");
   });
   it('short windows, zero throughput, no windows at all', () => {
-    expect(ruleViolations({ mode: 'performance', windows: [{ ...good, elapsedUs: 9_999_999 }], medianThroughput: 3 })).toEqual(['window 1 (a.bin) lasted 9.999999 s, under the 10 s minimum']);
-    expect(ruleViolations({ mode: 'performance', windows: [{ ...good, throughput: 0 }], medianThroughput: 0 })).toEqual(['window 1 (a.bin) has a throughput of 0', 'median throughput 0 is not above 0']);
+    expect(ruleViolations({ mode: 'performance', windows: [{ ...good, elapsedUs: 9_999_999 }], medianThroughput: 3 })).toEqual([
+      'window 1 (a.bin) lasted 9.999999 s, under the 10 s minimum',
+    ]);
+    expect(ruleViolations({ mode: 'performance', windows: [{ ...good, throughput: 0 }], medianThroughput: 0 })).toEqual([
+      'window 1 (a.bin) has a throughput of 0',
+      'median throughput 0 is not above 0',
+    ]);
     expect(ruleViolations({ mode: 'energy', energyWindows: [], energyUjPerInference: 5 })).toEqual(['no measured window']);
-    expect(ruleViolations({ mode: 'energy', energyWindows: [{ file: 'e.bin', inferences: 20, elapsedS: 4, throughput: 5, energyUjPerInference: 1 }], energyUjPerInference: 1 })).toEqual(['window 1 (e.bin) lasted 4.000000 s, under the 10 s minimum']);
+    expect(
+      ruleViolations({
+        mode: 'energy',
+        energyWindows: [{ file: 'e.bin', inferences: 20, elapsedS: 4, throughput: 5, energyUjPerInference: 1 }],
+        energyUjPerInference: 1,
+      }),
+    ).toEqual(['window 1 (e.bin) lasted 4.000000 s, under the 10 s minimum']);
   });
 });
 
@@ -87,6 +117,9 @@ describe('rules for the streaming wakeword', () => {
     expect(ruleViolations({ mode: 'energy', streaming })).toEqual([]);
     expect(ruleViolations({ mode: 'performance', streaming: { ...streaming, powerMw: undefined } })).toEqual([]);
     expect(ruleViolations({ mode: 'energy', streaming: { ...streaming, powerMw: undefined } })).toEqual(['power undefined mW is not above 0']);
-    expect(ruleViolations({ mode: 'performance', streaming: { ...streaming, dutyCycle: 1.5, streams: [] } })).toEqual(['no stream was played', 'duty cycle 1.5 is not between 0 and 1']);
+    expect(ruleViolations({ mode: 'performance', streaming: { ...streaming, dutyCycle: 1.5, streams: [] } })).toEqual([
+      'no stream was played',
+      'duty cycle 1.5 is not between 0 and 1',
+    ]);
   });
 });

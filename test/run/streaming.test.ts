@@ -60,10 +60,12 @@ describe('sww01 stream step on the simulated bench', () => {
     expect(r.duty.dutyCycle).toBeCloseTo(1, 3);
   });
 
-  it('fails with the board\'s own message when the WAV is not on its SD card', async () => {
+  it("fails with the board's own message when the WAV is not on its SD card", async () => {
     const rig = await streamingBench(new Map());
     cleanup = rig.close;
     const stream = { wavFile: 'missing.wav', path: '', lengthS: 1, sampleRate: 16000, truth: [] };
-    await expect(runStreaming(rig.session, rig.board, stream, silentProgress, { settleMs: 0, commandTimeoutMs: 2000 })).rejects.toThrow(/could not play missing\.wav.*2-channel wav file/);
+    await expect(runStreaming(rig.session, rig.board, stream, silentProgress, { settleMs: 0, commandTimeoutMs: 2000 })).rejects.toThrow(
+      /could not play missing\.wav.*2-channel wav file/,
+    );
   });
 });

@@ -13,8 +13,15 @@ describe('sww01 sessions', () => {
   it('runs on the virtual bench at the asked core clock and resumes without streaming again', async () => {
     const said: string[] = [];
     const options: RunPlan & RunContext = {
-      benchmarks: ['sww01'], modes: ['performance'], dut: { kind: 'sim' }, dataDir: dataDir(), dutClockMhz: 480,
-      outDir: mkdtempSync(join(tmpdir(), 'tb-sww-session-')), command: ['test'], progress: silentProgress, say: (l: string) => void said.push(l),
+      benchmarks: ['sww01'],
+      modes: ['performance'],
+      dut: { kind: 'sim' },
+      dataDir: dataDir(),
+      dutClockMhz: 480,
+      outDir: mkdtempSync(join(tmpdir(), 'tb-sww-session-')),
+      command: ['test'],
+      progress: silentProgress,
+      say: (l: string) => void said.push(l),
     };
     const first = await runTestSession(options);
     const doc = first.documents[0]!;

@@ -28,7 +28,10 @@ async function play(options: SynthesisOptions): Promise<StreamingResult> {
   const { audio, truth } = synthesizeStream(clip(), options);
   const rig = await streamingBench(new Map([['synth.wav', encodeWav(audio)]]));
   cleanup = rig.close;
-  const r = await runStreaming(rig.session, rig.board, { wavFile: 'synth.wav', path: '', lengthS: options.lengthS, sampleRate: 16000, truth }, silentProgress, { settleMs: 10, commandTimeoutMs: 2000 });
+  const r = await runStreaming(rig.session, rig.board, { wavFile: 'synth.wav', path: '', lengthS: options.lengthS, sampleRate: 16000, truth }, silentProgress, {
+    settleMs: 10,
+    commandTimeoutMs: 2000,
+  });
   // The board's capture is the DUT's decisions: frame k above 115 -> a pulse k x 32 ms after the sync pulse.
   const fromDump = r.activations.flatMap((a, k) => (a > 115 ? [k * 0.032] : []));
   expect(r.detectionsS).toHaveLength(fromDump.length);
@@ -48,7 +51,9 @@ describe('synthesized sww01 streams', () => {
 
   it('two wakewords in their windows, one outside any window, one empty window: 2 TP, 1 FN, 1 FP', async () => {
     const r = await play({
-      lengthS: 12, noiseRms: 100, seed: 7,
+      lengthS: 12,
+      noiseRms: 100,
+      seed: 7,
       placements: [{ atS: 1 }, { atS: 4.5, gain: 0.5, omitFromTruth: true }, { atS: 8, gain: 0.5 }],
       emptyWindows: [{ startS: 10.6, stopS: 11.0 }],
     });

@@ -68,7 +68,17 @@ describe('TranscriptLog', () => {
 describe('the log of a real run', () => {
   it('ad01 accuracy: every line is in the log, at most 400 bytes per window, no payload in full', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tb-log-run-'));
-    const r = await runTestSession({ dataDir: dataDir(), outDir: out, command: ['test'], progress: silentProgress, say: () => {}, benchmarks: ['ad01'], modes: ['accuracy'], dut: { kind: 'sim' }, limit: 2 });
+    const r = await runTestSession({
+      dataDir: dataDir(),
+      outDir: out,
+      command: ['test'],
+      progress: silentProgress,
+      say: () => {},
+      benchmarks: ['ad01'],
+      modes: ['accuracy'],
+      dut: { kind: 'sim' },
+      limit: 2,
+    });
     const doc = r.documents[0]!;
     const windows = doc.perFile!.reduce((n, f) => n + ('windows' in f ? f.windows : 0), 0);
     const path = join(r.sessionDir, 'ad01', 'accuracy', 'log.txt');

@@ -68,38 +68,31 @@ typedef struct {
 
 size_t tb_conv_s8_scratch_ref(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out);
 size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out);
-void tb_conv_s8_ref(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input,
-                    const tb_dims *filter, const int8_t *weights, const int32_t *bias, const tb_dims *out,
-                    int8_t *output, void *scratch);
-void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input,
-                    const tb_dims *filter, const int8_t *weights, const int32_t *bias, const tb_dims *out,
-                    int8_t *output, void *scratch);
+void tb_conv_s8_ref(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
+                    const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch);
+void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
+                    const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch);
 
 size_t tb_depthwise_conv_s8_scratch_ref(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out);
 size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out);
-void tb_depthwise_conv_s8_ref(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input,
-                              const tb_dims *filter, const int8_t *weights, const int32_t *bias, const tb_dims *out,
-                              int8_t *output, void *scratch);
-void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input,
-                              const tb_dims *filter, const int8_t *weights, const int32_t *bias, const tb_dims *out,
-                              int8_t *output, void *scratch);
+void tb_depthwise_conv_s8_ref(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
+                              const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch);
+void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
+                              const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch);
 
 size_t tb_fully_connected_s8_scratch_ref(int32_t depth);
 size_t tb_fully_connected_s8_scratch_opt(int32_t depth);
 void tb_fully_connected_s8_ref(const tb_fc_params *p, const tb_requant *q, int32_t batches, int32_t depth, int32_t units,
-                               const int8_t *input, const int8_t *weights, const int32_t *bias, int8_t *output,
-                               void *scratch);
+                               const int8_t *input, const int8_t *weights, const int32_t *bias, int8_t *output, void *scratch);
 void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32_t batches, int32_t depth, int32_t units,
-                               const int8_t *input, const int8_t *weights, const int32_t *bias, int8_t *output,
-                               void *scratch);
+                               const int8_t *input, const int8_t *weights, const int32_t *bias, int8_t *output, void *scratch);
 
 void tb_add_s8_ref(const tb_add_params *p, uint32_t n, const int8_t *a, const int8_t *b, int8_t *out);
 void tb_add_s8_opt(const tb_add_params *p, uint32_t n, const int8_t *a, const int8_t *b, int8_t *out);
 
 /* Average pool and softmax have one implementation: they are a few percent
  * of any model's time. */
-void tb_average_pool_s8(const tb_pool_params *p, const tb_dims *in, const int8_t *input, const tb_dims *out,
-                        int8_t *output);
+void tb_average_pool_s8(const tb_pool_params *p, const tb_dims *in, const int8_t *input, const tb_dims *out, int8_t *output);
 #define tb_average_pool_s8_ref tb_average_pool_s8
 #define tb_average_pool_s8_opt tb_average_pool_s8
 void tb_softmax_s8(const tb_softmax_params *p, int32_t rows, int32_t depth, const int8_t *input, int8_t *output);

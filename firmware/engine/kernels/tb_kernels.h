@@ -36,8 +36,15 @@ static inline float tb_tensor_scale(const tb_tensor *t, uint32_t i) {
 tb_status tb_op_error(tb_interpreter *it, const char *op, const char *why);
 
 /* Work counter slots of tb_work (and the cost model's kinds). */
-enum { TB_WORK_CONV = 0, TB_WORK_DEPTHWISE = 1, TB_WORK_FC = 2, TB_WORK_ADD = 3, TB_WORK_POOL = 4,
-       TB_WORK_RESHAPE = 5, TB_WORK_SOFTMAX = 6 };
+enum {
+  TB_WORK_CONV = 0,
+  TB_WORK_DEPTHWISE = 1,
+  TB_WORK_FC = 2,
+  TB_WORK_ADD = 3,
+  TB_WORK_POOL = 4,
+  TB_WORK_RESHAPE = 5,
+  TB_WORK_SOFTMAX = 6
+};
 
 typedef struct {
   int32_t code;

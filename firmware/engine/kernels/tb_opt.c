@@ -63,11 +63,10 @@ static inline int32_t requantize_with(int32_t acc, const channel_requant c) {
 /* Kernel-local copies of the requantization parameters: outputs are int8_t
  * stores, which may alias anything, so fields read through pointers would be
  * reloaded after every store. */
-#define REQUANT_LOCALS(q, p)                                                                  \
-  const int32_t *const rq_mult = (q)->multiplier, *const rq_shift = (q)->shift;                \
-  const int32_t rq_stride = (q)->stride, rq_offset = (p)->output_offset, rq_lo = (p)->act_min, \
-                rq_hi = (p)->act_max
-#define REQUANT(acc, ch) requantize_s8((acc), rq_mult[(ch) * rq_stride], rq_shift[(ch) * rq_stride], rq_offset, rq_lo, rq_hi)
+#define REQUANT_LOCALS(q, p)                                                    \
+  const int32_t *const rq_mult = (q)->multiplier, *const rq_shift = (q)->shift; \
+  const int32_t rq_stride = (q)->stride, rq_offset = (p)->output_offset, rq_lo = (p)->act_min, rq_hi = (p)->act_max
+#define REQUANT(acc, ch) requantize_s8((acc), rq_mult[(ch)*rq_stride], rq_shift[(ch)*rq_stride], rq_offset, rq_lo, rq_hi)
 
 /* ---- widening with the SXTB16 ordering ---------------------------------- */
 
@@ -83,8 +82,7 @@ static inline int32_t column_slot(int32_t k, int32_t j, int32_t ncols, int32_t l
   return j * layout + k;
 }
 
-static void widen_run(int16_t *col, int32_t j, int32_t ncols, int32_t k, const int8_t *src, int32_t n, int32_t offset,
-                      int32_t layout) {
+static void widen_run(int16_t *col, int32_t j, int32_t ncols, int32_t k, const int8_t *src, int32_t n, int32_t offset, int32_t layout) {
   int16_t *dst = col + column_slot(k, j, ncols, layout);
   const v128_t off = wasm_i16x8_splat((int16_t)offset);
   int32_t i = 0;
@@ -110,8 +108,7 @@ static inline int32_t column_slot(int32_t k, int32_t j, int32_t ncols, int32_t g
 /* Column j, elements [k, k+n) = src[0 .. n) + offset: single elements up to
  * the next group boundary, then whole groups of four with two SXTAB16, then
  * the rest. */
-static void widen_run(int16_t *col, int32_t j, int32_t ncols, int32_t k, const int8_t *src, int32_t n, int32_t offset,
-                      int32_t grouped) {
+static void widen_run(int16_t *col, int32_t j, int32_t ncols, int32_t k, const int8_t *src, int32_t n, int32_t offset, int32_t grouped) {
   for (; n > 0 && (k & 3) != 0; --n) col[column_slot(k++, j, ncols, grouped)] = (int16_t)(*src++ + offset);
   const uint32_t off2 = tb_pair_splat(offset);
   int16_t *dst = col + k * ncols + j * 4;
@@ -142,8 +139,8 @@ size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const 
 }
 
 /* The receptive field of output pixel (b, oy, ox), widened, in column order. */
-static void im2col(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, int b, int oy,
-                   int ox, int16_t *col, int32_t j, int32_t grouped) {
+static void im2col(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, int b, int oy, int ox,
+                   int16_t *col, int32_t j, int32_t grouped) {
   const int in_c = in->c, fw = filter->w;
   const int x0 = ox * p->stride_w - p->pad_w;
   const int row_whole = p->dilation_w == 1 && x0 >= 0 && x0 + fw <= in->w;
@@ -172,8 +169,7 @@ static void im2col(const tb_conv_params *p, const tb_dims *in, const int8_t *inp
 }
 
 #if TB_WASM_SIMD
-static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *col, int32_t depth, int32_t layout,
-                           int32_t acc[4]) {
+static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *col, int32_t depth, int32_t layout, int32_t acc[4]) {
   const int16_t *c0 = col, *c1 = col + layout;
   v128_t a00 = wasm_i32x4_splat(0), a01 = a00, a10 = a00, a11 = a00;
   int32_t k = 0;
@@ -188,10 +184,10 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
   /* Four horizontal sums at once: two rounds of pairwise adds over shuffles. */
   const v128_t h0 = wasm_i32x4_add(wasm_i32x4_shuffle(a00, a01, 0, 4, 1, 5), wasm_i32x4_shuffle(a00, a01, 2, 6, 3, 7));
   const v128_t h1 = wasm_i32x4_add(wasm_i32x4_shuffle(a10, a11, 0, 4, 1, 5), wasm_i32x4_shuffle(a10, a11, 2, 6, 3, 7));
-  const v128_t sums = wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_shuffle(h0, h1, 0, 1, 4, 5), wasm_i32x4_shuffle(h0, h1, 2, 3, 6, 7)),
-                                     wasm_v128_load(acc));
-  int32_t s00 = wasm_i32x4_extract_lane(sums, 0), s01 = wasm_i32x4_extract_lane(sums, 1),
-          s10 = wasm_i32x4_extract_lane(sums, 2), s11 = wasm_i32x4_extract_lane(sums, 3);
+  const v128_t sums =
+      wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_shuffle(h0, h1, 0, 1, 4, 5), wasm_i32x4_shuffle(h0, h1, 2, 3, 6, 7)), wasm_v128_load(acc));
+  int32_t s00 = wasm_i32x4_extract_lane(sums, 0), s01 = wasm_i32x4_extract_lane(sums, 1), s10 = wasm_i32x4_extract_lane(sums, 2),
+          s11 = wasm_i32x4_extract_lane(sums, 3);
   for (; k < depth; ++k) {
     s00 += wa[k] * c0[k];
     s01 += wa[k] * c1[k];
@@ -202,29 +198,28 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
 }
 #else
 /* Dot products of weight rows wa and wb with the two interleaved columns. */
-static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *col, int32_t depth, int32_t grouped,
-                           int32_t acc[4]) {
+static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *col, int32_t depth, int32_t grouped, int32_t acc[4]) {
   int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
   const int16_t *c = col;
   /* Per group of four k: both columns' pairs stay in registers while one
    * weight row at a time is unpacked (few live registers, no spills). */
-#define MAC_2X2_GROUP(g)                          \
-  do {                                            \
-    uint32_t x0, x0h, x1, x1h;                    \
-    tb_load_pairs(c + 8 * (g), &x0, &x0h);        \
-    tb_load_pairs(c + 8 * (g) + 4, &x1, &x1h);    \
-    uint32_t w = tb_load32(wa + 4 * (g));         \
+#define MAC_2X2_GROUP(g)                                \
+  do {                                                  \
+    uint32_t x0, x0h, x1, x1h;                          \
+    tb_load_pairs(c + 8 * (g), &x0, &x0h);              \
+    tb_load_pairs(c + 8 * (g) + 4, &x1, &x1h);          \
+    uint32_t w = tb_load32(wa + 4 * (g));               \
     uint32_t lo = tb_sxtb16(w), hi = tb_sxtb16_ror8(w); \
-    a00 = tb_smlad(lo, x0, a00);                  \
-    a01 = tb_smlad(lo, x1, a01);                  \
-    a00 = tb_smlad(hi, x0h, a00);                 \
-    a01 = tb_smlad(hi, x1h, a01);                 \
-    w = tb_load32(wb + 4 * (g));                  \
-    lo = tb_sxtb16(w), hi = tb_sxtb16_ror8(w);    \
-    a10 = tb_smlad(lo, x0, a10);                  \
-    a11 = tb_smlad(lo, x1, a11);                  \
-    a10 = tb_smlad(hi, x0h, a10);                 \
-    a11 = tb_smlad(hi, x1h, a11);                 \
+    a00 = tb_smlad(lo, x0, a00);                        \
+    a01 = tb_smlad(lo, x1, a01);                        \
+    a00 = tb_smlad(hi, x0h, a00);                       \
+    a01 = tb_smlad(hi, x1h, a01);                       \
+    w = tb_load32(wb + 4 * (g));                        \
+    lo = tb_sxtb16(w), hi = tb_sxtb16_ror8(w);          \
+    a10 = tb_smlad(lo, x0, a10);                        \
+    a11 = tb_smlad(lo, x1, a11);                        \
+    a10 = tb_smlad(hi, x0h, a10);                       \
+    a11 = tb_smlad(hi, x1h, a11);                       \
   } while (0)
   for (int32_t n = grouped >> 2; n > 0; --n, c += 8, wa += 4, wb += 4) MAC_2X2_GROUP(0);
 #undef MAC_2X2_GROUP
@@ -239,16 +234,15 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
 
 #endif
 
-void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input,
-                    const tb_dims *filter, const int8_t *weights, const int32_t *bias, const tb_dims *out,
-                    int8_t *output, void *scratch) {
+void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
+                    const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
   REQUANT_LOCALS(q, p);
   const int32_t depth = conv_depth(filter), grouped = column_layout(depth);
   const int out_c = out->c;
   int16_t *col = (int16_t *)scratch;
   const int32_t pixels = out->n * out->h * out->w;
-  const int pointwise = filter->h == 1 && filter->w == 1 && p->stride_w == 1 && p->stride_h == 1 && p->pad_w == 0 &&
-                        p->pad_h == 0 && in->h == out->h && in->w == out->w;
+  const int pointwise = filter->h == 1 && filter->w == 1 && p->stride_w == 1 && p->stride_h == 1 && p->pad_w == 0 && p->pad_h == 0 &&
+                        in->h == out->h && in->w == out->w;
   for (int32_t px = 0; px < pixels; px += 2) {
     const int two = px + 1 < pixels;
     /* A lone last pixel fills both columns and is stored once. */
@@ -278,9 +272,7 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
 
 /* ---- DEPTHWISE_CONV_2D (depth multiplier 1, no dilation) ---------------- */
 
-static int depthwise_fast(const tb_conv_params *p) {
-  return p->depth_multiplier == 1 && p->dilation_w == 1 && p->dilation_h == 1;
-}
+static int depthwise_fast(const tb_conv_params *p) { return p->depth_multiplier == 1 && p->dilation_w == 1 && p->dilation_h == 1; }
 
 size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
   return depthwise_fast(p) ? 0 : tb_depthwise_conv_s8_scratch_ref(p, in, filter, out);
@@ -288,41 +280,41 @@ size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *
 
 /* One tap for four channels: activations widened with the offset, weights
  * sign-extended, lanes {0,2} and {1,3} multiplied into a0..a3. */
-#define DW_TAP(xp, wp)                                                          \
-  do {                                                                          \
-    const uint32_t x_ = tb_load32(xp), w_ = tb_load32(wp);                      \
+#define DW_TAP(xp, wp)                                                            \
+  do {                                                                            \
+    const uint32_t x_ = tb_load32(xp), w_ = tb_load32(wp);                        \
     const uint32_t x02_ = tb_sxtab16(off2, x_), x13_ = tb_sxtab16_ror8(off2, x_); \
-    const uint32_t w02_ = tb_sxtb16(w_), w13_ = tb_sxtb16_ror8(w_);             \
-    a0 = tb_smlabb(w02_, x02_, a0);                                             \
-    a2 = tb_smlatt(w02_, x02_, a2);                                             \
-    a1 = tb_smlabb(w13_, x13_, a1);                                             \
-    a3 = tb_smlatt(w13_, x13_, a3);                                             \
+    const uint32_t w02_ = tb_sxtb16(w_), w13_ = tb_sxtb16_ror8(w_);               \
+    a0 = tb_smlabb(w02_, x02_, a0);                                               \
+    a2 = tb_smlatt(w02_, x02_, a2);                                               \
+    a1 = tb_smlabb(w13_, x13_, a1);                                               \
+    a3 = tb_smlatt(w13_, x13_, a3);                                               \
   } while (0)
 
 /* One tap for four channels of two horizontally adjacent pixels (xs bytes
  * apart): the weights are unpacked once for both. */
-#define DW_TAP2(ioff, woff)                                                     \
-  do {                                                                          \
-    const uint32_t w_ = tb_load32(wp + (woff));                                 \
-    const uint32_t w02_ = tb_sxtb16(w_), w13_ = tb_sxtb16_ror8(w_);             \
-    uint32_t x_ = tb_load32(ip + (ioff));                                       \
-    uint32_t lo_ = tb_sxtab16(off2, x_), hi_ = tb_sxtab16_ror8(off2, x_);       \
-    a0 = tb_smlabb(w02_, lo_, a0);                                              \
-    a2 = tb_smlatt(w02_, lo_, a2);                                              \
-    a1 = tb_smlabb(w13_, hi_, a1);                                              \
-    a3 = tb_smlatt(w13_, hi_, a3);                                              \
-    x_ = tb_load32(ip + xs + (ioff));                                           \
-    lo_ = tb_sxtab16(off2, x_), hi_ = tb_sxtab16_ror8(off2, x_);                \
-    b0 = tb_smlabb(w02_, lo_, b0);                                              \
-    b2 = tb_smlatt(w02_, lo_, b2);                                              \
-    b1 = tb_smlabb(w13_, hi_, b1);                                              \
-    b3 = tb_smlatt(w13_, hi_, b3);                                              \
+#define DW_TAP2(ioff, woff)                                               \
+  do {                                                                    \
+    const uint32_t w_ = tb_load32(wp + (woff));                           \
+    const uint32_t w02_ = tb_sxtb16(w_), w13_ = tb_sxtb16_ror8(w_);       \
+    uint32_t x_ = tb_load32(ip + (ioff));                                 \
+    uint32_t lo_ = tb_sxtab16(off2, x_), hi_ = tb_sxtab16_ror8(off2, x_); \
+    a0 = tb_smlabb(w02_, lo_, a0);                                        \
+    a2 = tb_smlatt(w02_, lo_, a2);                                        \
+    a1 = tb_smlabb(w13_, hi_, a1);                                        \
+    a3 = tb_smlatt(w13_, hi_, a3);                                        \
+    x_ = tb_load32(ip + xs + (ioff));                                     \
+    lo_ = tb_sxtab16(off2, x_), hi_ = tb_sxtab16_ror8(off2, x_);          \
+    b0 = tb_smlabb(w02_, lo_, b0);                                        \
+    b2 = tb_smlatt(w02_, lo_, b2);                                        \
+    b1 = tb_smlabb(w13_, hi_, b1);                                        \
+    b3 = tb_smlatt(w13_, hi_, b3);                                        \
   } while (0)
 
 /* Two adjacent interior pixels of a 3x3 depthwise layer with C % 4 == 0:
  * weights unpacked and per-channel requantization terms computed once for both. */
-static void depthwise_3x3_pair(const int8_t *in0, const int8_t *w0, int8_t *o, int C, int32_t in_row, int32_t w_row,
-                               int32_t xs, uint32_t off2, const int32_t *bias, const tb_requant *q, const tb_conv_params *p) {
+static void depthwise_3x3_pair(const int8_t *in0, const int8_t *w0, int8_t *o, int C, int32_t in_row, int32_t w_row, int32_t xs,
+                               uint32_t off2, const int32_t *bias, const tb_requant *q, const tb_conv_params *p) {
   REQUANT_LOCALS(q, p);
   for (int c = 0; c < C; c += 4) {
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
@@ -343,9 +335,8 @@ static void depthwise_3x3_pair(const int8_t *in0, const int8_t *w0, int8_t *o, i
   }
 }
 
-void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input,
-                              const tb_dims *filter, const int8_t *weights, const int32_t *bias, const tb_dims *out,
-                              int8_t *output, void *scratch) {
+void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
+                              const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
   if (!depthwise_fast(p)) {
     tb_depthwise_conv_s8_ref(p, q, in, input, filter, weights, bias, out, output, scratch);
     return;
@@ -425,8 +416,7 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
         for (; c < C; ++c) {
           int32_t acc = bias ? bias[c] : 0;
           for (int fy = 0; fy < ny; ++fy)
-            for (int fx = 0; fx < nx; ++fx)
-              acc += w0[fy * w_row + fx * C + c] * (in0[fy * in_row + fx * C + c] + in_offset);
+            for (int fx = 0; fx < nx; ++fx) acc += w0[fy * w_row + fx * C + c] * (in0[fy * in_row + fx * C + c] + in_offset);
           o[c] = REQUANT(acc, c);
         }
       }
@@ -439,8 +429,7 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
 size_t tb_fully_connected_s8_scratch_opt(int32_t depth) { return columns_size(depth, 1) * sizeof(int16_t); }
 
 void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32_t batches, int32_t depth, int32_t units,
-                               const int8_t *input, const int8_t *weights, const int32_t *bias, int8_t *output,
-                               void *scratch) {
+                               const int8_t *input, const int8_t *weights, const int32_t *bias, int8_t *output, void *scratch) {
   REQUANT_LOCALS(q, p);
   int16_t *col = (int16_t *)scratch;
   const int32_t grouped = column_layout(depth);

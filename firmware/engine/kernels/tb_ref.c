@@ -9,9 +9,8 @@ size_t tb_conv_s8_scratch_ref(const tb_conv_params *p, const tb_dims *in, const 
   return 0;
 }
 
-void tb_conv_s8_ref(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input,
-                    const tb_dims *filter, const int8_t *weights, const int32_t *bias, const tb_dims *out,
-                    int8_t *output, void *scratch) {
+void tb_conv_s8_ref(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
+                    const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
   (void)scratch;
   const int in_h = in->h, in_w = in->w, in_c = in->c, fh = filter->h, fw = filter->w;
   for (int b = 0; b < in->n; ++b) {
@@ -34,8 +33,7 @@ void tb_conv_s8_ref(const tb_conv_params *p, const tb_requant *q, const tb_dims 
             }
           }
           if (bias) acc += bias[oc];
-          acc = tb_multiply_by_quantized_multiplier(acc, q->multiplier[oc * q->stride], q->shift[oc * q->stride]) +
-                p->output_offset;
+          acc = tb_multiply_by_quantized_multiplier(acc, q->multiplier[oc * q->stride], q->shift[oc * q->stride]) + p->output_offset;
           output[(((size_t)b * out->h + oy) * out->w + ox) * out->c + oc] = (int8_t)tb_clamp_i32(acc, p->act_min, p->act_max);
         }
       }
@@ -52,9 +50,8 @@ size_t tb_depthwise_conv_s8_scratch_ref(const tb_conv_params *p, const tb_dims *
  * channel in a contiguous inner loop (channels are innermost in both the
  * input and the filter). Integer sums do not depend on the order, so this
  * equals TFLite's per-channel loop bit for bit. */
-void tb_depthwise_conv_s8_ref(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input,
-                              const tb_dims *filter, const int8_t *weights, const int32_t *bias, const tb_dims *out,
-                              int8_t *output, void *scratch) {
+void tb_depthwise_conv_s8_ref(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
+                              const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
   const int in_h = in->h, in_w = in->w, in_c = in->c, out_c = out->c, dm = p->depth_multiplier;
   int32_t *acc = (int32_t *)scratch;
   for (int b = 0; b < in->n; ++b) {
@@ -80,8 +77,7 @@ void tb_depthwise_conv_s8_ref(const tb_conv_params *p, const tb_requant *q, cons
         int8_t *op_out = output + (((size_t)b * out->h + oy) * out->w + ox) * out_c;
         for (int oc = 0; oc < out_c; ++oc) {
           const int32_t v =
-              tb_multiply_by_quantized_multiplier(acc[oc], q->multiplier[oc * q->stride], q->shift[oc * q->stride]) +
-              p->output_offset;
+              tb_multiply_by_quantized_multiplier(acc[oc], q->multiplier[oc * q->stride], q->shift[oc * q->stride]) + p->output_offset;
           op_out[oc] = (int8_t)tb_clamp_i32(v, p->act_min, p->act_max);
         }
       }
@@ -95,8 +91,7 @@ size_t tb_fully_connected_s8_scratch_ref(int32_t depth) {
 }
 
 void tb_fully_connected_s8_ref(const tb_fc_params *p, const tb_requant *q, int32_t batches, int32_t depth, int32_t units,
-                               const int8_t *input, const int8_t *weights, const int32_t *bias, int8_t *output,
-                               void *scratch) {
+                               const int8_t *input, const int8_t *weights, const int32_t *bias, int8_t *output, void *scratch) {
   (void)scratch;
   for (int b = 0; b < batches; ++b) {
     const int8_t *x = input + (size_t)b * depth;

@@ -28,8 +28,8 @@ static int32_t exp_on_negative_values(int32_t a) {
   const int32_t one_quarter = 1 << (fractional_bits - 2);
   const int32_t mask = one_quarter - 1;
   const int32_t a_mod_quarter_minus_quarter = (a & mask) - one_quarter;
-  int32_t result = exp_on_interval_neg_quarter_to_zero(
-      tb_saturating_rounding_mul_by_pot(a_mod_quarter_minus_quarter, SCALED_DIFF_INTEGER_BITS));
+  int32_t result =
+      exp_on_interval_neg_quarter_to_zero(tb_saturating_rounding_mul_by_pot(a_mod_quarter_minus_quarter, SCALED_DIFF_INTEGER_BITS));
   const int32_t remainder = a_mod_quarter_minus_quarter - a;
   /* exp(-2^k) for k = -2..4 in Q0.31: the barrel shifter over the remainder bits. */
   static const int32_t multipliers[7] = {1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242};
@@ -89,8 +89,7 @@ void tb_softmax_s8(const tb_softmax_params *p, int32_t rows, int32_t depth, cons
     }
     const int headroom_plus_one = count_leading_zeros((uint32_t)sum_of_exps);
     const int num_bits_over_unit = ACCUMULATION_INTEGER_BITS - headroom_plus_one;
-    const int32_t shifted_sum_minus_one =
-        (int32_t)(((uint32_t)sum_of_exps << headroom_plus_one) - ((uint32_t)1 << 31));
+    const int32_t shifted_sum_minus_one = (int32_t)(((uint32_t)sum_of_exps << headroom_plus_one) - ((uint32_t)1 << 31));
     const int32_t shifted_scale = one_over_one_plus_x(shifted_sum_minus_one);
     for (int c = 0; c < depth; ++c) {
       const int32_t diff = x[c] - max_in_row;

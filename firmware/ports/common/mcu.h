@@ -23,13 +23,11 @@ void mcu_default_handler(void);
 extern uint32_t _estack;
 
 /* The 16 Cortex-M system entries that start every vector table. */
-#define MCU_SYSTEM_VECTORS                                                                   \
-  (void (*)(void))(&_estack), Reset_Handler, mcu_default_handler /* NMI */,                  \
-      mcu_default_handler /* HardFault */, mcu_default_handler /* MemManage */,              \
-      mcu_default_handler /* BusFault */, mcu_default_handler /* UsageFault */, 0, 0, 0, 0,  \
-      mcu_default_handler /* SVCall */, mcu_default_handler /* DebugMon */, 0,               \
-      mcu_default_handler /* PendSV */, mcu_default_handler /* SysTick */
-
+#define MCU_SYSTEM_VECTORS                                                                                                       \
+  (void (*)(void))(&_estack), Reset_Handler, mcu_default_handler /* NMI */, mcu_default_handler /* HardFault */,                 \
+      mcu_default_handler /* MemManage */, mcu_default_handler /* BusFault */, mcu_default_handler /* UsageFault */, 0, 0, 0, 0, \
+      mcu_default_handler /* SVCall */, mcu_default_handler /* DebugMon */, 0, mcu_default_handler /* PendSV */,                 \
+      mcu_default_handler /* SysTick */
 
 /* Called by the port's RX interrupt for each received byte. */
 void mcu_rx_push(uint8_t byte);

@@ -14,7 +14,6 @@
 
 #include <stdint.h>
 
-
 #define REG(addr) (*(volatile uint32_t *)(addr))
 #define PCLK_HZ 25000000u
 

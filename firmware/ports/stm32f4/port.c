@@ -108,7 +108,7 @@ static tb_interpreter interp;
 
 int main(void) {
   clocks = stm32_clock_init();
-  RCC_AHB1ENR |= 1u;        /* GPIOA */
+  RCC_AHB1ENR |= 1u;              /* GPIOA */
   RCC_APB1ENR |= (1u << 17) | 1u; /* USART2, TIM2 */
   /* PA2/PA3 alternate function 7 (USART2), PA8 output high. */
   GPIOA_MODER = (GPIOA_MODER & ~((3u << 4) | (3u << 6) | (3u << 16))) | (2u << 4) | (2u << 6) | (1u << 16);

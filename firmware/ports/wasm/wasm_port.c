@@ -67,8 +67,7 @@ int th_energy_mode(void) { return energy_mode; }
 
 void th_account_inference(const tb_work *w) {
   double c = CYCLES_PER_INFERENCE + CYCLES_PER_OP * w->ops;
-  for (int k = 0; k < 8; ++k)
-    c += CYCLES_PER_MAC[k] * w->macs[k] + CYCLES_PER_TAP * w->taps[k] + CYCLES_PER_OUTPUT[k] * w->outputs[k];
+  for (int k = 0; k < 8; ++k) c += CYCLES_PER_MAC[k] * w->macs[k] + CYCLES_PER_TAP * w->taps[k] + CYCLES_PER_OUTPUT[k] * w->outputs[k];
   /* Whole microseconds per inference: the clock then stays on a microsecond
    * boundary, so a window's truncated elapsed time does not depend on where
    * the clock started (a resumed session's fresh DUT gives the same laps). */
