@@ -451,18 +451,21 @@ static void print_results(void) {
   end_line();
 }
 
-static void run_inference(void) {
-  const tb_work before = s.it->work;
-  tb_invoke(s.it);
+/* One inference, its engine work (MACs, outputs, taps) handed to the port's clock. */
+void ee_invoke_counted(tb_interpreter *it) {
+  const tb_work before = it->work;
+  tb_invoke(it);
   tb_work delta;
   for (int k = 0; k < 8; ++k) {
-    delta.macs[k] = s.it->work.macs[k] - before.macs[k];
-    delta.taps[k] = s.it->work.taps[k] - before.taps[k];
-    delta.outputs[k] = s.it->work.outputs[k] - before.outputs[k];
+    delta.macs[k] = it->work.macs[k] - before.macs[k];
+    delta.taps[k] = it->work.taps[k] - before.taps[k];
+    delta.outputs[k] = it->work.outputs[k] - before.outputs[k];
   }
-  delta.ops = s.it->work.ops - before.ops;
+  delta.ops = it->work.ops - before.ops;
   th_account_inference(&delta);
 }
+
+static void run_inference(void) { ee_invoke_counted(s.it); }
 
 static void cmd_infer(char **tok, int n) {
   uint32_t iterations = 1, warmup = 10; /* the reference firmware's defaults */

@@ -37,5 +37,7 @@ void ee_print_u32(uint32_t v);
 void ee_end_line(void);
 void ee_say(const char *line);
 void ee_error(const char *msg);
+/* Runs one inference and accounts its work to the port's clock (every caller of the model uses it). */
+void ee_invoke_counted(tb_interpreter *it);
 
 #endif

@@ -33,18 +33,7 @@ void tb_sww_init(tb_interpreter *it) {
 const float *tb_sww_scaled_features(void) { return w.features.scaled; }
 uint32_t tb_sww_frames(void) { return w.frames; }
 
-static void run_model(void) {
-  const tb_work before = w.it->work;
-  tb_invoke(w.it);
-  tb_work delta;
-  for (int k = 0; k < 8; ++k) {
-    delta.macs[k] = w.it->work.macs[k] - before.macs[k];
-    delta.taps[k] = w.it->work.taps[k] - before.taps[k];
-    delta.outputs[k] = w.it->work.outputs[k] - before.outputs[k];
-  }
-  delta.ops = w.it->work.ops - before.ops;
-  th_account_inference(&delta);
-}
+static void run_model(void) { ee_invoke_counted(w.it); }
 
 /* Features of one hop appended to the sliding model input, then the model. */
 static void hop(const int16_t *mono, int8_t features[TB_SWW_MELS]) {

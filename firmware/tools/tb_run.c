@@ -8,25 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tb_read_file.h"
+
 static uint8_t arena[512 * 1024];
 static tb_interpreter interp;
-
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  /* Allocate 16-aligned so int32 constants in the flatbuffer are aligned. */
-  uint8_t *buf = aligned_alloc(16, ((size_t)n + 15) & ~(size_t)15);
-  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  *len = (size_t)n;
-  return buf;
-}
 
 static int bench_from_name(const char *s) {
   for (int i = 0; i < TB_BENCH_COUNT; ++i)

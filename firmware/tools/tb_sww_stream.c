@@ -9,25 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tb_read_file.h"
+
 static uint8_t arena[64 * 1024];
 static tb_interpreter interp;
 static tb_sww_features features;
-
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  const long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *buf = aligned_alloc(16, ((size_t)n + 15) & ~(size_t)15);
-  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  *len = (size_t)n;
-  return buf;
-}
 
 int main(int argc, char **argv) {
   if (argc != 3) {
