@@ -45,6 +45,8 @@ export interface DutOptions {
   /** Silence that counts as "the DUT has finished talking" when resynchronising. */
   settleQuietMs?: number;
   energyMode?: boolean;
+  /** Load inputs in binary blocks when the DUT offers db-bin (default true); false keeps hex. */
+  binaryLoads?: boolean;
 }
 
 export interface InferResult extends InferReply {
@@ -159,6 +161,7 @@ export class Dut {
       this.identity?.features?.includes('db-bin') &&
       this.integrityChecked &&
       this.channel.link.maxCommandLength === undefined &&
+      this.options.binaryLoads !== false &&
       this.binaryFailures < BINARY_GIVE_UP;
     const crc = crc32(data);
     // A positioned load cut by a lost link goes on where the DUT last acknowledged it: a replugged

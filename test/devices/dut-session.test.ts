@@ -72,6 +72,8 @@ describe('a load cut by a lost link', () => {
         commandTimeoutMs: 500,
         settleQuietMs: 5,
         reopenBackoffMs: [5],
+        // Positioned hex chunks: binary blocks resend themselves and never resume at an offset.
+        binaryLoads: false,
         transcript: (direction, text) => {
           if (direction !== 'tx') return;
           sent.push(text);
