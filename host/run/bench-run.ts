@@ -74,11 +74,12 @@ export async function runSession(saved: RunPlan, context: RunContext, resumeDir?
       }
       return !finished;
     });
-    if (modes.length && id && id !== 'sww01') tasks.push({ benchmark: id, modes });
+    // Side by side, each mode of a benchmark is a task of its own (its own virtual DUT).
+    if (id && id !== 'sww01') for (const mode of modes) tasks.push({ benchmark: id, modes: [mode] });
   });
   const jobs = Math.min(context.jobs ?? 1, tasks.length);
   if (jobs > 1 && canRunInParallel(plan)) {
-    context.say(`Running ${tasks.length} benchmarks, ${jobs} at a time in worker threads`);
+    context.say(`Running ${tasks.length} tests (benchmark and mode), ${jobs} at a time in worker threads`);
     await runInWorkers(plan, sessionDir, tasks, jobs, context.makeProgress ?? (() => context.progress), context.say, (id, mode, doc) =>
       results.set(key(id, mode, 0), doc),
     );
