@@ -14,8 +14,7 @@
 // build's real CPU time, not an MCU's).
 //
 //   node bench/link-efficiency.mjs [--data-dir ../shared/tinyml] [--samples kws01=20,vww01=3,ad01=10] [--baud 115200] [--rtt-ms 1]
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -25,6 +24,7 @@ import { BENCHMARKS } from '../dist/host/bench/benchmark.js';
 import { Dut } from '../dist/host/devices/dut.js';
 import { LineChannel } from '../dist/host/devices/line-channel.js';
 import { SerialLink } from '../dist/host/link/serial-link.js';
+import { startServe } from './lib/serve.mjs';
 
 const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const dataDir = resolve(arg('--data-dir', process.env.TINY_BENCH_DATA ?? '../shared/tinyml'));
@@ -42,30 +42,16 @@ const samples = {
       .map(([k, v]) => [k, Number(v)]),
   ),
 };
-const cli = resolve(import.meta.dirname, '..', 'dist', 'host', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'tb-link-eff-'));
 
-/** `tiny-bench serve` in its own process; resolves once its pty is there. */
-async function startServe(id, standard, name) {
-  const link = join(dir, name);
-  const args = [cli, 'serve', '-b', id, '--link', link, '--wire-baud', String(baud), '--wire-rtt-ms', String(rttMs), ...(standard ? ['--standard'] : [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TINY_BENCH_DATA: dataDir } });
-  let text = '';
-  child.stdout.on('data', (d) => (text += d));
-  child.stderr.on('data', (d) => (text += d));
-  const deadline = Date.now() + 10_000;
-  while (!/Ctrl-C stops it/.test(text) || !existsSync(link)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`tiny-bench serve did not start: ${text}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return {
-    link,
-    stop: () =>
-      new Promise((r) => {
-        child.once('exit', r);
-        child.kill('SIGTERM');
-      }),
-  };
+/** `tiny-bench serve` in its own process with the wire model; resolves once its pty is there. */
+function startServeOn(id, standard, name) {
+  return startServe({
+    id,
+    link: join(dir, name),
+    dataDir,
+    serveArgs: ['--wire-baud', String(baud), '--wire-rtt-ms', String(rttMs), ...(standard ? ['--standard'] : [])],
+  });
 }
 
 /** The host side of the pty, counting commands and bytes each way. */
@@ -104,7 +90,7 @@ async function officialSample(channel, input) {
 
 /** One host session on its own `tiny-bench serve`: the pty opened with SerialLink, the DUT identified. */
 async function openSession(id, [firmware, host, standard, strategy, hexOnly], index) {
-  const serve = await startServe(id, standard, `${id}-${index}`);
+  const serve = await startServeOn(id, standard, `${id}-${index}`);
   const port = await SerialLink.open({ path: serve.link, baudRate: baud });
   const { wrapped, count } = counted(port);
   // An exchange is a command or a raw db bin block: something sent that waits for its reply.

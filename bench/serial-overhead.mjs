@@ -9,33 +9,21 @@
 // SIMULATED DUT (WebAssembly); the figures are host overheads, not a wire's.
 //
 //   node bench/serial-overhead.mjs [--data-dir ../shared/tinyml] [--commands 2000]
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { LineChannel } from '../dist/host/devices/line-channel.js';
 import { SerialLink } from '../dist/host/link/serial-link.js';
+import { startServe } from './lib/serve.mjs';
 
 const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const dataDir = resolve(arg('--data-dir', process.env.TINY_BENCH_DATA ?? '../shared/tinyml'));
 const total = Number(arg('--commands', '2000'));
 const block = 100;
-const cli = resolve(import.meta.dirname, '..', 'dist', 'host', 'cli.js');
 const link = join(mkdtempSync(join(tmpdir(), 'tb-serial-overhead-')), 'dut');
 
-const child = spawn(process.execPath, [cli, 'serve', '-b', 'kws01', '--link', link, '--standard'], {
-  stdio: ['ignore', 'pipe', 'pipe'],
-  env: { ...process.env, TINY_BENCH_DATA: dataDir },
-});
-let text = '';
-child.stdout.on('data', (d) => (text += d));
-child.stderr.on('data', (d) => (text += d));
-const deadline = Date.now() + 10_000;
-while (!/Ctrl-C stops it/.test(text) || !existsSync(link)) {
-  if (child.exitCode !== null || Date.now() > deadline) throw new Error(`tiny-bench serve did not start: ${text}`);
-  await new Promise((r) => setTimeout(r, 20));
-}
+const serve = await startServe({ id: 'kws01', link, dataDir, serveArgs: ['--standard'] });
 
 const variants = [
   { name: 'SerialLink, drain after each write', drainAfterWrite: true, blocks: [] },
@@ -56,7 +44,7 @@ try {
     }
   }
 } finally {
-  child.kill('SIGTERM');
+  await serve.stop();
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(
