@@ -75,49 +75,34 @@ export class LineChannel {
   }
 
   /** Sends `text%` and resolves with the reply lines, excluding the final m-ready. */
-  async command(text: string, timeoutMs: number): Promise<string[]> {
-    if (this.pending) throw new TinyBenchError(`Internal error: '${text}' sent while another command is pending`);
-    if (this.closedError) throw this.closedError;
-    const reply = new Promise<string[]>((resolve, reject) => {
-      this.pending = { lines: [], resolve, reject };
-    });
-    // The link can fail while the command is still being written, before the
-    // reply is awaited: mark the rejection handled now; it is rethrown below.
-    reply.catch(() => {});
-    const timer = setTimeout(
-      () =>
-        this.fail(new TimeoutError(`No complete reply to '${abbreviate(text)}' within ${formatMs(timeoutMs)} on ${this.link.description}`, this.lastLines())),
-      timeoutMs,
-    );
-    try {
-      this.note('tx', text);
-      await this.link.write(frame(text));
-      return await reply;
-    } catch (error) {
-      this.pending = undefined;
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
+  command(text: string, timeoutMs: number): Promise<string[]> {
+    return this.exchange(`'${text}'`, text, frame(text), `No complete reply to '${abbreviate(text)}'`, timeoutMs);
   }
 
   /**
    * Writes raw bytes that are not a command (a `db bin` block) and resolves
    * with the reply the DUT sends once it has them all, like command().
    */
-  async sendRaw(bytes: Uint8Array, what: string, timeoutMs: number): Promise<string[]> {
-    if (this.pending) throw new TinyBenchError(`Internal error: ${what} sent while a command is pending`);
+  sendRaw(bytes: Uint8Array, what: string, timeoutMs: number): Promise<string[]> {
+    return this.exchange(what, `<${what}>`, bytes, `No reply to ${what}`, timeoutMs);
+  }
+
+  /** One write and the reply it gets, at most one at a time, bounded by `timeoutMs`. */
+  private async exchange(what: string, logged: string, bytes: Uint8Array, noReply: string, timeoutMs: number): Promise<string[]> {
+    if (this.pending) throw new TinyBenchError(`Internal error: ${what} sent while another command is pending`);
     if (this.closedError) throw this.closedError;
     const reply = new Promise<string[]>((resolve, reject) => {
       this.pending = { lines: [], resolve, reject };
     });
+    // The link can fail while the bytes are still being written, before the
+    // reply is awaited: mark the rejection handled now; it is rethrown below.
     reply.catch(() => {});
     const timer = setTimeout(
-      () => this.fail(new TimeoutError(`No reply to ${what} within ${formatMs(timeoutMs)} on ${this.link.description}`, this.lastLines())),
+      () => this.fail(new TimeoutError(`${noReply} within ${formatMs(timeoutMs)} on ${this.link.description}`, this.lastLines())),
       timeoutMs,
     );
     try {
-      this.note('tx', `<${what}>`);
+      this.note('tx', logged);
       await this.link.write(bytes);
       return await reply;
     } catch (error) {

@@ -54,15 +54,17 @@ export function writeSubmission(options: SubmissionOptions): string[] {
     const parts: Array<[string, string]> = labels ? labels.map((l) => [`${options.system}-${l}`, join(session, l)]) : [[options.system, session]];
     for (const [system, dir] of parts) systems.set(system, [...(systems.get(system) ?? []), dir]);
   }
+  // Each session's results read once, for the check below and for the system's folder.
+  const documents = new Map([...systems.values()].flat().map((dir) => [dir, readSessionDocuments(dir)] as const));
   // A DUT of a rack that never finished a test has nothing to submit; the others still do.
-  const withResults = systems.size > 1 ? [...systems].filter(([, sessions]) => sessions.some((s) => readSessionDocuments(s).length > 0)) : [...systems];
-  return withResults.flatMap(([system, sessions]) => writeSystem({ ...options, system, sessions }));
+  const withResults = systems.size > 1 ? [...systems].filter(([, sessions]) => sessions.some((s) => documents.get(s)!.length > 0)) : [...systems];
+  return withResults.flatMap(([system, sessions]) => writeSystem({ ...options, system, sessions }, documents));
 }
 
-function writeSystem(options: SubmissionOptions): string[] {
+function writeSystem(options: SubmissionOptions, documents: ReadonlyMap<string, ResultsDocument[]>): string[] {
   const picked = new Map<string, { doc: ResultsDocument; dir: string }>();
   for (const session of options.sessions) {
-    for (const doc of readSessionDocuments(session)) {
+    for (const doc of documents.get(session)!) {
       if (options.division === 'closed' && doc.simulated) {
         throw new ConfigError(
           `${session}: ${doc.benchmark} ${doc.mode} is SIMULATED; the closed division needs results measured on hardware (use --division open)`,

@@ -24,10 +24,10 @@ import type { ModeRunner } from './mode-runner.js';
 import { MODE_RUNNERS } from './modes.js';
 import { type BenchmarkTask, canRunInParallel, runInWorkers } from './parallel.js';
 import { type Mode, type RunPlan, ownModel } from './plan.js';
-import { TranscriptLog, createSessionDir, faultSeedForRun, insideDir, writeResults } from './session.js';
+import { TranscriptLog, createSessionDir, faultSeedForRun, insideDir } from './session.js';
 import { EarlyTranscript } from './early-transcript.js';
-import { withResumeHint } from './resume-hint.js';
 import { writeSessionPlan } from './session-file.js';
+import { failTest, finishTest } from './test-outcome.js';
 import { runStreamingMode } from './streaming-session.js';
 
 export type { DutChoice, Mode, RunPlan } from './plan.js';
@@ -159,15 +159,9 @@ export async function runOne(plan: RunPlan, context: RunContext, sessionDir: str
         ? { recovery: { ...stats, ...(connection.faults ? { faultsInjected: connection.faults.total } : {}) } }
         : {}),
     };
-    transcript.note(`results written to ${modeDir}`);
-    // A log the disk refused is an incomplete record: the test is not finished until it is whole.
-    await transcript.close();
-    fsStep('write results into', modeDir, () => writeResults(modeDir, doc));
-    return doc;
+    return await finishTest(transcript, modeDir, doc);
   } catch (error) {
-    if (error instanceof Error) transcript.note(`FAILED: ${error.message}`);
-    await transcript.keepForFailure(sessionDir, requested?.id, mode);
-    throw withResumeHint(error, sessionDir);
+    throw await failTest(transcript, error, sessionDir, requested?.id, mode);
   } finally {
     await session?.close();
     await transcript.close().catch(() => {});

@@ -25,11 +25,11 @@ import type { ResultsDocument, StreamingResults } from '../report/results-schema
 import { VirtualEnergyBench } from '../sim/energy-bench.js';
 import type { RunContext } from './bench-run.js';
 import { EarlyTranscript } from './early-transcript.js';
-import { withResumeHint } from './resume-hint.js';
+import { failTest, finishTest } from './test-outcome.js';
 import { fsStep, makeFolder, writeFileOrExplain } from '../core/fs-errors.js';
 import type { Mode, RunPlan } from './plan.js';
 import { type EnergyRig, openEnergyRig } from './energy-rig.js';
-import { TranscriptLog, insideDir, writeResults } from './session.js';
+import { TranscriptLog, insideDir } from './session.js';
 import { type StreamingResult, runStreaming } from './streaming.js';
 
 interface StreamingRig extends Reconnectable {
@@ -228,14 +228,9 @@ export async function runStreamingMode(options: RunPlan, context: RunContext, se
           trace.edgesMs.map((ms) => ms / trace.binMs),
         ),
       );
-    transcript.note(`results written to ${modeDir}`);
-    await transcript.close();
-    fsStep('write results into', modeDir, () => writeResults(modeDir, doc));
-    return doc;
+    return await finishTest(transcript, modeDir, doc);
   } catch (error) {
-    if (error instanceof Error) transcript.note(`FAILED: ${error.message}`);
-    await transcript.keepForFailure(sessionDir, 'sww01', mode);
-    throw withResumeHint(error, sessionDir);
+    throw await failTest(transcript, error, sessionDir, SWW01.id, mode);
   } finally {
     await session?.close();
     await transcript.close().catch(() => {});
