@@ -23,6 +23,8 @@ export function resultsTxt(doc: ResultsDocument, at: Date): string {
     lines.push(
       `${prefix}SIMULATED: figures from the tiny-bench virtual DUT (cost-model clock)${doc.mode === 'energy' ? ' and virtual energy bench (power model)' : ''}, not hardware`,
     );
+  // Before any figure, so no reader of the file takes a broken result's numbers for a result.
+  if (doc.invalid) lines.push(`${prefix}INVALID: ${doc.invalid.join('; ')}; these figures are not a result`);
   if (doc.subset) lines.push(`${prefix}SUBSET: ${doc.files} files only (--limit); not a full result`);
   lines.push(`${prefix}Benchmark ${doc.benchmark}, mode ${doc.mode}, DUT ${doc.dut.name} (${doc.dut.model})`);
   if (doc.streaming) lines.push(...swwResultLines(doc.streaming, prefix));

@@ -19,7 +19,7 @@ import { EnergyWindow } from '../report/results-schema.js';
 import type { ModeRunner } from './mode-runner.js';
 import type { Progress } from '../core/progress.js';
 import { median } from '../core/scoring.js';
-import { probeUsPerInference, windowInferences } from './window-sizing.js';
+import { checkCalibration, probeUsPerInference, windowInferences } from './window-sizing.js';
 
 export interface EnergyOptions {
   windows?: number;
@@ -108,9 +108,11 @@ export async function runEnergy(
     (await runner.run(`energy calibration probe (${first.row.file})`, async (dut) => {
       await dut.load(benchmark.performanceInput(dataset.read(first), first.row));
       // Never shorter than one monitor sample: that is the clock's resolution here.
-      return probeUsPerInference(
+      const probed = await probeUsPerInference(
         async (n, estimate) => Math.max((await measuredInfer(dut, monitor, n, 0, estimate, edgeTimeoutMs)).elapsedS, 1 / monitor.sampleRateHz) * 1e6,
       );
+      // Held to the same rules as the performance probe: a broken timestamp line must not size the windows.
+      return checkCalibration(probed, 'energy calibration probe');
     }));
   if (options.done?.usPerInference === undefined) options.onCalibrated?.(usPerInference);
 

@@ -39,6 +39,7 @@ describe('submission and the rules', async () => {
 
   it('a valid result is accepted and carries no invalid field', () => {
     expect(clean.invalid).toBeUndefined();
+    expect(readFileSync(join(modeDir, 'results.txt'), 'utf8')).not.toContain('INVALID');
     expect(submit()).toHaveLength(1);
   });
 
@@ -46,6 +47,12 @@ describe('submission and the rules', async () => {
     writeResults(modeDir, structuredClone(wrapped));
     const written = ResultsDocument.parse(JSON.parse(readFileSync(join(modeDir, 'results.json'), 'utf8')));
     expect(written.invalid).toContain('window 1 (tst_000000_Stop_7.bin) ran 1 inference, under the minimum of 10');
+    const txt = readFileSync(join(modeDir, 'results.txt'), 'utf8').split('\n');
+    const invalidLine = txt.findIndex((l) =>
+      / ulp-mlperf: INVALID: .*window 1 \(tst_000000_Stop_7\.bin\) ran 1 inference, under the minimum of 10.*; these figures are not a result$/.test(l),
+    );
+    expect(invalidLine).toBeGreaterThanOrEqual(0);
+    expect(invalidLine).toBeLessThan(txt.findIndex((l) => l.includes('Median throughput is')));
     expect(submit).toThrow(
       /^.*: kws01 performance is INVALID: window 1 \(tst_000000_Stop_7\.bin\) lasted 4295 s, longer than any window the rules need: the DUT's timer is wrong \(and \d+ more broken rules\); a submission needs results that meet every rule$/,
     );

@@ -93,6 +93,15 @@ describe('energy runner', () => {
     );
   });
 
+  it('refuses a calibration probe whose edges are implausible (a broken timestamp line), before any window', async () => {
+    // 200 s per inference between the probe's edges: longer than any window the rules need.
+    const r = rig((call) => (call === 0 ? 200 : 0.04));
+    await expect(runEnergy(r.runner, r.monitor, bench, dataset(), silentProgress)).rejects.toThrow(
+      /energy calibration probe: 200000000 us per inference is not a plausible measurement; the DUT's timer is wrong/,
+    );
+    expect(r.commands.filter((c) => c.startsWith('infer '))).toEqual(['infer 1 0']);
+  });
+
   it('refuses a window in which the monitor lost samples', async () => {
     const r = rig(() => 0.1, { lostOnCall: 2 });
     await expect(runEnergy(r.runner, r.monitor, bench, dataset(), silentProgress)).rejects.toThrow(/lost 3 samples inside this window/);
