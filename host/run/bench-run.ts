@@ -27,7 +27,7 @@ import { type Mode, type RunPlan, ownModel } from './plan.js';
 import { TranscriptLog, createSessionDir, faultSeedForRun, insideDir } from './session.js';
 import { EarlyTranscript } from './early-transcript.js';
 import { writeSessionPlan } from './session-file.js';
-import { failTest, finishTest } from './test-outcome.js';
+import { failTest, finishTest, recoveryRecord } from './test-outcome.js';
 import { runStreamingMode } from './streaming-session.js';
 
 export type { DutChoice, Mode, RunPlan } from './plan.js';
@@ -155,9 +155,7 @@ export async function runOne(plan: RunPlan, context: RunContext, sessionDir: str
       },
       labelsFile: dataset.labelsPath,
       ...fields,
-      ...(stats.retries || stats.resets || stats.reconnects || connection.faults
-        ? { recovery: { ...stats, ...(connection.faults ? { faultsInjected: connection.faults.total } : {}) } }
-        : {}),
+      ...recoveryRecord(stats, connection.faults?.total),
     };
     return await finishTest(transcript, modeDir, doc);
   } catch (error) {

@@ -25,7 +25,7 @@ import type { ResultsDocument, StreamingResults } from '../report/results-schema
 import { VirtualEnergyBench } from '../sim/energy-bench.js';
 import type { RunContext } from './bench-run.js';
 import { EarlyTranscript } from './early-transcript.js';
-import { failTest, finishTest } from './test-outcome.js';
+import { failTest, finishTest, recoveryRecord } from './test-outcome.js';
 import { fsStep, makeFolder, writeFileOrExplain } from '../core/fs-errors.js';
 import type { Mode, RunPlan } from './plan.js';
 import { type EnergyRig, openEnergyRig } from './energy-rig.js';
@@ -216,8 +216,7 @@ export async function runStreamingMode(options: RunPlan, context: RunContext, se
         : {}),
       streaming,
     };
-    const stats = session.stats;
-    if (stats.retries || stats.resets || stats.reconnects) doc.recovery = { ...stats };
+    Object.assign(doc, recoveryRecord(session.stats));
     // The checker wants the power trace of an sww energy result beside it.
     const trace = results[0]?.energy?.trace;
     if (trace)

@@ -5,11 +5,23 @@
  * resume can help.
  */
 import { fsStep } from '../core/fs-errors.js';
+import type { RecoveryStats } from '../devices/dut-session.js';
 import type { ResultsDocument } from '../report/results-schema.js';
 import type { EarlyTranscript } from './early-transcript.js';
 import type { Mode } from './plan.js';
 import { withResumeHint } from './resume-hint.js';
 import { writeResults } from './session.js';
+
+/**
+ * results.json's recovery block: present whenever anything was done again —
+ * a resent command counts too, so a run that needed only resends does not read
+ * as a clean one — or faults were injected.
+ */
+export function recoveryRecord(stats: RecoveryStats, faultsInjected?: number): Pick<ResultsDocument, 'recovery'> {
+  const recovered = stats.retries || stats.resets || stats.reconnects || stats.resends;
+  if (!recovered && faultsInjected === undefined) return {};
+  return { recovery: { ...stats, ...(faultsInjected !== undefined ? { faultsInjected } : {}) } };
+}
 
 export async function finishTest(transcript: EarlyTranscript, modeDir: string, doc: ResultsDocument): Promise<ResultsDocument> {
   transcript.note(`results written to ${modeDir}`);
