@@ -3,9 +3,11 @@
 // `tiny-bench serve --standard` unpaced, the host sending `name%` and waiting
 // for m-ready, one command at a time. Rows, taking turns block by block so a
 // busy machine slows them alike (median of the block means):
-//   SerialLink, drain after each write   the old behaviour: write -> tcdrain -> read
-//   SerialLink, no drain                 the default now
-// The difference is what the drain's extra thread-pool trip costs per command.
+//   stock I/O, drain after each write   node-serialport's thread-pool reads and writes, tcdrain after each write
+//   stock I/O, no drain                 the same without the drain
+//   polled I/O, no drain                the default: reads and writes on the non-blocking descriptor
+//                                       directly, the poller only when the kernel has nothing
+// The differences are what the drain's and the thread pool's trips cost per command.
 // SIMULATED DUT (WebAssembly); the figures are host overheads, not a wire's.
 //
 //   node bench/serial-overhead.mjs [--data-dir ../shared/tinyml] [--commands 2000]
@@ -26,13 +28,14 @@ const link = join(mkdtempSync(join(tmpdir(), 'tb-serial-overhead-')), 'dut');
 const serve = await startServe({ id: 'kws01', link, dataDir, serveArgs: ['--standard'] });
 
 const variants = [
-  { name: 'SerialLink, drain after each write', drainAfterWrite: true, blocks: [] },
-  { name: 'SerialLink, no drain (default)', drainAfterWrite: false, blocks: [] },
+  { name: 'stock I/O, drain after each write', drainAfterWrite: true, io: 'stock', blocks: [] },
+  { name: 'stock I/O, no drain', drainAfterWrite: false, io: 'stock', blocks: [] },
+  { name: 'polled I/O, no drain (default)', drainAfterWrite: false, io: 'polled', blocks: [] },
 ];
 try {
   for (let done = 0; done < total; done += block) {
     for (const v of variants) {
-      const port = await SerialLink.open({ path: link, baudRate: 115200, drainAfterWrite: v.drainAfterWrite });
+      const port = await SerialLink.open({ path: link, baudRate: 115200, drainAfterWrite: v.drainAfterWrite, io: v.io });
       const channel = new LineChannel(port);
       await channel.settle(20, 500);
       await channel.command('name', 2000);
@@ -55,3 +58,4 @@ for (const v of variants)
     `  ${v.name.padEnd(36)} ${median(v.blocks).toFixed(3)} ms/command (blocks ${Math.min(...v.blocks).toFixed(3)}-${Math.max(...v.blocks).toFixed(3)})`,
   );
 console.log(`  saved per command by not draining:  ${(median(variants[0].blocks) - median(variants[1].blocks)).toFixed(3)} ms`);
+console.log(`  saved per command by polled I/O:    ${(median(variants[1].blocks) - median(variants[2].blocks)).toFixed(3)} ms`);

@@ -1,7 +1,9 @@
+import { SerialPortStream } from '@serialport/stream';
 import { SerialPort } from 'serialport';
 
 import { LinkClosedError, TimeoutError, TinyBenchError } from '../errors.js';
 import { type Link, LinkEvents } from './link.js';
+import { PolledLinuxBinding } from './polled-binding.js';
 
 export interface SerialLinkOptions {
   path: string;
@@ -13,6 +15,18 @@ export interface SerialLinkOptions {
    * more trip through libuv's thread pool per command (bench/serial-overhead.mjs).
    */
   drainAfterWrite?: boolean;
+  /**
+   * How bytes move: 'polled' (Linux default) reads and writes the non-blocking
+   * descriptor directly and waits on the poller only when the kernel has
+   * nothing; 'stock' is node-serialport's thread-pool path (other platforms).
+   */
+  io?: 'polled' | 'stock';
+}
+
+function openPort(options: SerialLinkOptions): SerialPortStream {
+  const common = { path: options.path, baudRate: options.baudRate, autoOpen: false };
+  if ((options.io ?? (process.platform === 'linux' ? 'polled' : 'stock')) === 'polled') return new SerialPortStream({ ...common, binding: PolledLinuxBinding });
+  return new SerialPort(common);
 }
 
 /** A real (or pseudo-terminal) serial port through node-serialport. */
@@ -22,7 +36,7 @@ export class SerialLink extends LinkEvents implements Link {
   private readonly drainAfterWrite: boolean;
 
   private constructor(
-    private readonly port: SerialPort,
+    private readonly port: SerialPortStream,
     options: SerialLinkOptions,
   ) {
     super();
@@ -41,7 +55,7 @@ export class SerialLink extends LinkEvents implements Link {
   }
 
   static async open(options: SerialLinkOptions): Promise<SerialLink> {
-    const port = new SerialPort({ path: options.path, baudRate: options.baudRate, autoOpen: false });
+    const port = openPort(options);
     const timeoutMs = options.openTimeoutMs ?? 5000;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new TimeoutError(`Opening ${options.path} took longer than ${timeoutMs} ms`)), timeoutMs);
