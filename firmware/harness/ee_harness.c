@@ -242,6 +242,7 @@ static void cmd_profile(void) {
 
 /* Ports that know their clock define th_clock_note; the others get this. */
 __attribute__((weak)) const char *th_clock_note(void) { return 0; }
+__attribute__((weak)) const char *th_device_name(void) { return EE_VENDOR; }
 
 static void cmd_help(void) {
   say(EE_FW_VERSION);
@@ -525,7 +526,10 @@ static void dispatch(void) {
   if (n == 0) {
     error("usage: Empty command");
   } else if (!strcmp(tok[0], "name")) {
-    say("m-name-dut-[" EE_VENDOR "]");
+    out("m-name-dut-[");
+    out(th_device_name());
+    out("]");
+    end_line();
   } else if (!strcmp(tok[0], "timestamp")) {
     timestamp();
   } else if (!strcmp(tok[0], "profile")) {

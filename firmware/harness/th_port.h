@@ -20,5 +20,9 @@ void th_account_inference(const tb_work *work);
  * HSI (f446)"), added to the profile reply as m-clock-[...]. The harness has a
  * weak default returning NULL (no line) for ports that do not say. */
 const char *th_clock_note(void);
+/* Optional: the name `name` reports (m-name-dut-[...]). Simulated ports say
+ * SIMULATED in it, so a host that reaches them over a pty (tiny-bench serve)
+ * can label what it measures; the weak default is EE_VENDOR. */
+const char *th_device_name(void);
 
 #endif

@@ -137,6 +137,15 @@ export function parseName(lines: readonly string[]): string {
   throw new ProtocolError(`No 'm-name-dut-[...]' line in the reply to name: ${JSON.stringify(lines)}`, lines);
 }
 
+/**
+ * Whether the DUT says it is simulated (tiny-bench's virtual DUT does, in its
+ * name and clock line), so results measured through a pty it serves are
+ * labelled like those of an in-process virtual DUT.
+ */
+export function saysSimulated(identity: Pick<DutIdentity, 'name' | 'clock'>): boolean {
+  return /\bSIMULATED\b/.test(identity.name) || /\bSIMULATED\b/.test(identity.clock ?? '');
+}
+
 export function parseProfile(lines: readonly string[]): Omit<DutIdentity, 'name'> {
   let firmware: string | undefined;
   let model: string | undefined;

@@ -13,6 +13,7 @@ import { fsStep, makeFolder } from '../core/fs-errors.js';
 import type { Progress } from '../core/progress.js';
 import { describeZodIssue } from '../core/zod-issue.js';
 import { DutSession } from '../devices/dut-session.js';
+import { saysSimulated } from '../protocol/replies.js';
 import { ConfigError, DatasetError, DutMismatchError } from '../errors.js';
 import { toolVersion } from '../paths.js';
 import { readResultsFile } from '../report/results-file.js';
@@ -141,7 +142,7 @@ export async function runOne(plan: RunPlan, context: RunContext, sessionDir: str
       tool: { name: 'tiny-bench', version: toolVersion() },
       benchmark: benchmark.id,
       mode,
-      simulated: connection.simulated,
+      simulated: connection.simulated || saysSimulated(session.identity),
       startedAt: started.toISOString(),
       finishedAt: finished.toISOString(),
       wallSeconds: (finished.getTime() - started.getTime()) / 1000,

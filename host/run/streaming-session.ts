@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { modelPath } from '../../datasets/data-dir.js';
 import { SWW01, type SwwStream, readSwwTruth } from '../bench/sww01.js';
 import { DutSession, type Reconnectable } from '../devices/dut-session.js';
+import { saysSimulated } from '../protocol/replies.js';
 import { InterfaceBoard } from '../devices/interface-board.js';
 import type { TranscriptSink } from '../devices/line-channel.js';
 import { ConfigError, DutMismatchError } from '../errors.js';
@@ -191,7 +192,7 @@ export async function runStreamingMode(options: RunPlan, context: RunContext, se
       tool: { name: 'tiny-bench', version: toolVersion() },
       benchmark: 'sww01',
       mode,
-      simulated: rig.simulated,
+      simulated: rig.simulated || saysSimulated(identity),
       startedAt: started.toISOString(),
       finishedAt: finished.toISOString(),
       wallSeconds: (finished.getTime() - started.getTime()) / 1000,

@@ -46,11 +46,12 @@ describe('test harness protocol', () => {
     const { dut, banner } = await connect();
     expect(banner).toEqual(['m-timestamp-mode-performance', 'm-lap-us-0', 'm-init-done', 'm-ready']);
     expect(await dut.identify()).toEqual({
-      name: 'tiny-bench',
+      name: 'tiny-bench virtual DUT (SIMULATED)',
       firmware: 'tiny-bench firmware 0.1.0',
       model: 'kws01',
       commandBuffer: 8192,
       features: ['crc32', 'db-at', 'db-bin'],
+      clock: 'SIMULATED: cost-model clock of the tiny-bench virtual DUT',
     });
   });
 

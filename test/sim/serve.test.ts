@@ -1,7 +1,8 @@
 /**
  * `tiny-bench serve` in-process: the virtual DUT on a pty, opened the way a
  * board is (SerialLink), in both flavours; a rate the host sets reaches the
- * wire model; closing removes the pty links.
+ * wire model; closing removes the pty links; what a host measures through the
+ * pty is labelled SIMULATED, as the virtual DUT says it is.
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,9 @@ import { LineChannel } from '../../host/devices/line-channel.js';
 import { SerialLink } from '../../host/link/serial-link.js';
 import { type ServedDut, ptySpeed, serveVirtualDut } from '../../host/sim/serve.js';
 import { modelPath } from '../../datasets/data-dir.js';
-import { dataDir } from '../helpers.js';
+import { silentProgress } from '../../host/core/progress.js';
+import { ResultsDocument } from '../../host/report/results-schema.js';
+import { dataDir, runTestSession } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tb-serve-'));
 const model = readFileSync(modelPath(dataDir(), BENCHMARKS.kws01));
@@ -74,6 +77,27 @@ describe('tiny-bench serve', () => {
       await link.close();
     }
   });
+
+  for (const standard of [false, true]) {
+    it(`a run on its pty (${standard ? 'standard' : 'tiny-bench'} flavour) is labelled SIMULATED: the DUT says so in its name`, async () => {
+      const s = await serve(standard ? 'run-std' : 'run-tb', { standard });
+      expect(await ask(s.path, 'name')).toContain('m-name-dut-[tiny-bench virtual DUT (SIMULATED)]');
+      const { sessionDir } = await runTestSession({
+        dataDir: dataDir(),
+        outDir: mkdtempSync(join(tmpdir(), 'tb-serve-run-')),
+        command: ['test'],
+        progress: silentProgress,
+        say: () => {},
+        benchmarks: ['kws01'],
+        modes: ['accuracy'],
+        limit: 2,
+        dut: { kind: 'serial', path: s.path, baudRate: 115200 },
+      });
+      const doc = ResultsDocument.parse(JSON.parse(readFileSync(join(sessionDir, 'kws01', 'accuracy', 'results.json'), 'utf8')));
+      expect(doc.simulated).toBe(true);
+      expect(readFileSync(join(sessionDir, 'kws01', 'accuracy', 'results.txt'), 'utf8')).toMatch(/ulp-mlperf: SIMULATED: /);
+    });
+  }
 
   it('refuses a link path that exists, and close removes both pty links', async () => {
     const s = await serve('gone');

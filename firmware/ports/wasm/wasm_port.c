@@ -65,6 +65,11 @@ EMSCRIPTEN_KEEPALIVE double wp_timestamp_pulse_us(void) { return TIMESTAMP_PULSE
 
 int th_energy_mode(void) { return energy_mode; }
 
+/* The virtual DUT says what it is wherever a host can see it: its name (also
+ * on the standard flavour, whose profile has no extra lines) and its clock. */
+const char *th_device_name(void) { return "tiny-bench virtual DUT (SIMULATED)"; }
+const char *th_clock_note(void) { return "SIMULATED: cost-model clock of the tiny-bench virtual DUT"; }
+
 void th_account_inference(const tb_work *w) {
   double c = CYCLES_PER_INFERENCE + CYCLES_PER_OP * w->ops;
   for (int k = 0; k < 8; ++k) c += CYCLES_PER_MAC[k] * w->macs[k] + CYCLES_PER_TAP * w->taps[k] + CYCLES_PER_OUTPUT[k] * w->outputs[k];
