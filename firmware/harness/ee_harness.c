@@ -288,15 +288,15 @@ static int parse_hex32(const char *t, uint32_t *v) {
 static void cmd_db_bin(char **tok, int n) {
   uint32_t at, len, want;
   if (n != 5 || !parse_u32(tok[2], &at) || !parse_u32(tok[3], &len) || !parse_hex32(tok[4], &want) || len == 0) {
-    error("Expected db bin <offset> <length> <crc32>");
+    error("usage: Expected db bin <offset> <length> <crc32>");
     return;
   }
   if (s.db_expected == 0 || at > s.db_received) {
-    error("db bin offset must not leave a gap after db load");
+    error("db-gap: db bin offset must not leave a gap after db load");
     return;
   }
   if ((uint64_t)at + len > s.db_expected) {
-    out("e-[db bin block exceeds the ");
+    out("e-[db-overflow: db bin block exceeds the ");
     out_u32(s.db_expected);
     out(" bytes announced by db load]");
     end_line();
@@ -315,7 +315,7 @@ static void finish_bin(void) {
   begin_reply();
   s.cmd_crc = s.bin_crc;
   if (s.bin_crc != s.bin_want) {
-    error("db bin checksum mismatch");
+    error("db-crc: db bin checksum mismatch");
   } else {
     if (s.bin_at > s.db_received) s.db_received = s.bin_at;
     say("m-bin-done");

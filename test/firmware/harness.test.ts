@@ -149,6 +149,21 @@ describe('test harness protocol', () => {
     expect(await kind('nmae')).toBe('damaged');
   });
 
+  it('db bin errors carry tokens too: a garbled header is damage, a gap or an overflow loses the load, a bad block is damage', async () => {
+    const { dut, channel } = await connect();
+    await dut.identify();
+    expect(await rejected(dut.send('db bin 0 4'))).toMatch(/^Expected db bin <offset> <length> <crc32>$/);
+    const kind = (e: unknown): string => (e as DutReportedError).kind;
+    await expect(dut.send('db bin 0 4 00000000')).rejects.toSatisfy((e: unknown) => kind(e) === 'load-lost');
+    await dut.send('db load 4');
+    await expect(dut.send('db bin 2 2 00000000')).rejects.toSatisfy((e: unknown) => kind(e) === 'load-lost');
+    await expect(dut.send('db bin 0 8 00000000')).rejects.toSatisfy((e: unknown) => kind(e) === 'load-lost');
+    expect(await dut.send('db bin 0 4 00000000')).toContain('m-bin-ready');
+    // Four raw bytes whose CRC-32 is not 00000000: the block's own reply is the error.
+    const reply = await channel.sendRaw(Uint8Array.of(1, 2, 3, 4), '4 raw bytes', 2000);
+    expect(reply.map((l) => parseDutError(l)).find((e) => e)).toMatchObject({ token: 'db-crc', kind: 'damaged' });
+  });
+
   it('refuses an infer after a partial load', async () => {
     const { dut, sample } = await connect();
     await dut.send('db load 490');
