@@ -79,6 +79,8 @@ export const DUT_ERROR_TOKENS = {
   'db-size': 'refused',
   'no-results': 'refused',
   model: 'refused',
+  'baud-unsupported': 'refused',
+  'baud-state': 'refused',
 } as const satisfies Record<string, DutErrorKind>;
 export type DutErrorToken = keyof typeof DUT_ERROR_TOKENS;
 
