@@ -8,11 +8,13 @@
  */
 import { DutReportedError, DutResetError, LinkClosedError, TimeoutError, TinyBenchError } from '../errors.js';
 import type { Link } from '../link/link.js';
-import { BAUD_COMMIT, BAUD_FEATURE, BAUD_PROBE, baudCommand, parseBaudAck, parseBaudReply } from '../protocol/baud.js';
+import { BAUD_COMMIT, BAUD_FEATURE, BAUD_PROBE, baudCommand, parseBaudAck, parseBaudReply, rateMatches } from '../protocol/baud.js';
 import type { Dut } from './dut.js';
 
 /** Longest window a DUT may name (tiny-bench firmware: 1.5 s); waited out when its ack was lost. */
 const ASSUMED_WINDOW_MS = 2000;
+/** Proposals a switch gets when damage on the way spoils them. */
+const ENGAGE_ATTEMPTS = 3;
 /** A probe at a new rate is one short exchange; a DUT that does not answer it quickly is not at that rate. */
 const PROBE_TIMEOUT_MS = 400;
 
@@ -23,6 +25,11 @@ export interface BaudOutcome {
   /** The rate the link runs at after it. */
   rate: number;
   switched: boolean;
+  /**
+   * switched; refused (the DUT cannot make the rate); no-answer (the probe failed at the new rate: the link cannot
+   * carry it); damaged (the proposal's reply was damaged, at the old rate); unconfirmed (the commit's reply never came).
+   */
+  kind: 'switched' | 'refused' | 'no-answer' | 'damaged' | 'unconfirmed';
   /** One line: what happened (agreed and proved, refused, fell back and why). */
   note: string;
 }
@@ -65,12 +72,15 @@ export async function switchBaud(dut: Dut, rate: number, from: number, timeoutMs
     agreedAt = performance.now();
   } catch (error) {
     if (error instanceof DutReportedError && error.kind === 'refused')
-      return { rate: from, switched: false, note: `the DUT refused ${rate} baud (${error.message.split('\n')[0]}); staying at ${from}` };
+      return { rate: from, switched: false, kind: 'refused', note: `the DUT refused ${rate} baud (${error.message.split('\n')[0]}); staying at ${from}` };
     if (isLinkEvent(error)) throw error;
     // A damaged reply: the DUT may have switched, and then goes back once its window passes without a commit.
-    await sleep(windowMs);
-    await verifyAt(dut, from);
-    return { rate: from, switched: false, note: `no clean answer to 'baud ${rate}' (${firstLine(error)}); stayed at ${from}` };
+    // A probe answered at the old rate shows it did not, and saves the wait.
+    if (!(await answersProbeAt(dut, from, timeoutMs))) {
+      await sleep(windowMs);
+      await verifyAt(dut, from);
+    }
+    return { rate: from, switched: false, kind: 'damaged', note: `no clean answer to 'baud ${rate}' (${firstLine(error)}); stayed at ${from}` };
   }
   await link.setBaudRate(rate);
   let probed = false;
@@ -81,10 +91,10 @@ export async function switchBaud(dut: Dut, rate: number, from: number, timeoutMs
       if (!probed) {
         const at = parseBaudReply('probe', await dut.send(BAUD_PROBE, timeoutMs));
         probed = true;
-        if (at !== rate && Math.abs(at - rate) > rate * 0.025) throw new TinyBenchError(`the DUT answered the probe at ${at} baud`);
+        if (!rateMatches(at, rate)) throw new TinyBenchError(`the DUT answered the probe at ${at} baud`);
       }
       parseBaudReply('commit', await dut.send(BAUD_COMMIT, timeoutMs));
-      return { rate, switched: true, note: `switched from ${from} to ${rate} baud (probe and commit answered at ${rate})` };
+      return { rate, switched: true, kind: 'switched', note: `switched from ${from} to ${rate} baud (probe and commit answered at ${rate})` };
     } catch (error) {
       if (isLinkEvent(error)) throw error;
       lastError = error;
@@ -96,13 +106,27 @@ export async function switchBaud(dut: Dut, rate: number, from: number, timeoutMs
     await link.setBaudRate(from);
     await sleep(agreedAt + windowMs + 50 - performance.now());
     await verifyAt(dut, from);
-    return { rate: from, switched: false, note: `no answer at ${rate} baud (${firstLine(lastError)}); both back at ${from}` };
+    return { rate: from, switched: false, kind: 'no-answer', note: `no answer at ${rate} baud (${firstLine(lastError)}); both back at ${from}` };
   }
   // The probe came back but no commit reply: the DUT may have committed or not; find it.
   await sleep(agreedAt + windowMs + 50 - performance.now());
   const found = await findDutRate(dut, [from, rate]);
   if (found === undefined) throw new TimeoutError(`After a baud switch to ${rate}, the DUT answers neither at ${from} nor at ${rate} baud`);
-  return { rate: found, switched: found === rate, note: `commit at ${rate} baud unconfirmed (${firstLine(lastError)}); the DUT answers at ${found}` };
+  return { rate: found, switched: found === rate, kind: 'unconfirmed', note: `commit at ${rate} baud unconfirmed (${firstLine(lastError)}); the DUT answers at ${found}` };
+}
+
+/** Whether the DUT, asked at the link's rate, says it runs at `rate` (two short tries). */
+async function answersProbeAt(dut: Dut, rate: number, timeoutMs: number): Promise<boolean> {
+  for (let attempt = 0; attempt < 2; ++attempt) {
+    try {
+      const at = parseBaudReply('probe', await dut.send(BAUD_PROBE, timeoutMs));
+      return rateMatches(at, rate);
+    } catch (error) {
+      if (isLinkEvent(error)) throw error;
+      await clearCommandBuffer(dut);
+    }
+  }
+  return false;
 }
 
 /** After a fallback: the link at `rate`, the DUT's buffer cleared, one clean name exchange. */
@@ -147,7 +171,7 @@ export class LinkRate {
   outcome: BaudOutcome | undefined;
   /** Switches made (the first one and each after a restart or relink). */
   switches = 0;
-  /** A fast rate given up for this session (the DUT refused it, or its probe failed). */
+  /** A fast rate given up for this session (the DUT refused it, or its probe failed: the link cannot carry it). */
   private givenUp = false;
 
   constructor(
@@ -163,16 +187,21 @@ export class LinkRate {
     this.current = this.bootRate;
   }
 
-  /** Switches up when the DUT offers it and the link is not there yet. */
+  /**
+   * Switches up when the DUT offers it and the link is not there yet. Damage
+   * on the way (a noisy link) gets another try; a refused rate or a failed
+   * probe would fail again, so later recoveries do not pay for another window.
+   */
   async engage(dut: Dut): Promise<void> {
-    if (this.givenUp || this.current === this.fastRate || !canSwitchBaud(dut)) return;
-    const outcome = await switchBaud(dut, this.fastRate, this.current);
-    this.current = outcome.rate;
-    this.outcome = outcome;
-    if (outcome.switched) this.switches++;
-    // A rate that failed once fails again: later recoveries do not pay for another window.
-    else this.givenUp = true;
-    this.say(`baud: ${outcome.note}`);
+    for (let attempt = 0; attempt < ENGAGE_ATTEMPTS; ++attempt) {
+      if (this.givenUp || this.current === this.fastRate || !canSwitchBaud(dut)) return;
+      const outcome = await switchBaud(dut, this.fastRate, this.current);
+      this.current = outcome.rate;
+      this.outcome = outcome;
+      if (outcome.switched) this.switches++;
+      if (outcome.kind === 'refused' || outcome.kind === 'no-answer') this.givenUp = true;
+      this.say(`baud: ${outcome.note}`);
+    }
   }
 
   /**

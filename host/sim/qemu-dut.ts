@@ -190,6 +190,8 @@ export async function startQemuDut(options: QemuDutOptions): Promise<QemuDut> {
         return inner.isOpen;
       },
       write: (d) => inner.write(d),
+      // QEMU's UART does not pace by baud, but the firmware sets its divisor; the pty follows the host's rate.
+      setBaudRate: (baud) => inner.setBaudRate!(baud),
       onData: (l) => inner.onData(l),
       onClose: (l) => inner.onClose(l),
       close,
