@@ -9,6 +9,7 @@
 import { DutReportedError, DutResetError, LinkClosedError, TimeoutError, TinyBenchError } from '../errors.js';
 import type { Link } from '../link/link.js';
 import { BAUD_COMMIT, BAUD_FEATURE, BAUD_PROBE, baudCommand, parseBaudAck, parseBaudReply, rateMatches } from '../protocol/baud.js';
+import { BINARY_BLOCK_BYTES } from './binary-load.js';
 import type { Dut } from './dut.js';
 
 /** Longest window a DUT may name (tiny-bench firmware: 1.5 s); waited out when its ack was lost. */
@@ -17,6 +18,16 @@ const ASSUMED_WINDOW_MS = 2000;
 const ENGAGE_ATTEMPTS = 3;
 /** A probe at a new rate is one short exchange; a DUT that does not answer it quickly is not at that rate. */
 const PROBE_TIMEOUT_MS = 400;
+
+/**
+ * Largest db bin block at `rate`: what the wire carries in a quarter second
+ * (a power of two), never below the default. At 921600 baud that is 16 KB:
+ * each block costs two exchanges, which at that rate weigh as much as the bytes.
+ */
+export function binaryBlockFor(rate: number): number {
+  const bytes = (rate / 10) * 0.25;
+  return Math.max(BINARY_BLOCK_BYTES, 2 ** Math.floor(Math.log2(bytes)));
+}
 
 type RateLink = Link & { setBaudRate(baud: number): Promise<unknown> };
 
@@ -187,6 +198,12 @@ export class LinkRate {
     this.current = this.bootRate;
   }
 
+  /** The rate in use becomes `rate`: binary blocks follow it. */
+  private use(dut: Dut, rate: number): void {
+    this.current = rate;
+    dut.binaryBlockBytes = rate > this.bootRate ? binaryBlockFor(rate) : undefined;
+  }
+
   /**
    * Switches up when the DUT offers it and the link is not there yet. Damage
    * on the way (a noisy link) gets another try; a refused rate or a failed
@@ -196,7 +213,7 @@ export class LinkRate {
     for (let attempt = 0; attempt < ENGAGE_ATTEMPTS; ++attempt) {
       if (this.givenUp || this.current === this.fastRate || !canSwitchBaud(dut)) return;
       const outcome = await switchBaud(dut, this.fastRate, this.current);
-      this.current = outcome.rate;
+      this.use(dut, outcome.rate);
       this.outcome = outcome;
       if (outcome.switched) this.switches++;
       if (outcome.kind === 'refused' || outcome.kind === 'no-answer') this.givenUp = true;
@@ -214,7 +231,7 @@ export class LinkRate {
     if (!dut.channel.link.setBaudRate || (this.switches === 0 && this.current === this.bootRate)) return;
     const order = restarted || this.current === this.bootRate ? [this.bootRate, this.fastRate] : [this.fastRate, this.bootRate];
     const found = await findDutRate(dut, order);
-    this.current = found ?? order[0]!;
+    this.use(dut, found ?? order[0]!);
     this.say(`baud: ${found === undefined ? `the DUT answers at no rate yet; trying ${this.current}` : `the DUT answers at ${found}`}`);
   }
 }

@@ -172,6 +172,7 @@ export class DutSession implements DutRunner {
       this.dut.chunkBytes = previous.chunkBytes;
       this.dut.binaryBytesOwed = previous.binaryBytesOwed;
       this.dut.binaryFailures = previous.binaryFailures;
+      this.dut.binaryBlockBytes = previous.binaryBlockBytes;
       this.dut.interruptedLoad = previous.interruptedLoad;
     }
   }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { BENCHMARKS } from '../../host/bench/benchmark.js';
-import { LinkRate, findDutRate, switchBaud } from '../../host/devices/baud-switch.js';
+import { LinkRate, binaryBlockFor, findDutRate, switchBaud } from '../../host/devices/baud-switch.js';
 import { Dut } from '../../host/devices/dut.js';
 import { LineChannel } from '../../host/devices/line-channel.js';
 import type { WireModel } from '../../host/link/virtual-link.js';
@@ -32,6 +32,13 @@ async function connect(wire: WireModel = {}) {
 const input = new Uint8Array(kws.inputBytes).map((_, i) => (i * 7) & 0xff);
 
 describe('baud switch', () => {
+  it('binary blocks grow with the rate: a quarter second of wire, never below 2048 bytes', () => {
+    expect(binaryBlockFor(9600)).toBe(2048);
+    expect(binaryBlockFor(115200)).toBe(2048);
+    expect(binaryBlockFor(921600)).toBe(16384);
+    expect(binaryBlockFor(3_000_000)).toBe(65536);
+  });
+
   it('the DUT advertises baud; after a switch both ends run at 921600 and a load and an inference go through', async () => {
     const { virtual, dut } = await connect({ lineRate: 115200 });
     expect(dut.identity?.features).toContain('baud');
