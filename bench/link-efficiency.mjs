@@ -199,7 +199,7 @@ for (const id of arg('--only', 'kws01,vww01,ad01').split(',')) {
   );
   for (const s of m.sessions) {
     const sec = median(s.times);
-    if (id !== 'kws01') s.projection = `${s.firmware}: ${((sec * (id === 'vww01' ? 1000 : 48_608)) / 60).toFixed(1)} min`;
+    if (id !== 'kws01') s.projection = `${s.firmware}, ${s.host}: ${((sec * (id === 'vww01' ? 1000 : 48_608)) / 60).toFixed(1)} min`;
     console.log(
       `${id.padEnd(10)} ${s.firmware.padEnd(26)} ${s.host.padEnd(33)} ${String(s.commandBuffer).padStart(7)}  ${sec.toFixed(4).padStart(8)}  ${s.counts.commands.toFixed(1).padStart(8)}  ${s.counts.tx.toFixed(0).padStart(9)}  ${s.counts.rx.toFixed(0).padStart(8)}  ${(sec / m.hexFloor).toFixed(3).padStart(11)}  ${(sec / m.binaryFloor).toFixed(3).padStart(14)}  ${(sec / anchor).toFixed(3).padStart(11)}`,
     );
