@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 import { BENCHMARKS } from '../../host/bench/benchmark.js';
 import { LinkRate, binaryBlockFor, findDutRate, switchBaud } from '../../host/devices/baud-switch.js';
+import { binaryBlockCommand } from '../../host/devices/binary-load.js';
 import { Dut } from '../../host/devices/dut.js';
 import { LineChannel } from '../../host/devices/line-channel.js';
 import type { WireModel } from '../../host/link/virtual-link.js';
@@ -99,6 +100,28 @@ describe('baud switch', () => {
     again.integrityChecked = true;
     rate.linkOpened();
     expect(await findDutRate(again, [115200, 921600])).toBe(921600);
+    await virtual.close();
+  });
+
+  it('a link lost in the middle of a db bin block at 921600: the DUT still waiting for its bytes is found and freed', async () => {
+    const { virtual, dut } = await connect({ lineRate: 115200 });
+    const rate = new LinkRate(115200, 921600);
+    await rate.engage(dut);
+    // A block announced, its bytes never sent: then the link goes and is plugged again (at 115200).
+    await dut.send('db load 490');
+    expect(await dut.send(binaryBlockCommand(0, input))).toContain('m-bin-ready');
+    const link = await virtual.reopen();
+    const again = new Dut(new LineChannel(link, { integrityGraceMs: 50 }), { commandTimeoutMs: 1000, settleQuietMs: 5 });
+    again.identity = dut.identity;
+    again.integrityChecked = true;
+    again.binaryBytesOwed = input.length;
+    rate.linkOpened();
+    await rate.relocate(again, false);
+    expect(rate.current).toBe(921600);
+    expect(again.binaryBytesOwed).toBe(0);
+    await again.identify();
+    await again.load(input);
+    expect((await again.infer(1, 0)).results.length).toBeGreaterThan(0);
     await virtual.close();
   });
 });
