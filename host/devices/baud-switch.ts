@@ -104,8 +104,8 @@ export async function switchBaud(dut: Dut, rate: number, from: number, timeoutMs
     try {
       if (!probed) {
         const at = parseBaudReply('probe', await dut.send(BAUD_PROBE, timeoutMs));
-        probed = true;
         if (!rateMatches(at, rate)) throw new TinyBenchError(`the DUT answered the probe at ${at} baud`);
+        probed = true;
       }
       parseBaudReply('commit', await dut.send(BAUD_COMMIT, timeoutMs));
       return { rate, switched: true, kind: 'switched', note: `switched from ${from} to ${rate} baud (probe and commit answered at ${rate})` };
