@@ -14,6 +14,7 @@ import { LinkRate, binaryBlockFor, findDutRate, switchBaud } from '../../host/de
 import { binaryBlockCommand } from '../../host/devices/binary-load.js';
 import { Dut } from '../../host/devices/dut.js';
 import { LineChannel } from '../../host/devices/line-channel.js';
+import type { Link } from '../../host/link/link.js';
 import type { WireModel } from '../../host/link/virtual-link.js';
 import { VirtualDutConnection } from '../../host/sim/wasm-dut.js';
 import { dataDir } from '../helpers.js';
@@ -31,6 +32,41 @@ async function connect(wire: WireModel = {}) {
 }
 
 const input = new Uint8Array(kws.inputBytes).map((_, i) => (i * 7) & 0xff);
+
+/** The host's view of `link` with the first reply chunk containing `marker` damaged (one byte changed). */
+function damagingReply(link: Link, marker: string): Link {
+  let done = false;
+  return {
+    get description() {
+      return link.description;
+    },
+    get isOpen() {
+      return link.isOpen;
+    },
+    write: (d) => link.write(d),
+    setBaudRate: (b) => link.setBaudRate!(b),
+    onData: (listener) =>
+      link.onData((chunk) => {
+        const at = Buffer.from(chunk).toString('latin1').indexOf(marker);
+        if (done || at < 0) return listener(chunk);
+        done = true;
+        const copy = new Uint8Array(chunk);
+        copy[at + marker.length]! ^= 0x01;
+        listener(copy);
+      }),
+    onClose: (l) => link.onClose(l),
+    close: () => link.close(),
+  };
+}
+
+async function connectDamaging(marker: string) {
+  const virtual = await VirtualDutConnection.open({ benchmark: kws, model, wire: { lineRate: 115200 } });
+  const channel = new LineChannel(damagingReply(virtual.link, marker), { integrityGraceMs: 50 });
+  const dut = new Dut(channel, { commandTimeoutMs: 1000, settleQuietMs: 5 });
+  await channel.settle(5, 200);
+  await dut.identify();
+  return { virtual, dut };
+}
 
 describe('baud switch', () => {
   it('binary blocks grow with the rate: a quarter second of wire, never below 2048 bytes', () => {
@@ -68,6 +104,26 @@ describe('baud switch', () => {
     expect(virtual.dut.uartRate).toBe(115200);
     await dut.load(input);
     expect((await dut.infer(1, 0)).results.length).toBeGreaterThan(0);
+    await virtual.close();
+  });
+
+  it('the ack damaged on the way: the DUT switched unseen, goes back after its window; the host checks at 115200', async () => {
+    const { virtual, dut } = await connectDamaging('m-baud-[');
+    const outcome = await switchBaud(dut, 921600, 115200);
+    expect(outcome).toMatchObject({ rate: 115200, switched: false, kind: 'damaged' });
+    expect(outcome.note).toMatch(/reply CRC mismatch/);
+    expect(virtual.dut.uartRate).toBe(115200);
+    await dut.load(input);
+    await virtual.close();
+  });
+
+  it("the commit's reply damaged: the DUT committed; the host finds it at 921600", async () => {
+    const { virtual, dut } = await connectDamaging('m-baud-commit-[');
+    const outcome = await switchBaud(dut, 921600, 115200);
+    // The commit is resent within the window and answered: the switch stands.
+    expect(outcome).toMatchObject({ rate: 921600, switched: true });
+    expect(virtual.dut.uartRate).toBe(921600);
+    await dut.load(input);
     await virtual.close();
   });
 
