@@ -190,6 +190,8 @@ export class LinkRate {
   switches = 0;
   /** A fast rate given up for this session (the DUT refused it, or its probe failed: the link cannot carry it). */
   private givenUp = false;
+  /** Whether a DUT that did not answer its first identification was looked for at the fast rate. */
+  private searchedUnidentified = false;
 
   constructor(
     readonly bootRate: number,
@@ -231,13 +233,22 @@ export class LinkRate {
    * Before re-identifying after a failure: the DUT may be at the boot rate
    * (it restarted, or went back after an unfinished switch) or still at the
    * fast one (a reopened link starts at the boot rate). Finds which, when the
-   * fast rate was in play at all.
+   * fast rate was in play at all — or before the DUT was ever identified: a
+   * board whose port does not reset it stays at the rate an earlier,
+   * interrupted session committed.
    */
   async relocate(dut: Dut, restarted: boolean): Promise<void> {
-    if (!dut.channel.link.setBaudRate || (this.switches === 0 && this.current === this.bootRate)) return;
+    if (!dut.channel.link.setBaudRate) return;
+    if (this.switches === 0 && this.current === this.bootRate) {
+      // Never switched in this session: only a DUT not identified yet may sit at the fast rate; looked for once.
+      if (dut.identity || this.searchedUnidentified) return;
+      this.searchedUnidentified = true;
+    }
     const order = restarted || this.current === this.bootRate ? [this.bootRate, this.fastRate] : [this.fastRate, this.bootRate];
     const found = await findDutRate(dut, order);
     this.use(dut, found ?? order[0]!);
+    if (found === this.fastRate && !this.outcome)
+      this.outcome = { rate: found, switched: true, kind: 'switched', note: `the DUT already ran at ${found} baud (an earlier session switched it)` };
     this.say(`baud: ${found === undefined ? `the DUT answers at no rate yet; trying ${this.current}` : `the DUT answers at ${found}`}`);
   }
 }

@@ -13,6 +13,7 @@ import { BENCHMARKS } from '../../host/bench/benchmark.js';
 import { LinkRate, binaryBlockFor, findDutRate, switchBaud } from '../../host/devices/baud-switch.js';
 import { binaryBlockCommand } from '../../host/devices/binary-load.js';
 import { Dut } from '../../host/devices/dut.js';
+import { DutSession } from '../../host/devices/dut-session.js';
 import { LineChannel } from '../../host/devices/line-channel.js';
 import type { Link } from '../../host/link/link.js';
 import type { WireModel } from '../../host/link/virtual-link.js';
@@ -157,6 +158,31 @@ describe('baud switch', () => {
     rate.linkOpened();
     expect(await findDutRate(again, [115200, 921600])).toBe(921600);
     await virtual.close();
+  });
+
+  it('a DUT left at 921600 by an earlier session (its port does not reset it): the next session finds it there', async () => {
+    const { virtual, dut } = await connect({ lineRate: 115200 });
+    expect((await switchBaud(dut, 921600, 115200)).switched).toBe(true);
+    dut.channel.close();
+    // A new host process: a fresh link at 115200, a client that knows nothing of the DUT.
+    const link = await virtual.reopen();
+    const rate = new LinkRate(115200, 921600);
+    const session = await DutSession.open(
+      { link, bootWaitMs: 50, reopen: () => virtual.reopen() },
+      { linkRate: rate, commandTimeoutMs: 400, settleQuietMs: 5, channel: { integrityGraceMs: 50 } },
+    );
+    try {
+      expect(session.identity.model).toBe('kws01');
+      expect(rate.current).toBe(921600);
+      expect(rate.outcome?.note).toMatch(/already ran at 921600/);
+      await session.run('sample', async (d) => {
+        await d.load(input);
+        return d.infer(1, 0);
+      });
+    } finally {
+      await session.close();
+      await virtual.close();
+    }
   });
 
   it('a link lost in the middle of a db bin block at 921600: the DUT still waiting for its bytes is found and freed', async () => {
