@@ -93,8 +93,18 @@ async function officialSample(channel, input) {
 }
 
 /** One host session on its own `tiny-bench serve`: the pty opened with SerialLink, the DUT identified. */
-async function openSession(id, [firmware, host, standard, strategy, hexOnly, switchTo], index) {
-  const serve = await startServeOn(id, standard, `${id}-${index}`);
+async function openSession(id, row, index) {
+  const serve = await startServeOn(id, row[2], `${id}-${index}`);
+  // A session that fails to open stops its serve: no DUT process outlives the bench.
+  try {
+    return await sessionOn(serve, id, row);
+  } catch (error) {
+    await serve.stop();
+    throw error;
+  }
+}
+
+async function sessionOn(serve, id, [firmware, host, , strategy, hexOnly, switchTo]) {
   const port = await SerialLink.open({ path: serve.link, baudRate: baud });
   const { wrapped, count } = counted(port);
   wrapped.setBaudRate = (rate) => port.setBaudRate(rate);
@@ -104,7 +114,11 @@ async function openSession(id, [firmware, host, standard, strategy, hexOnly, swi
   await channel.waitForLine((l) => l === 'm-init-done', 2000, 'boot banner').catch(() => {});
   await channel.settle(100, 3000);
   const dut = new Dut(channel, { settleQuietMs: 50 });
-  await dut.identify();
+  await dut.identify().catch(async (error) => {
+    channel.close();
+    await port.close();
+    throw error;
+  });
   // The hex row: the same firmware with its binary transfer left unused.
   if (hexOnly) dut.identity.features = dut.identity.features.filter((f) => f !== 'db-bin');
   let rate = baud;
