@@ -10,10 +10,12 @@
 //   standard firmware, tiny-bench                  80-character commands (38-byte chunks)
 //   tiny-bench firmware hex, tiny-bench            positioned chunks filling the advertised buffer
 //   tiny-bench firmware binary, tiny-bench         db bin blocks of up to 2048 raw bytes
+//   binary + baud switch, tiny-bench               the same after `baud 921600` (probe, commit): the pty,
+//                                                  and with it the modelled wire, runs at the switched rate
 // Timings are of a SIMULATED wire and DUT (the DUT's compute is the WebAssembly
 // build's real CPU time, not an MCU's).
 //
-//   node bench/link-efficiency.mjs [--data-dir ../shared/tinyml] [--samples kws01=20,vww01=3,ad01=10] [--baud 115200] [--rtt-ms 1]
+//   node bench/link-efficiency.mjs [--data-dir ../shared/tinyml] [--samples kws01=20,vww01=3,ad01=10] [--baud 115200] [--rtt-ms 1] [--fast-baud 921600] [--only vww01]
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { openDataset } from '../dist/datasets/dataset.js';
 import { datasetDir } from '../dist/datasets/data-dir.js';
 import { BENCHMARKS } from '../dist/host/bench/benchmark.js';
+import { LinkRate } from '../dist/host/devices/baud-switch.js';
 import { Dut } from '../dist/host/devices/dut.js';
 import { LineChannel } from '../dist/host/devices/line-channel.js';
 import { SerialLink } from '../dist/host/link/serial-link.js';
@@ -30,6 +33,7 @@ const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[proc
 const dataDir = resolve(arg('--data-dir', process.env.TINY_BENCH_DATA ?? '../shared/tinyml'));
 const baud = Number(arg('--baud', '115200'));
 const rttMs = Number(arg('--rtt-ms', '1'));
+const fastBaud = Number(arg('--fast-baud', '921600'));
 const samples = {
   kws01: 20,
   vww01: 3,
@@ -89,17 +93,42 @@ async function officialSample(channel, input) {
 }
 
 /** One host session on its own `tiny-bench serve`: the pty opened with SerialLink, the DUT identified. */
-async function openSession(id, [firmware, host, standard, strategy, hexOnly], index) {
-  const serve = await startServeOn(id, standard, `${id}-${index}`);
+async function openSession(id, row, index) {
+  const serve = await startServeOn(id, row[2], `${id}-${index}`);
+  // A session that fails to open stops its serve: no DUT process outlives the bench.
+  try {
+    return await sessionOn(serve, id, row);
+  } catch (error) {
+    await serve.stop();
+    throw error;
+  }
+}
+
+async function sessionOn(serve, id, [firmware, host, , strategy, hexOnly, switchTo]) {
   const port = await SerialLink.open({ path: serve.link, baudRate: baud });
   const { wrapped, count } = counted(port);
+  wrapped.setBaudRate = (rate) => port.setBaudRate(rate);
   // An exchange is a command or a raw db bin block: something sent that waits for its reply.
   const channel = new LineChannel(wrapped, { transcript: (direction) => void (direction === 'tx' && count.commands++) });
-  await channel.settle(50, 1000);
+  // The DUT's banner may come late on a busy machine: wait for it, then for quiet.
+  await channel.waitForLine((l) => l === 'm-init-done', 2000, 'boot banner').catch(() => {});
+  await channel.settle(100, 3000);
   const dut = new Dut(channel, { settleQuietMs: 50 });
-  await dut.identify();
+  await dut.identify().catch(async (error) => {
+    channel.close();
+    await port.close();
+    throw error;
+  });
   // The hex row: the same firmware with its binary transfer left unused.
   if (hexOnly) dut.identity.features = dut.identity.features.filter((f) => f !== 'db-bin');
+  let rate = baud;
+  if (switchTo) {
+    // What `run --fast-baud` does after identifying: the handshake, then binary blocks sized for the new rate.
+    const linkRate = new LinkRate(baud, switchTo);
+    await linkRate.engage(dut);
+    if (!linkRate.outcome?.switched) throw new Error(`${id}: the baud switch failed: ${linkRate.outcome?.note ?? 'not offered'}`);
+    rate = linkRate.current;
+  }
   const run =
     strategy === 'official'
       ? (input) => officialSample(channel, input)
@@ -113,6 +142,7 @@ async function openSession(id, [firmware, host, standard, strategy, hexOnly], in
     strategy,
     run,
     count,
+    rate,
     commandBuffer: dut.commandBuffer,
     times: [],
     counts: { commands: 0, tx: 0, rx: 0 },
@@ -167,6 +197,7 @@ const rows = [
   ['standard firmware', 'tiny-bench', true, 'tiny-bench'],
   ['tiny-bench firmware hex', 'tiny-bench', false, 'tiny-bench', true],
   ['tiny-bench firmware binary', 'tiny-bench', false, 'tiny-bench'],
+  ['binary + baud switch', `tiny-bench (--fast-baud ${fastBaud})`, false, 'tiny-bench', false, fastBaud],
 ];
 console.log(
   `Link efficiency on a modelled wire: ${baud} baud 8N1, ${rttMs} ms round trip (SIMULATED wire and DUT, via tiny-bench serve on a pty); median s/sample`,
@@ -174,7 +205,7 @@ console.log(
 console.log(
   'benchmark  firmware                   host strategy                     cmd buf  s/sample exchanges  bytes out  bytes in  x hex floor  x binary floor  vs official',
 );
-for (const id of ['kws01', 'vww01', 'ad01']) {
+for (const id of arg('--only', 'kws01,vww01,ad01').split(',')) {
   const m = await measure(id);
   const anchor = median(m.sessions[0].times);
   console.log(
@@ -187,9 +218,16 @@ for (const id of ['kws01', 'vww01', 'ad01']) {
       `${id.padEnd(10)} ${s.firmware.padEnd(26)} ${s.host.padEnd(33)} ${String(s.commandBuffer).padStart(7)}  ${sec.toFixed(4).padStart(8)}  ${s.counts.commands.toFixed(1).padStart(8)}  ${s.counts.tx.toFixed(0).padStart(9)}  ${s.counts.rx.toFixed(0).padStart(8)}  ${(sec / m.hexFloor).toFixed(3).padStart(11)}  ${(sec / m.binaryFloor).toFixed(3).padStart(14)}  ${(sec / anchor).toFixed(3).padStart(11)}`,
     );
   }
+  const switched = m.sessions.find((s) => s.rate !== baud);
+  if (switched) {
+    const sec = median(switched.times);
+    const floor = (m.bytes * 10) / switched.rate;
+    console.log(
+      `${id.padEnd(10)} at the switched ${switched.rate} baud: binary floor ${(floor * 1000).toFixed(1)} ms, ${sec.toFixed(4)} s/sample = ${(sec / floor).toFixed(3)} x that floor`,
+    );
+  }
   if (id !== 'kws01')
     console.log(
-      `${id.padEnd(10)} projected accuracy run (${id === 'vww01' ? '1000 files' : '248 files, 48 608 windows'}) at the median: ${m.sessions.map((s) => s.projection).join('; ')}`,
+      `${id.padEnd(10)} projected accuracy run (SIMULATED wire; ${id === 'vww01' ? '1000 files' : '248 files, 48 608 windows uploaded one by one'}) at the median: ${m.sessions.map((s) => s.projection).join('; ')}`,
     );
 }
-console.log('Not measured yet: baud switching (issue 14 point 3 is not built).');

@@ -149,6 +149,16 @@ program
     (v: string, previous: string[] = []) => [...previous, v],
   )
   .option('--baud <rate>', 'baud rate of --port, or of the DUT behind --interface (default: from --devices, else 115200; 9600 in energy mode)', positiveInt)
+  .option(
+    '--fast-baud <rate|off>',
+    'switch a DUT that offers it (tiny-bench firmware) to this baud rate after identifying it, falling back by itself if the new rate fails (default 921600; off: stay at --baud; not through an interface board)',
+    (v) => {
+      if (v === 'off') return 'off';
+      const n = Number(v);
+      if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a baud rate, e.g. 921600, or off');
+      return n;
+    },
+  )
   .option('--devices <yaml>', 'MLCommons runner devices.yaml: DUT baud per mode')
   .option('--tests <yaml>', 'MLCommons runner tests_*.yaml: windows (loop N), warm-ups (infer N W) and truth file per model')
   .addOption(

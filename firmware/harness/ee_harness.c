@@ -1,5 +1,6 @@
 #include "ee_harness.h"
 #include "th_port.h"
+#include "tb_baud.h"
 
 #include <string.h>
 
@@ -229,7 +230,9 @@ static void cmd_profile(void) {
   out_u32(s.cmd_limit);
   out("]");
   end_line();
-  say("m-features-[crc32,db-at,db-bin]");
+  out("m-features-[crc32,db-at,db-bin");
+  if (tb_baud_available()) out(",baud");
+  say("]");
   /* Another line standard hosts ignore: the clock the port runs at. */
   const char *clock = th_clock_note();
   if (clock) {
@@ -540,6 +543,8 @@ static void dispatch(void) {
     cmd_db(tok, n);
   } else if (!strcmp(tok[0], "infer")) {
     cmd_infer(tok, n);
+  } else if (!strcmp(tok[0], "baud") && !standard) {
+    tb_baud_command(tok, n);
   } else if (!strcmp(tok[0], "results")) {
     if (s.have_results) print_results();
     else error("no-results: No results yet: run infer first");
@@ -547,6 +552,7 @@ static void dispatch(void) {
     error2("unknown-command: Unknown command: ", tok[0]);
   }
   end_reply();
+  tb_baud_after_reply();
 }
 
 void ee_harness_rx(const uint8_t *bytes, unsigned len) {
@@ -592,6 +598,7 @@ void ee_harness_init(tb_interpreter *it, tb_bench_id bench, unsigned cmd_limit) 
   s.it = it;
   s.bench = bench;
   s.cmd_limit = cmd_limit && cmd_limit <= EE_CMD_MAX ? cmd_limit : EE_CMD_MAX;
+  tb_baud_reset();
   say(th_energy_mode() ? "m-timestamp-mode-energy" : "m-timestamp-mode-performance");
   timestamp();
   say("m-init-done");

@@ -17,6 +17,7 @@ import {
 } from '../errors.js';
 import type { Link } from '../link/link.js';
 import type { DutIdentity } from '../protocol/replies.js';
+import type { LinkRate } from './baud-switch.js';
 import { Dut, type DutOptions } from './dut.js';
 import { LineChannel, type LineChannelOptions, type TranscriptSink } from './line-channel.js';
 
@@ -62,6 +63,8 @@ export interface DutSessionOptions extends DutOptions {
   reopenBackoffMs?: readonly number[];
   /** Told about every recovery, e.g. to write it to the log. */
   onRecovery?: (message: string) => void;
+  /** Switch to a faster baud rate after identifying, and find the DUT's rate again when recovering. */
+  linkRate?: LinkRate;
 }
 
 export class DutSession implements DutRunner {
@@ -103,6 +106,8 @@ export class DutSession implements DutRunner {
     try {
       await session.awaitBoot();
       session.identity = await session.run('identification', (dut) => session.identifyAfterBoot(dut));
+      const rate = options.linkRate;
+      if (rate) await session.run('baud switch', (dut) => rate.engage(dut));
     } catch (error) {
       // The caller never gets this session: close what it reopened, or that port stays locked.
       await session.close();
@@ -155,6 +160,8 @@ export class DutSession implements DutRunner {
       recentLines: this.recent,
     });
     const previous = this.dut;
+    // A link opened again runs at the boot rate, whatever the DUT runs at.
+    if (previous) this.options.linkRate?.linkOpened();
     this.earlierResends += previous?.resends ?? 0;
     this.dut = new Dut(this.channel, this.options);
     // A replugged DUT keeps its firmware: keep requiring integrity lines.
@@ -165,6 +172,7 @@ export class DutSession implements DutRunner {
       this.dut.chunkBytes = previous.chunkBytes;
       this.dut.binaryBytesOwed = previous.binaryBytesOwed;
       this.dut.binaryFailures = previous.binaryFailures;
+      this.dut.binaryBlockBytes = previous.binaryBlockBytes;
       this.dut.interruptedLoad = previous.interruptedLoad;
     }
   }
@@ -225,14 +233,18 @@ export class DutSession implements DutRunner {
       this.options.onRecovery?.(`resynchronised ${link.description}`);
     }
     await this.channel.settle(this.dut.settleMs, Math.max(this.connection.bootWaitMs, 1000));
+    // A restarted DUT is back at its boot rate, a reopened link starts there: find the DUT's rate first.
+    await this.options.linkRate?.relocate(this.dut, cause instanceof DutResetError);
     // Damage on a link that stayed up, from a DUT that did not restart: a short
     // exchange resynchronises. Only a new link or a restart can mean another DUT.
     const mayHaveChanged = relinked || cause instanceof DutResetError || !this.identity;
     if (!mayHaveChanged) {
       await this.dut.resynchronise();
+      await this.options.linkRate?.engage(this.dut);
       return;
     }
     const identity = await this.dut.identify();
+    await this.options.linkRate?.engage(this.dut);
     // A banner since the link came back: the DUT restarted and its buffer is empty.
     if (this.channel.resets > 0 || cause instanceof DutResetError) this.dut.interruptedLoad = undefined;
     if (this.identity && identity.model !== this.identity.model) {

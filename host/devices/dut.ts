@@ -76,6 +76,8 @@ export class Dut {
    * BINARY_GIVE_UP failures the loads go back to hex (each chunk self-checking) for this DUT.
    */
   binaryFailures = 0;
+  /** Largest db bin block; undefined: binary-load's default. A faster link takes longer blocks (baud-switch.ts). */
+  binaryBlockBytes: number | undefined;
   private cleanChunks = 0;
   private knownResets = 0;
   private readonly commandTimeoutMs: number;
@@ -174,7 +176,7 @@ export class Dut {
     let lines: string[];
     try {
       lines = binary
-        ? await loadBinary(this, data, this.commandTimeoutMs)
+        ? await loadBinary(this, data, this.commandTimeoutMs, this.binaryBlockBytes)
         : positioned
           ? await this.loadPositioned(data, resumeAt)
           : await this.loadSequential(data);

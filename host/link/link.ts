@@ -15,6 +15,11 @@ export interface Link {
   readonly isOpen: boolean;
   /** Longest command text this link carries intact (an interface board's limit); undefined: no limit of its own. */
   readonly maxCommandLength?: number;
+  /**
+   * Changes the host side's UART rate (a serial port, an RFC 2217 server, a
+   * virtual wire); absent where the host cannot (raw TCP, an interface board).
+   */
+  setBaudRate?(baud: number): Promise<unknown>;
 }
 
 /** Fan-out helper shared by Link implementations. */

@@ -50,7 +50,7 @@ export interface ComPortSettings {
 }
 
 export class NetworkLink extends LinkEvents implements Link {
-  readonly description: string;
+  description: string;
   private closing = false;
   private lostError: Error | undefined;
   private readonly decoder = new TelnetDecoder();
@@ -118,7 +118,9 @@ export class NetworkLink extends LinkEvents implements Link {
       throw new TinyBenchError(`${this.options.port.url} is a raw TCP port: its baud rate is set on the server, not by tiny-bench`);
     const reply = this.expectReply(ComPort.SET_BAUDRATE, this.options.replyTimeoutMs ?? 3000);
     await this.send(setBaudRate(baud));
-    return (await reply).value;
+    const set = (await reply).value;
+    this.description = `${this.options.port.url} @ ${set} baud`;
+    return set;
   }
 
   close(): Promise<void> {

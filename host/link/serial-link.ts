@@ -31,7 +31,7 @@ function openPort(options: SerialLinkOptions): SerialPortStream {
 
 /** A real (or pseudo-terminal) serial port through node-serialport. */
 export class SerialLink extends LinkEvents implements Link {
-  readonly description: string;
+  description: string;
   private closing = false;
   private readonly drainAfterWrite: boolean;
 
@@ -82,6 +82,19 @@ export class SerialLink extends LinkEvents implements Link {
         if (err) reject(new LinkClosedError(`Writing to ${this.description} failed: ${err.message}`));
         else if (this.drainAfterWrite) this.port.drain(() => resolve());
         else resolve();
+      });
+    });
+  }
+
+  /** A new rate on the open port (a baud switch the DUT agreed to); the description follows. */
+  setBaudRate(baud: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.port.update({ baudRate: baud }, (err) => {
+        if (err) reject(new TinyBenchError(`Cannot set ${this.port.path} to ${baud} baud: ${err.message}`));
+        else {
+          this.description = this.description.replace(/ @ \d+ baud$/, ` @ ${baud} baud`);
+          resolve();
+        }
       });
     });
   }

@@ -16,6 +16,14 @@ export interface WireClock {
 export interface WireModel {
   /** Bits per second, 10 bits per byte (8N1). Undefined = unlimited. */
   baudRate?: number;
+  /**
+   * The rate both UARTs start at. With it, each end keeps its own rate
+   * (setBaudRate), bytes are paced at the sender's, and bytes between ends
+   * at different rates arrive garbled, as on a real wire.
+   */
+  lineRate?: number;
+  /** Highest rate the wire carries intact (a bridge or cable's limit); faster bytes arrive garbled. */
+  maxBaudRate?: number;
   /** One-way latency added to every chunk. */
   latencyMs?: number;
   /** Faults applied to bytes in both directions. */
@@ -38,12 +46,29 @@ class VirtualEnd extends LinkEvents implements Link {
   /** Chunks on the wall-clock wire, oldest first. */
   private readonly inFlight: Array<{ atMs: number; deliver: () => void; resolve: () => void }> = [];
   private waking = false;
+  /** This end's UART rate (only with a line rate: see WireModel.lineRate). */
+  rate: number | undefined;
 
   constructor(
     readonly description: string,
     private readonly wire: WireModel,
   ) {
     super();
+    this.rate = wire.lineRate;
+  }
+
+  setBaudRate(baud: number): Promise<void> {
+    this.rate = baud;
+    return Promise.resolve();
+  }
+
+  /** Bytes as the peer's UART reads them: garbled when the rates differ or the wire cannot carry this one. */
+  private asReceived(chunk: Uint8Array): Uint8Array {
+    const rate = this.rate ?? this.wire.baudRate;
+    const mismatch = this.rate !== undefined && this.peer.rate !== undefined && this.rate !== this.peer.rate;
+    const tooFast = this.wire.maxBaudRate !== undefined && rate !== undefined && rate > this.wire.maxBaudRate;
+    // Framing errors read as NUL bytes: never a '%' or a newline, so nothing passes for a command or a line.
+    return mismatch || tooFast ? new Uint8Array(chunk.length) : chunk;
   }
 
   get isOpen(): boolean {
@@ -53,15 +78,16 @@ class VirtualEnd extends LinkEvents implements Link {
   write(data: Uint8Array): Promise<void> {
     if (!this.open) return Promise.reject(new LinkClosedError(`${this.description} is closed`));
     const faulted = this.wire.faults?.apply(data);
-    const chunk = faulted ? faulted.data : new Uint8Array(data);
+    const chunk = this.asReceived(faulted ? faulted.data : new Uint8Array(data));
+    const paceRate = this.wire.baudRate === undefined ? undefined : (this.rate ?? this.wire.baudRate);
     const deliver = (): void => {
       if (this.peer.open && chunk.length) this.peer.data.emit(chunk);
       for (const event of faulted?.events ?? []) this.wire.onFaultEvent?.(event);
     };
-    if (this.wire.clock) return this.writeOnClock(this.wire.clock, chunk, (faulted?.delayMs ?? 0) * 1000, deliver);
+    if (this.wire.clock) return this.writeOnClock(this.wire.clock, chunk, (faulted?.delayMs ?? 0) * 1000, deliver, paceRate);
     const now = performance.now();
     const start = Math.max(now, this.busyUntil);
-    const txMs = this.wire.baudRate ? (chunk.length * 10 * 1000) / this.wire.baudRate : 0;
+    const txMs = paceRate ? (chunk.length * 10 * 1000) / paceRate : 0;
     this.busyUntil = start + txMs + (faulted?.delayMs ?? 0);
     return new Promise((resolve) => {
       this.inFlight.push({ atMs: this.busyUntil + (this.wire.latencyMs ?? 0), deliver, resolve });
@@ -93,9 +119,9 @@ class VirtualEnd extends LinkEvents implements Link {
     else setImmediate(wake);
   }
 
-  private writeOnClock(clock: WireClock, chunk: Uint8Array, extraUs: number, deliver: () => void): Promise<void> {
+  private writeOnClock(clock: WireClock, chunk: Uint8Array, extraUs: number, deliver: () => void, paceRate: number | undefined): Promise<void> {
     const start = Math.max(clock.nowUs, this.busyUntil);
-    const txUs = this.wire.baudRate ? (chunk.length * 10 * 1e6) / this.wire.baudRate : 0;
+    const txUs = paceRate ? (chunk.length * 10 * 1e6) / paceRate : 0;
     this.busyUntil = start + txUs + extraUs;
     return new Promise((resolve) => {
       clock.at(this.busyUntil + (this.wire.latencyMs ?? 0) * 1000, () => {
@@ -120,7 +146,7 @@ class VirtualEnd extends LinkEvents implements Link {
 }
 
 /** Two connected Link ends: `host` for the runner, `device` for a simulated device. */
-export function createVirtualPair(description: string, wire: WireModel = {}): { host: Link; device: Link } {
+export function createVirtualPair(description: string, wire: WireModel = {}): { host: Link & { setBaudRate(baud: number): Promise<void> }; device: Link & { setBaudRate(baud: number): Promise<void> } } {
   const host = new VirtualEnd(description, wire);
   const device = new VirtualEnd(`${description} (device side)`, wire);
   host.peer = device;

@@ -150,6 +150,17 @@ export const ResultsDocument = z.object({
     model: z.string(),
     commandBuffer: z.number().int().positive(),
     link: z.string(),
+    /** A baud switch (run --fast-baud): the rate the link booted at, the one asked, the one the run ended at, what happened. */
+    baud: z
+      .object({
+        bootRate: z.number().int().positive(),
+        asked: z.number().int().positive(),
+        rate: z.number().int().positive(),
+        switched: z.boolean(),
+        switches: z.number().int().nonnegative(),
+        note: z.string(),
+      })
+      .optional(),
   }),
   labelsFile: z.string(),
   files: z.number().int().nonnegative(),

@@ -12,6 +12,7 @@ import { BENCHMARKS, type Benchmark, type BenchmarkId, DEFAULT_BENCHMARK_IDS, be
 import { fsStep, makeFolder } from '../core/fs-errors.js';
 import type { Progress } from '../core/progress.js';
 import { describeZodIssue } from '../core/zod-issue.js';
+import { LinkRate } from '../devices/baud-switch.js';
 import { DutSession } from '../devices/dut-session.js';
 import { saysSimulated } from '../protocol/replies.js';
 import { ConfigError, DatasetError, DutMismatchError } from '../errors.js';
@@ -121,7 +122,8 @@ export async function runOne(plan: RunPlan, context: RunContext, sessionDir: str
   let session: DutSession | undefined;
   try {
     connection = await openConnection(plan, mode, requested, transcript.sink);
-    session = await openDutSession(connection, mode, transcript, context);
+    const linkRate = baudSwitchFor(plan, mode, connection, transcript, context);
+    session = await openDutSession(connection, mode, transcript, context, linkRate);
     const benchmark = identifiedBenchmark(session, connection, requested);
     const modeDir = insideDir(sessionDir, benchmark.id, mode);
     makeFolder(modeDir);
@@ -153,6 +155,18 @@ export async function runOne(plan: RunPlan, context: RunContext, sessionDir: str
         model: session.identity.model,
         commandBuffer: session.dut.commandBuffer,
         link: connection.link.description,
+        ...(linkRate?.outcome
+          ? {
+              baud: {
+                bootRate: linkRate.bootRate,
+                asked: linkRate.fastRate,
+                rate: linkRate.current,
+                switched: linkRate.outcome.switched,
+                switches: linkRate.switches,
+                note: linkRate.outcome.note,
+              },
+            }
+          : {}),
       },
       labelsFile: dataset.labelsPath,
       ...fields,
@@ -168,8 +182,19 @@ export async function runOne(plan: RunPlan, context: RunContext, sessionDir: str
   }
 }
 
-function openDutSession(connection: Connection, mode: Mode, transcript: EarlyTranscript, context: RunContext): Promise<DutSession> {
+/** The plan's --fast-baud where the link can change its rate (not in energy mode: the board's UART stays as it needs). */
+function baudSwitchFor(plan: RunPlan, mode: Mode, connection: Connection, transcript: EarlyTranscript, context: RunContext): LinkRate | undefined {
+  if (!plan.fastBaud || mode === 'energy' || !connection.link.setBaudRate) return undefined;
+  const bootRate = plan.dut.kind === 'serial' ? plan.dut.baudRate : 115200;
+  return new LinkRate(bootRate, plan.fastBaud, (line) => {
+    transcript.note(line);
+    context.say(`  ${line}`);
+  });
+}
+
+function openDutSession(connection: Connection, mode: Mode, transcript: EarlyTranscript, context: RunContext, linkRate?: LinkRate): Promise<DutSession> {
   return DutSession.open(connection, {
+    ...(linkRate ? { linkRate } : {}),
     ...(mode === 'energy' ? { energyMode: true } : {}),
     commandTimeoutMs: connection.commandTimeoutMs,
     settleQuietMs: connection.settleQuietMs,

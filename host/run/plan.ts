@@ -12,6 +12,7 @@ import { baudFor } from '../config/mlcommons.js';
 import { ConfigError } from '../errors.js';
 import { FAULT_KINDS } from '../link/faults.js';
 import type { Link } from '../link/link.js';
+import { parsePortUrl } from '../protocol/port-url.js';
 
 export const MODES = ['performance', 'accuracy', 'energy'] as const;
 export type Mode = (typeof MODES)[number];
@@ -77,6 +78,8 @@ export const RunPlanSchema = z
     windows: positiveInt.optional(),
     /** Virtual DUT only: faults injected on its wire on purpose. */
     faults: FaultOptionsSchema.optional(),
+    /** The rate asked of a DUT that offers baud switching (feature `baud`); undefined: the link stays at its rate. */
+    fastBaud: positiveInt.optional(),
     energy: EnergyPlanSchema.optional(),
     /** From an MLCommons tests_*.yaml: windows (loop N), warm-ups (infer N W) and truth file per model. */
     testPlans: z.record(z.string(), TestPlanSchema).optional(),
@@ -110,6 +113,8 @@ export interface RunRequest {
   voltage?: number;
   port?: string;
   baud?: number;
+  /** `run --fast-baud`: a rate, or 'off'; undefined: DEFAULT_FAST_BAUD where the link can switch. */
+  fastBaud?: number | 'off';
   /** Undefined when --dut was not given. */
   dut?: 'sim' | 'qemu' | 'qemu-stm32f4';
   icountShift?: number;
@@ -125,6 +130,36 @@ export interface RunRequest {
   devices?: DeviceEntry[];
   testPlans?: Record<string, TestPlan>;
   command: string[];
+}
+
+/** The rate a DUT that offers baud switching is asked for unless --fast-baud says otherwise. */
+export const DEFAULT_FAST_BAUD = 921_600;
+
+/**
+ * The baud switch a plan asks for: where the host sets the DUT's rate itself
+ * (a serial port, RFC 2217, the virtual and QEMU DUTs), faster than the rate
+ * the link opens at. Through an interface board (energy mode, the streaming
+ * wakeword) the DUT's UART stays at the rate the board needs; a raw TCP port's
+ * rate is the server's. Pure: the DUT's offer is only known at run time.
+ */
+export function fastBaudFor(r: Pick<RunRequest, 'fastBaud' | 'mode' | 'port' | 'benchmark'>, baudRate: number): number | undefined {
+  const asked = typeof r.fastBaud === 'number' ? r.fastBaud : undefined;
+  const why =
+    r.mode === 'energy'
+      ? 'in energy mode the DUT is reached through the interface board, whose UART to the DUT stays at the rate the board needs'
+      : r.benchmark === 'sww01'
+        ? 'the streaming wakeword runs through the interface board at the rate its harness needs'
+        : r.port && parsePortUrl(r.port)?.protocol === 'tcp'
+          ? `${r.port} is a raw TCP port: its rate is set on the server`
+          : undefined;
+  if (why) {
+    refuse(asked !== undefined, `--fast-baud ${asked}: ${why}; drop --fast-baud`);
+    return undefined;
+  }
+  if (r.fastBaud === 'off') return undefined;
+  refuse(asked !== undefined && asked <= baudRate, `--fast-baud ${asked} is not faster than the link's ${baudRate} baud; give a higher rate or --fast-baud off`);
+  const rate = asked ?? DEFAULT_FAST_BAUD;
+  return rate > baudRate ? rate : undefined;
 }
 
 /** Options whose meaning depends on another option; named as the user typed them. */
@@ -184,6 +219,8 @@ export function buildRunPlan(request: RunRequest): RunPlan {
         dutBaud: baudRate,
       }
     : undefined;
+  // The virtual and QEMU DUTs' firmware boots at 115200 whatever --baud says (it refuses --baud anyway).
+  const fastBaud = fastBaudFor(r, r.port ? baudRate : 115200);
   const dut: DutChoice = r.port
     ? { kind: 'serial', path: r.port, baudRate }
     : dutKind === 'sim'
@@ -207,6 +244,7 @@ export function buildRunPlan(request: RunRequest): RunPlan {
     ...(r.dutClockMhz ? { dutClockMhz: r.dutClockMhz } : {}),
     ...(r.testPlans ? { testPlans: r.testPlans } : {}),
     ...(energy ? { energy } : {}),
+    ...(fastBaud ? { fastBaud } : {}),
     ...(r.faultRate !== undefined
       ? {
           faults: {

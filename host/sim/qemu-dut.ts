@@ -61,6 +61,8 @@ export interface QemuDut {
   link: Link;
   elf: string;
   buildOutput: string;
+  /** A human-monitor command's output (e.g. `xp /1wx 0x40004010` to read a UART register). */
+  monitor(command: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -137,6 +139,37 @@ function monitorCommand(path: string, command: string, timeoutMs: number): Promi
   });
 }
 
+/** Runs one human-monitor command and resolves with what QEMU printed before its next prompt. */
+export function monitorQuery(path: string, command: string, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(path);
+    let text = '';
+    let sent = false;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new TimeoutError(`QEMU monitor did not answer '${command}' within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      if (!sent && text.includes('(qemu) ')) {
+        sent = true;
+        text = '';
+        socket.write(`${command}\n`);
+      } else if (sent && text.includes('(qemu) ')) {
+        clearTimeout(timer);
+        socket.end();
+        // The monitor echoes the command line (with terminal escapes) before its output.
+        const lines = text.split('\r\n').slice(1, -1);
+        resolve(lines.join('\n').trim());
+      }
+    });
+    socket.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new TinyBenchError(`QEMU monitor: ${e.message}`));
+    });
+  });
+}
+
 export async function startQemuDut(options: QemuDutOptions): Promise<QemuDut> {
   const board: QemuBoard = QEMU_BOARDS[options.board ?? 'mps2-an386'];
   const { elf, buildOutput } = ensureQemuImage(options.benchmark, options.modelPath, board, options.buildFlags);
@@ -190,11 +223,13 @@ export async function startQemuDut(options: QemuDutOptions): Promise<QemuDut> {
         return inner.isOpen;
       },
       write: (d) => inner.write(d),
+      // QEMU's UART does not pace by baud, but the firmware sets its divisor; the pty follows the host's rate.
+      setBaudRate: (baud) => inner.setBaudRate!(baud),
       onData: (l) => inner.onData(l),
       onClose: (l) => inner.onClose(l),
       close,
     };
-    return { link: wrapped, elf, buildOutput, close };
+    return { link: wrapped, elf, buildOutput, monitor: (command) => monitorQuery(monitor, command, timeoutMs), close };
   } catch (error) {
     await close();
     throw error;

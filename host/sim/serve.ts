@@ -41,6 +41,8 @@ export interface ServedDut {
   readonly wire: Readonly<WireModel>;
   /** Rates the host set on the pty, in order, as seen by the poll. */
   readonly rateChanges: readonly number[];
+  /** Rates the DUT's UART switched to (baud switches and their reverts), in order. */
+  readonly dutRates: readonly number[];
   close(): Promise<void>;
 }
 
@@ -97,15 +99,25 @@ export async function serveVirtualDut(options: ServeOptions): Promise<ServedDut>
     closers.push(() => port.close().catch(() => {}));
     const early: Uint8Array[] = [];
     let out: (bytes: Uint8Array) => void = (bytes) => early.push(bytes);
+    // The wire follows the pty, which the host sets right after the DUT agreed to a rate: the DUT's own switch is reported.
+    const dutRates: number[] = [];
+    let booted = false;
     dut = await WasmDut.create(
       {
         benchmark: options.benchmark,
         model: options.model,
         commandBuffer: options.standard ? STANDARD_COMMAND_BUFFER : 8192,
         standard: options.standard ?? false,
+        onUartBaud: (rate) => {
+          if (!booted) return;
+          dutRates.push(rate);
+          say(`the DUT switched its UART to ${rate} baud`);
+        },
       },
       (bytes) => out(bytes),
     );
+    booted = true;
+    closers.push(() => dut?.dispose());
     const device = pair.device;
     out = (bytes) => void device.write(bytes).catch(() => {});
     device.onData((chunk) => dut!.receive(chunk));
@@ -131,7 +143,7 @@ export async function serveVirtualDut(options: ServeOptions): Promise<ServedDut>
     }, options.baudPollMs ?? 250);
     poll.unref();
     closers.push(() => clearInterval(poll));
-    return { path, wire, rateChanges, close };
+    return { path, wire, rateChanges, dutRates, close };
   } catch (error) {
     await close();
     throw error;

@@ -36,12 +36,15 @@ interface TinyDutModule {
   _wp_set_clock_us(atUs: number): void;
   _wp_sww_scaled(i: number): number;
   _wp_set_clock_hz(hz: number): void;
+  _wp_poll(): void;
 }
 
 type Factory = (init: {
   onUartTx: (bytes: Uint8Array) => void;
   onTimestampEdge: (us: number) => void;
   onSwwPin: (pin: number, level: number, us: number) => void;
+  onUartBaud: (rate: number) => void;
+  onBaudWindow: (ms: number) => void;
 }) => Promise<TinyDutModule>;
 
 /** What the firmware needs to know of a benchmark: its id and model file. */
@@ -73,6 +76,8 @@ export interface WasmDutOptions {
   clockHz?: number;
   /** sww01: a pin level change at a virtual-clock time. */
   onSwwPin?: (pin: SwwPin, high: boolean, timeUs: number) => void;
+  /** The firmware set its UART to another rate (a baud switch, its revert, a reboot). */
+  onUartBaud?: (rate: number) => void;
 }
 
 /**
@@ -82,10 +87,31 @@ export interface WasmDutOptions {
 export class WasmDut {
   private pendingTx: Uint8Array[] = [];
   private bootArgs: [number, number, number, number] = [0, 0, 0, 0];
+  /** The rate the firmware's UART runs at. */
+  uartRate = 115200;
+  /** Ends an uncommitted baud rate's window (the firmware's idle loop on an MCU; a timer here). */
+  private baudWindow: ReturnType<typeof setTimeout> | undefined;
   private constructor(
     private readonly m: TinyDutModule,
     private output: (bytes: Uint8Array) => void,
   ) {}
+
+  private armBaudWindow(ms: number): void {
+    clearTimeout(this.baudWindow);
+    this.baudWindow = undefined;
+    if (ms <= 0) return;
+    this.baudWindow = setTimeout(() => {
+      this.baudWindow = undefined;
+      this.m._wp_poll();
+      this.flush();
+    }, ms + 5);
+    this.baudWindow.unref();
+  }
+
+  /** Stops the baud window's timer (the DUT is put away). */
+  dispose(): void {
+    clearTimeout(this.baudWindow);
+  }
 
   /** Where UART output goes (a new link after a replug). */
   setOutput(output: (bytes: Uint8Array) => void): void {
@@ -106,6 +132,13 @@ export class WasmDut {
       onUartTx: (bytes) => (self ? self.pendingTx.push(bytes) : early.push(bytes)),
       onTimestampEdge: (us) => options.onTimestampEdge?.(us),
       onSwwPin: (pin, level, us) => options.onSwwPin?.(pin === 0 ? 'processing' : 'detection', level !== 0, us),
+      onUartBaud: (rate) => {
+        // Bytes the firmware queued before the switch left at the old rate.
+        self?.flush();
+        if (self) self.uartRate = rate;
+        options.onUartBaud?.(rate);
+      },
+      onBaudWindow: (ms) => self?.armBaudWindow(ms),
     });
     self = new WasmDut(m, output);
     const ptr = m._wp_model_buffer(options.model.length);
@@ -228,6 +261,8 @@ export interface VirtualDutOptions extends Omit<WasmDutOptions, 'model'> {
 export class VirtualDutConnection {
   link!: Link;
   private device!: Link;
+  /** Where the firmware's rate changes go: the device end of the link plugged now. */
+  private deviceRate: (rate: number) => void = () => {};
   readonly stats = { reconnects: 0, resets: 0 };
 
   private constructor(
@@ -238,8 +273,9 @@ export class VirtualDutConnection {
   static async open(options: VirtualDutOptions): Promise<VirtualDutConnection> {
     const model = options.model ?? readFileSync(join(options.dataDir ?? '.', 'models', options.benchmark.modelFile));
     const early: Uint8Array[] = [];
-    const dut = await WasmDut.create({ ...options, model }, (bytes) => early.push(bytes));
-    const connection = new VirtualDutConnection(dut, options);
+    let connection: VirtualDutConnection | undefined;
+    const dut = await WasmDut.create({ ...options, model, onUartBaud: (rate) => connection?.deviceRate(rate) }, (bytes) => early.push(bytes));
+    connection = new VirtualDutConnection(dut, options);
     connection.plug();
     // The boot banner goes out on the first link, asynchronously like a UART.
     for (const bytes of early) void connection.device.write(bytes).catch(() => {});
@@ -248,6 +284,8 @@ export class VirtualDutConnection {
 
   private plug(): void {
     const wire: WireModel = {
+      // Each end has its own UART rate: a host at another rate than the DUT reads garbage.
+      lineRate: 115200,
       ...this.options.wire,
       onFaultEvent: (event) => {
         if (event === 'reset') {
@@ -263,6 +301,9 @@ export class VirtualDutConnection {
     const device = pair.device;
     this.link = pair.host;
     this.device = device;
+    // A replug keeps the DUT running at the rate it was at; the host opens the new link at the line rate.
+    void device.setBaudRate(this.dut.uartRate);
+    this.deviceRate = (rate) => void device.setBaudRate(rate);
     this.dut.setOutput((bytes) => void device.write(bytes).catch(() => {}));
     device.onData((chunk) => this.dut.receive(chunk));
   }
@@ -275,6 +316,7 @@ export class VirtualDutConnection {
   }
 
   close(): Promise<void> {
+    this.dut.dispose();
     return this.link.close();
   }
 }

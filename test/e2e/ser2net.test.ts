@@ -212,6 +212,28 @@ describe('kws01 over ser2net (telnet rfc2217 and raw tcp) against tiny-bench ser
     }
   });
 
+  it('run --fast-baud over RFC 2217: ser2net sets the pty to 921600, serve follows, per-file results unchanged', async () => {
+    await until('ser2net releasing the pty', () => !ser2netHoldsPty(), 5000);
+    const result = await runTestSession({
+      benchmarks: ['kws01'],
+      modes: ['accuracy'],
+      dut: { kind: 'serial', path: `rfc2217://127.0.0.1:${rfcPort}`, baudRate: 115200 },
+      fastBaud: 921600,
+      dataDir: dataDir(),
+      limit: FILES,
+      outDir: join(dir, 'sessions'),
+      command: ['test'],
+      progress: silentProgress,
+      say: () => {},
+    });
+    const doc = result.documents[0]!;
+    expect(doc.dut.baud).toMatchObject({ rate: 921600, switched: true });
+    expect(doc.dut.link).toBe(`rfc2217://127.0.0.1:${rfcPort} @ 921600 baud`);
+    expect(perFile(doc)).toEqual(perFile(direct));
+    await until('serve noticing 921600 baud', () => /host set the pty to 921600 baud/.test(serve.output()), 3000);
+    expect(serve.output()).toMatch(/the DUT switched its UART to 921600 baud/);
+  });
+
   it('ser2net killed mid-run and restarted: the run reconnects and its results are unchanged', async () => {
     let killed = false;
     const progress: Progress = {

@@ -50,7 +50,7 @@ describe('test harness protocol', () => {
       firmware: 'tiny-bench firmware 0.1.0',
       model: 'kws01',
       commandBuffer: 8192,
-      features: ['crc32', 'db-at', 'db-bin'],
+      features: ['crc32', 'db-at', 'db-bin', 'baud'],
       clock: 'SIMULATED: cost-model clock of the tiny-bench virtual DUT',
     });
   });

@@ -11,6 +11,7 @@ describe('buildRunPlan: every default and conflict decided once', () => {
       modes: ['performance', 'accuracy'],
       dut: { kind: 'sim' },
       dataDir: '/data',
+      fastBaud: 921600,
       command: ['run'],
     });
   });

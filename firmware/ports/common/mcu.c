@@ -2,6 +2,7 @@
 
 #include "../../engine/tb_engine.h"
 #include "../../harness/ee_harness.h"
+#include "../../harness/tb_baud.h"
 #include "../../harness/th_port.h"
 
 extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _sccm, _eccm;
@@ -62,8 +63,11 @@ void mcu_serve(tb_interpreter *interp, uint8_t *arena, uint32_t arena_size, tb_b
   mcu_extend(interp);
   for (;;) {
     __asm volatile("cpsid i");
-    if (rx_head == rx_tail) __asm volatile("wfi"); /* a pending IRQ still wakes us with PRIMASK set */
+    /* While a new baud rate waits for its commit the loop keeps polling: no
+     * interrupt would wake it when the window ends. */
+    if (rx_head == rx_tail && !tb_baud_pending()) __asm volatile("wfi"); /* a pending IRQ still wakes us with PRIMASK set */
     __asm volatile("cpsie i");
+    tb_baud_poll();
     while (rx_tail != rx_head) {
       uint8_t chunk[64];
       unsigned n = 0;

@@ -66,6 +66,7 @@ void th_write(const char *buf, unsigned len) {
 /* ---- time -------------------------------------------------------------- */
 
 static uint64_t wraps;
+static uint64_t ticks(void);
 
 /* Unused: the timer interrupt stays disabled (see the top of this file). */
 void timer0_irq(void) { TIMER_INTCLEAR = 1u; }
@@ -93,6 +94,34 @@ uint32_t th_time_us(void) {
   return (uint32_t)(target / TICKS_PER_US);
 }
 
+uint32_t th_wall_ms(void) { return (uint32_t)(ticks() / (PCLK_HZ / 1000u)); }
+
+/* ---- baud switching (tb_baud.h) ------------------------------------------ */
+
+/* BAUDDIV = PCLK / rate, at least 16 (the CMSDK UART's minimum). */
+static uint32_t uart_rate = 115200u;
+
+uint32_t th_uart_baud(void) { return uart_rate; }
+
+uint32_t th_uart_set_baud(uint32_t baud, int apply) {
+  if (baud == 0 || baud > PCLK_HZ / 16u) return 0;
+  const uint32_t div = (PCLK_HZ + baud / 2u) / baud;
+  const uint32_t actual = PCLK_HZ / div;
+  const uint32_t error = actual > baud ? actual - baud : baud - actual;
+  if (div < 16u || error > baud / 40u) return 0;
+  if (!apply) return actual;
+  /* The UART has no transmitter-idle flag: wait for the holding register,
+   * then two character times at the old rate for the shift register. */
+  while (UART_STATE & UART_STATE_TXFULL) {
+  }
+  const uint64_t until = ticks() + 2u * 10u * (PCLK_HZ / uart_rate);
+  while (ticks() < until) {
+  }
+  UART_BAUDDIV = div;
+  uart_rate = actual;
+  return actual;
+}
+
 void th_timestamp_edge(void) {
   GPIO0_DATAOUT &= ~1u;
   for (volatile int i = 0; i < 100; ++i) {
@@ -114,6 +143,7 @@ static tb_interpreter interp;
 
 int main(void) {
   UART_BAUDDIV = PCLK_HZ / 115200u;
+  uart_rate = PCLK_HZ / (PCLK_HZ / 115200u);
   UART_CTRL = UART_CTRL_TXEN | UART_CTRL_RXEN | UART_CTRL_RXIRQ;
   TIMER_RELOAD = 0xFFFFFFFFu;
   TIMER_VALUE = 0xFFFFFFFFu;

@@ -41,6 +41,7 @@
 #define USART2_CR1 REG(0x4000440Cu)
 #define USART_SR_RXNE (1u << 5)
 #define USART_SR_TXE (1u << 7)
+#define USART_SR_TC (1u << 6)
 #define USART_CR1_UE (1u << 13)
 #define USART_CR1_TE (1u << 3)
 #define USART_CR1_RE (1u << 2)
@@ -70,6 +71,30 @@ void th_write(const char *buf, unsigned len) {
   }
 }
 
+/* ---- baud switching (tb_baud.h) ------------------------------------------ */
+
+static stm32_clocks clocks;
+static uint32_t uart_rate;
+
+uint32_t th_uart_baud(void) { return uart_rate; }
+
+/* BRR = PCLK1 / rate with oversampling by 16 (mantissa and fraction in one
+ * number), at least 16. */
+uint32_t th_uart_set_baud(uint32_t baud, int apply) {
+  const uint32_t pclk = clocks.pclk1_hz;
+  if (baud == 0 || baud > pclk / 16u) return 0;
+  const uint32_t brr = (pclk + baud / 2u) / baud;
+  const uint32_t actual = pclk / brr;
+  const uint32_t error = actual > baud ? actual - baud : baud - actual;
+  if (brr < 16u || error > baud / 40u) return 0;
+  if (!apply) return actual;
+  while (!(USART2_SR & USART_SR_TC)) { /* the last reply byte has left the shift register */
+  }
+  USART2_BRR = brr;
+  uart_rate = actual;
+  return actual;
+}
+
 /* ---- time ---------------------------------------------------------------- */
 
 uint32_t th_time_us(void) {
@@ -82,14 +107,23 @@ uint32_t th_time_us(void) {
   return now;
 }
 
+/* TIM2's 32-bit microseconds extended in software; called often enough
+ * (every poll of a baud window) for the extension to stay right. */
+uint32_t th_wall_ms(void) {
+  static uint32_t last_cnt;
+  static uint64_t us;
+  const uint32_t now = TIM2_CNT;
+  us += (uint32_t)(now - last_cnt);
+  last_cnt = now;
+  return (uint32_t)(us / 1000u);
+}
+
 void th_timestamp_edge(void) {
   GPIOA_BSRR = 1u << (8 + 16); /* PA8 low */
   for (volatile int i = 0; i < 200; ++i) {
   }
   GPIOA_BSRR = 1u << 8; /* PA8 high */
 }
-
-static stm32_clocks clocks;
 
 /* The harness adds it to the profile reply. */
 const char *th_clock_note(void) { return clocks.note; }
@@ -116,6 +150,7 @@ int main(void) {
   GPIOA_BSRR = 1u << 8;
 
   USART2_BRR = (clocks.pclk1_hz + TB_BAUD / 2u) / TB_BAUD; /* oversampling by 16 */
+  uart_rate = clocks.pclk1_hz / USART2_BRR;
   USART2_CR1 = USART_CR1_UE | USART_CR1_TE | USART_CR1_RE | USART_CR1_RXNEIE;
 
 #ifdef TB_TIM2_HZ

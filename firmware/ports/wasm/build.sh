@@ -26,6 +26,6 @@ emcc "${flags[@]}" \
   -sINITIAL_MEMORY=4194304 -sALLOW_MEMORY_GROWTH=0 -sTOTAL_STACK=262144 \
   -sNODEJS_CATCH_EXIT=0 -sNODEJS_CATCH_REJECTION=0 \
   -sEXPORTED_RUNTIME_METHODS='["HEAPU8","HEAP8","UTF8ToString"]' \
-  -sINCOMING_MODULE_JS_API='["onUartTx","onTimestampEdge","onSwwPin","print","printErr"]' \
+  -sINCOMING_MODULE_JS_API='["onUartTx","onTimestampEdge","onSwwPin","onUartBaud","onBaudWindow","print","printErr"]' \
   -o "$out"
 echo "built $out ($(wc -c < "$out") bytes)"

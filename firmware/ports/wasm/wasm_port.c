@@ -3,6 +3,7 @@
  * bytes with wp_rx; output leaves through the imported js_uart_tx. */
 #include "../../engine/tb_engine.h"
 #include "../../harness/ee_harness.h"
+#include "../../harness/tb_baud.h"
 #include "../../harness/th_port.h"
 #include "cost_model.h"
 #include "wasm_sww.h"
@@ -12,6 +13,9 @@
 
 extern void js_uart_tx(const char *buf, unsigned len);
 extern void js_timestamp_edge(double time_us);
+extern void js_uart_baud(unsigned rate);
+extern void js_baud_window(unsigned ms);
+extern double js_wall_ms(void);
 
 /* Sizes come from firmware/build.json (-DWP_MODEL_MAX, -DWP_ARENA_MAX): the
  * largest model any benchmark loads and the largest arena it plans. */
@@ -36,6 +40,23 @@ static double cycles; /* virtual clock; a double counts cycles exactly up to 2^5
 static double clock_hz = (double)COST_CLOCK_HZ;
 
 void th_write(const char *buf, unsigned len) { js_uart_tx(buf, len); }
+
+/* Baud switching: the host's wire model follows the rate (js_uart_baud), and
+ * its timer calls wp_poll when an uncommitted rate's window ends. Any rate up
+ * to 4 Mbaud is exact: the virtual UART has no divisor. */
+static uint32_t uart_rate = 115200u;
+uint32_t th_uart_baud(void) { return uart_rate; }
+uint32_t th_uart_set_baud(uint32_t baud, int apply) {
+  if (baud == 0 || baud > 4000000u) return 0;
+  if (apply) {
+    uart_rate = baud;
+    js_uart_baud(uart_rate);
+  }
+  return baud;
+}
+uint32_t th_wall_ms(void) { return (uint32_t)(uint64_t)js_wall_ms(); }
+void th_baud_window(uint32_t ms) { js_baud_window(ms); }
+EMSCRIPTEN_KEEPALIVE void wp_poll(void) { tb_baud_poll(); }
 
 static double now_us(void) { return cycles * 1e6 / clock_hz; }
 double wp_now_us(void) { return now_us(); }
@@ -99,6 +120,10 @@ EMSCRIPTEN_KEEPALIVE int wp_boot(unsigned model_len, int bench_id, unsigned cmd_
   bench = (tb_bench_id)bench_id;
   energy_mode = energy;
   cycles = start_us * clock_hz / 1e6;
+  /* A reset starts the UART at its boot rate again. */
+  uart_rate = 115200u;
+  js_uart_baud(uart_rate);
+  js_baud_window(0);
   ee_harness_init(&interp, bench, cmd_limit);
   ee_harness_extend(bench == TB_BENCH_SWW01 ? wp_sww_boot(&interp) : 0);
   return 0;
