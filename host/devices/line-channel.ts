@@ -2,7 +2,7 @@ import { LineTooLongError, LinkClosedError, TimeoutError, TinyBenchError } from 
 import type { Link } from '../link/link.js';
 import { waitForQuiet } from '../link/quiet.js';
 import { frame } from '../protocol/commands.js';
-import { cleanLine, textBeforeReady } from '../protocol/replies.js';
+import { cleanLine, mayBeDamagedEnd, textBeforeReady } from '../protocol/replies.js';
 
 export type Direction = 'tx' | 'rx';
 export type TranscriptSink = (direction: Direction, text: string) => void;
@@ -26,6 +26,8 @@ interface Pending {
   resolve: (lines: string[]) => void;
   reject: (error: Error) => void;
   grace?: ReturnType<typeof setTimeout>;
+  /** 'crc': an intact integrity line came, only m-ready is missing; 'guess': the last line looked like a damaged end. */
+  graceFor?: 'crc' | 'guess';
 }
 
 const RECENT = 24;
@@ -178,15 +180,26 @@ export class LineChannel {
       if (before) this.pending.lines.push(before);
       this.complete();
     } else {
-      this.pending.lines.push(line);
-      if (line.startsWith('m-crc-[')) {
-        const pending = this.pending;
+      const pending = this.pending;
+      pending.lines.push(line);
+      if (line.startsWith('m-crc-[')) this.startGrace(pending, 'crc');
+      // A guessed end is only the end if nothing follows it within the grace.
+      else if (mayBeDamagedEnd(line)) this.startGrace(pending, pending.graceFor === 'crc' ? 'crc' : 'guess');
+      else if (pending.graceFor === 'guess') {
         clearTimeout(pending.grace);
-        pending.grace = setTimeout(() => {
-          if (this.pending === pending) this.complete();
-        }, this.options.integrityGraceMs ?? 250);
+        pending.graceFor = undefined;
       }
     }
+  }
+
+  /** Completes the reply after the grace period unless its real end (or, for a guess, any line) comes first. */
+  private startGrace(pending: Pending, why: 'crc' | 'guess'): void {
+    if (why === 'crc' && pending.graceFor === 'crc') return;
+    clearTimeout(pending.grace);
+    pending.graceFor = why;
+    pending.grace = setTimeout(() => {
+      if (this.pending === pending) this.complete();
+    }, this.options.integrityGraceMs ?? 250);
   }
 
   private complete(): void {

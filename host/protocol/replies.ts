@@ -37,6 +37,30 @@ export function textBeforeReady(line: string): string | undefined {
   return line.endsWith(READY) ? line.slice(0, line.length - READY.length).trimEnd() : undefined;
 }
 
+/** Levenshtein distance of two short strings. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; ++i) {
+    const next = [i];
+    for (let j = 1; j <= b.length; ++j) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/**
+ * Whether a line that does not end a reply may be its end damaged on the way:
+ * an `m-ready` or an integrity line `m-crc-[...]` with a character or two
+ * lost, doubled or changed (no other line of either firmware comes that
+ * close). The channel then waits a short grace for more instead of the whole
+ * command timeout — an infer's can be minutes.
+ */
+export function mayBeDamagedEnd(line: string): boolean {
+  if (line.length <= READY.length + 2 && editDistance(line, READY) <= 2) return true;
+  const bracket = line.indexOf('[');
+  return bracket > 0 && bracket <= 9 && line.length <= 32 && editDistance(line.slice(0, bracket + 1), 'm-crc-[') <= 2;
+}
+
 /** Lines a DUT prints only while booting: seeing one in a reply means it reset. */
 export function isBootLine(line: string): boolean {
   return line === 'm-init-done' || MODE.test(line);
@@ -79,6 +103,8 @@ export const DUT_ERROR_TOKENS = {
   'db-size': 'refused',
   'no-results': 'refused',
   model: 'refused',
+  'baud-unsupported': 'refused',
+  'baud-state': 'refused',
 } as const satisfies Record<string, DutErrorKind>;
 export type DutErrorToken = keyof typeof DUT_ERROR_TOKENS;
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { LineChannel } from '../../host/devices/line-channel.js';
 import { LineTooLongError, LinkClosedError, TimeoutError } from '../../host/errors.js';
 import { createVirtualPair } from '../../host/link/virtual-link.js';
+import { mayBeDamagedEnd } from '../../host/protocol/replies.js';
 import { onCommands } from '../fakes/scripted-dut.js';
 
 /** A scripted device: answers each command with the given raw chunks. */
@@ -33,6 +34,49 @@ describe('LineChannel', () => {
     expect(error).toBeInstanceOf(TimeoutError);
     expect((error as Error).message).toMatch(/No complete reply to 'infer 1 0' within 100 ms/);
     expect((error as Error).message).toMatch(/< partial reply/);
+  });
+
+  it('a reply whose integrity line and m-ready both arrive damaged ends after the grace, not the whole timeout', async () => {
+    const { host } = scripted(() => ['m-infer-done\r\n', 'm--crc-[9ce24a90,300b7447]\r\n', 'm-rea\xe4y\r\n']);
+    const channel = new LineChannel(host, { integrityGraceMs: 50 });
+    const t0 = performance.now();
+    expect(await channel.command('infer 1 0', 60_000)).toEqual(['m-infer-done', 'm--crc-[9ce24a90,300b7447]', 'm-rea\xe4y']);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('a line that only looked like a damaged end does not cut the reply: later lines cancel the guess', async () => {
+    const pair = createVirtualPair('scripted');
+    onCommands(pair.device, () => {
+      void pair.device.write(Buffer.from('m-readx\r\n', 'latin1'));
+      setTimeout(() => void pair.device.write(Buffer.from('m-results-[1]\r\n', 'latin1')), 20);
+      setTimeout(() => void pair.device.write(Buffer.from('m-ready\r\n', 'latin1')), 400);
+    });
+    const channel = new LineChannel(pair.host, { integrityGraceMs: 100 });
+    expect(await channel.command('infer 1 0', 5000)).toEqual(['m-readx', 'm-results-[1]']);
+  });
+
+  it('takes only near misses of m-ready and m-crc-[ for a damaged end, never another line of either firmware', () => {
+    for (const damaged of ['m-rady', 'm-reaady', 'm-re\xe4dy', 'mready', 'm--crc-[9ce24a90,300b7447]', 'm-arc-[d623f1d6,ebfa851]', 'mcrc-[b5b47bc0,e20537e9]'])
+      expect(mayBeDamagedEnd(damaged), damaged).toBe(true);
+    for (const line of [
+      'm-results-[0.000,0.996]',
+      'm-[Expecting 490 bytes]',
+      'm-load-crc-[c711a7f3]',
+      'm-load-done',
+      'm-clock-[SIMULATED: cost-model clock]',
+      'm-baud-[921600,115200,1500]',
+      'm-state-[1]',
+      'm-db-at-[0]',
+      'm-lap-us-65618',
+      'm-infer-done',
+      'm-init-done',
+      'm-bin-done',
+      'm-warmup-done',
+      'm-model-[kws01]',
+      'm-name-dut-[tiny-bench]',
+      'e-[db-crc: db chunk checksum mismatch]',
+    ])
+      expect(mayBeDamagedEnd(line), line).toBe(false);
   });
 
   it('bounds an endless line without newline', async () => {
