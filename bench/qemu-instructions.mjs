@@ -10,7 +10,8 @@
 // run one class of operators twice per inference: the extra instructions are that
 // class's cost, measured, not modelled.
 //
-//   node bench/qemu-instructions.mjs [--data-dir ../shared/tinyml] [--models kws01,ad01] [--perf]
+//   node bench/qemu-instructions.mjs [--data-dir ../shared/tinyml] [--models kws01,ad01] [--kernels ref,opt] [--perf]
+// (--kernels opt skips the reference builds, for quick iterations on the optimized kernels.)
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,8 @@ const ITER = { kws01: 5, vww01: 3, ic01: 3, ad01: 50 };
 // Must match firmware/ports/wasm/cost_model.h (kinds: conv, depthwise, fc, add, pool, reshape, softmax).
 const COST_MODEL = { mac: [1.762, 9.431, 1.474, 0.0, 4.0, 0.0, 0.0, 0.0], out: [36.25, 0.0, 104.7, 63.9, 20.0, 2.0, 600.0, 0.0] };
 const CLASSES = ['first conv', 'conv', 'depthwise', 'fc', 'add'];
-const VARIANTS = { ref: ['-DTB_KERNELS=ref'], opt: ['-DTB_KERNELS=opt'] };
+const ALL_VARIANTS = { ref: ['-DTB_KERNELS=ref'], opt: ['-DTB_KERNELS=opt'] };
+const VARIANTS = Object.fromEntries(opt('--kernels', 'ref,opt').split(',').map((v) => [v, ALL_VARIANTS[v]]));
 
 /** Native build of tools/tb_run.c for a kernel variant; its stderr names the arena and kernel scratch. */
 function nativeArena(variant, id, modelPath, file) {
@@ -52,7 +54,7 @@ function nativeArena(variant, id, modelPath, file) {
       '-O1',
       '-D_POSIX_C_SOURCE=200809L',
       '-D_ISOC11_SOURCE',
-      ...VARIANTS[variant],
+      ...ALL_VARIANTS[variant],
       '-o',
       exe,
       join(fw, 'tools/tb_run.c'),
@@ -153,7 +155,7 @@ const fmt = (x, d = 2) => (x === null || x === undefined ? '-' : x.toFixed(d));
 console.log('\nInstructions per inference on qemu-system-arm mps2-an386 (Cortex-M4F, -icount shift=0), arm-none-eabi-gcc -O2:');
 console.log('model   kernels  instr/inference   instr/MAC (published MACs)   arena+scratch B (scratch)   image and RAM');
 for (const r of rows) {
-  for (const v of ['ref', 'opt']) {
+  for (const v of Object.keys(r.variants)) {
     const x = r.variants[v];
     console.log(
       `${r.id.padEnd(7)} ${v.padEnd(8)} ${Math.round(x.instructions).toString().padStart(15)} ${fmt(x.instructions / MACS[r.id]).padStart(12)} ${`${x.arena} (${x.scratch})`.padStart(30)}   ${x.sizes}`,
@@ -161,6 +163,7 @@ for (const r of rows) {
   }
   const ref = r.variants.ref,
     o = r.variants.opt;
+  if (!ref || !o) continue;
   console.log(
     `${r.id.padEnd(7)} speed-up ${(ref.instructions / o.instructions).toFixed(2)}x, arena + scratch ${o.arena - ref.arena >= 0 ? '+' : ''}${o.arena - ref.arena} B`,
   );
@@ -169,7 +172,7 @@ console.log('\nPer operator class: instructions per inference (instructions per 
 console.log(`model   kernels  ${CLASSES.map((c) => c.padStart(22)).join('')}`);
 for (const r of rows) {
   const w = r.works[0];
-  for (const v of ['ref', 'opt']) {
+  for (const v of Object.keys(r.variants)) {
     const x = r.variants[v];
     const cells = x.classes.map((instr, c) => {
       if (instr === null) return '-'.padStart(22);
@@ -185,7 +188,7 @@ console.log('* conv MACs are not split between the first and the other convoluti
 for (const r of rows) {
   const w = r.works[0];
   if (w.macs[0] === 0) continue;
-  const per = (v) => (r.variants[v].classes[0] + r.variants[v].classes[1]) / w.macs[0];
+  const per = (v) => (r.variants[v] ? (r.variants[v].classes[0] + r.variants[v].classes[1]) / w.macs[0] : null);
   console.log(`  ${r.id}: ${w.macs[0]} conv MACs = ${fmt(per('ref'))} (ref) / ${fmt(per('opt'))} (opt) instructions per conv MAC`);
 }
 if (perf) {

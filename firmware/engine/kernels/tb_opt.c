@@ -17,6 +17,7 @@
  *   (tb_quant.h) but without its 64-bit division. */
 #include "tb_kernel_api.h"
 #include "tb_simd.h"
+#include "tb_requant_fast.h"
 #include "../tb_quant.h"
 
 /* tb_multiply_by_quantized_multiplier for multipliers from
@@ -67,6 +68,27 @@ static inline int32_t requantize_with(int32_t acc, const channel_requant c) {
   const int32_t *const rq_mult = (q)->multiplier, *const rq_shift = (q)->shift; \
   const int32_t rq_stride = (q)->stride, rq_offset = (p)->output_offset, rq_lo = (p)->act_min, rq_hi = (p)->act_max
 #define REQUANT(acc, ch) requantize_s8((acc), rq_mult[(ch)*rq_stride], rq_shift[(ch)*rq_stride], rq_offset, rq_lo, rq_hi)
+
+/* ---- the fast requantization table (tb_requant_fast.h) ------------------ */
+
+/* Scratch bytes of a table for `channels` channels (a multiple of 16, so what follows stays aligned). */
+static size_t fast_table_size(int32_t channels) { return ((size_t)channels * sizeof(tb_fast_rq) + 15u) & ~(size_t)15u; }
+
+/* Fills the table (one entry, or one per channel: index channel * q->stride)
+ * once per kernel call, outside every pixel loop; NULL when a channel needs
+ * the exact 64-bit path, which then serves the whole call. */
+static const tb_fast_rq *fast_table(void *where, const tb_requant *q, int32_t channels) {
+  tb_fast_rq *t = (tb_fast_rq *)where;
+  const int32_t n = q->stride ? channels : 1;
+  for (int32_t c = 0; c < n; ++c) {
+    if (!tb_fast_rq_ok(q->multiplier[c * q->stride], q->shift[c * q->stride])) return NULL;
+    t[c] = tb_fast_rq_of(q->multiplier[c * q->stride], q->shift[c * q->stride]);
+  }
+  return t;
+}
+
+/* One output through a table entry, with the activation clamp. */
+#define FAST_REQUANT(acc, e) ((int8_t)tb_clamp_i32(tb_fast_rq_apply((acc), (e)->m2, (e)->half, (e)->right) + rq_offset, rq_lo, rq_hi))
 
 /* ---- widening with the SXTB16 ordering ---------------------------------- */
 
@@ -134,8 +156,8 @@ static size_t columns_size(int32_t depth, int32_t ncols) { return (size_t)((dept
 static int32_t conv_depth(const tb_dims *filter) { return filter->h * filter->w * filter->c; }
 
 size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
-  (void)p, (void)in, (void)out;
-  return columns_size(conv_depth(filter), 2) * sizeof(int16_t);
+  (void)p, (void)in;
+  return fast_table_size(out->c) + columns_size(conv_depth(filter), 2) * sizeof(int16_t);
 }
 
 /* The receptive field of output pixel (b, oy, ox), widened, in column order. */
@@ -197,6 +219,56 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
   acc[0] = s00, acc[1] = s01, acc[2] = s10, acc[3] = s11;
 }
 #else
+#if TB_SIMD_DSP
+/* The 2x2 loop on a Cortex-M4 in 17 instructions per 16 MACs: one LDM
+ * fetches both columns' four pairs of a group, each weight word is loaded
+ * with post-increment and unpacked in place by two SXTB16, then eight
+ * SMLAD; four accumulators, four pairs and two weight registers stay in
+ * registers, which gcc does not manage for this loop (it spills the loop
+ * bounds: 22 instructions). acc[0..3] (a00 a01 a10 a11) are read and
+ * written; groups >= 1. Arguments: r0 wa, r1 wb, r2 col, r3 groups, [sp] acc. */
+__attribute__((naked, noinline)) static void mac_2x2_groups(const int8_t *wa __attribute__((unused)), const int8_t *wb __attribute__((unused)),
+                                                            const int16_t *col __attribute__((unused)),
+                                                            int32_t groups __attribute__((unused)), int32_t *acc __attribute__((unused))) {
+  __asm__ volatile(
+      "push {r4-r11, lr}\n\t"
+      "ldr r12, [sp, #36]\n\t"
+      "ldm r12, {r4-r7}\n"
+      "1:\n\t"
+      "ldm r2!, {r8-r11}\n\t"
+      "ldr r12, [r0], #4\n\t"
+      "sxtb16 lr, r12\n\t"
+      "sxtb16 r12, r12, ror #8\n\t"
+      "smlad r4, lr, r8, r4\n\t"
+      "smlad r5, lr, r10, r5\n\t"
+      "smlad r4, r12, r9, r4\n\t"
+      "smlad r5, r12, r11, r5\n\t"
+      "ldr r12, [r1], #4\n\t"
+      "sxtb16 lr, r12\n\t"
+      "sxtb16 r12, r12, ror #8\n\t"
+      "smlad r6, lr, r8, r6\n\t"
+      "smlad r7, lr, r10, r7\n\t"
+      "smlad r6, r12, r9, r6\n\t"
+      "smlad r7, r12, r11, r7\n\t"
+      "subs r3, r3, #1\n\t"
+      "bne 1b\n\t"
+      "ldr r12, [sp, #36]\n\t"
+      "stm r12, {r4-r7}\n\t"
+      "pop {r4-r11, pc}\n\t");
+}
+
+static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *col, int32_t depth, int32_t grouped, int32_t acc[4]) {
+  if (grouped > 0) mac_2x2_groups(wa, wb, col, grouped >> 2, acc);
+  const int16_t *c = col + 2 * grouped;
+  wa += grouped, wb += grouped;
+  for (int32_t k = 0; k < depth - grouped; ++k) {
+    acc[0] += wa[k] * c[k];
+    acc[1] += wa[k] * c[4 + k];
+    acc[2] += wb[k] * c[k];
+    acc[3] += wb[k] * c[4 + k];
+  }
+}
+#else
 /* Dot products of weight rows wa and wb with the two interleaved columns. */
 static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *col, int32_t depth, int32_t grouped, int32_t acc[4]) {
   int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
@@ -231,6 +303,7 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
   }
   acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
 }
+#endif
 
 #endif
 
@@ -239,7 +312,8 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
   REQUANT_LOCALS(q, p);
   const int32_t depth = conv_depth(filter), grouped = column_layout(depth);
   const int out_c = out->c;
-  int16_t *col = (int16_t *)scratch;
+  const tb_fast_rq *const fq = fast_table(scratch, q, out_c);
+  int16_t *col = (int16_t *)((char *)scratch + fast_table_size(out_c));
   const int32_t pixels = out->n * out->h * out->w;
   const int pointwise = filter->h == 1 && filter->w == 1 && p->stride_w == 1 && p->stride_h == 1 && p->pad_w == 0 && p->pad_h == 0 &&
                         in->h == out->h && in->w == out->w;
@@ -258,6 +332,16 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
       const int32_t ba = bias ? bias[oc] : 0, bb = bias && pair ? bias[oc + 1] : ba;
       int32_t acc[4] = {ba, ba, bb, bb};
       mac_2x2(wa, wb, col, depth, grouped, acc);
+      if (fq) {
+        const tb_fast_rq *ea = fq + oc * rq_stride, *eb = fq + (oc + 1) * rq_stride;
+        o0[oc] = FAST_REQUANT(acc[0], ea);
+        if (two) o1[oc] = FAST_REQUANT(acc[1], ea);
+        if (pair) {
+          o0[oc + 1] = FAST_REQUANT(acc[2], eb);
+          if (two) o1[oc + 1] = FAST_REQUANT(acc[3], eb);
+        }
+        continue;
+      }
       const channel_requant ra = channel_of(rq_mult[oc * rq_stride], rq_shift[oc * rq_stride]);
       o0[oc] = (int8_t)tb_clamp_i32(requantize_with(acc[0], ra) + rq_offset, rq_lo, rq_hi);
       if (two) o1[oc] = (int8_t)tb_clamp_i32(requantize_with(acc[1], ra) + rq_offset, rq_lo, rq_hi);
@@ -275,7 +359,7 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
 static int depthwise_fast(const tb_conv_params *p) { return p->depth_multiplier == 1 && p->dilation_w == 1 && p->dilation_h == 1; }
 
 size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
-  return depthwise_fast(p) ? 0 : tb_depthwise_conv_s8_scratch_ref(p, in, filter, out);
+  return depthwise_fast(p) ? fast_table_size(out->c) : tb_depthwise_conv_s8_scratch_ref(p, in, filter, out);
 }
 
 /* One tap for four channels: activations widened with the offset, weights
@@ -314,7 +398,7 @@ size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *
 /* Two adjacent interior pixels of a 3x3 depthwise layer with C % 4 == 0:
  * weights unpacked and per-channel requantization terms computed once for both. */
 static void depthwise_3x3_pair(const int8_t *in0, const int8_t *w0, int8_t *o, int C, int32_t in_row, int32_t w_row, int32_t xs,
-                               uint32_t off2, const int32_t *bias, const tb_requant *q, const tb_conv_params *p) {
+                               uint32_t off2, const int32_t *bias, const tb_requant *q, const tb_conv_params *p, const tb_fast_rq *fq) {
   REQUANT_LOCALS(q, p);
   for (int c = 0; c < C; c += 4) {
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
@@ -325,6 +409,17 @@ static void depthwise_3x3_pair(const int8_t *in0, const int8_t *w0, int8_t *o, i
       DW_TAP2(0, 0);
       DW_TAP2(C, C);
       DW_TAP2(2 * C, 2 * C);
+    }
+    if (fq) {
+      const tb_fast_rq *e = fq + c * rq_stride;
+      o[c] = FAST_REQUANT(a0, e), o[C + c] = FAST_REQUANT(b0, e);
+      e += rq_stride;
+      o[c + 1] = FAST_REQUANT(a1, e), o[C + c + 1] = FAST_REQUANT(b1, e);
+      e += rq_stride;
+      o[c + 2] = FAST_REQUANT(a2, e), o[C + c + 2] = FAST_REQUANT(b2, e);
+      e += rq_stride;
+      o[c + 3] = FAST_REQUANT(a3, e), o[C + c + 3] = FAST_REQUANT(b3, e);
+      continue;
     }
     const int32_t acc_a[4] = {a0, a1, a2, a3}, acc_b[4] = {b0, b1, b2, b3};
     for (int j = 0; j < 4; ++j) {
@@ -346,6 +441,7 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
   const int C = out->c, fh = filter->h, fw = filter->w;
   const int32_t in_row = in->w * C, w_row = fw * C;
   const uint32_t off2 = tb_pair_splat(p->input_offset);
+  const tb_fast_rq *const fq = fast_table(scratch, q, C);
   for (int b = 0; b < in->n; ++b) {
     for (int oy = 0; oy < out->h; ++oy) {
       const int y0 = oy * p->stride_h - p->pad_h;
@@ -360,7 +456,7 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
         int8_t *o = output + (((size_t)b * out->h + oy) * out->w + ox) * C;
         const int full3x3 = fh == 3 && fw == 3 && ny == 3 && nx == 3;
         if (!TB_WASM_SIMD && full3x3 && (C & 3) == 0 && ox + 1 < out->w && x0 + p->stride_w + 3 <= in->w) {
-          depthwise_3x3_pair(in0, w0, o, C, in_row, w_row, p->stride_w * C, off2, bias, q, p);
+          depthwise_3x3_pair(in0, w0, o, C, in_row, w_row, p->stride_w * C, off2, bias, q, p, fq);
           ++ox; /* the pair covered ox + 1 too */
           continue;
         }
@@ -408,6 +504,13 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
             for (int fy = 0; fy < ny; ++fy, ip += in_row, wp += w_row)
               for (int fx = 0; fx < nx; ++fx) DW_TAP(ip + fx * C, wp + fx * C);
           }
+          if (fq) {
+            o[c] = FAST_REQUANT(a0, fq + c * rq_stride);
+            o[c + 1] = FAST_REQUANT(a1, fq + (c + 1) * rq_stride);
+            o[c + 2] = FAST_REQUANT(a2, fq + (c + 2) * rq_stride);
+            o[c + 3] = FAST_REQUANT(a3, fq + (c + 3) * rq_stride);
+            continue;
+          }
           o[c] = REQUANT(a0, c);
           o[c + 1] = REQUANT(a1, c + 1);
           o[c + 2] = REQUANT(a2, c + 2);
@@ -417,7 +520,7 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
           int32_t acc = bias ? bias[c] : 0;
           for (int fy = 0; fy < ny; ++fy)
             for (int fx = 0; fx < nx; ++fx) acc += w0[fy * w_row + fx * C + c] * (in0[fy * in_row + fx * C + c] + in_offset);
-          o[c] = REQUANT(acc, c);
+          o[c] = fq ? FAST_REQUANT(acc, fq + c * rq_stride) : REQUANT(acc, c);
         }
       }
     }
@@ -426,6 +529,13 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
 
 /* ---- FULLY_CONNECTED ---------------------------------------------------- */
 
+/* Fully connected scratch is sized by depth alone, so its few outputs (each
+ * with its own weights row) derive their fast constants as they go. */
+static inline int8_t fc_requant(int32_t acc, const tb_requant *q, int32_t u, int32_t offset, int32_t lo, int32_t hi) {
+  const tb_fast_rq e = tb_fast_rq_of(q->multiplier[u * q->stride], q->shift[u * q->stride]);
+  return (int8_t)tb_clamp_i32(tb_fast_rq_apply(acc, e.m2, e.half, e.right) + offset, lo, hi);
+}
+
 size_t tb_fully_connected_s8_scratch_opt(int32_t depth) { return columns_size(depth, 1) * sizeof(int16_t); }
 
 void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32_t batches, int32_t depth, int32_t units,
@@ -433,6 +543,8 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
   REQUANT_LOCALS(q, p);
   int16_t *col = (int16_t *)scratch;
   const int32_t grouped = column_layout(depth);
+  int fast = 1;
+  for (int32_t u = 0; u < (q->stride ? units : 1); ++u) fast &= tb_fast_rq_ok(rq_mult[u * rq_stride], rq_shift[u * rq_stride]);
   for (int32_t b = 0; b < batches; ++b) {
     widen_run(col, 0, 1, 0, input + (size_t)b * depth, depth, p->input_offset, grouped);
     int8_t *o = output + (size_t)b * units;
@@ -475,6 +587,13 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
         a3 += w3[k] * col[k];
       }
       if (bias) a0 += bias[u], a1 += bias[u + 1], a2 += bias[u + 2], a3 += bias[u + 3];
+      if (fast) {
+        o[u] = fc_requant(a0, q, u, rq_offset, rq_lo, rq_hi);
+        o[u + 1] = fc_requant(a1, q, u + 1, rq_offset, rq_lo, rq_hi);
+        o[u + 2] = fc_requant(a2, q, u + 2, rq_offset, rq_lo, rq_hi);
+        o[u + 3] = fc_requant(a3, q, u + 3, rq_offset, rq_lo, rq_hi);
+        continue;
+      }
       o[u] = REQUANT(a0, u);
       o[u + 1] = REQUANT(a1, u + 1);
       o[u + 2] = REQUANT(a2, u + 2);
@@ -491,7 +610,7 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
       }
       for (; k < depth; ++k) a0 += w0[k] * col[k];
       if (bias) a0 += bias[u];
-      o[u] = REQUANT(a0, u);
+      o[u] = fast ? fc_requant(a0, q, u, rq_offset, rq_lo, rq_hi) : REQUANT(a0, u);
     }
   }
 }

@@ -1,27 +1,25 @@
 /* TFLM's double-rounding requantization (tb_quant.h: high multiply with
- * rounding, then a rounding right shift, then the output offset) in five
- * instructions on a Cortex-M with DSP: SSAT, two ADDs, SMMLAR, ASR.
+ * rounding, then a rounding right shift) in four instructions on a Cortex-M
+ * with DSP: ADD, SMMLAR, ADD, ASR (the output offset and the clamp follow).
  *
- * Why it is exact, for multipliers M in [2^30, 2^31) (every multiplier
- * tb_quantize_multiplier makes, apart from 0) and right shifts r in [1, 19]:
+ * Why it is exact for every int32 accumulator a, multipliers M in
+ * [2^30, 2^31) (every one tb_quantize_multiplier makes, apart from 0) and
+ * right shifts r in [2, 31]:
  * - TFLM computes x = floor((aM + 2^30) / 2^31), then rounds x / 2^r half
  *   away from zero: floor((x + 2^(r-1) - [x < 0]) / 2^r).
- * - x - [x < 0] equals floor((aM + N) / 2^31) with N = +2^30 for a >= 0 and
- *   -2^30 for a < 0, except for aM in [-2^30, 0), where it gives -1 instead
- *   of 0; both then round to 0 since r >= 1. So the result is
- *   floor((2aM + 2N + 2^(r-1) 2^32) / 2^(32+r)), one rounding of one sum.
+ * - x - [x < 0] equals y = floor((aM + N) / 2^31) with N = +2^30 for a >= 0
+ *   and -2^30 for a < 0 (M > 0, so aM has a's sign), except for aM in
+ *   [-2^30, 0), where y = -1 and x = 0; both round to 0 since r >= 1.
+ *   So the result is floor((y + 2^(r-1)) / 2^r).
  * - 2M does not fit an int32, but 2aM = a (2M - 2^32) + a 2^32, so SMMLAR
  *   (bits 63..32 of (c << 32) + a m2 + 2^31) with m2 = 2M - 2^32 and
- *   c = a + 2^(r-1) + (a >> 31) gives floor((2aM + 2N + 2^(r-1) 2^32) / 2^32);
- *   the output offset folds in as + offset << r, then one shift by r.
- * - Accumulators are saturated to [-2^29, 2^29) first so the high word cannot
- *   overflow. That changes no int8 output: beyond those bounds TFLM's result
- *   is at least 512 in magnitude (M >= 2^30, r <= 19), so after any offset
- *   in [-128, 127] it is clamped to the same end of the int8 range either way.
+ *   c = a + (a >> 31) is floor((2aM + 2N) / 2^32) = y. The sum is taken
+ *   modulo 2^64 and y lies in [-2^31, 2^31 - 2], so c may wrap.
+ * - y + 2^(r-1) can overflow; for r >= 2, floor((y + 2^(r-1)) / 2^r) =
+ *   floor(((y >> 1) + 2^(r-2)) / 2^(r-1)), which cannot.
  * Channels outside these ranges take the exact 64-bit path (tb_opt.c). The
- * claim is tested against tb_quant.h on random and boundary values in
- * firmware/tests/test_opt_kernels.c, on x86 (emulated instructions) and on
- * the Cortex-M4 image under QEMU (tb_requant_selftest). */
+ * claim is tested against tb_quant.h on every shift, rounding boundaries,
+ * int32's ends and random values in firmware/tests/test_opt_kernels.c. */
 #ifndef TB_REQUANT_FAST_H
 #define TB_REQUANT_FAST_H
 
@@ -32,25 +30,25 @@
 /* One channel's constants (12 bytes; a table of them sits in kernel scratch). */
 typedef struct {
   int32_t m2;    /* 2M - 2^32 */
-  int32_t add;   /* 2^(r-1) + output_offset * 2^r */
-  int32_t right; /* r */
+  int32_t half;  /* 2^(r-2) */
+  int32_t right; /* r - 1 */
 } tb_fast_rq;
 
 /* Whether (multiplier, shift) can take the fast path. */
-static inline int tb_fast_rq_ok(int32_t multiplier, int32_t shift) { return multiplier >= (1 << 30) && shift <= -1 && shift >= -19; }
+static inline int tb_fast_rq_ok(int32_t multiplier, int32_t shift) { return multiplier >= (1 << 30) && shift <= -2 && shift >= -31; }
 
-static inline tb_fast_rq tb_fast_rq_of(int32_t multiplier, int32_t shift, int32_t output_offset) {
+static inline tb_fast_rq tb_fast_rq_of(int32_t multiplier, int32_t shift) {
   tb_fast_rq c;
   c.m2 = (int32_t)((uint32_t)multiplier << 1);
-  c.right = -shift;
-  c.add = (int32_t)((1u << (c.right - 1)) + ((uint32_t)output_offset << c.right));
+  c.half = (int32_t)(1u << (-shift - 2));
+  c.right = -shift - 1;
   return c;
 }
 
-/* requantize(acc) + output_offset, before the activation clamp. */
-static inline int32_t tb_fast_rq_apply(int32_t acc, int32_t m2, int32_t add, int32_t right) {
-  const int32_t a = tb_ssat(acc, 30);
-  return tb_smmlar(a, m2, a + add + (a >> 31)) >> right;
+/* tb_multiply_by_quantized_multiplier(acc, multiplier, shift). */
+static inline int32_t tb_fast_rq_apply(int32_t acc, int32_t m2, int32_t half, int32_t right) {
+  const int32_t y = tb_smmlar(acc, m2, (int32_t)((uint32_t)acc + (uint32_t)(acc >> 31)));
+  return ((y >> 1) + half) >> right;
 }
 
 #endif
