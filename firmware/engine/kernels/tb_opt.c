@@ -155,13 +155,96 @@ static size_t columns_size(int32_t depth, int32_t ncols) { return (size_t)((dept
 
 static int32_t conv_depth(const tb_dims *filter) { return filter->h * filter->w * filter->c; }
 
-size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
-  (void)p, (void)in;
-  return fast_table_size(out->c) + columns_size(conv_depth(filter), 2) * sizeof(int16_t);
+
+#if TB_WASM_SIMD
+static size_t stage_size(int32_t depth) { return (void)depth, 0; }
+#else
+/* Bytes of the int8 staging copy of one receptive field. */
+static size_t stage_size(int32_t depth) { return ((size_t)depth + 15u) & ~(size_t)15u; }
+
+static inline void copy_bytes(int8_t *d, const int8_t *s, int32_t n) {
+  for (; n >= 4; n -= 4, d += 4, s += 4) tb_store32(d, tb_load32(s));
+  for (; n > 0; --n) *d++ = *s++;
 }
 
+/* The receptive field of output pixel (b, oy, ox) as int8 in filter order,
+ * copied run by run; taps outside the input hold the zero point, which
+ * widens to 0 like TFLM's skipped taps. */
+static const int8_t *gather(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, int b, int oy, int ox,
+                            int8_t *stage) {
+  const int in_c = in->c, fw = filter->w, run = fw * in_c;
+  const int pad = -p->input_offset;
+  const int x0 = ox * p->stride_w - p->pad_w;
+  const int row_whole = p->dilation_w == 1 && x0 >= 0 && x0 + fw <= in->w;
+  int8_t *dst = stage;
+  for (int fy = 0; fy < filter->h; ++fy) {
+    const int y = oy * p->stride_h - p->pad_h + fy * p->dilation_h;
+    if (y < 0 || y >= in->h) {
+      memset(dst, pad, (size_t)run);
+      dst += run;
+      continue;
+    }
+    const int8_t *row = input + ((size_t)b * in->h + y) * in->w * in_c;
+    if (row_whole) {
+      copy_bytes(dst, row + (size_t)x0 * in_c, run);
+      dst += run;
+      continue;
+    }
+    for (int fx = 0; fx < fw; ++fx, dst += in_c) {
+      const int x = x0 + fx * p->dilation_w;
+      if (x < 0 || x >= in->w) memset(dst, pad, (size_t)in_c);
+      else copy_bytes(dst, row + (size_t)x * in_c, in_c);
+    }
+  }
+  return stage;
+}
+
+/* `groups` groups of four int8 values into one column of two (dst points at
+ * the column's slot of the first group): per group one load, two SXTAB16
+ * and one 8-byte store, two groups per pass. */
+static inline int16_t *widen_groups(int16_t *dst, const int8_t *src, int32_t groups, uint32_t off2) {
+  for (; groups >= 2; groups -= 2, src += 8, dst += 16) {
+    const uint32_t w0 = tb_load32(src), w1 = tb_load32(src + 4);
+    tb_store_pairs(dst, tb_sxtab16(off2, w0), tb_sxtab16_ror8(off2, w0));
+    tb_store_pairs(dst + 8, tb_sxtab16(off2, w1), tb_sxtab16_ror8(off2, w1));
+  }
+  if (groups) {
+    const uint32_t w = tb_load32(src);
+    tb_store_pairs(dst, tb_sxtab16(off2, w), tb_sxtab16_ror8(off2, w));
+    dst += 8;
+  }
+  return dst;
+}
+
+/* Column j (of two) from depth int8 values: the whole groups, then the tail. */
+static void widen_column(int16_t *col, int32_t j, const int8_t *src, int32_t depth, int32_t grouped, int32_t offset) {
+  widen_groups(col + j * 4, src, grouped >> 2, tb_pair_splat(offset));
+  int16_t *tail = col + 2 * grouped + j * 4;
+  for (int32_t k = grouped; k < depth; ++k) tail[k - grouped] = (int16_t)(src[k] + offset);
+}
+
+/* Column j of output pixel (b, oy, ox). A window inside the input whose
+ * filter rows are whole groups (in_c * fw % 4 == 0) is widened straight
+ * from the input rows; others (borders, 1-3 channel first layers) go
+ * through the int8 staging copy. */
+static void im2col_column(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, int b, int oy, int ox,
+                          int16_t *col, int32_t j, int32_t depth, int32_t grouped, int8_t *stage) {
+  const int in_c = in->c, fw = filter->w, run = fw * in_c;
+  const int x0 = ox * p->stride_w - p->pad_w, y0 = oy * p->stride_h - p->pad_h;
+  if ((run & 3) == 0 && p->dilation_w == 1 && p->dilation_h == 1 && x0 >= 0 && x0 + fw <= in->w && y0 >= 0 && y0 + filter->h <= in->h) {
+    const uint32_t off2 = tb_pair_splat(p->input_offset);
+    const int8_t *row = input + (((size_t)b * in->h + y0) * in->w + x0) * in_c;
+    const size_t row_step = (size_t)in->w * in_c;
+    int16_t *dst = col + j * 4;
+    for (int fy = 0; fy < filter->h; ++fy, row += row_step) dst = widen_groups(dst, row, run >> 2, off2);
+    return;
+  }
+  widen_column(col, j, gather(p, in, input, filter, b, oy, ox, stage), depth, grouped, p->input_offset);
+}
+#endif
+
 /* The receptive field of output pixel (b, oy, ox), widened, in column order. */
-static void im2col(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, int b, int oy, int ox,
+static inline void im2col(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, int b, int oy, int ox,
                    int16_t *col, int32_t j, int32_t grouped) {
   const int in_c = in->c, fw = filter->w;
   const int x0 = ox * p->stride_w - p->pad_w;
@@ -307,6 +390,11 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
 
 #endif
 
+size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
+  (void)p, (void)in;
+  return fast_table_size(out->c) + columns_size(conv_depth(filter), 2) * sizeof(int16_t) + stage_size(conv_depth(filter));
+}
+
 void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
                     const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
   REQUANT_LOCALS(q, p);
@@ -314,6 +402,9 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
   const int out_c = out->c;
   const tb_fast_rq *const fq = fast_table(scratch, q, out_c);
   int16_t *col = (int16_t *)((char *)scratch + fast_table_size(out_c));
+#if !TB_WASM_SIMD
+  int8_t *stage = (int8_t *)(col + columns_size(depth, 2));
+#endif
   const int32_t pixels = out->n * out->h * out->w;
   const int pointwise = filter->h == 1 && filter->w == 1 && p->stride_w == 1 && p->stride_h == 1 && p->pad_w == 0 && p->pad_h == 0 &&
                         in->h == out->h && in->w == out->w;
@@ -322,8 +413,13 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
     /* A lone last pixel fills both columns and is stored once. */
     for (int j = 0; j < 2; ++j) {
       const int32_t i = two ? px + j : px;
+#if TB_WASM_SIMD
       if (pointwise) widen_run(col, j, 2, 0, input + (size_t)i * depth, depth, p->input_offset, grouped);
       else im2col(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, j, grouped);
+#else
+      if (pointwise) widen_column(col, j, input + (size_t)i * depth, depth, grouped, p->input_offset);
+      else im2col_column(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, j, depth, grouped, stage);
+#endif
     }
     int8_t *o0 = output + (size_t)px * out_c, *o1 = o0 + out_c;
     for (int oc = 0; oc < out_c; oc += 2) {

@@ -44,6 +44,13 @@ static inline void tb_load_pairs(const void *p, uint32_t *lo, uint32_t *hi) {
   memcpy(hi, q + 1, 4);
 }
 
+/* Two pairs to 8-byte aligned scratch in one store (STRD on Cortex-M). */
+static inline void tb_store_pairs(void *p, uint32_t lo, uint32_t hi) {
+  uint32_t *q = (uint32_t *)__builtin_assume_aligned(p, 8);
+  memcpy(q, &lo, 4);
+  memcpy(q + 1, &hi, 4);
+}
+
 #if TB_SIMD_DSP
 
 /* Bytes 0 and 2 sign-extended to the two lanes. */
