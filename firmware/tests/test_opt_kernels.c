@@ -210,6 +210,16 @@ static void requant_cases(void) {
     const int32_t m = range(1 << 30, 0x7fffffff), shift = range(-31, -2);
     ok &= requant_agrees(i & 1 ? (int32_t)next() : (int32_t)next() >> range(0, 31), m, shift);
   }
+  /* The small-value variant (ADD), every right shift including 0 and 1. */
+  for (long i = 0; i < 2000000 && ok; ++i, ++n) {
+    const int32_t m = i < 64 ? (i & 1 ? 0x7fffffff : 1 << 30) : range(1 << 30, 0x7fffffff), right = (int32_t)(i % 32);
+    const int32_t x = i < 64 ? (i & 2 ? (1 << 29) - 1 : -(1 << 29) + 1) : (int32_t)next() >> range(3, 31);
+    const int32_t want = tb_rounding_divide_by_pot(tb_srdhm(x, m), right), got = tb_fast_mul_apply(x, tb_fast_mul_of(m, right));
+    if (got != want) {
+      printf("FAIL fast multiply x %d multiplier %d right %d: fast %d, TFLM %d\n", x, m, right, got, want);
+      ok = 0;
+    }
+  }
   printf("fast requantization: %ld accumulators %s\n", n, ok ? "agree with tb_quant.h" : "DISAGREE");
   if (ok) passed++;
   else failed++;

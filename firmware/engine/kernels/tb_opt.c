@@ -87,6 +87,22 @@ static const tb_fast_rq *fast_table(void *where, const tb_requant *q, int32_t ch
   return t;
 }
 
+/* One output through a table entry with the activation clamp; `full` (a
+ * constant where it is inlined) marks the range [-128, 127], one SSAT. */
+static inline __attribute__((always_inline)) int8_t fast_out(int32_t acc, const tb_fast_rq *e, int32_t offset, int32_t lo, int32_t hi, int full) {
+  const int32_t v = tb_fast_rq_apply(acc, e->m2, e->half, e->right) + offset;
+  return (int8_t)(full ? tb_ssat(v, 8) : tb_clamp_i32(v, lo, hi));
+}
+
+/* The four outputs of a 2 pixel x 2 channel block. */
+static inline __attribute__((always_inline)) void fast_block(int8_t *o0, int8_t *o1, const int32_t acc[4], const tb_fast_rq *ea,
+                                                             const tb_fast_rq *eb, int32_t offset, int32_t lo, int32_t hi, int full) {
+  o0[0] = fast_out(acc[0], ea, offset, lo, hi, full);
+  o1[0] = fast_out(acc[1], ea, offset, lo, hi, full);
+  o0[1] = fast_out(acc[2], eb, offset, lo, hi, full);
+  o1[1] = fast_out(acc[3], eb, offset, lo, hi, full);
+}
+
 /* One output through a table entry, with the activation clamp. */
 #define FAST_REQUANT(acc, e) ((int8_t)tb_clamp_i32(tb_fast_rq_apply((acc), (e)->m2, (e)->half, (e)->right) + rq_offset, rq_lo, rq_hi))
 
@@ -401,6 +417,7 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
   const int32_t depth = conv_depth(filter), grouped = column_layout(depth);
   const int out_c = out->c;
   const tb_fast_rq *const fq = fast_table(scratch, q, out_c);
+  const int full = rq_lo == -128 && rq_hi == 127;
   int16_t *col = (int16_t *)((char *)scratch + fast_table_size(out_c));
 #if !TB_WASM_SIMD
   int8_t *stage = (int8_t *)(col + columns_size(depth, 2));
@@ -428,6 +445,12 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
       const int32_t ba = bias ? bias[oc] : 0, bb = bias && pair ? bias[oc + 1] : ba;
       int32_t acc[4] = {ba, ba, bb, bb};
       mac_2x2(wa, wb, col, depth, grouped, acc);
+      if (fq && two && pair) {
+        const tb_fast_rq *ea = fq + oc * rq_stride, *eb = ea + rq_stride;
+        if (full) fast_block(o0 + oc, o1 + oc, acc, ea, eb, rq_offset, rq_lo, rq_hi, 1);
+        else fast_block(o0 + oc, o1 + oc, acc, ea, eb, rq_offset, rq_lo, rq_hi, 0);
+        continue;
+      }
       if (fq) {
         const tb_fast_rq *ea = fq + oc * rq_stride, *eb = fq + (oc + 1) * rq_stride;
         o0[oc] = FAST_REQUANT(acc[0], ea);
@@ -716,8 +739,28 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
 /* High half of the doubled product, rounded as gemmlowp does (see requantize). */
 static inline int32_t doubling_high_mul(int32_t a, int32_t b) { return (int32_t)(((int64_t)a * b + (1LL << 30)) >> 31); }
 
+/* Whether ADD can use tb_fast_mul: multipliers in [2^30, 2^31), no left
+ * shifts after the rescale, and rescaled inputs below 2^28 in magnitude
+ * (|x + offset| <= 255 shifted by at most 20), so sums stay below 2^29. */
+static int add_fast(const tb_add_params *p) {
+  const int32_t lo = 1 << 30;
+  return p->left_shift >= 0 && p->left_shift <= 20 && p->input1_multiplier >= lo && p->input2_multiplier >= lo && p->output_multiplier >= lo &&
+         p->input1_shift <= 0 && p->input2_shift <= 0 && p->output_shift <= 0 && p->input1_shift >= -31 && p->input2_shift >= -31 &&
+         p->output_shift >= -31 && p->input1_offset >= -255 && p->input1_offset <= 255 && p->input2_offset >= -255 && p->input2_offset <= 255;
+}
+
 void tb_add_s8_opt(const tb_add_params *params, uint32_t n, const int8_t *a, const int8_t *b, int8_t *out) {
   const tb_add_params P = *params; /* a local copy: int8 stores could alias *params */
+  if (add_fast(&P)) {
+    const tb_fast_mul m1 = tb_fast_mul_of(P.input1_multiplier, -P.input1_shift), m2 = tb_fast_mul_of(P.input2_multiplier, -P.input2_shift);
+    const tb_fast_mul mo = tb_fast_mul_of(P.output_multiplier, -P.output_shift);
+    for (uint32_t i = 0; i < n; ++i) {
+      const int32_t sa = tb_fast_mul_apply((int32_t)((uint32_t)(a[i] + P.input1_offset) << P.left_shift), m1);
+      const int32_t sb = tb_fast_mul_apply((int32_t)((uint32_t)(b[i] + P.input2_offset) << P.left_shift), m2);
+      out[i] = (int8_t)tb_clamp_i32(tb_fast_mul_apply(sa + sb, mo) + P.output_offset, P.act_min, P.act_max);
+    }
+    return;
+  }
   const int32_t r1 = -P.input1_shift, r2 = -P.input2_shift, ro = -P.output_shift;
   for (uint32_t i = 0; i < n; ++i) {
     const int32_t va = (int32_t)((uint32_t)(a[i] + P.input1_offset) << P.left_shift);

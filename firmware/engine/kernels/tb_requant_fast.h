@@ -51,4 +51,27 @@ static inline int32_t tb_fast_rq_apply(int32_t acc, int32_t m2, int32_t half, in
   return ((y >> 1) + half) >> right;
 }
 
+/* The same high multiply and rounding shift for right shifts r in [0, 31]
+ * and small values (|x| < 2^29, as in ADD's rescaled inputs): then
+ * y + 2^(r-1) cannot overflow, and r = 0 (no second rounding) needs the
+ * sign term off: smask = r ? -1 : 0, half = r ? 2^(r-1) : 0. */
+typedef struct {
+  int32_t m2, smask, half, right;
+} tb_fast_mul;
+
+static inline tb_fast_mul tb_fast_mul_of(int32_t multiplier, int32_t right) {
+  tb_fast_mul c;
+  c.m2 = (int32_t)((uint32_t)multiplier << 1);
+  c.smask = right ? -1 : 0;
+  c.half = right ? (int32_t)(1u << (right - 1)) : 0;
+  c.right = right;
+  return c;
+}
+
+/* tb_rounding_divide_by_pot(tb_srdhm(x, multiplier), right) for |x| < 2^29. */
+static inline int32_t tb_fast_mul_apply(int32_t x, const tb_fast_mul c) {
+  const int32_t y = tb_smmlar(x, c.m2, x + ((x >> 31) & c.smask));
+  return (y + c.half) >> c.right;
+}
+
 #endif
