@@ -477,8 +477,27 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
 
 static int depthwise_fast(const tb_conv_params *p) { return p->depth_multiplier == 1 && p->dilation_w == 1 && p->dilation_h == 1; }
 
+#if !TB_WASM_SIMD
+/* 3x3 depthwise layers with C % 4 == 0 run row by row over three input rows
+ * copied into scratch with zero-point borders (taps outside the input then
+ * widen to 0, as TFLM skips them), so every pixel takes the two-pixel 3x3
+ * kernel, edges included. The rows are wide enough for an even number of
+ * output columns; an odd last one writes its twin to a dummy row. */
+static int dw_rows(const tb_conv_params *p, const tb_dims *filter, const tb_dims *out) {
+  return depthwise_fast(p) && filter->h == 3 && filter->w == 3 && (out->c & 3) == 0;
+}
+static int32_t dw_padded_width(const tb_conv_params *p, const tb_dims *out) { return (((out->w + 1) & ~1) - 1) * p->stride_w + 3; }
+static size_t dw_rows_size(const tb_conv_params *p, const tb_dims *out) {
+  return ((size_t)(3 * dw_padded_width(p, out) + 1) * (size_t)out->c + 15u) & ~(size_t)15u;
+}
+#endif
+
 size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
-  return depthwise_fast(p) ? fast_table_size(out->c) : tb_depthwise_conv_s8_scratch_ref(p, in, filter, out);
+  if (!depthwise_fast(p)) return tb_depthwise_conv_s8_scratch_ref(p, in, filter, out);
+#if !TB_WASM_SIMD
+  if (dw_rows(p, filter, out)) return fast_table_size(out->c) + dw_rows_size(p, out);
+#endif
+  return fast_table_size(out->c);
 }
 
 /* One tap for four channels: activations widened with the offset, weights
@@ -514,9 +533,58 @@ size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *
     b3 = tb_smlatt(w13_, hi_, b3);                                        \
   } while (0)
 
+#if !TB_WASM_SIMD
+#if TB_SIMD_DSP
+/* acc[0..3] += one 3x3 window of four channels: ip and wp point at the
+ * window's and the filter's first tap of channel c, C apart per tap, rows
+ * prow (input) and 3C (filter) apart. Ten instructions per tap (two loads,
+ * four unpacks, four SMLABB/SMLATT) with every pointer and accumulator in a
+ * register, which gcc does not manage here. r0 ip, r1 wp, r2 C, r3 acc,
+ * [sp] off2 (the input offset in both lanes), [sp + 4] prow. */
+#define DW_ASM_TAP(xaddr, waddr)                                             \
+  "ldr r8, " xaddr "\n\t"                                                   \
+  "ldr r9, " waddr "\n\t"                                                   \
+  "sxtab16 r10, r3, r8\n\t"                                                 \
+  "sxtab16 r8, r3, r8, ror #8\n\t"                                          \
+  "sxtb16 r11, r9\n\t"                                                      \
+  "sxtb16 r9, r9, ror #8\n\t"                                               \
+  "smlabb r4, r11, r10, r4\n\t"                                             \
+  "smlatt r6, r11, r10, r6\n\t"                                             \
+  "smlabb r5, r9, r8, r5\n\t"                                               \
+  "smlatt r7, r9, r8, r7\n\t"
+#define DW_ASM_ROW DW_ASM_TAP("[r0]", "[r1]") DW_ASM_TAP("[r0, r2]", "[r1, r2]") DW_ASM_TAP("[r0, r2, lsl #1]", "[r1, r2, lsl #1]")
+__attribute__((naked, noinline)) static void dw_3x3_group(const int8_t *ip __attribute__((unused)), const int8_t *wp __attribute__((unused)),
+                                                          int32_t C __attribute__((unused)), int32_t *acc __attribute__((unused)),
+                                                          uint32_t off2 __attribute__((unused)), int32_t prow __attribute__((unused))) {
+  __asm__ volatile(
+      "push {r3-r11, lr}\n\t"
+      "ldm r3, {r4-r7}\n\t"
+      "ldr r3, [sp, #40]\n\t"
+      "ldr r12, [sp, #44]\n\t"
+      "add lr, r2, r2, lsl #1\n\t" DW_ASM_ROW "add r0, r0, r12\n\t"
+      "add r1, r1, lr\n\t" DW_ASM_ROW "add r0, r0, r12\n\t"
+      "add r1, r1, lr\n\t" DW_ASM_ROW "ldr r3, [sp]\n\t"
+      "stm r3, {r4-r7}\n\t"
+      "pop {r3-r11, pc}\n\t");
+}
+#undef DW_ASM_ROW
+#undef DW_ASM_TAP
+#else
+static void dw_3x3_group(const int8_t *ip, const int8_t *wp, int32_t C, int32_t *acc, uint32_t off2, int32_t prow) {
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  for (int fy = 0; fy < 3; ++fy, ip += prow, wp += 3 * C) {
+    DW_TAP(ip, wp);
+    DW_TAP(ip + C, wp + C);
+    DW_TAP(ip + 2 * C, wp + 2 * C);
+  }
+  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+#endif
+#endif
+
 /* Two adjacent interior pixels of a 3x3 depthwise layer with C % 4 == 0:
  * weights unpacked and per-channel requantization terms computed once for both. */
-static void depthwise_3x3_pair(const int8_t *in0, const int8_t *w0, int8_t *o, int C, int32_t in_row, int32_t w_row, int32_t xs,
+static void depthwise_3x3_pair(const int8_t *in0, const int8_t *w0, int8_t *o, int8_t *o1, int C, int32_t in_row, int32_t w_row, int32_t xs,
                                uint32_t off2, const int32_t *bias, const tb_requant *q, const tb_conv_params *p, const tb_fast_rq *fq) {
   REQUANT_LOCALS(q, p);
   for (int c = 0; c < C; c += 4) {
@@ -531,20 +599,20 @@ static void depthwise_3x3_pair(const int8_t *in0, const int8_t *w0, int8_t *o, i
     }
     if (fq) {
       const tb_fast_rq *e = fq + c * rq_stride;
-      o[c] = FAST_REQUANT(a0, e), o[C + c] = FAST_REQUANT(b0, e);
+      o[c] = FAST_REQUANT(a0, e), o1[c] = FAST_REQUANT(b0, e);
       e += rq_stride;
-      o[c + 1] = FAST_REQUANT(a1, e), o[C + c + 1] = FAST_REQUANT(b1, e);
+      o[c + 1] = FAST_REQUANT(a1, e), o1[c + 1] = FAST_REQUANT(b1, e);
       e += rq_stride;
-      o[c + 2] = FAST_REQUANT(a2, e), o[C + c + 2] = FAST_REQUANT(b2, e);
+      o[c + 2] = FAST_REQUANT(a2, e), o1[c + 2] = FAST_REQUANT(b2, e);
       e += rq_stride;
-      o[c + 3] = FAST_REQUANT(a3, e), o[C + c + 3] = FAST_REQUANT(b3, e);
+      o[c + 3] = FAST_REQUANT(a3, e), o1[c + 3] = FAST_REQUANT(b3, e);
       continue;
     }
     const int32_t acc_a[4] = {a0, a1, a2, a3}, acc_b[4] = {b0, b1, b2, b3};
     for (int j = 0; j < 4; ++j) {
       const channel_requant r = channel_of(rq_mult[(c + j) * rq_stride], rq_shift[(c + j) * rq_stride]);
       o[c + j] = (int8_t)tb_clamp_i32(requantize_with(acc_a[j], r) + rq_offset, rq_lo, rq_hi);
-      o[C + c + j] = (int8_t)tb_clamp_i32(requantize_with(acc_b[j], r) + rq_offset, rq_lo, rq_hi);
+      o1[c + j] = (int8_t)tb_clamp_i32(requantize_with(acc_b[j], r) + rq_offset, rq_lo, rq_hi);
     }
   }
 }
@@ -561,6 +629,56 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
   const int32_t in_row = in->w * C, w_row = fw * C;
   const uint32_t off2 = tb_pair_splat(p->input_offset);
   const tb_fast_rq *const fq = fast_table(scratch, q, C);
+#if !TB_WASM_SIMD
+  if (dw_rows(p, filter, out)) {
+    const int32_t wp = dw_padded_width(p, out), prow = wp * C;
+    int8_t *rows = (int8_t *)scratch + fast_table_size(C), *dummy = rows + 3 * prow;
+    const int zp = -in_offset, full = rq_lo == -128 && rq_hi == 127;
+    const int32_t left = p->pad_w, copied = in->w < wp - left ? in->w : wp - left, right = wp - left - copied;
+    for (int b = 0; b < in->n; ++b)
+      for (int oy = 0; oy < out->h; ++oy) {
+        for (int fy = 0; fy < 3; ++fy) {
+          const int y = oy * p->stride_h - p->pad_h + fy;
+          int8_t *dst = rows + fy * prow;
+          if (y < 0 || y >= in->h) {
+            memset(dst, zp, (size_t)prow);
+            continue;
+          }
+          memset(dst, zp, (size_t)(left * C));
+          copy_bytes(dst + left * C, input + (((size_t)b * in->h + y) * in->w) * C, copied * C);
+          if (right > 0) memset(dst + (left + copied) * C, zp, (size_t)(right * C));
+        }
+        int8_t *o = output + (((size_t)b * out->h + oy) * out->w) * C;
+        if (!fq) {
+          for (int ox = 0; ox < out->w; ox += 2, o += 2 * C)
+            depthwise_3x3_pair(rows + (size_t)ox * p->stride_w * C, weights, o, ox + 1 < out->w ? o + C : dummy, C, prow, 3 * C,
+                               p->stride_w * C, off2, bias, q, p, fq);
+          continue;
+        }
+        for (int ox = 0; ox < out->w; ++ox, o += C) {
+          const int8_t *ip = rows + (size_t)ox * p->stride_w * C;
+          for (int c = 0; c < C; c += 4) {
+            int32_t acc[4] = {0, 0, 0, 0};
+            if (bias) acc[0] = bias[c], acc[1] = bias[c + 1], acc[2] = bias[c + 2], acc[3] = bias[c + 3];
+            dw_3x3_group(ip + c, weights + c, C, acc, off2, prow);
+            const tb_fast_rq *e = fq + c * rq_stride;
+            if (full) {
+              o[c] = fast_out(acc[0], e, rq_offset, rq_lo, rq_hi, 1);
+              o[c + 1] = fast_out(acc[1], e + rq_stride, rq_offset, rq_lo, rq_hi, 1);
+              o[c + 2] = fast_out(acc[2], e + 2 * rq_stride, rq_offset, rq_lo, rq_hi, 1);
+              o[c + 3] = fast_out(acc[3], e + 3 * rq_stride, rq_offset, rq_lo, rq_hi, 1);
+            } else {
+              o[c] = fast_out(acc[0], e, rq_offset, rq_lo, rq_hi, 0);
+              o[c + 1] = fast_out(acc[1], e + rq_stride, rq_offset, rq_lo, rq_hi, 0);
+              o[c + 2] = fast_out(acc[2], e + 2 * rq_stride, rq_offset, rq_lo, rq_hi, 0);
+              o[c + 3] = fast_out(acc[3], e + 3 * rq_stride, rq_offset, rq_lo, rq_hi, 0);
+            }
+          }
+        }
+      }
+    return;
+  }
+#endif
   for (int b = 0; b < in->n; ++b) {
     for (int oy = 0; oy < out->h; ++oy) {
       const int y0 = oy * p->stride_h - p->pad_h;
@@ -575,7 +693,7 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
         int8_t *o = output + (((size_t)b * out->h + oy) * out->w + ox) * C;
         const int full3x3 = fh == 3 && fw == 3 && ny == 3 && nx == 3;
         if (!TB_WASM_SIMD && full3x3 && (C & 3) == 0 && ox + 1 < out->w && x0 + p->stride_w + 3 <= in->w) {
-          depthwise_3x3_pair(in0, w0, o, C, in_row, w_row, p->stride_w * C, off2, bias, q, p, fq);
+          depthwise_3x3_pair(in0, w0, o, o + C, C, in_row, w_row, p->stride_w * C, off2, bias, q, p, fq);
           ++ox; /* the pair covered ox + 1 too */
           continue;
         }
