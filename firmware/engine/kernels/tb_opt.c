@@ -319,41 +319,47 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
 }
 #else
 #if TB_SIMD_DSP
-/* The 2x2 loop on a Cortex-M4 in 17 instructions per 16 MACs: one LDM
+/* The 2x2 loop on a Cortex-M4 in 16 instructions per 16 MACs: one LDM
  * fetches both columns' four pairs of a group, each weight word is loaded
  * with post-increment and unpacked in place by two SXTB16, then eight
- * SMLAD; four accumulators, four pairs and two weight registers stay in
- * registers, which gcc does not manage for this loop (it spills the loop
- * bounds: 22 instructions). acc[0..3] (a00 a01 a10 a11) are read and
+ * SMLAD, two groups per pass; four accumulators, four pairs and two weight
+ * registers stay in registers, which gcc does not manage for this loop (it
+ * spills the loop bounds: 22 instructions per group). acc[0..3] (a00 a01 a10 a11) are read and
  * written; groups >= 1. Arguments: r0 wa, r1 wb, r2 col, r3 groups, [sp] acc. */
 __attribute__((naked, noinline)) static void mac_2x2_groups(const int8_t *wa __attribute__((unused)), const int8_t *wb __attribute__((unused)),
                                                             const int16_t *col __attribute__((unused)),
                                                             int32_t groups __attribute__((unused)), int32_t *acc __attribute__((unused))) {
+#define MAC_2X2_ASM_GROUP             \
+  "ldm r2!, {r8-r11}\n\t"           \
+  "ldr r12, [r0], #4\n\t"           \
+  "sxtb16 lr, r12\n\t"              \
+  "sxtb16 r12, r12, ror #8\n\t"     \
+  "smlad r4, lr, r8, r4\n\t"        \
+  "smlad r5, lr, r10, r5\n\t"       \
+  "smlad r4, r12, r9, r4\n\t"       \
+  "smlad r5, r12, r11, r5\n\t"      \
+  "ldr r12, [r1], #4\n\t"           \
+  "sxtb16 lr, r12\n\t"              \
+  "sxtb16 r12, r12, ror #8\n\t"     \
+  "smlad r6, lr, r8, r6\n\t"        \
+  "smlad r7, lr, r10, r7\n\t"       \
+  "smlad r6, r12, r9, r6\n\t"       \
+  "smlad r7, r12, r11, r7\n\t"
+  /* Two groups per pass (16 instructions per 16 MACs); an odd count does one first. */
   __asm__ volatile(
       "push {r4-r11, lr}\n\t"
       "ldr r12, [sp, #36]\n\t"
-      "ldm r12, {r4-r7}\n"
-      "1:\n\t"
-      "ldm r2!, {r8-r11}\n\t"
-      "ldr r12, [r0], #4\n\t"
-      "sxtb16 lr, r12\n\t"
-      "sxtb16 r12, r12, ror #8\n\t"
-      "smlad r4, lr, r8, r4\n\t"
-      "smlad r5, lr, r10, r5\n\t"
-      "smlad r4, r12, r9, r4\n\t"
-      "smlad r5, r12, r11, r5\n\t"
-      "ldr r12, [r1], #4\n\t"
-      "sxtb16 lr, r12\n\t"
-      "sxtb16 r12, r12, ror #8\n\t"
-      "smlad r6, lr, r8, r6\n\t"
-      "smlad r7, lr, r10, r7\n\t"
-      "smlad r6, r12, r9, r6\n\t"
-      "smlad r7, r12, r11, r7\n\t"
-      "subs r3, r3, #1\n\t"
-      "bne 1b\n\t"
+      "ldm r12, {r4-r7}\n\t"
+      "tst r3, #1\n\t"
+      "beq 1f\n\t" MAC_2X2_ASM_GROUP "subs r3, r3, #1\n\t"
+      "beq 2f\n"
+      "1:\n\t" MAC_2X2_ASM_GROUP MAC_2X2_ASM_GROUP "subs r3, r3, #2\n\t"
+      "bne 1b\n"
+      "2:\n\t"
       "ldr r12, [sp, #36]\n\t"
       "stm r12, {r4-r7}\n\t"
       "pop {r4-r11, pc}\n\t");
+#undef MAC_2X2_ASM_GROUP
 }
 
 static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *col, int32_t depth, int32_t grouped, int32_t acc[4]) {
