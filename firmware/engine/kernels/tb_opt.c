@@ -364,14 +364,16 @@ __attribute__((naked, noinline)) static void mac_2x2_groups(const int8_t *wa __a
 
 static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *col, int32_t depth, int32_t grouped, int32_t acc[4]) {
   if (grouped > 0) mac_2x2_groups(wa, wb, col, grouped >> 2, acc);
+  if (depth == grouped) return;
+  /* The tail (depth % 4 elements) with the sums in registers, not in acc[]. */
   const int16_t *c = col + 2 * grouped;
+  int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
   wa += grouped, wb += grouped;
   for (int32_t k = 0; k < depth - grouped; ++k) {
-    acc[0] += wa[k] * c[k];
-    acc[1] += wa[k] * c[4 + k];
-    acc[2] += wb[k] * c[k];
-    acc[3] += wb[k] * c[4 + k];
+    const int32_t x0 = c[k], x1 = c[4 + k];
+    a00 += wa[k] * x0, a01 += wa[k] * x1, a10 += wb[k] * x0, a11 += wb[k] * x1;
   }
+  acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
 }
 #else
 /* Dot products of weight rows wa and wb with the two interleaved columns. */
