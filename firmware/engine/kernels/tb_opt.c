@@ -180,6 +180,20 @@ static size_t raw_size(int32_t channels) { return (size_t)(channels & ~1) * 2u *
 static size_t raw_size(int32_t channels) { return (void)channels, 0; }
 #endif
 
+#if !TB_WASM_SIMD
+/* Layers whose depth is not a multiple of 4 (first layers: 3 x 3 x 3 = 27)
+ * copy their weight rows into scratch padded with zeros to the next multiple
+ * (at most 4 KB of them; the padding meets zero activations), so the
+ * whole-pixel-pair assembly path serves them too (Cortex-M; reserved in the
+ * emulated build for the same arena figures). */
+static size_t padded_weights_size(int32_t channels, int32_t depth) {
+  const size_t n = (size_t)channels * (size_t)((depth + 3) & ~3);
+  return (depth & 3) && n <= 4096u ? (n + 15u) & ~(size_t)15u : 0;
+}
+#else
+static size_t padded_weights_size(int32_t channels, int32_t depth) { return (void)channels, (void)depth, 0; }
+#endif
+
 #if TB_WASM_SIMD
 static size_t stage_size(int32_t depth) { return (void)depth, 0; }
 #else
@@ -485,7 +499,8 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
 
 size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
   (void)p, (void)in;
-  return fast_table_size(out->c) + columns_size(conv_depth(filter), 2) * sizeof(int16_t) + stage_size(conv_depth(filter)) + raw_size(out->c);
+  return fast_table_size(out->c) + columns_size(conv_depth(filter), 2) * sizeof(int16_t) + stage_size(conv_depth(filter)) + raw_size(out->c) +
+         padded_weights_size(out->c, conv_depth(filter));
 }
 
 void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
@@ -501,6 +516,19 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
 #endif
 #if TB_SIMD_DSP
   int32_t *raw = (int32_t *)(void *)(stage + stage_size(depth));
+  int8_t *const wpad = padded_weights_size(out_c, depth) && fq ? (int8_t *)(raw + raw_size(out_c) / sizeof(int32_t)) : NULL;
+  const int32_t dpad = (depth + 3) & ~3;
+  if (wpad)
+    for (int oc = 0; oc < out_c; ++oc) {
+      memcpy(wpad + (size_t)oc * dpad, weights + (size_t)oc * depth, (size_t)depth);
+      memset(wpad + (size_t)oc * dpad + depth, 0, (size_t)(dpad - depth));
+    }
+  /* From here on the weights, their depth and the column layout are the padded ones. */
+  const int8_t *const wts = wpad ? wpad : weights;
+  const int32_t wdepth = wpad ? dpad : depth, wgrouped = wpad ? dpad : grouped;
+#else
+  const int8_t *const wts = weights;
+  const int32_t wdepth = depth, wgrouped = grouped;
 #endif
   const int32_t pixels = out->n * out->h * out->w;
   const int pointwise = filter->h == 1 && filter->w == 1 && p->stride_w == 1 && p->stride_h == 1 && p->pad_w == 0 && p->pad_h == 0 &&
@@ -514,6 +542,16 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
       if (pointwise) widen_run(col, j, 2, 0, input + (size_t)i * depth, depth, p->input_offset, grouped);
       else im2col(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, j, grouped);
 #else
+#if TB_SIMD_DSP
+      if (wpad) {
+        /* The padding elements are zero points, which widen to 0. */
+        if (pointwise) copy_bytes(stage, input + (size_t)i * depth, depth);
+        else gather(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, stage);
+        memset(stage + depth, -p->input_offset, (size_t)(dpad - depth));
+        widen_column(col, j, stage, dpad, dpad, p->input_offset);
+        continue;
+      }
+#endif
       if (pointwise) widen_column(col, j, input + (size_t)i * depth, depth, grouped, p->input_offset);
       else im2col_column(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, j, depth, grouped, stage);
 #endif
@@ -521,9 +559,9 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
     int8_t *o0 = output + (size_t)px * out_c, *o1 = o0 + out_c;
     int oc0 = 0;
 #if TB_SIMD_DSP
-    if (fq && two && depth == grouped && depth > 0 && out_c >= 2) {
+    if (fq && two && wdepth == wgrouped && wdepth > 0 && out_c >= 2) {
       const int32_t pairs = out_c >> 1;
-      mac_2x2_rows(weights, col, depth >> 2, raw, pairs, depth);
+      mac_2x2_rows(wts, col, wdepth >> 2, raw, pairs, wdepth);
       for (int oc = 0; oc < 2 * pairs; oc += 2) {
         int32_t acc[4] = {raw[2 * oc], raw[2 * oc + 1], raw[2 * oc + 2], raw[2 * oc + 3]};
         if (bias) acc[0] += bias[oc], acc[1] += bias[oc], acc[2] += bias[oc + 1], acc[3] += bias[oc + 1];
@@ -536,10 +574,10 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
 #endif
     for (int oc = oc0; oc < out_c; oc += 2) {
       const int pair = oc + 1 < out_c;
-      const int8_t *wa = weights + (size_t)oc * depth, *wb = pair ? wa + depth : wa;
+      const int8_t *wa = wts + (size_t)oc * wdepth, *wb = pair ? wa + wdepth : wa;
       const int32_t ba = bias ? bias[oc] : 0, bb = bias && pair ? bias[oc + 1] : ba;
       int32_t acc[4] = {ba, ba, bb, bb};
-      mac_2x2(wa, wb, col, depth, grouped, acc);
+      mac_2x2(wa, wb, col, wdepth, wgrouped, acc);
       if (fq && two && pair) {
         const tb_fast_rq *ea = fq + oc * rq_stride, *eb = ea + rq_stride;
         if (full) fast_block(o0 + oc, o1 + oc, acc, ea, eb, rq_offset, rq_lo, rq_hi, 1);
