@@ -950,8 +950,8 @@ __attribute__((naked, noinline)) static void fc_4_groups(const int8_t *w0 __attr
 #if TB_SIMD_DSP
 /* acc[0..1] = two word-aligned weight rows times the widened input over
  * `n8` (>= 1) steps of eight: one LDM for four input pairs, per row one
- * 8-byte weight load, four SXTB16 and four SMLAD (21 instructions per 16
- * MACs). r0 w0, r1 w1, r2 col, r3 n8, [sp] acc. */
+ * 8-byte weight load, four SXTB16 and four SMLAD. r0 w0, r1 w1, r2 col,
+ * r3 n8, [sp] acc. */
 __attribute__((naked, noinline)) static void fc_2_rows8(const int8_t *w0 __attribute__((unused)), const int8_t *w1 __attribute__((unused)),
                                                         const int16_t *col __attribute__((unused)), int32_t n8 __attribute__((unused)),
                                                         int32_t *acc __attribute__((unused))) {
@@ -965,13 +965,20 @@ __attribute__((naked, noinline)) static void fc_2_rows8(const int8_t *w0 __attri
   "smlad " a ", r12, r8, " a "\n\t" \
   "sxtb16 r11, r11, ror #8\n\t"     \
   "smlad " a ", r11, r9, " a "\n\t"
+  /* Two steps per pass (20 instructions per 16 MACs); an odd count does one first. */
   __asm__ volatile(
       "push {r4-r11, lr}\n\t"
       "movs r4, #0\n\t"
-      "movs r5, #0\n"
-      "1:\n\t"
+      "movs r5, #0\n\t"
+      "tst r3, #1\n\t"
+      "beq 1f\n\t"
       "ldm r2!, {r6-r9}\n\t" FC_ROW8("r0", "r4") FC_ROW8("r1", "r5") "subs r3, r3, #1\n\t"
-      "bne 1b\n\t"
+      "beq 2f\n"
+      "1:\n\t"
+      "ldm r2!, {r6-r9}\n\t" FC_ROW8("r0", "r4") FC_ROW8("r1", "r5") "ldm r2!, {r6-r9}\n\t" FC_ROW8("r0", "r4")
+          FC_ROW8("r1", "r5") "subs r3, r3, #2\n\t"
+      "bne 1b\n"
+      "2:\n\t"
       "ldr r12, [sp, #36]\n\t"
       "stm r12, {r4, r5}\n\t"
       "pop {r4-r11, pc}\n\t");
@@ -1014,18 +1021,23 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
     /* Word-aligned rows of a multiple of 8: two rows per pass with 8-byte weight loads. */
     if (fast && depth == grouped && (depth & 7) == 0 && depth > 0 && ((uintptr_t)weights & 3) == 0) {
       const tb_fast_rq e0 = tb_fast_rq_of(rq_mult[0], rq_shift[0]);
-      for (; u + 2 <= units; u += 2) {
-        int32_t acc[2];
-        const int8_t *w0 = weights + (size_t)u * depth;
-        fc_2_rows8(w0, w0 + depth, col, depth >> 3, acc);
-        if (bias) acc[0] += bias[u], acc[1] += bias[u + 1];
-        if (rq_stride == 0) {
-          o[u] = (int8_t)tb_clamp_i32(tb_fast_rq_apply(acc[0], e0.m2, e0.half, e0.right) + rq_offset, rq_lo, rq_hi);
-          o[u + 1] = (int8_t)tb_clamp_i32(tb_fast_rq_apply(acc[1], e0.m2, e0.half, e0.right) + rq_offset, rq_lo, rq_hi);
-        } else {
-          o[u] = fc_requant(acc[0], q, u, rq_offset, rq_lo, rq_hi);
-          o[u + 1] = fc_requant(acc[1], q, u + 1, rq_offset, rq_lo, rq_hi);
+      const int32_t n8 = depth >> 3;
+      const int8_t *w0 = weights + (size_t)u * depth;
+      if (rq_stride == 0 && bias) {
+        /* The common case (per-tensor, with bias) without per-pair tests. */
+        for (; u + 2 <= units; u += 2, w0 += 2 * depth) {
+          int32_t acc[2];
+          fc_2_rows8(w0, w0 + depth, col, n8, acc);
+          o[u] = (int8_t)tb_clamp_i32(tb_fast_rq_apply(acc[0] + bias[u], e0.m2, e0.half, e0.right) + rq_offset, rq_lo, rq_hi);
+          o[u + 1] = (int8_t)tb_clamp_i32(tb_fast_rq_apply(acc[1] + bias[u + 1], e0.m2, e0.half, e0.right) + rq_offset, rq_lo, rq_hi);
         }
+      }
+      for (; u + 2 <= units; u += 2, w0 += 2 * depth) {
+        int32_t acc[2];
+        fc_2_rows8(w0, w0 + depth, col, n8, acc);
+        if (bias) acc[0] += bias[u], acc[1] += bias[u + 1];
+        o[u] = fc_requant(acc[0], q, u, rq_offset, rq_lo, rq_hi);
+        o[u + 1] = fc_requant(acc[1], q, u + 1, rq_offset, rq_lo, rq_hi);
       }
     }
 #endif
