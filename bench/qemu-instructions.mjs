@@ -139,13 +139,17 @@ for (const id of ids) {
     process.stderr.write(`${id} ${variant}: ${Math.round(base.counts[0])} instructions per inference\n`);
   }
   if (perf) {
+    // What `tiny-bench run --dut qemu --icount-shift 0 --mode performance` reports, one window on the
+    // first file: at shift 0 its latency in ns is instructions per inference, to compare with the count above.
     const t0 = performance.now();
     const s = await runSession(
-      { benchmarks: [id], modes: ['performance'], dut: { kind: 'qemu' }, dataDir, command: ['bench'] },
+      { benchmarks: [id], modes: ['performance'], dut: { kind: 'qemu' }, icountShift: 0, windows: 1, dataDir, command: ['bench'] },
       { outDir: join(tmpdir(), 'tiny-bench-bench'), progress: silentProgress, say: () => {} },
     );
     row.perfWall = (performance.now() - t0) / 1000;
-    row.perfThroughput = s.documents[0].medianThroughput;
+    const w = s.documents[0].windows[0];
+    row.perfFile = w.file;
+    row.perfNs = (w.elapsedUs * 1000) / w.inferences;
   }
   rows.push(row);
 }
@@ -192,9 +196,16 @@ for (const r of rows) {
   console.log(`  ${r.id}: ${w.macs[0]} conv MACs = ${fmt(per('ref'))} (ref) / ${fmt(per('opt'))} (opt) instructions per conv MAC`);
 }
 if (perf) {
-  console.log('\nFive-window performance run on the QEMU DUT (optimized build, -icount shift=3, 125 MIPS; SIMULATED timing):');
-  for (const r of rows)
-    console.log(`${r.id.padEnd(7)} ${r.perfThroughput.toFixed(3)} inf/s (${(1000 / r.perfThroughput).toFixed(1)} ms), wall ${r.perfWall.toFixed(1)} s`);
+  console.log('\ntiny-bench run --dut qemu --icount-shift 0 --mode performance (optimized build, one window; SIMULATED: 1 instruction = 1 ns)');
+  console.log('against the instructions per inference above, same first file:');
+  console.log('model   file                          run ns/inference   instructions above   difference   wall');
+  for (const r of rows) {
+    const instr = r.variants.opt?.instructions;
+    const diff = instr ? `${((100 * (r.perfNs - instr)) / instr).toFixed(3)}%` : '-';
+    console.log(
+      `${r.id.padEnd(7)} ${r.perfFile.padEnd(29)} ${Math.round(r.perfNs).toString().padStart(16)} ${instr ? Math.round(instr).toString().padStart(20) : '-'.padStart(20)} ${diff.padStart(12)}   ${r.perfWall.toFixed(1)} s`,
+    );
+  }
 }
 
 // Cost model of the optimized build. Per operator kind k the virtual clock charges
