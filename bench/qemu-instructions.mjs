@@ -143,7 +143,7 @@ for (const id of ids) {
     // first file: at shift 0 its latency in ns is instructions per inference, to compare with the count above.
     const t0 = performance.now();
     const s = await runSession(
-      { benchmarks: [id], modes: ['performance'], dut: { kind: 'qemu' }, icountShift: 0, windows: 1, dataDir, command: ['bench'] },
+      { benchmarks: [id], modes: ['performance'], dut: { kind: 'qemu', shift: 0 }, windows: 1, dataDir, command: ['bench'] },
       { outDir: join(tmpdir(), 'tiny-bench-bench'), progress: silentProgress, say: () => {} },
     );
     row.perfWall = (performance.now() - t0) / 1000;
