@@ -11,10 +11,16 @@
  *   SXTB16 and no repacking before its two SMLADs;
  * - depthwise keeps four channels' accumulators in registers over the taps,
  *   with the tap ranges clipped once per pixel instead of tested per tap;
- * - fully connected widens the input once per batch and runs four rows at a
- *   time over it;
+ * - fully connected widens the input once per batch and runs two or four
+ *   rows at a time over it;
  * - requantization once per output, with the same double rounding as TFLM
- *   (tb_quant.h) but without its 64-bit division. */
+ *   (tb_quant.h) in four instructions (tb_requant_fast.h), per-channel
+ *   constants computed once per call;
+ * - on Cortex-M the innermost loops (2x2 conv, 3x3 depthwise window, fully
+ *   connected rows) are small naked assembly functions: gcc spills their
+ *   pointers and bounds, which costs 30-40 % more instructions;
+ * - 3x3 depthwise and conv borders read zero-point padded copies (the zero
+ *   point widens to 0, like a skipped tap), so edges need no special path. */
 #include "tb_kernel_api.h"
 #include "tb_simd.h"
 #include "tb_requant_fast.h"
