@@ -10,7 +10,8 @@
 // run one class of operators twice per inference: the extra instructions are that
 // class's cost, measured, not modelled.
 //
-//   node bench/qemu-instructions.mjs [--data-dir ../shared/tinyml] [--models kws01,ad01] [--perf]
+//   node bench/qemu-instructions.mjs [--data-dir ../shared/tinyml] [--models kws01,ad01] [--kernels ref,opt] [--perf]
+// (--kernels opt skips the reference builds, for quick iterations on the optimized kernels.)
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,9 +33,10 @@ const perf = args.includes('--perf');
 const MACS = { kws01: 2.657e6, vww01: 7.49e6, ic01: 12.502e6, ad01: 0.264e6 }; // published MAC counts
 const ITER = { kws01: 5, vww01: 3, ic01: 3, ad01: 50 };
 // Must match firmware/ports/wasm/cost_model.h (kinds: conv, depthwise, fc, add, pool, reshape, softmax).
-const COST_MODEL = { mac: [1.762, 9.431, 1.474, 0.0, 4.0, 0.0, 0.0, 0.0], out: [36.25, 0.0, 104.7, 63.9, 20.0, 2.0, 600.0, 0.0] };
+const COST_MODEL = { mac: [1.219, 6.342, 0.802, 0.0, 4.0, 0.0, 0.0, 0.0], out: [25.949, 0.0, 103.528, 43.271, 20.0, 2.0, 600.0, 0.0] };
 const CLASSES = ['first conv', 'conv', 'depthwise', 'fc', 'add'];
-const VARIANTS = { ref: ['-DTB_KERNELS=ref'], opt: ['-DTB_KERNELS=opt'] };
+const ALL_VARIANTS = { ref: ['-DTB_KERNELS=ref'], opt: ['-DTB_KERNELS=opt'] };
+const VARIANTS = Object.fromEntries(opt('--kernels', 'ref,opt').split(',').map((v) => [v, ALL_VARIANTS[v]]));
 
 /** Native build of tools/tb_run.c for a kernel variant; its stderr names the arena and kernel scratch. */
 function nativeArena(variant, id, modelPath, file) {
@@ -52,7 +54,7 @@ function nativeArena(variant, id, modelPath, file) {
       '-O1',
       '-D_POSIX_C_SOURCE=200809L',
       '-D_ISOC11_SOURCE',
-      ...VARIANTS[variant],
+      ...ALL_VARIANTS[variant],
       '-o',
       exe,
       join(fw, 'tools/tb_run.c'),
@@ -137,13 +139,17 @@ for (const id of ids) {
     process.stderr.write(`${id} ${variant}: ${Math.round(base.counts[0])} instructions per inference\n`);
   }
   if (perf) {
+    // What `tiny-bench run --dut qemu --icount-shift 0 --mode performance` reports, one window on the
+    // first file: at shift 0 its latency in ns is instructions per inference, to compare with the count above.
     const t0 = performance.now();
     const s = await runSession(
-      { benchmarks: [id], modes: ['performance'], dut: { kind: 'qemu' }, dataDir, command: ['bench'] },
+      { benchmarks: [id], modes: ['performance'], dut: { kind: 'qemu', shift: 0 }, windows: 1, dataDir, command: ['bench'] },
       { outDir: join(tmpdir(), 'tiny-bench-bench'), progress: silentProgress, say: () => {} },
     );
     row.perfWall = (performance.now() - t0) / 1000;
-    row.perfThroughput = s.documents[0].medianThroughput;
+    const w = s.documents[0].windows[0];
+    row.perfFile = w.file;
+    row.perfNs = (w.elapsedUs * 1000) / w.inferences;
   }
   rows.push(row);
 }
@@ -153,7 +159,7 @@ const fmt = (x, d = 2) => (x === null || x === undefined ? '-' : x.toFixed(d));
 console.log('\nInstructions per inference on qemu-system-arm mps2-an386 (Cortex-M4F, -icount shift=0), arm-none-eabi-gcc -O2:');
 console.log('model   kernels  instr/inference   instr/MAC (published MACs)   arena+scratch B (scratch)   image and RAM');
 for (const r of rows) {
-  for (const v of ['ref', 'opt']) {
+  for (const v of Object.keys(r.variants)) {
     const x = r.variants[v];
     console.log(
       `${r.id.padEnd(7)} ${v.padEnd(8)} ${Math.round(x.instructions).toString().padStart(15)} ${fmt(x.instructions / MACS[r.id]).padStart(12)} ${`${x.arena} (${x.scratch})`.padStart(30)}   ${x.sizes}`,
@@ -161,6 +167,7 @@ for (const r of rows) {
   }
   const ref = r.variants.ref,
     o = r.variants.opt;
+  if (!ref || !o) continue;
   console.log(
     `${r.id.padEnd(7)} speed-up ${(ref.instructions / o.instructions).toFixed(2)}x, arena + scratch ${o.arena - ref.arena >= 0 ? '+' : ''}${o.arena - ref.arena} B`,
   );
@@ -169,7 +176,7 @@ console.log('\nPer operator class: instructions per inference (instructions per 
 console.log(`model   kernels  ${CLASSES.map((c) => c.padStart(22)).join('')}`);
 for (const r of rows) {
   const w = r.works[0];
-  for (const v of ['ref', 'opt']) {
+  for (const v of Object.keys(r.variants)) {
     const x = r.variants[v];
     const cells = x.classes.map((instr, c) => {
       if (instr === null) return '-'.padStart(22);
@@ -185,13 +192,20 @@ console.log('* conv MACs are not split between the first and the other convoluti
 for (const r of rows) {
   const w = r.works[0];
   if (w.macs[0] === 0) continue;
-  const per = (v) => (r.variants[v].classes[0] + r.variants[v].classes[1]) / w.macs[0];
+  const per = (v) => (r.variants[v] ? (r.variants[v].classes[0] + r.variants[v].classes[1]) / w.macs[0] : null);
   console.log(`  ${r.id}: ${w.macs[0]} conv MACs = ${fmt(per('ref'))} (ref) / ${fmt(per('opt'))} (opt) instructions per conv MAC`);
 }
 if (perf) {
-  console.log('\nFive-window performance run on the QEMU DUT (optimized build, -icount shift=3, 125 MIPS; SIMULATED timing):');
-  for (const r of rows)
-    console.log(`${r.id.padEnd(7)} ${r.perfThroughput.toFixed(3)} inf/s (${(1000 / r.perfThroughput).toFixed(1)} ms), wall ${r.perfWall.toFixed(1)} s`);
+  console.log('\ntiny-bench run --dut qemu --icount-shift 0 --mode performance (optimized build, one window; SIMULATED: 1 instruction = 1 ns)');
+  console.log('against the instructions per inference above, same first file:');
+  console.log('model   file                          run ns/inference   instructions above   difference   wall');
+  for (const r of rows) {
+    const instr = r.variants.opt?.instructions;
+    const diff = instr ? `${((100 * (r.perfNs - instr)) / instr).toFixed(3)}%` : '-';
+    console.log(
+      `${r.id.padEnd(7)} ${r.perfFile.padEnd(29)} ${Math.round(r.perfNs).toString().padStart(16)} ${instr ? Math.round(instr).toString().padStart(20) : '-'.padStart(20)} ${diff.padStart(12)}   ${r.perfWall.toFixed(1)} s`,
+    );
+  }
 }
 
 // Cost model of the optimized build. Per operator kind k the virtual clock charges

@@ -5,6 +5,8 @@
  * malloc'ed at its exact size so ASan catches any over-read. Prints
  * "N passed, N failed". */
 #include "../engine/kernels/tb_kernel_api.h"
+#include "../engine/kernels/tb_requant_fast.h"
+#include "../engine/tb_quant.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,7 +169,64 @@ static void add_case(int id) {
   free(a), free(b), free(y_ref), free(y_opt);
 }
 
+/* The fast requantization against TFLM's (tb_quant.h) for one accumulator. */
+static int requant_agrees(int32_t acc, int32_t m, int32_t shift) {
+  const tb_fast_rq c = tb_fast_rq_of(m, shift);
+  const int32_t want = tb_multiply_by_quantized_multiplier(acc, m, shift);
+  const int32_t got = tb_fast_rq_apply(acc, c.m2, c.half, c.right);
+  if (got == want) return 1;
+  printf("FAIL fast requant acc %ld multiplier %ld shift %ld: fast %ld, TFLM %ld\n", (long)acc, (long)m, (long)shift, (long)got, (long)want);
+  return 0;
+}
+
+/* Every shift with edge and random multipliers, accumulators at the rounding
+ * boundaries of both steps (the exact quotient aM / 2^(31+r) near k and
+ * k + 1/2), at int32's ends and around 0, then random ones. */
+static void requant_cases(void) {
+  int ok = 1;
+  long n = 0;
+  for (int32_t shift = -31; shift <= -2 && ok; ++shift) {
+    const int32_t r = -shift;
+    const int32_t mults[] = {1 << 30, (1 << 30) + 1, 0x5a827999, 0x7ffffffe, 0x7fffffff, range(1 << 30, 0x7fffffff), range(1 << 30, 0x7fffffff)};
+    for (size_t mi = 0; mi < sizeof mults / sizeof *mults && ok; ++mi) {
+      const int32_t m = mults[mi];
+      const double unit = 2147483648.0 * (double)(1ull << r) / (double)m; /* accumulator per output step */
+      for (int32_t k = -1000; k <= 1000 && ok; ++k)
+        for (int32_t half = 0; half <= 1 && ok; ++half) {
+          const double target = ((double)k + 0.5 * half) * unit;
+          if (target < -2147483648.0 || target > 2147483647.0) continue;
+          for (int32_t d = -3; d <= 3 && ok; ++d) {
+            const int64_t acc = (int64_t)target + d;
+            if (acc >= INT32_MIN && acc <= INT32_MAX) ok &= requant_agrees((int32_t)acc, m, shift), ++n;
+          }
+        }
+      for (int32_t d = 0; d < 64 && ok; ++d) {
+        const int32_t edges[] = {INT32_MIN + d, INT32_MAX - d, -d, d, -(1 << 30) - d, (1 << 30) + d};
+        for (size_t e = 0; e < sizeof edges / sizeof *edges && ok; ++e) ok &= requant_agrees(edges[e], m, shift), ++n;
+      }
+    }
+  }
+  for (long i = 0; i < 4000000 && ok; ++i, ++n) {
+    const int32_t m = range(1 << 30, 0x7fffffff), shift = range(-31, -2);
+    ok &= requant_agrees(i & 1 ? (int32_t)next() : (int32_t)next() >> range(0, 31), m, shift);
+  }
+  /* The small-value variant (ADD), every right shift including 0 and 1. */
+  for (long i = 0; i < 2000000 && ok; ++i, ++n) {
+    const int32_t m = i < 64 ? (i & 1 ? 0x7fffffff : 1 << 30) : range(1 << 30, 0x7fffffff), right = (int32_t)(i % 32);
+    const int32_t x = i < 64 ? (i & 2 ? (1 << 29) - 1 : -(1 << 29) + 1) : (int32_t)next() >> range(3, 31);
+    const int32_t want = tb_rounding_divide_by_pot(tb_srdhm(x, m), right), got = tb_fast_mul_apply(x, tb_fast_mul_of(m, right));
+    if (got != want) {
+      printf("FAIL fast multiply x %ld multiplier %ld right %ld: fast %ld, TFLM %ld\n", (long)x, (long)m, (long)right, (long)got, (long)want);
+      ok = 0;
+    }
+  }
+  printf("fast requantization: %ld accumulators %s\n", n, ok ? "agree with tb_quant.h" : "DISAGREE");
+  if (ok) passed++;
+  else failed++;
+}
+
 int main(void) {
+  requant_cases();
   for (int i = 0; i < 1500; ++i) conv_case(i);
   for (int i = 0; i < 1500; ++i) depthwise_case(i);
   for (int i = 0; i < 1500; ++i) fc_case(i);

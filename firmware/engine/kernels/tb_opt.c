@@ -11,12 +11,19 @@
  *   SXTB16 and no repacking before its two SMLADs;
  * - depthwise keeps four channels' accumulators in registers over the taps,
  *   with the tap ranges clipped once per pixel instead of tested per tap;
- * - fully connected widens the input once per batch and runs four rows at a
- *   time over it;
+ * - fully connected widens the input once per batch and runs two or four
+ *   rows at a time over it;
  * - requantization once per output, with the same double rounding as TFLM
- *   (tb_quant.h) but without its 64-bit division. */
+ *   (tb_quant.h) in four instructions (tb_requant_fast.h), per-channel
+ *   constants computed once per call;
+ * - on Cortex-M the innermost loops (2x2 conv, 3x3 depthwise window, fully
+ *   connected rows) are small naked assembly functions: gcc spills their
+ *   pointers and bounds, which costs 30-40 % more instructions;
+ * - 3x3 depthwise and conv borders read zero-point padded copies (the zero
+ *   point widens to 0, like a skipped tap), so edges need no special path. */
 #include "tb_kernel_api.h"
 #include "tb_simd.h"
+#include "tb_requant_fast.h"
 #include "../tb_quant.h"
 
 /* tb_multiply_by_quantized_multiplier for multipliers from
@@ -67,6 +74,43 @@ static inline int32_t requantize_with(int32_t acc, const channel_requant c) {
   const int32_t *const rq_mult = (q)->multiplier, *const rq_shift = (q)->shift; \
   const int32_t rq_stride = (q)->stride, rq_offset = (p)->output_offset, rq_lo = (p)->act_min, rq_hi = (p)->act_max
 #define REQUANT(acc, ch) requantize_s8((acc), rq_mult[(ch)*rq_stride], rq_shift[(ch)*rq_stride], rq_offset, rq_lo, rq_hi)
+
+/* ---- the fast requantization table (tb_requant_fast.h) ------------------ */
+
+/* Scratch bytes of a table for `channels` channels (a multiple of 16, so what follows stays aligned). */
+static size_t fast_table_size(int32_t channels) { return ((size_t)channels * sizeof(tb_fast_rq) + 15u) & ~(size_t)15u; }
+
+/* Fills the table (one entry, or one per channel: index channel * q->stride)
+ * once per kernel call, outside every pixel loop; NULL when a channel needs
+ * the exact 64-bit path, which then serves the whole call. */
+static const tb_fast_rq *fast_table(void *where, const tb_requant *q, int32_t channels) {
+  tb_fast_rq *t = (tb_fast_rq *)where;
+  const int32_t n = q->stride ? channels : 1;
+  for (int32_t c = 0; c < n; ++c) {
+    if (!tb_fast_rq_ok(q->multiplier[c * q->stride], q->shift[c * q->stride])) return NULL;
+    t[c] = tb_fast_rq_of(q->multiplier[c * q->stride], q->shift[c * q->stride]);
+  }
+  return t;
+}
+
+/* One output through a table entry with the activation clamp; `full` (a
+ * constant where it is inlined) marks the range [-128, 127], one SSAT. */
+static inline __attribute__((always_inline)) int8_t fast_out(int32_t acc, const tb_fast_rq *e, int32_t offset, int32_t lo, int32_t hi, int full) {
+  const int32_t v = tb_fast_rq_apply(acc, e->m2, e->half, e->right) + offset;
+  return (int8_t)(full ? tb_ssat(v, 8) : tb_clamp_i32(v, lo, hi));
+}
+
+/* The four outputs of a 2 pixel x 2 channel block. */
+static inline __attribute__((always_inline)) void fast_block(int8_t *o0, int8_t *o1, const int32_t acc[4], const tb_fast_rq *ea,
+                                                             const tb_fast_rq *eb, int32_t offset, int32_t lo, int32_t hi, int full) {
+  o0[0] = fast_out(acc[0], ea, offset, lo, hi, full);
+  o1[0] = fast_out(acc[1], ea, offset, lo, hi, full);
+  o0[1] = fast_out(acc[2], eb, offset, lo, hi, full);
+  o1[1] = fast_out(acc[3], eb, offset, lo, hi, full);
+}
+
+/* One output through a table entry, with the activation clamp. */
+#define FAST_REQUANT(acc, e) ((int8_t)tb_clamp_i32(tb_fast_rq_apply((acc), (e)->m2, (e)->half, (e)->right) + rq_offset, rq_lo, rq_hi))
 
 /* ---- widening with the SXTB16 ordering ---------------------------------- */
 
@@ -133,13 +177,118 @@ static size_t columns_size(int32_t depth, int32_t ncols) { return (size_t)((dept
 
 static int32_t conv_depth(const tb_dims *filter) { return filter->h * filter->w * filter->c; }
 
-size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
-  (void)p, (void)in, (void)out;
-  return columns_size(conv_depth(filter), 2) * sizeof(int16_t);
+
+#if !TB_WASM_SIMD
+/* Bytes of the raw sums of one pixel pair (mac_2x2_rows, Cortex-M only;
+ * reserved in the emulated build too so its arena figures are the ARM ones). */
+static size_t raw_size(int32_t channels) { return (size_t)(channels & ~1) * 2u * sizeof(int32_t); }
+#else
+static size_t raw_size(int32_t channels) { return (void)channels, 0; }
+#endif
+
+#if !TB_WASM_SIMD
+/* Layers whose depth is not a multiple of 4 (first layers: 3 x 3 x 3 = 27)
+ * copy their weight rows into scratch padded with zeros to the next multiple
+ * (at most 4 KB of them; the padding meets zero activations), so the
+ * whole-pixel-pair assembly path serves them too (Cortex-M; reserved in the
+ * emulated build for the same arena figures). */
+static size_t padded_weights_size(int32_t channels, int32_t depth) {
+  const size_t n = (size_t)channels * (size_t)((depth + 3) & ~3);
+  return (depth & 3) && n <= 4096u ? (n + 15u) & ~(size_t)15u : 0;
+}
+#else
+static size_t padded_weights_size(int32_t channels, int32_t depth) { return (void)channels, (void)depth, 0; }
+#endif
+
+#if TB_WASM_SIMD
+static size_t stage_size(int32_t depth) { return (void)depth, 0; }
+#else
+/* Bytes of the int8 staging copy of one receptive field. */
+static size_t stage_size(int32_t depth) { return ((size_t)depth + 15u) & ~(size_t)15u; }
+
+static inline void copy_bytes(int8_t *d, const int8_t *s, int32_t n) {
+  for (; n >= 4; n -= 4, d += 4, s += 4) tb_store32(d, tb_load32(s));
+  for (; n > 0; --n) *d++ = *s++;
 }
 
+/* The receptive field of output pixel (b, oy, ox) as int8 in filter order,
+ * copied run by run; taps outside the input hold the zero point, which
+ * widens to 0 like TFLM's skipped taps. */
+static const int8_t *gather(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, int b, int oy, int ox,
+                            int8_t *stage) {
+  const int in_c = in->c, fw = filter->w, run = fw * in_c;
+  const int pad = -p->input_offset;
+  const int x0 = ox * p->stride_w - p->pad_w;
+  const int row_whole = p->dilation_w == 1 && x0 >= 0 && x0 + fw <= in->w;
+  int8_t *dst = stage;
+  for (int fy = 0; fy < filter->h; ++fy) {
+    const int y = oy * p->stride_h - p->pad_h + fy * p->dilation_h;
+    if (y < 0 || y >= in->h) {
+      memset(dst, pad, (size_t)run);
+      dst += run;
+      continue;
+    }
+    const int8_t *row = input + ((size_t)b * in->h + y) * in->w * in_c;
+    if (row_whole) {
+      copy_bytes(dst, row + (size_t)x0 * in_c, run);
+      dst += run;
+      continue;
+    }
+    for (int fx = 0; fx < fw; ++fx, dst += in_c) {
+      const int x = x0 + fx * p->dilation_w;
+      if (x < 0 || x >= in->w) memset(dst, pad, (size_t)in_c);
+      else copy_bytes(dst, row + (size_t)x * in_c, in_c);
+    }
+  }
+  return stage;
+}
+
+/* `groups` groups of four int8 values into one column of two (dst points at
+ * the column's slot of the first group): per group one load, two SXTAB16
+ * and one 8-byte store, two groups per pass. */
+static inline int16_t *widen_groups(int16_t *dst, const int8_t *src, int32_t groups, uint32_t off2) {
+  for (; groups >= 2; groups -= 2, src += 8, dst += 16) {
+    const uint32_t w0 = tb_load32(src), w1 = tb_load32(src + 4);
+    tb_store_pairs(dst, tb_sxtab16(off2, w0), tb_sxtab16_ror8(off2, w0));
+    tb_store_pairs(dst + 8, tb_sxtab16(off2, w1), tb_sxtab16_ror8(off2, w1));
+  }
+  if (groups) {
+    const uint32_t w = tb_load32(src);
+    tb_store_pairs(dst, tb_sxtab16(off2, w), tb_sxtab16_ror8(off2, w));
+    dst += 8;
+  }
+  return dst;
+}
+
+/* Column j (of two) from depth int8 values: the whole groups, then the tail. */
+static void widen_column(int16_t *col, int32_t j, const int8_t *src, int32_t depth, int32_t grouped, int32_t offset) {
+  widen_groups(col + j * 4, src, grouped >> 2, tb_pair_splat(offset));
+  int16_t *tail = col + 2 * grouped + j * 4;
+  for (int32_t k = grouped; k < depth; ++k) tail[k - grouped] = (int16_t)(src[k] + offset);
+}
+
+/* Column j of output pixel (b, oy, ox). A window inside the input whose
+ * filter rows are whole groups (in_c * fw % 4 == 0) is widened straight
+ * from the input rows; others (borders, 1-3 channel first layers) go
+ * through the int8 staging copy. */
+static void im2col_column(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, int b, int oy, int ox,
+                          int16_t *col, int32_t j, int32_t depth, int32_t grouped, int8_t *stage) {
+  const int in_c = in->c, fw = filter->w, run = fw * in_c;
+  const int x0 = ox * p->stride_w - p->pad_w, y0 = oy * p->stride_h - p->pad_h;
+  if ((run & 3) == 0 && p->dilation_w == 1 && p->dilation_h == 1 && x0 >= 0 && x0 + fw <= in->w && y0 >= 0 && y0 + filter->h <= in->h) {
+    const uint32_t off2 = tb_pair_splat(p->input_offset);
+    const int8_t *row = input + (((size_t)b * in->h + y0) * in->w + x0) * in_c;
+    const size_t row_step = (size_t)in->w * in_c;
+    int16_t *dst = col + j * 4;
+    for (int fy = 0; fy < filter->h; ++fy, row += row_step) dst = widen_groups(dst, row, run >> 2, off2);
+    return;
+  }
+  widen_column(col, j, gather(p, in, input, filter, b, oy, ox, stage), depth, grouped, p->input_offset);
+}
+#endif
+
 /* The receptive field of output pixel (b, oy, ox), widened, in column order. */
-static void im2col(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, int b, int oy, int ox,
+static inline void im2col(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, int b, int oy, int ox,
                    int16_t *col, int32_t j, int32_t grouped) {
   const int in_c = in->c, fw = filter->w;
   const int x0 = ox * p->stride_w - p->pad_w;
@@ -197,6 +346,125 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
   acc[0] = s00, acc[1] = s01, acc[2] = s10, acc[3] = s11;
 }
 #else
+#if TB_SIMD_DSP
+/* The 2x2 loop on a Cortex-M4 in 16 instructions per 16 MACs: one LDM
+ * fetches both columns' four pairs of a group, each weight word is loaded
+ * with post-increment and unpacked in place by two SXTB16, then eight
+ * SMLAD, two groups per pass; four accumulators, four pairs and two weight
+ * registers stay in registers, which gcc does not manage for this loop (it
+ * spills the loop bounds: 22 instructions per group). acc[0..3] (a00 a01 a10 a11) are read and
+ * written; groups >= 1. Arguments: r0 wa, r1 wb, r2 col, r3 groups, [sp] acc. */
+__attribute__((naked, noinline)) static void mac_2x2_groups(const int8_t *wa __attribute__((unused)), const int8_t *wb __attribute__((unused)),
+                                                            const int16_t *col __attribute__((unused)),
+                                                            int32_t groups __attribute__((unused)), int32_t *acc __attribute__((unused))) {
+#define MAC_2X2_ASM_GROUP             \
+  "ldm r2!, {r8-r11}\n\t"           \
+  "ldr r12, [r0], #4\n\t"           \
+  "sxtb16 lr, r12\n\t"              \
+  "sxtb16 r12, r12, ror #8\n\t"     \
+  "smlad r4, lr, r8, r4\n\t"        \
+  "smlad r5, lr, r10, r5\n\t"       \
+  "smlad r4, r12, r9, r4\n\t"       \
+  "smlad r5, r12, r11, r5\n\t"      \
+  "ldr r12, [r1], #4\n\t"           \
+  "sxtb16 lr, r12\n\t"              \
+  "sxtb16 r12, r12, ror #8\n\t"     \
+  "smlad r6, lr, r8, r6\n\t"        \
+  "smlad r7, lr, r10, r7\n\t"       \
+  "smlad r6, r12, r9, r6\n\t"       \
+  "smlad r7, r12, r11, r7\n\t"
+  /* Two groups per pass (16 instructions per 16 MACs); an odd count does one first. */
+  __asm__ volatile(
+      "push {r4-r11, lr}\n\t"
+      "ldr r12, [sp, #36]\n\t"
+      "ldm r12, {r4-r7}\n\t"
+      "tst r3, #1\n\t"
+      "beq 1f\n\t" MAC_2X2_ASM_GROUP "subs r3, r3, #1\n\t"
+      "beq 2f\n"
+      "1:\n\t" MAC_2X2_ASM_GROUP MAC_2X2_ASM_GROUP "subs r3, r3, #2\n\t"
+      "bne 1b\n"
+      "2:\n\t"
+      "ldr r12, [sp, #36]\n\t"
+      "stm r12, {r4-r7}\n\t"
+      "pop {r4-r11, pc}\n\t");
+#undef MAC_2X2_ASM_GROUP
+}
+
+static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *col, int32_t depth, int32_t grouped, int32_t acc[4]) {
+  if (grouped > 0) mac_2x2_groups(wa, wb, col, grouped >> 2, acc);
+  if (depth == grouped) return;
+  /* The tail (depth % 4 elements) with the sums in registers, not in acc[]. */
+  const int16_t *c = col + 2 * grouped;
+  int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+  wa += grouped, wb += grouped;
+  for (int32_t k = 0; k < depth - grouped; ++k) {
+    const int32_t x0 = c[k], x1 = c[4 + k];
+    a00 += wa[k] * x0, a01 += wa[k] * x1, a10 += wb[k] * x0, a11 += wb[k] * x1;
+  }
+  acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
+}
+/* Every output channel pair of one pixel pair in one call (depth % 4 == 0,
+ * so each pair's rows follow the previous pair's): the same 16-instruction
+ * loop, then the four sums go to raw[] and the next pair starts, about 17
+ * instructions per pair instead of a C call and block set-up per pair.
+ * r0 weights, r1 col, r2 groups (>= 1), r3 raw, [sp] pairs (>= 1), [sp + 4] depth. */
+__attribute__((naked, noinline)) static void mac_2x2_rows(const int8_t *w __attribute__((unused)), const int16_t *col __attribute__((unused)),
+                                                          int32_t groups __attribute__((unused)), int32_t *raw __attribute__((unused)),
+                                                          int32_t pairs __attribute__((unused)), int32_t depth __attribute__((unused))) {
+#define MAC_2X2_ROWS_GROUP            \
+  "ldm r1!, {r8-r11}\n\t"           \
+  "ldr r2, [r0], #4\n\t"            \
+  "sxtb16 lr, r2\n\t"               \
+  "sxtb16 r2, r2, ror #8\n\t"       \
+  "smlad r4, lr, r8, r4\n\t"        \
+  "smlad r5, lr, r10, r5\n\t"       \
+  "smlad r4, r2, r9, r4\n\t"        \
+  "smlad r5, r2, r11, r5\n\t"       \
+  "ldr r2, [r12], #4\n\t"           \
+  "sxtb16 lr, r2\n\t"               \
+  "sxtb16 r2, r2, ror #8\n\t"       \
+  "smlad r6, lr, r8, r6\n\t"        \
+  "smlad r7, lr, r10, r7\n\t"       \
+  "smlad r6, r2, r9, r6\n\t"        \
+  "smlad r7, r2, r11, r7\n\t"
+  __asm__ volatile(
+      "push {r4-r11, lr}\n\t"
+      "sub sp, sp, #16\n\t"
+      "str r3, [sp]\n\t"
+      "ldr r3, [sp, #52]\n\t"
+      "str r3, [sp, #4]\n\t"
+      "str r2, [sp, #8]\n\t"
+      "ldr r3, [sp, #56]\n\t"
+      "str r3, [sp, #12]\n"
+      "3:\n\t"
+      "ldr r12, [sp, #12]\n\t"
+      "add r12, r0, r12\n\t"
+      "movs r4, #0\n\t"
+      "movs r5, #0\n\t"
+      "movs r6, #0\n\t"
+      "movs r7, #0\n\t"
+      "ldr r3, [sp, #8]\n\t"
+      "tst r3, #1\n\t"
+      "beq 1f\n\t" MAC_2X2_ROWS_GROUP "subs r3, r3, #1\n\t"
+      "beq 2f\n"
+      "1:\n\t" MAC_2X2_ROWS_GROUP MAC_2X2_ROWS_GROUP "subs r3, r3, #2\n\t"
+      "bne 1b\n"
+      "2:\n\t"
+      "ldr r2, [sp]\n\t"
+      "stm r2!, {r4-r7}\n\t"
+      "str r2, [sp]\n\t"
+      "ldr r2, [sp, #8]\n\t"
+      "sub r1, r1, r2, lsl #4\n\t"
+      "mov r0, r12\n\t"
+      "ldr r2, [sp, #4]\n\t"
+      "subs r2, r2, #1\n\t"
+      "str r2, [sp, #4]\n\t"
+      "bne 3b\n\t"
+      "add sp, sp, #16\n\t"
+      "pop {r4-r11, pc}\n\t");
+#undef MAC_2X2_ROWS_GROUP
+}
+#else
 /* Dot products of weight rows wa and wb with the two interleaved columns. */
 static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *col, int32_t depth, int32_t grouped, int32_t acc[4]) {
   int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
@@ -231,15 +499,43 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
   }
   acc[0] = a00, acc[1] = a01, acc[2] = a10, acc[3] = a11;
 }
+#endif
 
 #endif
+
+size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
+  (void)p, (void)in;
+  return fast_table_size(out->c) + columns_size(conv_depth(filter), 2) * sizeof(int16_t) + stage_size(conv_depth(filter)) + raw_size(out->c) +
+         padded_weights_size(out->c, conv_depth(filter));
+}
 
 void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
                     const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
   REQUANT_LOCALS(q, p);
   const int32_t depth = conv_depth(filter), grouped = column_layout(depth);
   const int out_c = out->c;
-  int16_t *col = (int16_t *)scratch;
+  const tb_fast_rq *const fq = fast_table(scratch, q, out_c);
+  const int full = rq_lo == -128 && rq_hi == 127;
+  int16_t *col = (int16_t *)((char *)scratch + fast_table_size(out_c));
+#if !TB_WASM_SIMD
+  int8_t *stage = (int8_t *)(col + columns_size(depth, 2));
+#endif
+#if TB_SIMD_DSP
+  int32_t *raw = (int32_t *)(void *)(stage + stage_size(depth));
+  int8_t *const wpad = padded_weights_size(out_c, depth) && fq ? (int8_t *)(raw + raw_size(out_c) / sizeof(int32_t)) : NULL;
+  const int32_t dpad = (depth + 3) & ~3;
+  if (wpad)
+    for (int oc = 0; oc < out_c; ++oc) {
+      memcpy(wpad + (size_t)oc * dpad, weights + (size_t)oc * depth, (size_t)depth);
+      memset(wpad + (size_t)oc * dpad + depth, 0, (size_t)(dpad - depth));
+    }
+  /* From here on the weights, their depth and the column layout are the padded ones. */
+  const int8_t *const wts = wpad ? wpad : weights;
+  const int32_t wdepth = wpad ? dpad : depth, wgrouped = wpad ? dpad : grouped;
+#else
+  const int8_t *const wts = weights;
+  const int32_t wdepth = depth, wgrouped = grouped;
+#endif
   const int32_t pixels = out->n * out->h * out->w;
   const int pointwise = filter->h == 1 && filter->w == 1 && p->stride_w == 1 && p->stride_h == 1 && p->pad_w == 0 && p->pad_h == 0 &&
                         in->h == out->h && in->w == out->w;
@@ -248,16 +544,62 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
     /* A lone last pixel fills both columns and is stored once. */
     for (int j = 0; j < 2; ++j) {
       const int32_t i = two ? px + j : px;
+#if TB_WASM_SIMD
       if (pointwise) widen_run(col, j, 2, 0, input + (size_t)i * depth, depth, p->input_offset, grouped);
       else im2col(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, j, grouped);
+#else
+#if TB_SIMD_DSP
+      if (wpad) {
+        /* The padding elements are zero points, which widen to 0. */
+        if (pointwise) copy_bytes(stage, input + (size_t)i * depth, depth);
+        else gather(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, stage);
+        memset(stage + depth, -p->input_offset, (size_t)(dpad - depth));
+        widen_column(col, j, stage, dpad, dpad, p->input_offset);
+        continue;
+      }
+#endif
+      if (pointwise) widen_column(col, j, input + (size_t)i * depth, depth, grouped, p->input_offset);
+      else im2col_column(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, j, depth, grouped, stage);
+#endif
     }
     int8_t *o0 = output + (size_t)px * out_c, *o1 = o0 + out_c;
-    for (int oc = 0; oc < out_c; oc += 2) {
+    int oc0 = 0;
+#if TB_SIMD_DSP
+    if (fq && two && wdepth == wgrouped && wdepth > 0 && out_c >= 2) {
+      const int32_t pairs = out_c >> 1;
+      mac_2x2_rows(wts, col, wdepth >> 2, raw, pairs, wdepth);
+      for (int oc = 0; oc < 2 * pairs; oc += 2) {
+        int32_t acc[4] = {raw[2 * oc], raw[2 * oc + 1], raw[2 * oc + 2], raw[2 * oc + 3]};
+        if (bias) acc[0] += bias[oc], acc[1] += bias[oc], acc[2] += bias[oc + 1], acc[3] += bias[oc + 1];
+        const tb_fast_rq *ea = fq + oc * rq_stride, *eb = ea + rq_stride;
+        if (full) fast_block(o0 + oc, o1 + oc, acc, ea, eb, rq_offset, rq_lo, rq_hi, 1);
+        else fast_block(o0 + oc, o1 + oc, acc, ea, eb, rq_offset, rq_lo, rq_hi, 0);
+      }
+      oc0 = 2 * pairs;
+    }
+#endif
+    for (int oc = oc0; oc < out_c; oc += 2) {
       const int pair = oc + 1 < out_c;
-      const int8_t *wa = weights + (size_t)oc * depth, *wb = pair ? wa + depth : wa;
+      const int8_t *wa = wts + (size_t)oc * wdepth, *wb = pair ? wa + wdepth : wa;
       const int32_t ba = bias ? bias[oc] : 0, bb = bias && pair ? bias[oc + 1] : ba;
       int32_t acc[4] = {ba, ba, bb, bb};
-      mac_2x2(wa, wb, col, depth, grouped, acc);
+      mac_2x2(wa, wb, col, wdepth, wgrouped, acc);
+      if (fq && two && pair) {
+        const tb_fast_rq *ea = fq + oc * rq_stride, *eb = ea + rq_stride;
+        if (full) fast_block(o0 + oc, o1 + oc, acc, ea, eb, rq_offset, rq_lo, rq_hi, 1);
+        else fast_block(o0 + oc, o1 + oc, acc, ea, eb, rq_offset, rq_lo, rq_hi, 0);
+        continue;
+      }
+      if (fq) {
+        const tb_fast_rq *ea = fq + oc * rq_stride, *eb = fq + (oc + 1) * rq_stride;
+        o0[oc] = FAST_REQUANT(acc[0], ea);
+        if (two) o1[oc] = FAST_REQUANT(acc[1], ea);
+        if (pair) {
+          o0[oc + 1] = FAST_REQUANT(acc[2], eb);
+          if (two) o1[oc + 1] = FAST_REQUANT(acc[3], eb);
+        }
+        continue;
+      }
       const channel_requant ra = channel_of(rq_mult[oc * rq_stride], rq_shift[oc * rq_stride]);
       o0[oc] = (int8_t)tb_clamp_i32(requantize_with(acc[0], ra) + rq_offset, rq_lo, rq_hi);
       if (two) o1[oc] = (int8_t)tb_clamp_i32(requantize_with(acc[1], ra) + rq_offset, rq_lo, rq_hi);
@@ -274,8 +616,27 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
 
 static int depthwise_fast(const tb_conv_params *p) { return p->depth_multiplier == 1 && p->dilation_w == 1 && p->dilation_h == 1; }
 
+#if !TB_WASM_SIMD
+/* 3x3 depthwise layers with C % 4 == 0 run row by row over three input rows
+ * copied into scratch with zero-point borders (taps outside the input then
+ * widen to 0, as TFLM skips them), so every pixel takes the two-pixel 3x3
+ * kernel, edges included. The rows are wide enough for an even number of
+ * output columns; an odd last one writes its twin to a dummy row. */
+static int dw_rows(const tb_conv_params *p, const tb_dims *filter, const tb_dims *out) {
+  return depthwise_fast(p) && filter->h == 3 && filter->w == 3 && (out->c & 3) == 0;
+}
+static int32_t dw_padded_width(const tb_conv_params *p, const tb_dims *out) { return (((out->w + 1) & ~1) - 1) * p->stride_w + 3; }
+static size_t dw_rows_size(const tb_conv_params *p, const tb_dims *out) {
+  return ((size_t)(3 * dw_padded_width(p, out) + 1) * (size_t)out->c + 15u) & ~(size_t)15u;
+}
+#endif
+
 size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
-  return depthwise_fast(p) ? 0 : tb_depthwise_conv_s8_scratch_ref(p, in, filter, out);
+  if (!depthwise_fast(p)) return tb_depthwise_conv_s8_scratch_ref(p, in, filter, out);
+#if !TB_WASM_SIMD
+  if (dw_rows(p, filter, out)) return fast_table_size(out->c) + dw_rows_size(p, out);
+#endif
+  return fast_table_size(out->c);
 }
 
 /* One tap for four channels: activations widened with the offset, weights
@@ -311,10 +672,59 @@ size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *
     b3 = tb_smlatt(w13_, hi_, b3);                                        \
   } while (0)
 
+#if !TB_WASM_SIMD
+#if TB_SIMD_DSP
+/* acc[0..3] += one 3x3 window of four channels: ip and wp point at the
+ * window's and the filter's first tap of channel c, C apart per tap, rows
+ * prow (input) and 3C (filter) apart. Ten instructions per tap (two loads,
+ * four unpacks, four SMLABB/SMLATT) with every pointer and accumulator in a
+ * register, which gcc does not manage here. r0 ip, r1 wp, r2 C, r3 acc,
+ * [sp] off2 (the input offset in both lanes), [sp + 4] prow. */
+#define DW_ASM_TAP(xaddr, waddr)                                             \
+  "ldr r8, " xaddr "\n\t"                                                   \
+  "ldr r9, " waddr "\n\t"                                                   \
+  "sxtab16 r10, r3, r8\n\t"                                                 \
+  "sxtab16 r8, r3, r8, ror #8\n\t"                                          \
+  "sxtb16 r11, r9\n\t"                                                      \
+  "sxtb16 r9, r9, ror #8\n\t"                                               \
+  "smlabb r4, r11, r10, r4\n\t"                                             \
+  "smlatt r6, r11, r10, r6\n\t"                                             \
+  "smlabb r5, r9, r8, r5\n\t"                                               \
+  "smlatt r7, r9, r8, r7\n\t"
+#define DW_ASM_ROW DW_ASM_TAP("[r0]", "[r1]") DW_ASM_TAP("[r0, r2]", "[r1, r2]") DW_ASM_TAP("[r0, r2, lsl #1]", "[r1, r2, lsl #1]")
+__attribute__((naked, noinline)) static void dw_3x3_group(const int8_t *ip __attribute__((unused)), const int8_t *wp __attribute__((unused)),
+                                                          int32_t C __attribute__((unused)), int32_t *acc __attribute__((unused)),
+                                                          uint32_t off2 __attribute__((unused)), int32_t prow __attribute__((unused))) {
+  __asm__ volatile(
+      "push {r3-r11, lr}\n\t"
+      "ldm r3, {r4-r7}\n\t"
+      "ldr r3, [sp, #40]\n\t"
+      "ldr r12, [sp, #44]\n\t"
+      "add lr, r2, r2, lsl #1\n\t" DW_ASM_ROW "add r0, r0, r12\n\t"
+      "add r1, r1, lr\n\t" DW_ASM_ROW "add r0, r0, r12\n\t"
+      "add r1, r1, lr\n\t" DW_ASM_ROW "ldr r3, [sp]\n\t"
+      "stm r3, {r4-r7}\n\t"
+      "pop {r3-r11, pc}\n\t");
+}
+#undef DW_ASM_ROW
+#undef DW_ASM_TAP
+#else
+static void dw_3x3_group(const int8_t *ip, const int8_t *wp, int32_t C, int32_t *acc, uint32_t off2, int32_t prow) {
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  for (int fy = 0; fy < 3; ++fy, ip += prow, wp += 3 * C) {
+    DW_TAP(ip, wp);
+    DW_TAP(ip + C, wp + C);
+    DW_TAP(ip + 2 * C, wp + 2 * C);
+  }
+  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+#endif
+#endif
+
 /* Two adjacent interior pixels of a 3x3 depthwise layer with C % 4 == 0:
  * weights unpacked and per-channel requantization terms computed once for both. */
-static void depthwise_3x3_pair(const int8_t *in0, const int8_t *w0, int8_t *o, int C, int32_t in_row, int32_t w_row, int32_t xs,
-                               uint32_t off2, const int32_t *bias, const tb_requant *q, const tb_conv_params *p) {
+static void depthwise_3x3_pair(const int8_t *in0, const int8_t *w0, int8_t *o, int8_t *o1, int C, int32_t in_row, int32_t w_row, int32_t xs,
+                               uint32_t off2, const int32_t *bias, const tb_requant *q, const tb_conv_params *p, const tb_fast_rq *fq) {
   REQUANT_LOCALS(q, p);
   for (int c = 0; c < C; c += 4) {
     int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
@@ -326,11 +736,22 @@ static void depthwise_3x3_pair(const int8_t *in0, const int8_t *w0, int8_t *o, i
       DW_TAP2(C, C);
       DW_TAP2(2 * C, 2 * C);
     }
+    if (fq) {
+      const tb_fast_rq *e = fq + c * rq_stride;
+      o[c] = FAST_REQUANT(a0, e), o1[c] = FAST_REQUANT(b0, e);
+      e += rq_stride;
+      o[c + 1] = FAST_REQUANT(a1, e), o1[c + 1] = FAST_REQUANT(b1, e);
+      e += rq_stride;
+      o[c + 2] = FAST_REQUANT(a2, e), o1[c + 2] = FAST_REQUANT(b2, e);
+      e += rq_stride;
+      o[c + 3] = FAST_REQUANT(a3, e), o1[c + 3] = FAST_REQUANT(b3, e);
+      continue;
+    }
     const int32_t acc_a[4] = {a0, a1, a2, a3}, acc_b[4] = {b0, b1, b2, b3};
     for (int j = 0; j < 4; ++j) {
       const channel_requant r = channel_of(rq_mult[(c + j) * rq_stride], rq_shift[(c + j) * rq_stride]);
       o[c + j] = (int8_t)tb_clamp_i32(requantize_with(acc_a[j], r) + rq_offset, rq_lo, rq_hi);
-      o[C + c + j] = (int8_t)tb_clamp_i32(requantize_with(acc_b[j], r) + rq_offset, rq_lo, rq_hi);
+      o1[c + j] = (int8_t)tb_clamp_i32(requantize_with(acc_b[j], r) + rq_offset, rq_lo, rq_hi);
     }
   }
 }
@@ -346,6 +767,57 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
   const int C = out->c, fh = filter->h, fw = filter->w;
   const int32_t in_row = in->w * C, w_row = fw * C;
   const uint32_t off2 = tb_pair_splat(p->input_offset);
+  const tb_fast_rq *const fq = fast_table(scratch, q, C);
+#if !TB_WASM_SIMD
+  if (dw_rows(p, filter, out)) {
+    const int32_t wp = dw_padded_width(p, out), prow = wp * C;
+    int8_t *rows = (int8_t *)scratch + fast_table_size(C), *dummy = rows + 3 * prow;
+    const int zp = -in_offset, full = rq_lo == -128 && rq_hi == 127;
+    const int32_t left = p->pad_w, copied = in->w < wp - left ? in->w : wp - left, right = wp - left - copied;
+    for (int b = 0; b < in->n; ++b)
+      for (int oy = 0; oy < out->h; ++oy) {
+        for (int fy = 0; fy < 3; ++fy) {
+          const int y = oy * p->stride_h - p->pad_h + fy;
+          int8_t *dst = rows + fy * prow;
+          if (y < 0 || y >= in->h) {
+            memset(dst, zp, (size_t)prow);
+            continue;
+          }
+          memset(dst, zp, (size_t)(left * C));
+          copy_bytes(dst + left * C, input + (((size_t)b * in->h + y) * in->w) * C, copied * C);
+          if (right > 0) memset(dst + (left + copied) * C, zp, (size_t)(right * C));
+        }
+        int8_t *o = output + (((size_t)b * out->h + oy) * out->w) * C;
+        if (!fq) {
+          for (int ox = 0; ox < out->w; ox += 2, o += 2 * C)
+            depthwise_3x3_pair(rows + (size_t)ox * p->stride_w * C, weights, o, ox + 1 < out->w ? o + C : dummy, C, prow, 3 * C,
+                               p->stride_w * C, off2, bias, q, p, fq);
+          continue;
+        }
+        for (int ox = 0; ox < out->w; ++ox, o += C) {
+          const int8_t *ip = rows + (size_t)ox * p->stride_w * C;
+          for (int c = 0; c < C; c += 4) {
+            int32_t acc[4] = {0, 0, 0, 0};
+            if (bias) acc[0] = bias[c], acc[1] = bias[c + 1], acc[2] = bias[c + 2], acc[3] = bias[c + 3];
+            dw_3x3_group(ip + c, weights + c, C, acc, off2, prow);
+            const tb_fast_rq *e = fq + c * rq_stride;
+            if (full) {
+              o[c] = fast_out(acc[0], e, rq_offset, rq_lo, rq_hi, 1);
+              o[c + 1] = fast_out(acc[1], e + rq_stride, rq_offset, rq_lo, rq_hi, 1);
+              o[c + 2] = fast_out(acc[2], e + 2 * rq_stride, rq_offset, rq_lo, rq_hi, 1);
+              o[c + 3] = fast_out(acc[3], e + 3 * rq_stride, rq_offset, rq_lo, rq_hi, 1);
+            } else {
+              o[c] = fast_out(acc[0], e, rq_offset, rq_lo, rq_hi, 0);
+              o[c + 1] = fast_out(acc[1], e + rq_stride, rq_offset, rq_lo, rq_hi, 0);
+              o[c + 2] = fast_out(acc[2], e + 2 * rq_stride, rq_offset, rq_lo, rq_hi, 0);
+              o[c + 3] = fast_out(acc[3], e + 3 * rq_stride, rq_offset, rq_lo, rq_hi, 0);
+            }
+          }
+        }
+      }
+    return;
+  }
+#endif
   for (int b = 0; b < in->n; ++b) {
     for (int oy = 0; oy < out->h; ++oy) {
       const int y0 = oy * p->stride_h - p->pad_h;
@@ -360,7 +832,7 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
         int8_t *o = output + (((size_t)b * out->h + oy) * out->w + ox) * C;
         const int full3x3 = fh == 3 && fw == 3 && ny == 3 && nx == 3;
         if (!TB_WASM_SIMD && full3x3 && (C & 3) == 0 && ox + 1 < out->w && x0 + p->stride_w + 3 <= in->w) {
-          depthwise_3x3_pair(in0, w0, o, C, in_row, w_row, p->stride_w * C, off2, bias, q, p);
+          depthwise_3x3_pair(in0, w0, o, o + C, C, in_row, w_row, p->stride_w * C, off2, bias, q, p, fq);
           ++ox; /* the pair covered ox + 1 too */
           continue;
         }
@@ -408,6 +880,13 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
             for (int fy = 0; fy < ny; ++fy, ip += in_row, wp += w_row)
               for (int fx = 0; fx < nx; ++fx) DW_TAP(ip + fx * C, wp + fx * C);
           }
+          if (fq) {
+            o[c] = FAST_REQUANT(a0, fq + c * rq_stride);
+            o[c + 1] = FAST_REQUANT(a1, fq + (c + 1) * rq_stride);
+            o[c + 2] = FAST_REQUANT(a2, fq + (c + 2) * rq_stride);
+            o[c + 3] = FAST_REQUANT(a3, fq + (c + 3) * rq_stride);
+            continue;
+          }
           o[c] = REQUANT(a0, c);
           o[c + 1] = REQUANT(a1, c + 1);
           o[c + 2] = REQUANT(a2, c + 2);
@@ -417,7 +896,7 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
           int32_t acc = bias ? bias[c] : 0;
           for (int fy = 0; fy < ny; ++fy)
             for (int fx = 0; fx < nx; ++fx) acc += w0[fy * w_row + fx * C + c] * (in0[fy * in_row + fx * C + c] + in_offset);
-          o[c] = REQUANT(acc, c);
+          o[c] = fq ? FAST_REQUANT(acc, fq + c * rq_stride) : REQUANT(acc, c);
         }
       }
     }
@@ -426,6 +905,100 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
 
 /* ---- FULLY_CONNECTED ---------------------------------------------------- */
 
+#if TB_SIMD_DSP
+/* acc[0..3] = four weight rows times the widened input over `groups` (>= 1)
+ * groups of four: one LDM for the input's two pairs, then per row a
+ * post-incremented load, two SXTB16 and two SMLAD (23 instructions per 16
+ * MACs; gcc spills the row pointers here: 30). r0-r3 the rows, [sp] col,
+ * [sp + 4] groups, [sp + 8] acc. */
+__attribute__((naked, noinline)) static void fc_4_groups(const int8_t *w0 __attribute__((unused)), const int8_t *w1 __attribute__((unused)),
+                                                         const int8_t *w2 __attribute__((unused)), const int8_t *w3 __attribute__((unused)),
+                                                         const int16_t *col __attribute__((unused)), int32_t groups __attribute__((unused)),
+                                                         int32_t *acc __attribute__((unused))) {
+  __asm__ volatile(
+      "push {r4-r11, lr}\n\t"
+      "ldr r12, [sp, #36]\n\t"
+      "ldr lr, [sp, #40]\n\t"
+      "movs r4, #0\n\t"
+      "movs r5, #0\n\t"
+      "movs r6, #0\n\t"
+      "movs r7, #0\n"
+      "1:\n\t"
+      "ldm r12!, {r8, r9}\n\t"
+      "ldr r10, [r0], #4\n\t"
+      "sxtb16 r11, r10\n\t"
+      "sxtb16 r10, r10, ror #8\n\t"
+      "smlad r4, r11, r8, r4\n\t"
+      "smlad r4, r10, r9, r4\n\t"
+      "ldr r10, [r1], #4\n\t"
+      "sxtb16 r11, r10\n\t"
+      "sxtb16 r10, r10, ror #8\n\t"
+      "smlad r5, r11, r8, r5\n\t"
+      "smlad r5, r10, r9, r5\n\t"
+      "ldr r10, [r2], #4\n\t"
+      "sxtb16 r11, r10\n\t"
+      "sxtb16 r10, r10, ror #8\n\t"
+      "smlad r6, r11, r8, r6\n\t"
+      "smlad r6, r10, r9, r6\n\t"
+      "ldr r10, [r3], #4\n\t"
+      "sxtb16 r11, r10\n\t"
+      "sxtb16 r10, r10, ror #8\n\t"
+      "smlad r7, r11, r8, r7\n\t"
+      "smlad r7, r10, r9, r7\n\t"
+      "subs lr, lr, #1\n\t"
+      "bne 1b\n\t"
+      "ldr r12, [sp, #44]\n\t"
+      "stm r12, {r4-r7}\n\t"
+      "pop {r4-r11, pc}\n\t");
+}
+#endif
+
+#if TB_SIMD_DSP
+/* acc[0..1] = two word-aligned weight rows times the widened input over
+ * `n8` (>= 1) steps of eight: one LDM for four input pairs, per row one
+ * 8-byte weight load, four SXTB16 and four SMLAD. r0 w0, r1 w1, r2 col,
+ * r3 n8, [sp] acc. */
+__attribute__((naked, noinline)) static void fc_2_rows8(const int8_t *w0 __attribute__((unused)), const int8_t *w1 __attribute__((unused)),
+                                                        const int16_t *col __attribute__((unused)), int32_t n8 __attribute__((unused)),
+                                                        int32_t *acc __attribute__((unused))) {
+#define FC_ROW8(w, a)                 \
+  "ldrd r10, r11, [" w "], #8\n\t"  \
+  "sxtb16 r12, r10\n\t"             \
+  "smlad " a ", r12, r6, " a "\n\t" \
+  "sxtb16 r10, r10, ror #8\n\t"     \
+  "smlad " a ", r10, r7, " a "\n\t" \
+  "sxtb16 r12, r11\n\t"             \
+  "smlad " a ", r12, r8, " a "\n\t" \
+  "sxtb16 r11, r11, ror #8\n\t"     \
+  "smlad " a ", r11, r9, " a "\n\t"
+  /* Two steps per pass (20 instructions per 16 MACs); an odd count does one first. */
+  __asm__ volatile(
+      "push {r4-r11, lr}\n\t"
+      "movs r4, #0\n\t"
+      "movs r5, #0\n\t"
+      "tst r3, #1\n\t"
+      "beq 1f\n\t"
+      "ldm r2!, {r6-r9}\n\t" FC_ROW8("r0", "r4") FC_ROW8("r1", "r5") "subs r3, r3, #1\n\t"
+      "beq 2f\n"
+      "1:\n\t"
+      "ldm r2!, {r6-r9}\n\t" FC_ROW8("r0", "r4") FC_ROW8("r1", "r5") "ldm r2!, {r6-r9}\n\t" FC_ROW8("r0", "r4")
+          FC_ROW8("r1", "r5") "subs r3, r3, #2\n\t"
+      "bne 1b\n"
+      "2:\n\t"
+      "ldr r12, [sp, #36]\n\t"
+      "stm r12, {r4, r5}\n\t"
+      "pop {r4-r11, pc}\n\t");
+#undef FC_ROW8
+}
+#endif
+
+/* Fully connected scratch is sized by depth alone, so its few outputs (each
+ * with its own weights row) derive their fast constants as they go. */
+static inline int8_t fc_requant(int32_t acc, const tb_requant *q, int32_t u, int32_t offset, int32_t lo, int32_t hi) {
+  const tb_fast_rq e = tb_fast_rq_of(q->multiplier[u * q->stride], q->shift[u * q->stride]);
+  return (int8_t)tb_clamp_i32(tb_fast_rq_apply(acc, e.m2, e.half, e.right) + offset, lo, hi);
+}
+
 size_t tb_fully_connected_s8_scratch_opt(int32_t depth) { return columns_size(depth, 1) * sizeof(int16_t); }
 
 void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32_t batches, int32_t depth, int32_t units,
@@ -433,6 +1006,8 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
   REQUANT_LOCALS(q, p);
   int16_t *col = (int16_t *)scratch;
   const int32_t grouped = column_layout(depth);
+  int fast = 1;
+  for (int32_t u = 0; u < (q->stride ? units : 1); ++u) fast &= tb_fast_rq_ok(rq_mult[u * rq_stride], rq_shift[u * rq_stride]);
   for (int32_t b = 0; b < batches; ++b) {
     widen_run(col, 0, 1, 0, input + (size_t)b * depth, depth, p->input_offset, grouped);
     int8_t *o = output + (size_t)b * units;
@@ -448,10 +1023,42 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
       o[u + 1] = REQUANT(acc[2], u + 1);
     }
 #endif
+#if TB_SIMD_DSP
+    /* Word-aligned rows of a multiple of 8: two rows per pass with 8-byte weight loads. */
+    if (fast && depth == grouped && (depth & 7) == 0 && depth > 0 && ((uintptr_t)weights & 3) == 0) {
+      const tb_fast_rq e0 = tb_fast_rq_of(rq_mult[0], rq_shift[0]);
+      const int32_t n8 = depth >> 3;
+      const int8_t *w0 = weights + (size_t)u * depth;
+      if (rq_stride == 0 && bias) {
+        /* The common case (per-tensor, with bias) without per-pair tests. */
+        for (; u + 2 <= units; u += 2, w0 += 2 * depth) {
+          int32_t acc[2];
+          fc_2_rows8(w0, w0 + depth, col, n8, acc);
+          o[u] = (int8_t)tb_clamp_i32(tb_fast_rq_apply(acc[0] + bias[u], e0.m2, e0.half, e0.right) + rq_offset, rq_lo, rq_hi);
+          o[u + 1] = (int8_t)tb_clamp_i32(tb_fast_rq_apply(acc[1] + bias[u + 1], e0.m2, e0.half, e0.right) + rq_offset, rq_lo, rq_hi);
+        }
+      }
+      for (; u + 2 <= units; u += 2, w0 += 2 * depth) {
+        int32_t acc[2];
+        fc_2_rows8(w0, w0 + depth, col, n8, acc);
+        if (bias) acc[0] += bias[u], acc[1] += bias[u + 1];
+        o[u] = fc_requant(acc[0], q, u, rq_offset, rq_lo, rq_hi);
+        o[u + 1] = fc_requant(acc[1], q, u + 1, rq_offset, rq_lo, rq_hi);
+      }
+    }
+#endif
     for (; u + 4 <= units; u += 4) {
       const int8_t *w0 = weights + (size_t)u * depth, *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
       int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
       int32_t k = 0;
+#if TB_SIMD_DSP
+      if (grouped > 0) {
+        int32_t acc[4] = {0, 0, 0, 0};
+        fc_4_groups(w0, w1, w2, w3, col, grouped >> 2, acc);
+        a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+        k = grouped;
+      }
+#endif
       for (; k < grouped; k += 4) {
         uint32_t x, xh;
         tb_load_pairs(col + k, &x, &xh);
@@ -475,6 +1082,13 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
         a3 += w3[k] * col[k];
       }
       if (bias) a0 += bias[u], a1 += bias[u + 1], a2 += bias[u + 2], a3 += bias[u + 3];
+      if (fast) {
+        o[u] = fc_requant(a0, q, u, rq_offset, rq_lo, rq_hi);
+        o[u + 1] = fc_requant(a1, q, u + 1, rq_offset, rq_lo, rq_hi);
+        o[u + 2] = fc_requant(a2, q, u + 2, rq_offset, rq_lo, rq_hi);
+        o[u + 3] = fc_requant(a3, q, u + 3, rq_offset, rq_lo, rq_hi);
+        continue;
+      }
       o[u] = REQUANT(a0, u);
       o[u + 1] = REQUANT(a1, u + 1);
       o[u + 2] = REQUANT(a2, u + 2);
@@ -491,7 +1105,7 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
       }
       for (; k < depth; ++k) a0 += w0[k] * col[k];
       if (bias) a0 += bias[u];
-      o[u] = REQUANT(a0, u);
+      o[u] = fast ? fc_requant(a0, q, u, rq_offset, rq_lo, rq_hi) : REQUANT(a0, u);
     }
   }
 }
@@ -501,8 +1115,28 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
 /* High half of the doubled product, rounded as gemmlowp does (see requantize). */
 static inline int32_t doubling_high_mul(int32_t a, int32_t b) { return (int32_t)(((int64_t)a * b + (1LL << 30)) >> 31); }
 
+/* Whether ADD can use tb_fast_mul: multipliers in [2^30, 2^31), no left
+ * shifts after the rescale, and rescaled inputs below 2^28 in magnitude
+ * (|x + offset| <= 255 shifted by at most 20), so sums stay below 2^29. */
+static int add_fast(const tb_add_params *p) {
+  const int32_t lo = 1 << 30;
+  return p->left_shift >= 0 && p->left_shift <= 20 && p->input1_multiplier >= lo && p->input2_multiplier >= lo && p->output_multiplier >= lo &&
+         p->input1_shift <= 0 && p->input2_shift <= 0 && p->output_shift <= 0 && p->input1_shift >= -31 && p->input2_shift >= -31 &&
+         p->output_shift >= -31 && p->input1_offset >= -255 && p->input1_offset <= 255 && p->input2_offset >= -255 && p->input2_offset <= 255;
+}
+
 void tb_add_s8_opt(const tb_add_params *params, uint32_t n, const int8_t *a, const int8_t *b, int8_t *out) {
   const tb_add_params P = *params; /* a local copy: int8 stores could alias *params */
+  if (add_fast(&P)) {
+    const tb_fast_mul m1 = tb_fast_mul_of(P.input1_multiplier, -P.input1_shift), m2 = tb_fast_mul_of(P.input2_multiplier, -P.input2_shift);
+    const tb_fast_mul mo = tb_fast_mul_of(P.output_multiplier, -P.output_shift);
+    for (uint32_t i = 0; i < n; ++i) {
+      const int32_t sa = tb_fast_mul_apply((int32_t)((uint32_t)(a[i] + P.input1_offset) << P.left_shift), m1);
+      const int32_t sb = tb_fast_mul_apply((int32_t)((uint32_t)(b[i] + P.input2_offset) << P.left_shift), m2);
+      out[i] = (int8_t)tb_clamp_i32(tb_fast_mul_apply(sa + sb, mo) + P.output_offset, P.act_min, P.act_max);
+    }
+    return;
+  }
   const int32_t r1 = -P.input1_shift, r2 = -P.input2_shift, ro = -P.output_shift;
   for (uint32_t i = 0; i < n; ++i) {
     const int32_t va = (int32_t)((uint32_t)(a[i] + P.input1_offset) << P.left_shift);

@@ -44,6 +44,13 @@ static inline void tb_load_pairs(const void *p, uint32_t *lo, uint32_t *hi) {
   memcpy(hi, q + 1, 4);
 }
 
+/* Two pairs to 8-byte aligned scratch in one store (STRD on Cortex-M). */
+static inline void tb_store_pairs(void *p, uint32_t lo, uint32_t hi) {
+  uint32_t *q = (uint32_t *)__builtin_assume_aligned(p, 8);
+  memcpy(q, &lo, 4);
+  memcpy(q + 1, &hi, 4);
+}
+
 #if TB_SIMD_DSP
 
 /* Bytes 0 and 2 sign-extended to the two lanes. */
@@ -68,6 +75,15 @@ static inline int32_t tb_smlad(uint32_t x, uint32_t y, int32_t acc) { return __s
 static inline int32_t tb_smlabb(uint32_t x, uint32_t y, int32_t acc) { return __smlabb((int32_t)x, (int32_t)y, acc); }
 /* acc + lane1(x) * lane1(y). */
 static inline int32_t tb_smlatt(uint32_t x, uint32_t y, int32_t acc) { return __smlatt((int32_t)x, (int32_t)y, acc); }
+/* Bits 63..32 of (c << 32) + a * b + 2^31: the rounded high word of a
+ * 64-bit multiply-accumulate in one instruction (no ACLE intrinsic). */
+static inline int32_t tb_smmlar(int32_t a, int32_t b, int32_t c) {
+  int32_t r;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(c));
+  return r;
+}
+/* x saturated to a signed `bits`-bit range (bits a constant). */
+#define tb_ssat(x, bits) __ssat((x), (bits))
 
 #else
 
@@ -92,6 +108,16 @@ static inline int32_t tb_smlabb(uint32_t x, uint32_t y, int32_t acc) {
 static inline int32_t tb_smlatt(uint32_t x, uint32_t y, int32_t acc) {
   return (int32_t)((uint32_t)acc + (uint32_t)(tb_lane1(x) * tb_lane1(y)));
 }
+/* Modulo 2^64 like the instruction: only bits 63..32 are kept. */
+static inline int32_t tb_smmlar(int32_t a, int32_t b, int32_t c) {
+  const uint64_t sum = ((uint64_t)(uint32_t)c << 32) + (uint64_t)((int64_t)a * b) + 0x80000000u;
+  return (int32_t)(uint32_t)(sum >> 32);
+}
+static inline int32_t tb_ssat_c(int32_t x, int bits) {
+  const int32_t hi = (int32_t)((1u << (bits - 1)) - 1u), lo = -hi - 1;
+  return x < lo ? lo : (x > hi ? hi : x);
+}
+#define tb_ssat(x, bits) tb_ssat_c((x), (bits))
 
 #endif
 
