@@ -135,6 +135,10 @@ static int32_t conv_depth(const tb_dims *filter) { return filter->h * filter->w 
 
 size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
   (void)p, (void)in, (void)out;
+#if TB_WASM_SIMD
+  /* tb_opt_wasm.h: four widened rows and their interleaved copy. */
+  return columns_size(conv_depth(filter), 8) * sizeof(int16_t);
+#endif
   return columns_size(conv_depth(filter), 2) * sizeof(int16_t);
 }
 
@@ -169,6 +173,8 @@ static void im2col(const tb_conv_params *p, const tb_dims *in, const int8_t *inp
 }
 
 #if TB_WASM_SIMD
+#include "tb_opt_wasm.h"
+
 static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *col, int32_t depth, int32_t layout, int32_t acc[4]) {
   const int16_t *c0 = col, *c1 = col + layout;
   v128_t a00 = wasm_i32x4_splat(0), a01 = a00, a10 = a00, a11 = a00;
@@ -236,6 +242,9 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
 
 void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
                     const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
+#if TB_WASM_SIMD
+  if (wasm_conv(p, q, in, input, filter, weights, bias, out, output, scratch)) return;
+#endif
   REQUANT_LOCALS(q, p);
   const int32_t depth = conv_depth(filter), grouped = column_layout(depth);
   const int out_c = out->c;
@@ -337,6 +346,9 @@ static void depthwise_3x3_pair(const int8_t *in0, const int8_t *w0, int8_t *o, i
 
 void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
                               const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
+#if TB_WASM_SIMD
+  if (wasm_depthwise(p, q, in, input, filter, weights, bias, out, output)) return;
+#endif
   if (!depthwise_fast(p)) {
     tb_depthwise_conv_s8_ref(p, q, in, input, filter, weights, bias, out, output, scratch);
     return;
@@ -502,6 +514,10 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
 static inline int32_t doubling_high_mul(int32_t a, int32_t b) { return (int32_t)(((int64_t)a * b + (1LL << 30)) >> 31); }
 
 void tb_add_s8_opt(const tb_add_params *params, uint32_t n, const int8_t *a, const int8_t *b, int8_t *out) {
+#if TB_WASM_SIMD
+  const uint32_t done = wasm_add(params, n, a, b, out);
+  n -= done, a += done, b += done, out += done;
+#endif
   const tb_add_params P = *params; /* a local copy: int8 stores could alias *params */
   const int32_t r1 = -P.input1_shift, r2 = -P.input2_shift, ro = -P.output_shift;
   for (uint32_t i = 0; i < n; ++i) {

@@ -1,0 +1,338 @@
+/* WebAssembly SIMD128 kernels of the virtual DUT (included by tb_opt.c when
+ * TB_WASM_SIMD), bit-exact with tb_ref.c like the rest of tb_opt.c.
+ *
+ * What the profile of the scalar-requantizing build showed (bench/wasm-op-profile.mjs):
+ * the multiply-accumulate loops were already 8-wide, but every output still
+ * paid a horizontal sum and a scalar 64-bit requantization, which made layers
+ * with few MACs per output (vww01's pointwise and depthwise layers, first
+ * layers, ic01's ADDs) cost ~3 ns per output. So here the vector lanes are
+ * chosen so that requantization is vectorized too:
+ * - convolution: the lanes are 4 output pixels of one output channel. Four
+ *   pixels' receptive fields are widened to int16 and interleaved by pairs of
+ *   depth elements, so one i32x4.dot_i16x8 of a broadcast weight pair with a
+ *   packed vector adds two MACs to each of 4 pixels; 4 output channels per
+ *   pass reuse every packed vector 4 times; no horizontal sums.
+ * - requantization of 4 lanes that share a channel's multiplier and shift:
+ *   i64x2.extmul for the 64-bit product, a lane-uniform rounding shift
+ *   (TFLM's double rounding, as requantize() in tb_opt.c).
+ * - depthwise: lanes are channels (8 per pass), 4 pixels accumulated at once
+ *   and transposed so that requantization again sees one channel per vector.
+ * - ADD: 16 elements per pass, every step in i32x4 / i64x2 lanes. */
+
+/* ---- requantization ------------------------------------------------------ */
+
+/* LLVM 14 (Debian's emscripten 3.1.6) turns i64x2.extmul into extend + i64x2.mul
+ * (emulated with several multiplies by V8) once its operands are hoisted out
+ * of a loop, and scalarizes a vector shift whose splat count was hoisted, so
+ * these few are written as the instructions themselves. */
+static inline v128_t wasm_extmul_lo_i32(v128_t a, v128_t b) {
+  v128_t r;
+  __asm__("local.get %1\n\tlocal.get %2\n\ti64x2.extmul_low_i32x4_s\n\tlocal.set %0" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+static inline v128_t wasm_extmul_hi_i32(v128_t a, v128_t b) {
+  v128_t r;
+  __asm__("local.get %1\n\tlocal.get %2\n\ti64x2.extmul_high_i32x4_s\n\tlocal.set %0" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+static inline v128_t wasm_shl(v128_t a, int32_t n) {
+  v128_t r;
+  __asm__("local.get %1\n\tlocal.get %2\n\ti32x4.shl\n\tlocal.set %0" : "=r"(r) : "r"(a), "r"(n));
+  return r;
+}
+static inline v128_t wasm_shr(v128_t a, int32_t n) {
+  v128_t r;
+  __asm__("local.get %1\n\tlocal.get %2\n\ti32x4.shr_s\n\tlocal.set %0" : "=r"(r) : "r"(a), "r"(n));
+  return r;
+}
+
+/* (a * m + 2^30) >> 31 per lane: the doubling high multiply of requantize(). */
+static inline v128_t wasm_high_mul(v128_t a, v128_t m) {
+  const v128_t nudge = wasm_i64x2_const_splat(1LL << 30);
+  /* The result fits in 32 bits, so a logical shift gives its low word as well. */
+  const v128_t lo = wasm_u64x2_shr(wasm_i64x2_add(wasm_extmul_lo_i32(a, m), nudge), 31);
+  const v128_t hi = wasm_u64x2_shr(wasm_i64x2_add(wasm_extmul_hi_i32(a, m), nudge), 31);
+  return wasm_i32x4_shuffle(lo, hi, 0, 2, 4, 6);
+}
+
+/* x / 2^right per lane, rounded to nearest, ties away from zero (a gt lane of -1 is +1). */
+static inline v128_t wasm_rounding_shift(v128_t x, int32_t right) {
+  const v128_t mask = wasm_i32x4_splat((int32_t)((1u << right) - 1u));
+  const v128_t threshold = wasm_i32x4_sub(wasm_i32x4_shr(mask, 1), wasm_i32x4_shr(x, 31));
+  return wasm_i32x4_sub(wasm_shr(x, right), wasm_i32x4_gt(wasm_v128_and(x, mask), threshold));
+}
+
+/* requantize(lane, m, shift) + offset in every lane (the clamp comes with the narrowing to int8). */
+static inline v128_t wasm_requant(v128_t acc, int32_t m, int32_t shift, v128_t out_offset) {
+  const int32_t left = shift > 0 ? shift : 0, right = left - shift;
+  const v128_t x = wasm_high_mul(wasm_shl(acc, left), wasm_i32x4_splat(m));
+  return wasm_i32x4_add(wasm_rounding_shift(x, right), out_offset);
+}
+
+/* Four i32x4 to 16 int8 with saturation, then the activation clamp. */
+static inline v128_t wasm_narrow4(v128_t a, v128_t b, v128_t c, v128_t d, v128_t lo, v128_t hi) {
+  const v128_t n = wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(a, b), wasm_i16x8_narrow_i32x4(c, d));
+  return wasm_i8x16_min(wasm_i8x16_max(n, lo), hi);
+}
+
+/* 4x4 transpose of 32-bit lanes. */
+#define WASM_TRANSPOSE4(a, b, c, d)                                                                                    \
+  do {                                                                                                                 \
+    const v128_t t0_ = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), t1_ = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);                \
+    const v128_t t2_ = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), t3_ = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7);                \
+    a = wasm_i64x2_shuffle(t0_, t2_, 0, 2), b = wasm_i64x2_shuffle(t0_, t2_, 1, 3);                                     \
+    c = wasm_i64x2_shuffle(t1_, t3_, 0, 2), d = wasm_i64x2_shuffle(t1_, t3_, 1, 3);                                     \
+  } while (0)
+
+/* ---- CONV_2D ------------------------------------------------------------- */
+
+#define WASM_TILE 4 /* output pixels per pass: the i32x4 lanes */
+
+/* Scratch (tb_conv_s8_scratch_opt): four widened rows (im2col) and their interleaved copy. */
+
+/* Rows a..d (int16, `layout` long) interleaved: for each pair of depth
+ * elements, the pair of pixel 0, of 1, of 2, of 3 (one v128). */
+static inline void wasm_pack_rows(const int16_t *r0, const int16_t *r1, const int16_t *r2, const int16_t *r3, int32_t layout, int16_t *pk) {
+  for (int32_t k = 0; k < layout; k += 8, pk += 32) {
+    v128_t a = wasm_v128_load(r0 + k), b = wasm_v128_load(r1 + k), c = wasm_v128_load(r2 + k), d = wasm_v128_load(r3 + k);
+    WASM_TRANSPOSE4(a, b, c, d);
+    wasm_v128_store(pk, a), wasm_v128_store(pk + 8, b), wasm_v128_store(pk + 16, c), wasm_v128_store(pk + 24, d);
+  }
+}
+
+/* The same straight from four int8 pixel rows (1x1 convolution, depth % 8 == 0), widening on the way. */
+static inline void wasm_pack_pixels(const int8_t *x0, const int8_t *x1, const int8_t *x2, const int8_t *x3, int32_t depth, int32_t offset,
+                                    int16_t *pk) {
+  const v128_t off = wasm_i16x8_splat((int16_t)offset);
+  for (int32_t k = 0; k < depth; k += 8, pk += 32) {
+    v128_t a = wasm_i16x8_add(wasm_i16x8_load8x8(x0 + k), off), b = wasm_i16x8_add(wasm_i16x8_load8x8(x1 + k), off);
+    v128_t c = wasm_i16x8_add(wasm_i16x8_load8x8(x2 + k), off), d = wasm_i16x8_add(wasm_i16x8_load8x8(x3 + k), off);
+    WASM_TRANSPOSE4(a, b, c, d);
+    wasm_v128_store(pk, a), wasm_v128_store(pk + 8, b), wasm_v128_store(pk + 16, c), wasm_v128_store(pk + 24, d);
+  }
+}
+
+/* acc += eight weights (int8 at w) . the packed chunk x0..x3, per pixel lane. */
+#define WASM_CHUNK(w, acc)                                                                                             \
+  do {                                                                                                                 \
+    const v128_t w_ = wasm_i16x8_load8x8(w);                                                                           \
+    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i32x4_shuffle(w_, w_, 0, 0, 0, 0), x0));                       \
+    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i32x4_shuffle(w_, w_, 1, 1, 1, 1), x1));                       \
+    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i32x4_shuffle(w_, w_, 2, 2, 2, 2), x2));                       \
+    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i32x4_shuffle(w_, w_, 3, 3, 3, 3), x3));                       \
+  } while (0)
+
+#define WASM_LOAD_CHUNK(pk)                                                                                            \
+  const v128_t x0 = wasm_v128_load(pk), x1 = wasm_v128_load((pk) + 8), x2 = wasm_v128_load((pk) + 16), x3 = wasm_v128_load((pk) + 24)
+
+/* Returns 0 (and does nothing) when the shape is not one this path covers. */
+static int wasm_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
+                     const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
+  enum { MAX_OUT_C = 1024 };
+  const int32_t depth = conv_depth(filter), layout = column_layout(depth), nfull = depth >> 3, out_c = out->c;
+  const int32_t tail = depth & 7;
+  if (out_c > MAX_OUT_C) return 0;
+  const int32_t *const rq_mult = q->multiplier, *const rq_shift = q->shift, rq_stride = q->stride;
+  const v128_t out_off = wasm_i32x4_splat(p->output_offset);
+  const v128_t lo8 = wasm_i8x16_splat((int8_t)p->act_min), hi8 = wasm_i8x16_splat((int8_t)p->act_max);
+  const int pointwise = filter->h == 1 && filter->w == 1 && p->stride_w == 1 && p->stride_h == 1 && p->pad_w == 0 && p->pad_h == 0 &&
+                        in->h == out->h && in->w == out->w && tail == 0;
+  int16_t *rows = (int16_t *)scratch, *pk = rows + WASM_TILE * layout;
+  /* The last chunk of every weight row, zero-padded, so no load runs past the filter tensor. */
+  int8_t wtail[MAX_OUT_C][8];
+  if (tail) {
+    memset(wtail, 0, (size_t)out_c * 8);
+    for (int32_t oc = 0; oc < out_c; ++oc) memcpy(wtail[oc], weights + (size_t)oc * depth + 8 * nfull, (size_t)tail);
+    /* The rows' padding stays zero: im2col writes elements [0, depth) only. */
+    for (int j = 0; j < WASM_TILE; ++j) memset(rows + j * layout + depth, 0, sizeof(int16_t) * (size_t)(layout - depth));
+  }
+  const int32_t plane = out->h * out->w, pixels = out->n * plane;
+  for (int32_t px = 0; px < pixels; px += WASM_TILE) {
+    const int npx = pixels - px < WASM_TILE ? pixels - px : WASM_TILE;
+    /* A short last tile repeats its last pixel; only real pixels are stored. */
+    int32_t pix[WASM_TILE];
+    for (int j = 0; j < WASM_TILE; ++j) pix[j] = px + (j < npx ? j : npx - 1);
+    if (pointwise) {
+      wasm_pack_pixels(input + (size_t)pix[0] * depth, input + (size_t)pix[1] * depth, input + (size_t)pix[2] * depth,
+                       input + (size_t)pix[3] * depth, depth, p->input_offset, pk);
+    } else {
+      for (int j = 0; j < WASM_TILE; ++j) {
+        const int32_t i = pix[j];
+        im2col(p, in, input, filter, i / plane, (i / out->w) % out->h, i % out->w, rows, j, layout);
+      }
+      wasm_pack_rows(rows, rows + layout, rows + 2 * layout, rows + 3 * layout, layout, pk);
+    }
+    int8_t *o = output + (size_t)px * out_c;
+    int32_t oc = 0;
+    for (; oc + 4 <= out_c; oc += 4) {
+      const int8_t *w0 = weights + (size_t)oc * depth, *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
+      v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
+      if (bias) a0 = wasm_i32x4_splat(bias[oc]), a1 = wasm_i32x4_splat(bias[oc + 1]), a2 = wasm_i32x4_splat(bias[oc + 2]), a3 = wasm_i32x4_splat(bias[oc + 3]);
+      const int16_t *c = pk;
+      for (int32_t n = 0; n < nfull; ++n, c += 32) {
+        WASM_LOAD_CHUNK(c);
+        WASM_CHUNK(w0 + 8 * n, a0);
+        WASM_CHUNK(w1 + 8 * n, a1);
+        WASM_CHUNK(w2 + 8 * n, a2);
+        WASM_CHUNK(w3 + 8 * n, a3);
+      }
+      if (tail) {
+        WASM_LOAD_CHUNK(c);
+        WASM_CHUNK(wtail[oc], a0);
+        WASM_CHUNK(wtail[oc + 1], a1);
+        WASM_CHUNK(wtail[oc + 2], a2);
+        WASM_CHUNK(wtail[oc + 3], a3);
+      }
+      a0 = wasm_requant(a0, rq_mult[oc * rq_stride], rq_shift[oc * rq_stride], out_off);
+      a1 = wasm_requant(a1, rq_mult[(oc + 1) * rq_stride], rq_shift[(oc + 1) * rq_stride], out_off);
+      a2 = wasm_requant(a2, rq_mult[(oc + 2) * rq_stride], rq_shift[(oc + 2) * rq_stride], out_off);
+      a3 = wasm_requant(a3, rq_mult[(oc + 3) * rq_stride], rq_shift[(oc + 3) * rq_stride], out_off);
+      /* Bytes channel-major (4 pixels of channel oc, then oc + 1, ...) to pixel-major. */
+      const v128_t b = wasm_narrow4(a0, a1, a2, a3, lo8, hi8);
+      const v128_t t = wasm_i8x16_shuffle(b, b, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+      int8_t *d = o + oc;
+      wasm_v128_store32_lane(d, t, 0);
+      if (npx > 1) wasm_v128_store32_lane(d + out_c, t, 1);
+      if (npx > 2) wasm_v128_store32_lane(d + 2 * out_c, t, 2);
+      if (npx > 3) wasm_v128_store32_lane(d + 3 * out_c, t, 3);
+    }
+    for (; oc < out_c; ++oc) {
+      const int8_t *w0 = weights + (size_t)oc * depth;
+      v128_t a0 = wasm_i32x4_splat(bias ? bias[oc] : 0);
+      const int16_t *c = pk;
+      for (int32_t n = 0; n < nfull; ++n, c += 32) {
+        WASM_LOAD_CHUNK(c);
+        WASM_CHUNK(w0 + 8 * n, a0);
+      }
+      if (tail) {
+        WASM_LOAD_CHUNK(c);
+        WASM_CHUNK(wtail[oc], a0);
+      }
+      a0 = wasm_requant(a0, rq_mult[oc * rq_stride], rq_shift[oc * rq_stride], out_off);
+      int8_t b[16];
+      wasm_v128_store(b, wasm_narrow4(a0, a0, a0, a0, lo8, hi8));
+      for (int j = 0; j < npx; ++j) o[(size_t)j * out_c + oc] = b[j];
+    }
+  }
+  return 1;
+}
+
+/* ---- DEPTHWISE_CONV_2D (depth multiplier 1, no dilation, C % 8 == 0) ---- */
+
+/* One output pixel's window, clipped to the input once. */
+typedef struct {
+  const int8_t *x, *w; /* first in-range tap, channel 0 */
+  int ny, nx;
+} wasm_window;
+
+#define WASM_DW_TAP(xo, wo)                                                                                            \
+  do {                                                                                                                 \
+    const v128_t x_ = wasm_i16x8_add(wasm_i16x8_load8x8(ip + (xo)), off), w_ = wasm_i16x8_load8x8(wp + (wo));          \
+    l = wasm_i32x4_add(l, wasm_i32x4_extmul_low_i16x8(x_, w_));                                                        \
+    h = wasm_i32x4_add(h, wasm_i32x4_extmul_high_i16x8(x_, w_));                                                       \
+  } while (0)
+
+/* Channels [c, c + 8) of one pixel into *lo (c..c+3) and *hi (c+4..c+7). */
+static inline void wasm_dw_pixel(const wasm_window *t, int c, int C, int32_t in_row, int32_t w_row, const int32_t *bias, v128_t off,
+                                 v128_t *lo, v128_t *hi) {
+  v128_t l = wasm_i32x4_splat(0), h = l;
+  if (bias) l = wasm_v128_load(bias + c), h = wasm_v128_load(bias + c + 4);
+  const int8_t *ip = t->x + c, *wp = t->w + c;
+  if (t->ny == 3 && t->nx == 3) {
+    WASM_DW_TAP(0, 0);
+    WASM_DW_TAP(C, C);
+    WASM_DW_TAP(2 * C, 2 * C);
+    WASM_DW_TAP(in_row, w_row);
+    WASM_DW_TAP(in_row + C, w_row + C);
+    WASM_DW_TAP(in_row + 2 * C, w_row + 2 * C);
+    WASM_DW_TAP(2 * in_row, 2 * w_row);
+    WASM_DW_TAP(2 * in_row + C, 2 * w_row + C);
+    WASM_DW_TAP(2 * in_row + 2 * C, 2 * w_row + 2 * C);
+  } else {
+    for (int fy = 0; fy < t->ny; ++fy, ip += in_row, wp += w_row)
+      for (int fx = 0; fx < t->nx; ++fx) WASM_DW_TAP(fx * C, fx * C);
+  }
+  *lo = l, *hi = h;
+}
+
+static int wasm_depthwise(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
+                          const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output) {
+  const int C = out->c, fh = filter->h, fw = filter->w;
+  if (p->depth_multiplier != 1 || p->dilation_w != 1 || p->dilation_h != 1 || (C & 7) != 0) return 0;
+  const int32_t *const rq_mult = q->multiplier, *const rq_shift = q->shift, rq_stride = q->stride;
+  const v128_t out_off = wasm_i32x4_splat(p->output_offset);
+  const v128_t lo8 = wasm_i8x16_splat((int8_t)p->act_min), hi8 = wasm_i8x16_splat((int8_t)p->act_max);
+  const v128_t off = wasm_i16x8_splat((int16_t)p->input_offset);
+  const int32_t in_row = in->w * C, w_row = fw * C;
+  const int32_t plane = out->h * out->w, pixels = out->n * plane;
+  for (int32_t px = 0; px < pixels; px += 4) {
+    const int npx = pixels - px < 4 ? pixels - px : 4;
+    wasm_window t[4];
+    int8_t *o[4];
+    for (int j = 0; j < 4; ++j) {
+      /* A short last tile repeats its last pixel; only real pixels are stored. */
+      const int32_t i = px + (j < npx ? j : npx - 1);
+      const int b = i / plane, oy = (i / out->w) % out->h, ox = i % out->w;
+      const int y0 = oy * p->stride_h - p->pad_h, x0 = ox * p->stride_w - p->pad_w;
+      const int fy0 = y0 < 0 ? -y0 : 0, fy1 = fh < in->h - y0 ? fh : in->h - y0;
+      const int fx0 = x0 < 0 ? -x0 : 0, fx1 = fw < in->w - x0 ? fw : in->w - x0;
+      t[j].ny = fy1 - fy0, t[j].nx = fx1 - fx0;
+      t[j].x = input + (((size_t)b * in->h + (size_t)(y0 + fy0)) * in->w + (size_t)(x0 + fx0)) * C;
+      t[j].w = weights + ((size_t)fy0 * fw + (size_t)fx0) * C;
+      o[j] = output + (size_t)i * C;
+    }
+    for (int c = 0; c < C; c += 8) {
+      v128_t l0, h0, l1, h1, l2, h2, l3, h3;
+      wasm_dw_pixel(&t[0], c, C, in_row, w_row, bias, off, &l0, &h0);
+      wasm_dw_pixel(&t[1], c, C, in_row, w_row, bias, off, &l1, &h1);
+      wasm_dw_pixel(&t[2], c, C, in_row, w_row, bias, off, &l2, &h2);
+      wasm_dw_pixel(&t[3], c, C, in_row, w_row, bias, off, &l3, &h3);
+      /* Pixel-major to channel-major: then each vector is one channel's 4 pixels. */
+      WASM_TRANSPOSE4(l0, l1, l2, l3);
+      WASM_TRANSPOSE4(h0, h1, h2, h3);
+#define WASM_RQ(v, ch) v = wasm_requant(v, rq_mult[(ch)*rq_stride], rq_shift[(ch)*rq_stride], out_off)
+      WASM_RQ(l0, c), WASM_RQ(l1, c + 1), WASM_RQ(l2, c + 2), WASM_RQ(l3, c + 3);
+      WASM_RQ(h0, c + 4), WASM_RQ(h1, c + 5), WASM_RQ(h2, c + 6), WASM_RQ(h3, c + 7);
+#undef WASM_RQ
+      const v128_t A = wasm_narrow4(l0, l1, l2, l3, lo8, hi8), B = wasm_narrow4(h0, h1, h2, h3, lo8, hi8);
+      /* A holds channels c..c+3 (4 pixels each), B c+4..c+7: gather each pixel's 8 bytes. */
+      const v128_t s01 = wasm_i8x16_shuffle(A, B, 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
+      const v128_t s23 = wasm_i8x16_shuffle(A, B, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
+      wasm_v128_store64_lane(o[0] + c, s01, 0);
+      if (npx > 1) wasm_v128_store64_lane(o[1] + c, s01, 1);
+      if (npx > 2) wasm_v128_store64_lane(o[2] + c, s23, 0);
+      if (npx > 3) wasm_v128_store64_lane(o[3] + c, s23, 1);
+    }
+  }
+  return 1;
+}
+
+/* ---- ADD ----------------------------------------------------------------- */
+
+/* tb_add_s8 on four lanes already widened to int32. */
+static inline v128_t wasm_add4(v128_t a, v128_t b, const tb_add_params *P) {
+  const v128_t va = wasm_shl(wasm_i32x4_add(a, wasm_i32x4_splat(P->input1_offset)), P->left_shift);
+  const v128_t vb = wasm_shl(wasm_i32x4_add(b, wasm_i32x4_splat(P->input2_offset)), P->left_shift);
+  const v128_t sa = wasm_rounding_shift(wasm_high_mul(va, wasm_i32x4_splat(P->input1_multiplier)), -P->input1_shift);
+  const v128_t sb = wasm_rounding_shift(wasm_high_mul(vb, wasm_i32x4_splat(P->input2_multiplier)), -P->input2_shift);
+  const v128_t s = wasm_rounding_shift(wasm_high_mul(wasm_i32x4_add(sa, sb), wasm_i32x4_splat(P->output_multiplier)), -P->output_shift);
+  return wasm_i32x4_add(s, wasm_i32x4_splat(P->output_offset));
+}
+
+/* The first n & ~15 elements; returns how many it did. */
+static uint32_t wasm_add(const tb_add_params *params, uint32_t n, const int8_t *a, const int8_t *b, int8_t *out) {
+  const tb_add_params P = *params;
+  const v128_t lo8 = wasm_i8x16_splat((int8_t)P.act_min), hi8 = wasm_i8x16_splat((int8_t)P.act_max);
+  uint32_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const v128_t xa = wasm_v128_load(a + i), xb = wasm_v128_load(b + i);
+    const v128_t a0 = wasm_i16x8_extend_low_i8x16(xa), a1 = wasm_i16x8_extend_high_i8x16(xa);
+    const v128_t b0 = wasm_i16x8_extend_low_i8x16(xb), b1 = wasm_i16x8_extend_high_i8x16(xb);
+    const v128_t r0 = wasm_add4(wasm_i32x4_extend_low_i16x8(a0), wasm_i32x4_extend_low_i16x8(b0), &P);
+    const v128_t r1 = wasm_add4(wasm_i32x4_extend_high_i16x8(a0), wasm_i32x4_extend_high_i16x8(b0), &P);
+    const v128_t r2 = wasm_add4(wasm_i32x4_extend_low_i16x8(a1), wasm_i32x4_extend_low_i16x8(b1), &P);
+    const v128_t r3 = wasm_add4(wasm_i32x4_extend_high_i16x8(a1), wasm_i32x4_extend_high_i16x8(b1), &P);
+    wasm_v128_store(out + i, wasm_narrow4(r0, r1, r2, r3, lo8, hi8));
+  }
+  return i;
+}
