@@ -136,8 +136,8 @@ static int32_t conv_depth(const tb_dims *filter) { return filter->h * filter->w 
 size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
   (void)p, (void)in, (void)out;
 #if TB_WASM_SIMD
-  /* tb_opt_wasm.h: four widened rows and their interleaved copy. */
-  return columns_size(conv_depth(filter), 8) * sizeof(int16_t);
+  /* tb_opt_wasm.h: four widened rows, then eight interleaved. */
+  return columns_size(conv_depth(filter), 12) * sizeof(int16_t);
 #endif
   return columns_size(conv_depth(filter), 2) * sizeof(int16_t);
 }

@@ -86,14 +86,17 @@ static inline v128_t wasm_narrow4(v128_t a, v128_t b, v128_t c, v128_t d, v128_t
 
 /* ---- CONV_2D ------------------------------------------------------------- */
 
-#define WASM_TILE 4 /* output pixels per pass: the i32x4 lanes */
+#define WASM_TILE 8 /* output pixels per pass: two i32x4 of 4 pixels ("quads") */
 
-/* Scratch (tb_conv_s8_scratch_opt): four widened rows (im2col) and their interleaved copy. */
+/* Scratch (tb_conv_s8_scratch_opt): one quad's widened rows (im2col), then both quads interleaved. */
 
-/* Rows a..d (int16, `layout` long) interleaved: for each pair of depth
- * elements, the pair of pixel 0, of 1, of 2, of 3 (one v128). */
-static inline void wasm_pack_rows(const int16_t *r0, const int16_t *r1, const int16_t *r2, const int16_t *r3, int32_t layout, int16_t *pk) {
-  for (int32_t k = 0; k < layout; k += 8, pk += 32) {
+/* Rows r0..r3 (int16, `layout` long) interleaved: for each pair of depth
+ * elements, the pair of pixel 0, of 1, of 2, of 3 (one v128); chunks of 8
+ * depth elements (4 v128) are `stride` int16 apart, so two quads can share
+ * a chunk. */
+static inline void wasm_pack_rows(const int16_t *r0, const int16_t *r1, const int16_t *r2, const int16_t *r3, int32_t layout, int16_t *pk,
+                                  int32_t stride) {
+  for (int32_t k = 0; k < layout; k += 8, pk += stride) {
     v128_t a = wasm_v128_load(r0 + k), b = wasm_v128_load(r1 + k), c = wasm_v128_load(r2 + k), d = wasm_v128_load(r3 + k);
     WASM_TRANSPOSE4(a, b, c, d);
     wasm_v128_store(pk, a), wasm_v128_store(pk + 8, b), wasm_v128_store(pk + 16, c), wasm_v128_store(pk + 24, d);
@@ -102,9 +105,9 @@ static inline void wasm_pack_rows(const int16_t *r0, const int16_t *r1, const in
 
 /* The same straight from four int8 pixel rows (1x1 convolution, depth % 8 == 0), widening on the way. */
 static inline void wasm_pack_pixels(const int8_t *x0, const int8_t *x1, const int8_t *x2, const int8_t *x3, int32_t depth, int32_t offset,
-                                    int16_t *pk) {
+                                    int16_t *pk, int32_t stride) {
   const v128_t off = wasm_i16x8_splat((int16_t)offset);
-  for (int32_t k = 0; k < depth; k += 8, pk += 32) {
+  for (int32_t k = 0; k < depth; k += 8, pk += stride) {
     v128_t a = wasm_i16x8_add(wasm_i16x8_load8x8(x0 + k), off), b = wasm_i16x8_add(wasm_i16x8_load8x8(x1 + k), off);
     v128_t c = wasm_i16x8_add(wasm_i16x8_load8x8(x2 + k), off), d = wasm_i16x8_add(wasm_i16x8_load8x8(x3 + k), off);
     WASM_TRANSPOSE4(a, b, c, d);
@@ -112,7 +115,7 @@ static inline void wasm_pack_pixels(const int8_t *x0, const int8_t *x1, const in
   }
 }
 
-/* acc += eight weights (int8 at w) . the packed chunk x0..x3, per pixel lane. */
+/* One quad: acc += eight weights (int8 at w) . the packed chunk x0..x3, per pixel lane. */
 #define WASM_CHUNK(w, acc)                                                                                             \
   do {                                                                                                                 \
     const v128_t w_ = wasm_i16x8_load8x8(w);                                                                           \
@@ -124,6 +127,68 @@ static inline void wasm_pack_pixels(const int8_t *x0, const int8_t *x1, const in
 
 #define WASM_LOAD_CHUNK(pk)                                                                                            \
   const v128_t x0 = wasm_v128_load(pk), x1 = wasm_v128_load((pk) + 8), x2 = wasm_v128_load((pk) + 16), x3 = wasm_v128_load((pk) + 24)
+
+/* Two quads, four channels: weight pair kp of each channel broadcast once and
+ * used for both quads (fewer shuffles per MAC than one quad at a time). */
+#define WASM_PAIR2(w_, kp, a, b)                                                                                       \
+  do {                                                                                                                 \
+    const v128_t s_ = wasm_i32x4_shuffle(w_, w_, kp, kp, kp, kp);                                                      \
+    a = wasm_i32x4_add(a, wasm_i32x4_dot_i16x8(s_, xa));                                                               \
+    b = wasm_i32x4_add(b, wasm_i32x4_dot_i16x8(s_, xb));                                                               \
+  } while (0)
+#define WASM_KP_4x8(c, kp)                                                                                             \
+  do {                                                                                                                 \
+    const v128_t xa = wasm_v128_load((c) + 8 * (kp)), xb = wasm_v128_load((c) + 32 + 8 * (kp));                        \
+    WASM_PAIR2(w0_, kp, a00, a01);                                                                                     \
+    WASM_PAIR2(w1_, kp, a10, a11);                                                                                     \
+    WASM_PAIR2(w2_, kp, a20, a21);                                                                                     \
+    WASM_PAIR2(w3_, kp, a30, a31);                                                                                     \
+  } while (0)
+#define WASM_CHUNK_4x8(c, p0, p1, p2, p3)                                                                              \
+  do {                                                                                                                 \
+    const v128_t w0_ = wasm_i16x8_load8x8(p0), w1_ = wasm_i16x8_load8x8(p1);                                           \
+    const v128_t w2_ = wasm_i16x8_load8x8(p2), w3_ = wasm_i16x8_load8x8(p3);                                           \
+    WASM_KP_4x8(c, 0);                                                                                                 \
+    WASM_KP_4x8(c, 1);                                                                                                 \
+    WASM_KP_4x8(c, 2);                                                                                                 \
+    WASM_KP_4x8(c, 3);                                                                                                 \
+  } while (0)
+#define WASM_CHUNK_1x8(c, p0)                                                                                          \
+  do {                                                                                                                 \
+    const v128_t w_ = wasm_i16x8_load8x8(p0);                                                                          \
+    v128_t xa = wasm_v128_load(c), xb = wasm_v128_load((c) + 32);                                                      \
+    WASM_PAIR2(w_, 0, a00, a01);                                                                                       \
+    xa = wasm_v128_load((c) + 8), xb = wasm_v128_load((c) + 40);                                                       \
+    WASM_PAIR2(w_, 1, a00, a01);                                                                                       \
+    xa = wasm_v128_load((c) + 16), xb = wasm_v128_load((c) + 48);                                                      \
+    WASM_PAIR2(w_, 2, a00, a01);                                                                                       \
+    xa = wasm_v128_load((c) + 24), xb = wasm_v128_load((c) + 56);                                                      \
+    WASM_PAIR2(w_, 3, a00, a01);                                                                                       \
+  } while (0)
+
+/* Requantized channels oc..oc+3 of one quad (a0..a3: 4 pixels each) stored pixel-major. */
+static inline void wasm_store_4x4(v128_t a0, v128_t a1, v128_t a2, v128_t a3, const int32_t *mult, const int32_t *shift, int32_t stride,
+                                  v128_t out_off, v128_t lo8, v128_t hi8, int8_t *d, int32_t out_c, int npx) {
+  a0 = wasm_requant(a0, mult[0], shift[0], out_off);
+  a1 = wasm_requant(a1, mult[stride], shift[stride], out_off);
+  a2 = wasm_requant(a2, mult[2 * stride], shift[2 * stride], out_off);
+  a3 = wasm_requant(a3, mult[3 * stride], shift[3 * stride], out_off);
+  /* Bytes channel-major (4 pixels of channel oc, then oc + 1, ...) to pixel-major. */
+  const v128_t b = wasm_narrow4(a0, a1, a2, a3, lo8, hi8);
+  const v128_t t = wasm_i8x16_shuffle(b, b, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  wasm_v128_store32_lane(d, t, 0);
+  if (npx > 1) wasm_v128_store32_lane(d + out_c, t, 1);
+  if (npx > 2) wasm_v128_store32_lane(d + 2 * out_c, t, 2);
+  if (npx > 3) wasm_v128_store32_lane(d + 3 * out_c, t, 3);
+}
+
+/* One channel of one quad. */
+static inline void wasm_store_1x4(v128_t a0, int32_t mult, int32_t shift, v128_t out_off, v128_t lo8, v128_t hi8, int8_t *d, int32_t out_c,
+                                  int npx) {
+  int8_t b[16];
+  wasm_v128_store(b, wasm_narrow4(wasm_requant(a0, mult, shift, out_off), a0, a0, a0, lo8, hi8));
+  for (int j = 0; j < npx; ++j) d[(size_t)j * out_c] = b[j];
+}
 
 /* Returns 0 (and does nothing) when the shape is not one this path covers. */
 static int wasm_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
@@ -137,33 +202,62 @@ static int wasm_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
   const v128_t lo8 = wasm_i8x16_splat((int8_t)p->act_min), hi8 = wasm_i8x16_splat((int8_t)p->act_max);
   const int pointwise = filter->h == 1 && filter->w == 1 && p->stride_w == 1 && p->stride_h == 1 && p->pad_w == 0 && p->pad_h == 0 &&
                         in->h == out->h && in->w == out->w && tail == 0;
-  int16_t *rows = (int16_t *)scratch, *pk = rows + WASM_TILE * layout;
+  int16_t *rows = (int16_t *)scratch, *pk = rows + 4 * layout;
   /* The last chunk of every weight row, zero-padded, so no load runs past the filter tensor. */
   int8_t wtail[MAX_OUT_C][8];
   if (tail) {
     memset(wtail, 0, (size_t)out_c * 8);
     for (int32_t oc = 0; oc < out_c; ++oc) memcpy(wtail[oc], weights + (size_t)oc * depth + 8 * nfull, (size_t)tail);
     /* The rows' padding stays zero: im2col writes elements [0, depth) only. */
-    for (int j = 0; j < WASM_TILE; ++j) memset(rows + j * layout + depth, 0, sizeof(int16_t) * (size_t)(layout - depth));
+    for (int j = 0; j < 4; ++j) memset(rows + j * layout + depth, 0, sizeof(int16_t) * (size_t)(layout - depth));
   }
   const int32_t plane = out->h * out->w, pixels = out->n * plane;
   for (int32_t px = 0; px < pixels; px += WASM_TILE) {
     const int npx = pixels - px < WASM_TILE ? pixels - px : WASM_TILE;
-    /* A short last tile repeats its last pixel; only real pixels are stored. */
+    /* Two quads unless at most 4 pixels are left; a short quad repeats its last pixel, only real pixels are stored. */
+    const int nq = npx > 4 ? 2 : 1;
     int32_t pix[WASM_TILE];
-    for (int j = 0; j < WASM_TILE; ++j) pix[j] = px + (j < npx ? j : npx - 1);
-    if (pointwise) {
-      wasm_pack_pixels(input + (size_t)pix[0] * depth, input + (size_t)pix[1] * depth, input + (size_t)pix[2] * depth,
-                       input + (size_t)pix[3] * depth, depth, p->input_offset, pk);
-    } else {
-      for (int j = 0; j < WASM_TILE; ++j) {
-        const int32_t i = pix[j];
-        im2col(p, in, input, filter, i / plane, (i / out->w) % out->h, i % out->w, rows, j, layout);
+    for (int j = 0; j < 4 * nq; ++j) pix[j] = px + (j < npx ? j : npx - 1);
+    for (int qd = 0; qd < nq; ++qd) {
+      const int32_t *pq = pix + 4 * qd;
+      if (pointwise) {
+        wasm_pack_pixels(input + (size_t)pq[0] * depth, input + (size_t)pq[1] * depth, input + (size_t)pq[2] * depth,
+                         input + (size_t)pq[3] * depth, depth, p->input_offset, pk + 32 * qd, 32 * nq);
+      } else {
+        for (int j = 0; j < 4; ++j) {
+          const int32_t i = pq[j];
+          im2col(p, in, input, filter, i / plane, (i / out->w) % out->h, i % out->w, rows, j, layout);
+        }
+        wasm_pack_rows(rows, rows + layout, rows + 2 * layout, rows + 3 * layout, layout, pk + 32 * qd, 32 * nq);
       }
-      wasm_pack_rows(rows, rows + layout, rows + 2 * layout, rows + 3 * layout, layout, pk);
     }
     int8_t *o = output + (size_t)px * out_c;
+    const int npx1 = npx > 4 ? npx - 4 : 0; /* pixels of the second quad */
     int32_t oc = 0;
+    if (nq == 2) {
+      for (; oc + 4 <= out_c; oc += 4) {
+        const int8_t *w0 = weights + (size_t)oc * depth, *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
+        v128_t a00 = wasm_i32x4_splat(0), a10 = a00, a20 = a00, a30 = a00;
+        if (bias) a00 = wasm_i32x4_splat(bias[oc]), a10 = wasm_i32x4_splat(bias[oc + 1]), a20 = wasm_i32x4_splat(bias[oc + 2]), a30 = wasm_i32x4_splat(bias[oc + 3]);
+        v128_t a01 = a00, a11 = a10, a21 = a20, a31 = a30;
+        const int16_t *c = pk;
+        for (int32_t n = 0; n < nfull; ++n, c += 64) WASM_CHUNK_4x8(c, w0 + 8 * n, w1 + 8 * n, w2 + 8 * n, w3 + 8 * n);
+        if (tail) WASM_CHUNK_4x8(c, wtail[oc], wtail[oc + 1], wtail[oc + 2], wtail[oc + 3]);
+        const int32_t *m = rq_mult + oc * rq_stride, *sh = rq_shift + oc * rq_stride;
+        wasm_store_4x4(a00, a10, a20, a30, m, sh, rq_stride, out_off, lo8, hi8, o + oc, out_c, 4);
+        wasm_store_4x4(a01, a11, a21, a31, m, sh, rq_stride, out_off, lo8, hi8, o + 4 * out_c + oc, out_c, npx1);
+      }
+      for (; oc < out_c; ++oc) {
+        const int8_t *w0 = weights + (size_t)oc * depth;
+        v128_t a00 = wasm_i32x4_splat(bias ? bias[oc] : 0), a01 = a00;
+        const int16_t *c = pk;
+        for (int32_t n = 0; n < nfull; ++n, c += 64) WASM_CHUNK_1x8(c, w0 + 8 * n);
+        if (tail) WASM_CHUNK_1x8(c, wtail[oc]);
+        wasm_store_1x4(a00, rq_mult[oc * rq_stride], rq_shift[oc * rq_stride], out_off, lo8, hi8, o + oc, out_c, 4);
+        wasm_store_1x4(a01, rq_mult[oc * rq_stride], rq_shift[oc * rq_stride], out_off, lo8, hi8, o + 4 * out_c + oc, out_c, npx1);
+      }
+      continue;
+    }
     for (; oc + 4 <= out_c; oc += 4) {
       const int8_t *w0 = weights + (size_t)oc * depth, *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
       v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
@@ -183,18 +277,7 @@ static int wasm_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
         WASM_CHUNK(wtail[oc + 2], a2);
         WASM_CHUNK(wtail[oc + 3], a3);
       }
-      a0 = wasm_requant(a0, rq_mult[oc * rq_stride], rq_shift[oc * rq_stride], out_off);
-      a1 = wasm_requant(a1, rq_mult[(oc + 1) * rq_stride], rq_shift[(oc + 1) * rq_stride], out_off);
-      a2 = wasm_requant(a2, rq_mult[(oc + 2) * rq_stride], rq_shift[(oc + 2) * rq_stride], out_off);
-      a3 = wasm_requant(a3, rq_mult[(oc + 3) * rq_stride], rq_shift[(oc + 3) * rq_stride], out_off);
-      /* Bytes channel-major (4 pixels of channel oc, then oc + 1, ...) to pixel-major. */
-      const v128_t b = wasm_narrow4(a0, a1, a2, a3, lo8, hi8);
-      const v128_t t = wasm_i8x16_shuffle(b, b, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-      int8_t *d = o + oc;
-      wasm_v128_store32_lane(d, t, 0);
-      if (npx > 1) wasm_v128_store32_lane(d + out_c, t, 1);
-      if (npx > 2) wasm_v128_store32_lane(d + 2 * out_c, t, 2);
-      if (npx > 3) wasm_v128_store32_lane(d + 3 * out_c, t, 3);
+      wasm_store_4x4(a0, a1, a2, a3, rq_mult + oc * rq_stride, rq_shift + oc * rq_stride, rq_stride, out_off, lo8, hi8, o + oc, out_c, npx);
     }
     for (; oc < out_c; ++oc) {
       const int8_t *w0 = weights + (size_t)oc * depth;
@@ -208,10 +291,7 @@ static int wasm_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
         WASM_LOAD_CHUNK(c);
         WASM_CHUNK(wtail[oc], a0);
       }
-      a0 = wasm_requant(a0, rq_mult[oc * rq_stride], rq_shift[oc * rq_stride], out_off);
-      int8_t b[16];
-      wasm_v128_store(b, wasm_narrow4(a0, a0, a0, a0, lo8, hi8));
-      for (int j = 0; j < npx; ++j) o[(size_t)j * out_c + oc] = b[j];
+      wasm_store_1x4(a0, rq_mult[oc * rq_stride], rq_shift[oc * rq_stride], out_off, lo8, hi8, o + oc, out_c, npx);
     }
   }
   return 1;
