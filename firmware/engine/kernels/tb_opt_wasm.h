@@ -303,6 +303,8 @@ static int wasm_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
 typedef struct {
   const int8_t *x, *w; /* first in-range tap, channel 0 */
   int ny, nx;
+  const int8_t *tp[9]; /* 3x3 windows over an edge: each tap's input, or zeros */
+  unsigned outside;    /* bit t: tap t is outside the input */
 } wasm_window;
 
 #define WASM_DW_TAP(xo, wo)                                                                                            \
@@ -335,6 +337,83 @@ static inline void wasm_dw_pixel(const wasm_window *t, int c, int C, int32_t in_
   *lo = l, *hi = h;
 }
 
+/* A full 3x3 window with the input offset folded into the bias (bias_full):
+ * taps paired per channel (x of tap 2j and 2j+1 interleaved by one shuffle)
+ * so one i32x4.dot_i16x8 adds two taps of four channels; wv holds this
+ * channel group's weights paired the same way (wasm_dw_pack_3x3). */
+#define WASM_DW_PAIR(j) WASM_DW_PAIR_AT(j, xp + xo[2 * (j)], xp + xo[2 * (j) + 1])
+#define WASM_DW_PAIR_AT(j, pa, pb)                                                                                     \
+  do {                                                                                                                 \
+    const v128_t xa = wasm_i16x8_load8x8(pa), xb = wasm_i16x8_load8x8(pb);                                             \
+    l = wasm_i32x4_add(l, wasm_i32x4_dot_i16x8(wasm_i16x8_shuffle(xa, xb, 0, 8, 1, 9, 2, 10, 3, 11), wasm_v128_load(wv + 16 * (j)))); \
+    h = wasm_i32x4_add(h, wasm_i32x4_dot_i16x8(wasm_i16x8_shuffle(xa, xb, 4, 12, 5, 13, 6, 14, 7, 15), wasm_v128_load(wv + 16 * (j) + 8))); \
+  } while (0)
+
+static inline void wasm_dw_full(const int8_t *xp, const int16_t *wv, const int32_t *xo, const int32_t *bias_full, v128_t *lo, v128_t *hi) {
+  v128_t l = wasm_v128_load(bias_full), h = wasm_v128_load(bias_full + 4);
+  WASM_DW_PAIR(0);
+  WASM_DW_PAIR(1);
+  WASM_DW_PAIR(2);
+  WASM_DW_PAIR(3);
+  const v128_t x = wasm_i16x8_load8x8(xp + xo[8]), w = wasm_v128_load(wv + 64);
+  l = wasm_i32x4_add(l, wasm_i32x4_extmul_low_i16x8(x, w));
+  h = wasm_i32x4_add(h, wasm_i32x4_extmul_high_i16x8(x, w));
+  *lo = l, *hi = h;
+}
+
+enum { WASM_DW_MAX_C = 1024 };
+
+/* Where the taps of a window that hang over the input edge read from: zeros
+ * add nothing to the sum of weight * input, and the offset's share of those
+ * taps is taken back out of bias_full. */
+static const int8_t wasm_dw_zeros[WASM_DW_MAX_C];
+
+/* A 3x3 window clipped by the edge: tp[t] is tap t's input (channel 0) or wasm_dw_zeros. */
+static inline void wasm_dw_clipped(const int8_t *const *tp, unsigned outside, int c, int C, const int8_t *weights, const int16_t *wv,
+                                   const int32_t *bias_full, v128_t off32, v128_t *lo, v128_t *hi) {
+  v128_t l = wasm_v128_load(bias_full), h = wasm_v128_load(bias_full + 4);
+  v128_t sl = wasm_i32x4_splat(0), sh = sl;
+  for (int t = 0; t < 9; ++t)
+    if (outside >> t & 1u) {
+      const v128_t w = wasm_i16x8_load8x8(weights + t * C + c);
+      sl = wasm_i32x4_add(sl, wasm_i32x4_extend_low_i16x8(w));
+      sh = wasm_i32x4_add(sh, wasm_i32x4_extend_high_i16x8(w));
+    }
+  l = wasm_i32x4_sub(l, wasm_i32x4_mul(sl, off32));
+  h = wasm_i32x4_sub(h, wasm_i32x4_mul(sh, off32));
+  WASM_DW_PAIR_AT(0, tp[0] + c, tp[1] + c);
+  WASM_DW_PAIR_AT(1, tp[2] + c, tp[3] + c);
+  WASM_DW_PAIR_AT(2, tp[4] + c, tp[5] + c);
+  WASM_DW_PAIR_AT(3, tp[6] + c, tp[7] + c);
+  const v128_t x = wasm_i16x8_load8x8(tp[8] + c), w = wasm_v128_load(wv + 64);
+  l = wasm_i32x4_add(l, wasm_i32x4_extmul_low_i16x8(x, w));
+  h = wasm_i32x4_add(h, wasm_i32x4_extmul_high_i16x8(x, w));
+  *lo = l, *hi = h;
+}
+
+/* Per group of 8 channels, 72 int16: taps (0,1) (2,3) (4,5) (6,7) interleaved
+ * per channel, channels c..c+3 then c+4..c+7, then tap 8 of the 8 channels;
+ * and bias_full[c] = bias[c] + input_offset * (sum of channel c's 9 weights). */
+static void wasm_dw_pack_3x3(const int8_t *weights, const int32_t *bias, int C, int32_t input_offset, int16_t *wpk, int32_t *bias_full) {
+  const v128_t off32 = wasm_i32x4_splat(input_offset);
+  for (int c = 0; c < C; c += 8, wpk += 72) {
+    v128_t sum = wasm_i16x8_splat(0); /* 9 * 128 fits in int16 */
+    for (int j = 0; j < 4; ++j) {
+      const v128_t a = wasm_i16x8_load8x8(weights + 2 * j * C + c), b = wasm_i16x8_load8x8(weights + (2 * j + 1) * C + c);
+      sum = wasm_i16x8_add(sum, wasm_i16x8_add(a, b));
+      wasm_v128_store(wpk + 16 * j, wasm_i16x8_shuffle(a, b, 0, 8, 1, 9, 2, 10, 3, 11));
+      wasm_v128_store(wpk + 16 * j + 8, wasm_i16x8_shuffle(a, b, 4, 12, 5, 13, 6, 14, 7, 15));
+    }
+    const v128_t last = wasm_i16x8_load8x8(weights + 8 * C + c);
+    sum = wasm_i16x8_add(sum, last);
+    wasm_v128_store(wpk + 64, last);
+    v128_t bl = wasm_i32x4_splat(0), bh = bl;
+    if (bias) bl = wasm_v128_load(bias + c), bh = wasm_v128_load(bias + c + 4);
+    wasm_v128_store(bias_full + c, wasm_i32x4_add(bl, wasm_i32x4_mul(wasm_i32x4_extend_low_i16x8(sum), off32)));
+    wasm_v128_store(bias_full + c + 4, wasm_i32x4_add(bh, wasm_i32x4_mul(wasm_i32x4_extend_high_i16x8(sum), off32)));
+  }
+}
+
 static int wasm_depthwise(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
                           const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output) {
   const int C = out->c, fh = filter->h, fw = filter->w;
@@ -342,9 +421,14 @@ static int wasm_depthwise(const tb_conv_params *p, const tb_requant *q, const tb
   const int32_t *const rq_mult = q->multiplier, *const rq_shift = q->shift, rq_stride = q->stride;
   const v128_t out_off = wasm_i32x4_splat(p->output_offset);
   const v128_t lo8 = wasm_i8x16_splat((int8_t)p->act_min), hi8 = wasm_i8x16_splat((int8_t)p->act_max);
-  const v128_t off = wasm_i16x8_splat((int16_t)p->input_offset);
+  const v128_t off = wasm_i16x8_splat((int16_t)p->input_offset), off32 = wasm_i32x4_splat(p->input_offset);
   const int32_t in_row = in->w * C, w_row = fw * C;
   const int32_t plane = out->h * out->w, pixels = out->n * plane;
+  const int paired = fh == 3 && fw == 3 && C <= WASM_DW_MAX_C;
+  _Alignas(16) int16_t wpk[WASM_DW_MAX_C / 8 * 72];
+  _Alignas(16) int32_t bias_full[WASM_DW_MAX_C];
+  const int32_t xo[9] = {0, C, 2 * C, in_row, in_row + C, in_row + 2 * C, 2 * in_row, 2 * in_row + C, 2 * in_row + 2 * C};
+  if (paired) wasm_dw_pack_3x3(weights, bias, C, p->input_offset, wpk, bias_full);
   for (int32_t px = 0; px < pixels; px += 4) {
     const int npx = pixels - px < 4 ? pixels - px : 4;
     wasm_window t[4];
@@ -359,14 +443,29 @@ static int wasm_depthwise(const tb_conv_params *p, const tb_requant *q, const tb
       t[j].ny = fy1 - fy0, t[j].nx = fx1 - fx0;
       t[j].x = input + (((size_t)b * in->h + (size_t)(y0 + fy0)) * in->w + (size_t)(x0 + fx0)) * C;
       t[j].w = weights + ((size_t)fy0 * fw + (size_t)fx0) * C;
+      t[j].outside = 0;
+      if (paired && (t[j].ny != 3 || t[j].nx != 3))
+        for (int tap = 0; tap < 9; ++tap) {
+          const int fy = tap / 3, fx = tap % 3;
+          const int inside = fy >= fy0 && fy < fy1 && fx >= fx0 && fx < fx1;
+          t[j].tp[tap] = inside ? t[j].x + (fy - fy0) * in_row + (fx - fx0) * C : wasm_dw_zeros;
+          t[j].outside |= (unsigned)!inside << tap;
+        }
       o[j] = output + (size_t)i * C;
     }
     for (int c = 0; c < C; c += 8) {
       v128_t l0, h0, l1, h1, l2, h2, l3, h3;
-      wasm_dw_pixel(&t[0], c, C, in_row, w_row, bias, off, &l0, &h0);
-      wasm_dw_pixel(&t[1], c, C, in_row, w_row, bias, off, &l1, &h1);
-      wasm_dw_pixel(&t[2], c, C, in_row, w_row, bias, off, &l2, &h2);
-      wasm_dw_pixel(&t[3], c, C, in_row, w_row, bias, off, &l3, &h3);
+#define WASM_DW_ONE(j, l, h)                                                                                           \
+  do {                                                                                                                 \
+    if (!paired) wasm_dw_pixel(&t[j], c, C, in_row, w_row, bias, off, &l, &h);                                         \
+    else if (!t[j].outside) wasm_dw_full(t[j].x + c, wpk + (c >> 3) * 72, xo, bias_full + c, &l, &h);                  \
+    else wasm_dw_clipped(t[j].tp, t[j].outside, c, C, weights, wpk + (c >> 3) * 72, bias_full + c, off32, &l, &h);     \
+  } while (0)
+      WASM_DW_ONE(0, l0, h0);
+      WASM_DW_ONE(1, l1, h1);
+      WASM_DW_ONE(2, l2, h2);
+      WASM_DW_ONE(3, l3, h3);
+#undef WASM_DW_ONE
       /* Pixel-major to channel-major: then each vector is one channel's 4 pixels. */
       WASM_TRANSPOSE4(l0, l1, l2, l3);
       WASM_TRANSPOSE4(h0, h1, h2, h3);
