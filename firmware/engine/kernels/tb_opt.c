@@ -450,6 +450,7 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
     int8_t *o = output + (size_t)b * units;
     int32_t u = 0;
 #if TB_WASM_SIMD
+    u = wasm_fc_rows4(p, q, depth, units, col, weights, bias, o);
     for (; u + 2 <= units; u += 2) {
       int32_t acc[4] = {0, 0, 0, 0};
       const int8_t *w0 = weights + (size_t)u * depth;

@@ -486,6 +486,46 @@ static int wasm_depthwise(const tb_conv_params *p, const tb_requant *q, const tb
   return 1;
 }
 
+/* ---- FULLY_CONNECTED ----------------------------------------------------- */
+
+/* Rows u..u+3 at once against the widened input (col, from widen_run): one
+ * input load serves four rows, the four sums are reduced together, and a
+ * per-tensor requantization (the usual case) runs on all four lanes. Returns
+ * the number of rows done (units & ~3). */
+static int32_t wasm_fc_rows4(const tb_fc_params *p, const tb_requant *q, int32_t depth, int32_t units, const int16_t *col, const int8_t *weights,
+                             const int32_t *bias, int8_t *o) {
+  const int32_t full = depth & ~7;
+  const v128_t out_off = wasm_i32x4_splat(p->output_offset);
+  const v128_t lo8 = wasm_i8x16_splat((int8_t)p->act_min), hi8 = wasm_i8x16_splat((int8_t)p->act_max);
+  int32_t u = 0;
+  for (; u + 4 <= units; u += 4) {
+    const int8_t *w0 = weights + (size_t)u * depth, *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
+    v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
+    for (int32_t k = 0; k < full; k += 8) {
+      const v128_t x = wasm_v128_load(col + k);
+      a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(w0 + k), x));
+      a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(w1 + k), x));
+      a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(w2 + k), x));
+      a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(w3 + k), x));
+    }
+    WASM_TRANSPOSE4(a0, a1, a2, a3);
+    v128_t sum = wasm_i32x4_add(wasm_i32x4_add(a0, a1), wasm_i32x4_add(a2, a3)); /* lane j: row u + j */
+    int32_t t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    for (int32_t k = full; k < depth; ++k) t0 += w0[k] * col[k], t1 += w1[k] * col[k], t2 += w2[k] * col[k], t3 += w3[k] * col[k];
+    sum = wasm_i32x4_add(sum, wasm_i32x4_make(t0, t1, t2, t3));
+    if (bias) sum = wasm_i32x4_add(sum, wasm_v128_load(bias + u));
+    if (q->stride == 0) {
+      const v128_t r = wasm_narrow4(wasm_requant(sum, q->multiplier[0], q->shift[0], out_off), out_off, out_off, out_off, lo8, hi8);
+      wasm_v128_store32_lane(o + u, r, 0);
+    } else {
+      int32_t acc[4];
+      wasm_v128_store(acc, sum);
+      for (int j = 0; j < 4; ++j) o[u + j] = requantize_s8(acc[j], q->multiplier[u + j], q->shift[u + j], p->output_offset, p->act_min, p->act_max);
+    }
+  }
+  return u;
+}
+
 /* ---- ADD ----------------------------------------------------------------- */
 
 /* tb_add_s8 on four lanes already widened to int32. */
