@@ -115,6 +115,68 @@ static inline void wasm_pack_pixels(const int8_t *x0, const int8_t *x1, const in
   }
 }
 
+/* Output pixel coordinates walked forward without a division per pixel
+ * (integer division is among the slowest WebAssembly instructions). */
+typedef struct {
+  int b, y, x;
+} wasm_pos;
+
+static inline void wasm_step(wasm_pos *q, const tb_dims *out) {
+  if (++q->x == out->w) {
+    q->x = 0;
+    if (++q->y == out->h) q->y = 0, ++q->b;
+  }
+}
+
+/* d[0 .. n) = s[0 .. n) + offset: 8 at a time, the last 8 overlapping when n is not a multiple of 8. */
+static inline void wasm_widen(int16_t *d, const int8_t *s, int n, v128_t off) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) wasm_v128_store(d + i, wasm_i16x8_add(wasm_i16x8_load8x8(s + i), off));
+  if (i == n) return;
+  if (n >= 8) {
+    wasm_v128_store(d + n - 8, wasm_i16x8_add(wasm_i16x8_load8x8(s + n - 8), off));
+    return;
+  }
+  const int16_t o = (int16_t)wasm_i16x8_extract_lane(off, 0);
+  for (; i < n; ++i) d[i] = (int16_t)(s[i] + o);
+}
+
+static inline void wasm_zero(int16_t *d, int n) {
+  int i = 0;
+  for (; i + 8 <= n; i += 8) wasm_v128_store(d + i, wasm_i16x8_splat(0));
+  if (i == n) return;
+  if (n >= 8) {
+    wasm_v128_store(d + n - 8, wasm_i16x8_splat(0));
+    return;
+  }
+  for (; i < n; ++i) d[i] = 0;
+}
+
+/* im2col() of tb_opt.c for one pixel into one row, with whole runs widened 8 at a time. */
+static void wasm_im2col(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, wasm_pos at, int16_t *row,
+                        v128_t off) {
+  const int in_c = in->c, fw = filter->w, run = fw * in_c;
+  const int x0 = at.x * p->stride_w - p->pad_w;
+  const int whole = p->dilation_w == 1 && x0 >= 0 && x0 + fw <= in->w;
+  for (int fy = 0; fy < filter->h; ++fy, row += run) {
+    const int y = at.y * p->stride_h - p->pad_h + fy * p->dilation_h;
+    if (y < 0 || y >= in->h) {
+      wasm_zero(row, run);
+      continue;
+    }
+    const int8_t *src = input + ((size_t)at.b * in->h + y) * in->w * in_c;
+    if (whole) {
+      wasm_widen(row, src + (size_t)x0 * in_c, run, off);
+      continue;
+    }
+    for (int fx = 0; fx < fw; ++fx) {
+      const int x = x0 + fx * p->dilation_w;
+      if (x < 0 || x >= in->w) wasm_zero(row + fx * in_c, in_c);
+      else wasm_widen(row + fx * in_c, src + (size_t)x * in_c, in_c, off);
+    }
+  }
+}
+
 /* One quad: acc += eight weights (int8 at w) . the packed chunk x0..x3, per pixel lane. */
 #define WASM_CHUNK(w, acc)                                                                                             \
   do {                                                                                                                 \
@@ -212,22 +274,27 @@ static int wasm_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
     for (int j = 0; j < 4; ++j) memset(rows + j * layout + depth, 0, sizeof(int16_t) * (size_t)(layout - depth));
   }
   const int32_t plane = out->h * out->w, pixels = out->n * plane;
+  const v128_t in_off = wasm_i16x8_splat((int16_t)p->input_offset);
+  wasm_pos next = {0, 0, 0};
   for (int32_t px = 0; px < pixels; px += WASM_TILE) {
     const int npx = pixels - px < WASM_TILE ? pixels - px : WASM_TILE;
     /* Two quads unless at most 4 pixels are left; a short quad repeats its last pixel, only real pixels are stored. */
     const int nq = npx > 4 ? 2 : 1;
     int32_t pix[WASM_TILE];
-    for (int j = 0; j < 4 * nq; ++j) pix[j] = px + (j < npx ? j : npx - 1);
+    wasm_pos pos[WASM_TILE];
+    for (int j = 0; j < 4 * nq; ++j) {
+      pix[j] = px + (j < npx ? j : npx - 1);
+      pos[j] = next;
+      if (j < npx) wasm_step(&next, out);
+      else pos[j] = pos[j - 1];
+    }
     for (int qd = 0; qd < nq; ++qd) {
       const int32_t *pq = pix + 4 * qd;
       if (pointwise) {
         wasm_pack_pixels(input + (size_t)pq[0] * depth, input + (size_t)pq[1] * depth, input + (size_t)pq[2] * depth,
                          input + (size_t)pq[3] * depth, depth, p->input_offset, pk + 32 * qd, 32 * nq);
       } else {
-        for (int j = 0; j < 4; ++j) {
-          const int32_t i = pq[j];
-          im2col(p, in, input, filter, i / plane, (i / out->w) % out->h, i % out->w, rows, j, layout);
-        }
+        for (int j = 0; j < 4; ++j) wasm_im2col(p, in, input, filter, pos[4 * qd + j], rows + j * layout, in_off);
         wasm_pack_rows(rows, rows + layout, rows + 2 * layout, rows + 3 * layout, layout, pk + 32 * qd, 32 * nq);
       }
     }
@@ -429,6 +496,7 @@ static int wasm_depthwise(const tb_conv_params *p, const tb_requant *q, const tb
   _Alignas(16) int32_t bias_full[WASM_DW_MAX_C];
   const int32_t xo[9] = {0, C, 2 * C, in_row, in_row + C, in_row + 2 * C, 2 * in_row, 2 * in_row + C, 2 * in_row + 2 * C};
   if (paired) wasm_dw_pack_3x3(weights, bias, C, p->input_offset, wpk, bias_full);
+  wasm_pos next = {0, 0, 0}, at = next;
   for (int32_t px = 0; px < pixels; px += 4) {
     const int npx = pixels - px < 4 ? pixels - px : 4;
     wasm_window t[4];
@@ -436,7 +504,8 @@ static int wasm_depthwise(const tb_conv_params *p, const tb_requant *q, const tb
     for (int j = 0; j < 4; ++j) {
       /* A short last tile repeats its last pixel; only real pixels are stored. */
       const int32_t i = px + (j < npx ? j : npx - 1);
-      const int b = i / plane, oy = (i / out->w) % out->h, ox = i % out->w;
+      if (j < npx) at = next, wasm_step(&next, out);
+      const int b = at.b, oy = at.y, ox = at.x;
       const int y0 = oy * p->stride_h - p->pad_h, x0 = ox * p->stride_w - p->pad_w;
       const int fy0 = y0 < 0 ? -y0 : 0, fy1 = fh < in->h - y0 ? fh : in->h - y0;
       const int fx0 = x0 < 0 ? -x0 : 0, fx1 = fw < in->w - x0 ? fw : in->w - x0;
