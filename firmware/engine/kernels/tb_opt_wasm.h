@@ -177,6 +177,38 @@ static void wasm_im2col(const tb_conv_params *p, const tb_dims *in, const int8_t
   }
 }
 
+/* im2col and interleaving in one pass when in_c % 8 == 0: every chunk of 8
+ * depth elements is 8 channels of one filter tap, so each pixel's chunk is
+ * one 8-byte load from the input (zeros where the tap is off the edge). */
+static void wasm_pack_taps(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, const wasm_pos *pos,
+                           v128_t off, int16_t *pk, int32_t stride) {
+  const int C = in->c, fh = filter->h, fw = filter->w, sh = p->stride_h, sw = p->stride_w, dh = p->dilation_h, dw = p->dilation_w;
+  const int8_t *base[4];
+  int y0[4], x0[4], inside = 1;
+  for (int j = 0; j < 4; ++j) {
+    y0[j] = pos[j].y * sh - p->pad_h, x0[j] = pos[j].x * sw - p->pad_w;
+    base[j] = input + (size_t)pos[j].b * in->h * in->w * C;
+    inside &= y0[j] >= 0 && y0[j] + (fh - 1) * dh < in->h && x0[j] >= 0 && x0[j] + (fw - 1) * dw < in->w;
+  }
+  const v128_t zero = wasm_i16x8_splat(0);
+  for (int fy = 0; fy < fh; ++fy)
+    for (int fx = 0; fx < fw; ++fx) {
+      const int8_t *src[4];
+      for (int j = 0; j < 4; ++j) {
+        const int y = y0[j] + fy * dh, x = x0[j] + fx * dw;
+        src[j] = inside || (y >= 0 && y < in->h && x >= 0 && x < in->w) ? base[j] + ((size_t)y * in->w + x) * C : NULL;
+      }
+      for (int c = 0; c < C; c += 8, pk += stride) {
+        v128_t a = src[0] ? wasm_i16x8_add(wasm_i16x8_load8x8(src[0] + c), off) : zero;
+        v128_t b = src[1] ? wasm_i16x8_add(wasm_i16x8_load8x8(src[1] + c), off) : zero;
+        v128_t d = src[2] ? wasm_i16x8_add(wasm_i16x8_load8x8(src[2] + c), off) : zero;
+        v128_t e = src[3] ? wasm_i16x8_add(wasm_i16x8_load8x8(src[3] + c), off) : zero;
+        WASM_TRANSPOSE4(a, b, d, e);
+        wasm_v128_store(pk, a), wasm_v128_store(pk + 8, b), wasm_v128_store(pk + 16, d), wasm_v128_store(pk + 24, e);
+      }
+    }
+}
+
 /* One quad: acc += eight weights (int8 at w) . the packed chunk x0..x3, per pixel lane. */
 #define WASM_CHUNK(w, acc)                                                                                             \
   do {                                                                                                                 \
@@ -293,6 +325,8 @@ static int wasm_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
       if (pointwise) {
         wasm_pack_pixels(input + (size_t)pq[0] * depth, input + (size_t)pq[1] * depth, input + (size_t)pq[2] * depth,
                          input + (size_t)pq[3] * depth, depth, p->input_offset, pk + 32 * qd, 32 * nq);
+      } else if ((in->c & 7) == 0) {
+        wasm_pack_taps(p, in, input, filter, pos + 4 * qd, in_off, pk + 32 * qd, 32 * nq);
       } else {
         for (int j = 0; j < 4; ++j) wasm_im2col(p, in, input, filter, pos[4 * qd + j], rows + j * layout, in_off);
         wasm_pack_rows(rows, rows + layout, rows + 2 * layout, rows + 3 * layout, layout, pk + 32 * qd, 32 * nq);
