@@ -209,6 +209,37 @@ static void wasm_pack_taps(const tb_conv_params *p, const tb_dims *in, const int
     }
 }
 
+/* First layers on RGB input (3x3 filter, 3 channels: depth 27): each filter
+ * row of a pixel is 9 contiguous bytes, so a pixel's receptive field is three
+ * 9-byte loads and two byte shuffles, widened and interleaved in registers.
+ * Used when all four pixels of the quad are inside the input; the 5 padding
+ * elements meet the zero-padded last weight chunk (wtail). */
+static inline v128_t wasm_load9(const int8_t *s) { return wasm_v128_load8_lane(s + 8, wasm_v128_load64_zero(s), 8); }
+
+static int wasm_pack_rgb3x3(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const wasm_pos *pos, v128_t off, int16_t *pk,
+                            int32_t stride) {
+  const int8_t *src[4];
+  const int32_t row = in->w * 3 * p->dilation_h;
+  for (int j = 0; j < 4; ++j) {
+    const int y0 = pos[j].y * p->stride_h - p->pad_h, x0 = pos[j].x * p->stride_w - p->pad_w;
+    if (y0 < 0 || y0 + 2 * p->dilation_h >= in->h || x0 < 0 || x0 + 3 > in->w) return 0;
+    src[j] = input + (((size_t)pos[j].b * in->h + y0) * in->w + x0) * 3;
+  }
+  v128_t c[4][4];
+  for (int j = 0; j < 4; ++j) {
+    const v128_t r0 = wasm_load9(src[j]), r1 = wasm_load9(src[j] + row), r2 = wasm_load9(src[j] + 2 * row);
+    const v128_t a = wasm_i8x16_shuffle(r0, r1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 16, 17, 18, 19, 20, 21, 22);
+    const v128_t b = wasm_i8x16_shuffle(r1, r2, 7, 8, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 25, 25, 25, 25);
+    c[0][j] = wasm_i16x8_add(wasm_i16x8_extend_low_i8x16(a), off), c[1][j] = wasm_i16x8_add(wasm_i16x8_extend_high_i8x16(a), off);
+    c[2][j] = wasm_i16x8_add(wasm_i16x8_extend_low_i8x16(b), off), c[3][j] = wasm_i16x8_add(wasm_i16x8_extend_high_i8x16(b), off);
+  }
+  for (int i = 0; i < 4; ++i, pk += stride) {
+    WASM_TRANSPOSE4(c[i][0], c[i][1], c[i][2], c[i][3]);
+    wasm_v128_store(pk, c[i][0]), wasm_v128_store(pk + 8, c[i][1]), wasm_v128_store(pk + 16, c[i][2]), wasm_v128_store(pk + 24, c[i][3]);
+  }
+  return 1;
+}
+
 /* One quad: acc += eight weights (int8 at w) . the packed chunk x0..x3, per pixel lane. */
 #define WASM_CHUNK(w, acc)                                                                                             \
   do {                                                                                                                 \
@@ -307,6 +338,7 @@ static int wasm_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
   }
   const int32_t plane = out->h * out->w, pixels = out->n * plane;
   const v128_t in_off = wasm_i16x8_splat((int16_t)p->input_offset);
+  const int rgb3x3 = in->c == 3 && filter->h == 3 && filter->w == 3 && p->dilation_w == 1;
   wasm_pos next = {0, 0, 0};
   for (int32_t px = 0; px < pixels; px += WASM_TILE) {
     const int npx = pixels - px < WASM_TILE ? pixels - px : WASM_TILE;
@@ -327,6 +359,7 @@ static int wasm_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
                          input + (size_t)pq[3] * depth, depth, p->input_offset, pk + 32 * qd, 32 * nq);
       } else if ((in->c & 7) == 0) {
         wasm_pack_taps(p, in, input, filter, pos + 4 * qd, in_off, pk + 32 * qd, 32 * nq);
+      } else if (rgb3x3 && wasm_pack_rgb3x3(p, in, input, pos + 4 * qd, in_off, pk + 32 * qd, 32 * nq)) {
       } else {
         for (int j = 0; j < 4; ++j) wasm_im2col(p, in, input, filter, pos[4 * qd + j], rows + j * layout, in_off);
         wasm_pack_rows(rows, rows + layout, rows + 2 * layout, rows + 3 * layout, layout, pk + 32 * qd, 32 * nq);
