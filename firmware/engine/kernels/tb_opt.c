@@ -136,8 +136,8 @@ static int32_t conv_depth(const tb_dims *filter) { return filter->h * filter->w 
 size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
   (void)p, (void)in, (void)out;
 #if TB_WASM_SIMD
-  /* tb_opt_wasm.h: four widened rows, then eight interleaved. */
-  return columns_size(conv_depth(filter), 12) * sizeof(int16_t);
+  /* tb_opt_wasm.h: a requantization table (64 bytes per output channel), four widened rows, then eight interleaved. */
+  return (size_t)out->c * 64 + columns_size(conv_depth(filter), 12) * sizeof(int16_t);
 #endif
   return columns_size(conv_depth(filter), 2) * sizeof(int16_t);
 }
@@ -284,6 +284,10 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
 static int depthwise_fast(const tb_conv_params *p) { return p->depth_multiplier == 1 && p->dilation_w == 1 && p->dilation_h == 1; }
 
 size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
+#if TB_WASM_SIMD
+  /* tb_opt_wasm.h: a requantization table (64 bytes per channel) when C % 8 == 0. */
+  if (depthwise_fast(p) && (out->c & 7) == 0) return (size_t)out->c * 64;
+#endif
   return depthwise_fast(p) ? 0 : tb_depthwise_conv_s8_scratch_ref(p, in, filter, out);
 }
 
@@ -347,7 +351,7 @@ static void depthwise_3x3_pair(const int8_t *in0, const int8_t *w0, int8_t *o, i
 void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
                               const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
 #if TB_WASM_SIMD
-  if (wasm_depthwise(p, q, in, input, filter, weights, bias, out, output)) return;
+  if (wasm_depthwise(p, q, in, input, filter, weights, bias, out, output, scratch)) return;
 #endif
   if (!depthwise_fast(p)) {
     tb_depthwise_conv_s8_ref(p, q, in, input, filter, weights, bias, out, output, scratch);

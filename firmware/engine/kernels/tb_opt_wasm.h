@@ -69,6 +69,34 @@ static inline v128_t wasm_requant(v128_t acc, int32_t m, int32_t shift, v128_t o
   return wasm_i32x4_add(wasm_rounding_shift(x, right), out_offset);
 }
 
+/* One channel's requantization constants, splatted once per kernel call
+ * (in the kernel's scratch) instead of once per 4 outputs. */
+typedef struct {
+  v128_t m, mask, half;
+  int32_t left, right, unused[2];
+} wasm_rq;
+enum { WASM_RQ_BYTES = 64 }; /* sizeof(wasm_rq), for the scratch size in tb_opt.c */
+typedef char wasm_rq_size_check[sizeof(wasm_rq) == WASM_RQ_BYTES ? 1 : -1];
+
+static void wasm_rq_table(wasm_rq *t, const tb_requant *q, int32_t n) {
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t shift = q->shift[i * q->stride], left = shift > 0 ? shift : 0, right = left - shift;
+    const int32_t mask = (int32_t)((1u << right) - 1u);
+    t[i].m = wasm_i32x4_splat(q->multiplier[i * q->stride]);
+    t[i].mask = wasm_i32x4_splat(mask), t[i].half = wasm_i32x4_splat(mask >> 1);
+    t[i].left = left, t[i].right = right, t[i].unused[0] = t[i].unused[1] = 0;
+  }
+}
+
+/* wasm_requant with the constants of r; (x & mask) > half - (x >> 31) written as
+ * (x & mask) + (x >> 31) > half, which needs no per-call threshold. */
+static inline v128_t wasm_requant_t(v128_t acc, const wasm_rq *r, v128_t out_offset) {
+  /* Left shifts are rare (multipliers below 1 dominate): skip the shift then. */
+  const v128_t x = wasm_high_mul(r->left ? wasm_shl(acc, r->left) : acc, r->m);
+  const v128_t up = wasm_i32x4_gt(wasm_i32x4_add(wasm_v128_and(x, r->mask), wasm_i32x4_shr(x, 31)), r->half);
+  return wasm_i32x4_add(wasm_i32x4_sub(wasm_shr(x, r->right), up), out_offset);
+}
+
 /* Four i32x4 to 16 int8 with saturation, then the activation clamp. */
 static inline v128_t wasm_narrow4(v128_t a, v128_t b, v128_t c, v128_t d, v128_t lo, v128_t hi) {
   const v128_t n = wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(a, b), wasm_i16x8_narrow_i32x4(c, d));
@@ -88,7 +116,8 @@ static inline v128_t wasm_narrow4(v128_t a, v128_t b, v128_t c, v128_t d, v128_t
 
 #define WASM_TILE 8 /* output pixels per pass: two i32x4 of 4 pixels ("quads") */
 
-/* Scratch (tb_conv_s8_scratch_opt): one quad's widened rows (im2col), then both quads interleaved. */
+/* Scratch (tb_conv_s8_scratch_opt): the requantization table (wasm_rq per output
+ * channel), one quad's widened rows (im2col), then both quads interleaved. */
 
 /* Rows r0..r3 (int16, `layout` long) interleaved: for each pair of depth
  * elements, the pair of pixel 0, of 1, of 2, of 3 (one v128); chunks of 8
@@ -292,12 +321,12 @@ static int wasm_pack_rgb3x3(const tb_conv_params *p, const tb_dims *in, const in
   } while (0)
 
 /* Requantized channels oc..oc+3 of one quad (a0..a3: 4 pixels each) stored pixel-major. */
-static inline void wasm_store_4x4(v128_t a0, v128_t a1, v128_t a2, v128_t a3, const int32_t *mult, const int32_t *shift, int32_t stride,
-                                  v128_t out_off, v128_t lo8, v128_t hi8, int8_t *d, int32_t out_c, int npx) {
-  a0 = wasm_requant(a0, mult[0], shift[0], out_off);
-  a1 = wasm_requant(a1, mult[stride], shift[stride], out_off);
-  a2 = wasm_requant(a2, mult[2 * stride], shift[2 * stride], out_off);
-  a3 = wasm_requant(a3, mult[3 * stride], shift[3 * stride], out_off);
+static inline void wasm_store_4x4(v128_t a0, v128_t a1, v128_t a2, v128_t a3, const wasm_rq *r, v128_t out_off, v128_t lo8, v128_t hi8,
+                                  int8_t *d, int32_t out_c, int npx) {
+  a0 = wasm_requant_t(a0, r, out_off);
+  a1 = wasm_requant_t(a1, r + 1, out_off);
+  a2 = wasm_requant_t(a2, r + 2, out_off);
+  a3 = wasm_requant_t(a3, r + 3, out_off);
   /* Bytes channel-major (4 pixels of channel oc, then oc + 1, ...) to pixel-major. */
   const v128_t b = wasm_narrow4(a0, a1, a2, a3, lo8, hi8);
   const v128_t t = wasm_i8x16_shuffle(b, b, 0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
@@ -308,10 +337,9 @@ static inline void wasm_store_4x4(v128_t a0, v128_t a1, v128_t a2, v128_t a3, co
 }
 
 /* One channel of one quad. */
-static inline void wasm_store_1x4(v128_t a0, int32_t mult, int32_t shift, v128_t out_off, v128_t lo8, v128_t hi8, int8_t *d, int32_t out_c,
-                                  int npx) {
+static inline void wasm_store_1x4(v128_t a0, const wasm_rq *r, v128_t out_off, v128_t lo8, v128_t hi8, int8_t *d, int32_t out_c, int npx) {
   int8_t b[16];
-  wasm_v128_store(b, wasm_narrow4(wasm_requant(a0, mult, shift, out_off), a0, a0, a0, lo8, hi8));
+  wasm_v128_store(b, wasm_narrow4(wasm_requant_t(a0, r, out_off), a0, a0, a0, lo8, hi8));
   for (int j = 0; j < npx; ++j) d[(size_t)j * out_c] = b[j];
 }
 
@@ -322,12 +350,13 @@ static int wasm_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
   const int32_t depth = conv_depth(filter), layout = column_layout(depth), nfull = depth >> 3, out_c = out->c;
   const int32_t tail = depth & 7;
   if (out_c > MAX_OUT_C) return 0;
-  const int32_t *const rq_mult = q->multiplier, *const rq_shift = q->shift, rq_stride = q->stride;
   const v128_t out_off = wasm_i32x4_splat(p->output_offset);
   const v128_t lo8 = wasm_i8x16_splat((int8_t)p->act_min), hi8 = wasm_i8x16_splat((int8_t)p->act_max);
+  wasm_rq *const rq = (wasm_rq *)scratch;
+  wasm_rq_table(rq, q, out_c);
   const int pointwise = filter->h == 1 && filter->w == 1 && p->stride_w == 1 && p->stride_h == 1 && p->pad_w == 0 && p->pad_h == 0 &&
                         in->h == out->h && in->w == out->w && tail == 0;
-  int16_t *rows = (int16_t *)scratch, *pk = rows + 4 * layout;
+  int16_t *rows = (int16_t *)(rq + out_c), *pk = rows + 4 * layout;
   /* The last chunk of every weight row, zero-padded, so no load runs past the filter tensor. */
   int8_t wtail[MAX_OUT_C][8];
   if (tail) {
@@ -377,9 +406,8 @@ static int wasm_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
         const int16_t *c = pk;
         for (int32_t n = 0; n < nfull; ++n, c += 64) WASM_CHUNK_4x8(c, w0 + 8 * n, w1 + 8 * n, w2 + 8 * n, w3 + 8 * n);
         if (tail) WASM_CHUNK_4x8(c, wtail[oc], wtail[oc + 1], wtail[oc + 2], wtail[oc + 3]);
-        const int32_t *m = rq_mult + oc * rq_stride, *sh = rq_shift + oc * rq_stride;
-        wasm_store_4x4(a00, a10, a20, a30, m, sh, rq_stride, out_off, lo8, hi8, o + oc, out_c, 4);
-        wasm_store_4x4(a01, a11, a21, a31, m, sh, rq_stride, out_off, lo8, hi8, o + 4 * out_c + oc, out_c, npx1);
+        wasm_store_4x4(a00, a10, a20, a30, rq + oc, out_off, lo8, hi8, o + oc, out_c, 4);
+        wasm_store_4x4(a01, a11, a21, a31, rq + oc, out_off, lo8, hi8, o + 4 * out_c + oc, out_c, npx1);
       }
       for (; oc < out_c; ++oc) {
         const int8_t *w0 = weights + (size_t)oc * depth;
@@ -387,8 +415,8 @@ static int wasm_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
         const int16_t *c = pk;
         for (int32_t n = 0; n < nfull; ++n, c += 64) WASM_CHUNK_1x8(c, w0 + 8 * n);
         if (tail) WASM_CHUNK_1x8(c, wtail[oc]);
-        wasm_store_1x4(a00, rq_mult[oc * rq_stride], rq_shift[oc * rq_stride], out_off, lo8, hi8, o + oc, out_c, 4);
-        wasm_store_1x4(a01, rq_mult[oc * rq_stride], rq_shift[oc * rq_stride], out_off, lo8, hi8, o + 4 * out_c + oc, out_c, npx1);
+        wasm_store_1x4(a00, rq + oc, out_off, lo8, hi8, o + oc, out_c, 4);
+        wasm_store_1x4(a01, rq + oc, out_off, lo8, hi8, o + 4 * out_c + oc, out_c, npx1);
       }
       continue;
     }
@@ -411,7 +439,7 @@ static int wasm_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
         WASM_CHUNK(wtail[oc + 2], a2);
         WASM_CHUNK(wtail[oc + 3], a3);
       }
-      wasm_store_4x4(a0, a1, a2, a3, rq_mult + oc * rq_stride, rq_shift + oc * rq_stride, rq_stride, out_off, lo8, hi8, o + oc, out_c, npx);
+      wasm_store_4x4(a0, a1, a2, a3, rq + oc, out_off, lo8, hi8, o + oc, out_c, npx);
     }
     for (; oc < out_c; ++oc) {
       const int8_t *w0 = weights + (size_t)oc * depth;
@@ -425,7 +453,7 @@ static int wasm_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
         WASM_LOAD_CHUNK(c);
         WASM_CHUNK(wtail[oc], a0);
       }
-      wasm_store_1x4(a0, rq_mult[oc * rq_stride], rq_shift[oc * rq_stride], out_off, lo8, hi8, o + oc, out_c, npx);
+      wasm_store_1x4(a0, rq + oc, out_off, lo8, hi8, o + oc, out_c, npx);
     }
   }
   return 1;
@@ -549,10 +577,11 @@ static void wasm_dw_pack_3x3(const int8_t *weights, const int32_t *bias, int C, 
 }
 
 static int wasm_depthwise(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
-                          const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output) {
+                          const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
   const int C = out->c, fh = filter->h, fw = filter->w;
   if (p->depth_multiplier != 1 || p->dilation_w != 1 || p->dilation_h != 1 || (C & 7) != 0) return 0;
-  const int32_t *const rq_mult = q->multiplier, *const rq_shift = q->shift, rq_stride = q->stride;
+  wasm_rq *const rq = (wasm_rq *)scratch; /* tb_depthwise_conv_s8_scratch_opt: C entries */
+  wasm_rq_table(rq, q, C);
   const v128_t out_off = wasm_i32x4_splat(p->output_offset);
   const v128_t lo8 = wasm_i8x16_splat((int8_t)p->act_min), hi8 = wasm_i8x16_splat((int8_t)p->act_max);
   const v128_t off = wasm_i16x8_splat((int16_t)p->input_offset), off32 = wasm_i32x4_splat(p->input_offset);
@@ -605,7 +634,7 @@ static int wasm_depthwise(const tb_conv_params *p, const tb_requant *q, const tb
       /* Pixel-major to channel-major: then each vector is one channel's 4 pixels. */
       WASM_TRANSPOSE4(l0, l1, l2, l3);
       WASM_TRANSPOSE4(h0, h1, h2, h3);
-#define WASM_RQ(v, ch) v = wasm_requant(v, rq_mult[(ch)*rq_stride], rq_shift[(ch)*rq_stride], out_off)
+#define WASM_RQ(v, ch) v = wasm_requant_t(v, rq + (ch), out_off)
       WASM_RQ(l0, c), WASM_RQ(l1, c + 1), WASM_RQ(l2, c + 2), WASM_RQ(l3, c + 3);
       WASM_RQ(h0, c + 4), WASM_RQ(h1, c + 5), WASM_RQ(h2, c + 6), WASM_RQ(h3, c + 7);
 #undef WASM_RQ
