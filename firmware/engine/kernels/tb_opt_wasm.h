@@ -343,6 +343,50 @@ static inline void wasm_store_1x4(v128_t a0, const wasm_rq *r, v128_t out_off, v
   for (int j = 0; j < npx; ++j) d[(size_t)j * out_c] = b[j];
 }
 
+/* One output pixel from its widened receptive field (row), fully connected
+ * style: lanes are partial sums over the depth, reduced at the end. Used for a
+ * last tile of 1-3 pixels, where a quad of repeated pixels would waste most
+ * of its lanes (vww01's 3x3 layers: 9 pixels = 8 + 1). */
+static void wasm_conv_pixel(const int16_t *row, int32_t depth, int32_t tail, const int8_t *weights, const int8_t (*wtail)[8], const int32_t *bias,
+                            const tb_requant *q, const tb_conv_params *p, int32_t out_c, int8_t *o) {
+  const int32_t nfull = depth >> 3;
+  int32_t oc = 0;
+  for (; oc + 4 <= out_c; oc += 4) {
+    const int8_t *w0 = weights + (size_t)oc * depth, *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
+    v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
+    for (int32_t n = 0; n < nfull; ++n) {
+      const v128_t x = wasm_v128_load(row + 8 * n);
+      a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(w0 + 8 * n), x));
+      a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(w1 + 8 * n), x));
+      a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(w2 + 8 * n), x));
+      a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(w3 + 8 * n), x));
+    }
+    if (tail) {
+      const v128_t x = wasm_v128_load(row + 8 * nfull);
+      a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(wtail[oc]), x));
+      a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(wtail[oc + 1]), x));
+      a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(wtail[oc + 2]), x));
+      a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(wtail[oc + 3]), x));
+    }
+    WASM_TRANSPOSE4(a0, a1, a2, a3);
+    int32_t acc[4];
+    wasm_v128_store(acc, wasm_i32x4_add(wasm_i32x4_add(a0, a1), wasm_i32x4_add(a2, a3)));
+    for (int j = 0; j < 4; ++j)
+      o[oc + j] = requantize_s8(acc[j] + (bias ? bias[oc + j] : 0), q->multiplier[(oc + j) * q->stride], q->shift[(oc + j) * q->stride],
+                                p->output_offset, p->act_min, p->act_max);
+  }
+  for (; oc < out_c; ++oc) {
+    const int8_t *w0 = weights + (size_t)oc * depth;
+    v128_t a0 = wasm_i32x4_splat(0);
+    for (int32_t n = 0; n < nfull; ++n) a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(w0 + 8 * n), wasm_v128_load(row + 8 * n)));
+    if (tail) a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(wtail[oc]), wasm_v128_load(row + 8 * nfull)));
+    a0 = wasm_i32x4_add(a0, wasm_i32x4_shuffle(a0, a0, 2, 3, 0, 1));
+    a0 = wasm_i32x4_add(a0, wasm_i32x4_shuffle(a0, a0, 1, 0, 3, 2));
+    o[oc] = requantize_s8(wasm_i32x4_extract_lane(a0, 0) + (bias ? bias[oc] : 0), q->multiplier[oc * q->stride], q->shift[oc * q->stride],
+                          p->output_offset, p->act_min, p->act_max);
+  }
+}
+
 /* Returns 0 (and does nothing) when the shape is not one this path covers. */
 static int wasm_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
                      const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
@@ -380,6 +424,14 @@ static int wasm_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
       pos[j] = next;
       if (j < npx) wasm_step(&next, out);
       else pos[j] = pos[j - 1];
+    }
+    if (npx <= 3) {
+      for (int j = 0; j < npx; ++j) {
+        if (pointwise) wasm_widen(rows, input + (size_t)(px + j) * depth, depth, in_off);
+        else wasm_im2col(p, in, input, filter, pos[j], rows, in_off);
+        wasm_conv_pixel(rows, depth, tail, weights, (const int8_t(*)[8])wtail, bias, q, p, out_c, output + (size_t)(px + j) * out_c);
+      }
+      continue;
     }
     for (int qd = 0; qd < nq; ++qd) {
       const int32_t *pq = pix + 4 * qd;
@@ -622,7 +674,8 @@ static int wasm_depthwise(const tb_conv_params *p, const tb_requant *q, const tb
       v128_t l0, h0, l1, h1, l2, h2, l3, h3;
 #define WASM_DW_ONE(j, l, h)                                                                                           \
   do {                                                                                                                 \
-    if (!paired) wasm_dw_pixel(&t[j], c, C, in_row, w_row, bias, off, &l, &h);                                         \
+    if ((j) >= npx) l = h = wasm_i32x4_splat(0); /* past the last pixel: never stored */                         \
+    else if (!paired) wasm_dw_pixel(&t[j], c, C, in_row, w_row, bias, off, &l, &h);                                    \
     else if (!t[j].outside) wasm_dw_full(t[j].x + c, wpk + (c >> 3) * 72, xo, bias_full + c, &l, &h);                  \
     else wasm_dw_clipped(t[j].tp, t[j].outside, c, C, weights, wpk + (c >> 3) * 72, bias_full + c, off32, &l, &h);     \
   } while (0)
