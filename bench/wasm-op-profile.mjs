@@ -2,7 +2,8 @@
 // Per-operator wall time of the engine as the virtual DUT builds it (the wasm flags of
 // firmware/build.json, emcc): compiles bench/lib/op-profile.c with the engine sources, then
 // for each model prints every op's shape, MACs and microseconds per inference (fastest of 7
-// rounds of --reps runs, so other load on a shared machine shows up less) and its share.
+// rounds of --reps runs after 300 warm-up inferences, so other load on a shared machine shows up
+// less and V8 has tiered every kernel up) and its share.
 // Wall-clock figures of this machine, not simulated DUT time. Needs emcc (scripts/install-toolchain.sh).
 //
 //   node bench/wasm-op-profile.mjs [--data-dir ../shared/tinyml] [--reps 20] [--models kws01,vww01,ic01,ad01]
