@@ -4,7 +4,8 @@
  * (tb_opt_wasm.h) switch paths on larger counts: 8-pixel tiles with a short
  * last tile, 4-channel blocks plus a remainder, in_c % 8 == 0 taps, RGB 3x3
  * first layers, 1x1 layers, depthwise channel groups of 8 over edges, fully
- * connected 4 rows at a time. Prints "N passed, N failed". */
+ * connected 4 rows at a time, ADD by lookup tables from 1024 elements on.
+ * Prints "N passed, N failed". */
 #define main test_opt_kernels_small_main
 #include "test_opt_kernels.c"
 #undef main
@@ -81,10 +82,28 @@ static void wide_fc_case(int id) {
   free(x), free(w), free(b), free(r.mult), free(r.shift), free(y_ref), free(y_opt), free(s_ref), free(s_opt);
 }
 
+static void wide_add_case(int id) {
+  tb_add_params p;
+  p.input1_offset = range(-127, 128), p.input2_offset = range(-127, 128), p.output_offset = range(-128, 127);
+  p.left_shift = 20;
+  p.input1_multiplier = range(1 << 30, 0x7fffffff), p.input2_multiplier = range(1 << 30, 0x7fffffff);
+  p.output_multiplier = range(1 << 30, 0x7fffffff);
+  p.input1_shift = range(-3, 0), p.input2_shift = range(-3, 0), p.output_shift = range(-24, -14);
+  p.act_min = -128, p.act_max = 127;
+  if (next() & 1) p.act_min = range(-128, 0), p.act_max = range(p.act_min, 127);
+  const uint32_t n = (uint32_t)range(1000, 5000);
+  int8_t *a = bytes(n, next() % 4 == 0), *b = bytes(n, next() % 4 == 0), *y_ref = malloc(n), *y_opt = malloc(n);
+  tb_add_s8_ref(&p, n, a, b, y_ref);
+  tb_add_s8_opt(&p, n, a, b, y_opt);
+  compare("wide add", id, y_opt, y_ref, n);
+  free(a), free(b), free(y_ref), free(y_opt);
+}
+
 int main(void) {
   for (int i = 0; i < 400; ++i) wide_conv_case(i);
   for (int i = 0; i < 400; ++i) wide_depthwise_case(i);
   for (int i = 0; i < 300; ++i) wide_fc_case(i);
+  for (int i = 0; i < 200; ++i) wide_add_case(i);
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;
 }

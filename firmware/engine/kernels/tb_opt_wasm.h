@@ -756,9 +756,42 @@ static inline v128_t wasm_add4(v128_t a, v128_t b, const tb_add_params *P) {
   return wasm_i32x4_add(s, wasm_i32x4_splat(P->output_offset));
 }
 
+/* Each input's rescaling depends on its int8 value only: for long inputs,
+ * tabulate it for all 256 values (with the vector code itself) and look it up. */
+static inline v128_t wasm_add_scale(v128_t v, int32_t offset, int32_t left, int32_t m, int32_t shift) {
+  return wasm_rounding_shift(wasm_high_mul(wasm_shl(wasm_i32x4_add(v, wasm_i32x4_splat(offset)), left), wasm_i32x4_splat(m)), -shift);
+}
+
+static inline v128_t wasm_add_out(v128_t sa, v128_t sb, const tb_add_params *P) {
+  const v128_t s = wasm_rounding_shift(wasm_high_mul(wasm_i32x4_add(sa, sb), wasm_i32x4_splat(P->output_multiplier)), -P->output_shift);
+  return wasm_i32x4_add(s, wasm_i32x4_splat(P->output_offset));
+}
+
+#define WASM_LOOKUP4(t, x, i) wasm_i32x4_make((t)[(x)[(i)] + 128], (t)[(x)[(i) + 1] + 128], (t)[(x)[(i) + 2] + 128], (t)[(x)[(i) + 3] + 128])
+
+static uint32_t wasm_add_tables(const tb_add_params *P, uint32_t n, const int8_t *a, const int8_t *b, int8_t *out) {
+  _Alignas(16) int32_t ta[256], tbl[256];
+  for (int v = 0; v < 256; v += 4) {
+    const v128_t x = wasm_i32x4_make(v - 128, v - 127, v - 126, v - 125);
+    wasm_v128_store(ta + v, wasm_add_scale(x, P->input1_offset, P->left_shift, P->input1_multiplier, P->input1_shift));
+    wasm_v128_store(tbl + v, wasm_add_scale(x, P->input2_offset, P->left_shift, P->input2_multiplier, P->input2_shift));
+  }
+  const v128_t lo8 = wasm_i8x16_splat((int8_t)P->act_min), hi8 = wasm_i8x16_splat((int8_t)P->act_max);
+  uint32_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const v128_t r0 = wasm_add_out(WASM_LOOKUP4(ta, a, i), WASM_LOOKUP4(tbl, b, i), P);
+    const v128_t r1 = wasm_add_out(WASM_LOOKUP4(ta, a, i + 4), WASM_LOOKUP4(tbl, b, i + 4), P);
+    const v128_t r2 = wasm_add_out(WASM_LOOKUP4(ta, a, i + 8), WASM_LOOKUP4(tbl, b, i + 8), P);
+    const v128_t r3 = wasm_add_out(WASM_LOOKUP4(ta, a, i + 12), WASM_LOOKUP4(tbl, b, i + 12), P);
+    wasm_v128_store(out + i, wasm_narrow4(r0, r1, r2, r3, lo8, hi8));
+  }
+  return i;
+}
+
 /* The first n & ~15 elements; returns how many it did. */
 static uint32_t wasm_add(const tb_add_params *params, uint32_t n, const int8_t *a, const int8_t *b, int8_t *out) {
   const tb_add_params P = *params;
+  if (n >= 1024) return wasm_add_tables(&P, n, a, b, out);
   const v128_t lo8 = wasm_i8x16_splat((int8_t)P.act_min), hi8 = wasm_i8x16_splat((int8_t)P.act_max);
   uint32_t i = 0;
   for (; i + 16 <= n; i += 16) {
