@@ -318,6 +318,8 @@ static inline void im2col(const tb_conv_params *p, const tb_dims *in, const int8
 }
 
 #if TB_WASM_SIMD
+#include "tb_opt_wasm.h"
+
 static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *col, int32_t depth, int32_t layout, int32_t acc[4]) {
   const int16_t *c0 = col, *c1 = col + layout;
   v128_t a00 = wasm_i32x4_splat(0), a01 = a00, a10 = a00, a11 = a00;
@@ -505,12 +507,19 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
 
 size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
   (void)p, (void)in;
+#if TB_WASM_SIMD
+  /* tb_opt_wasm.h: a requantization table (64 bytes per output channel), four widened rows, then eight interleaved. */
+  return (size_t)out->c * 64 + columns_size(conv_depth(filter), 12) * sizeof(int16_t);
+#endif
   return fast_table_size(out->c) + columns_size(conv_depth(filter), 2) * sizeof(int16_t) + stage_size(conv_depth(filter)) + raw_size(out->c) +
          padded_weights_size(out->c, conv_depth(filter));
 }
 
 void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
                     const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
+#if TB_WASM_SIMD
+  if (wasm_conv(p, q, in, input, filter, weights, bias, out, output, scratch)) return;
+#endif
   REQUANT_LOCALS(q, p);
   const int32_t depth = conv_depth(filter), grouped = column_layout(depth);
   const int out_c = out->c;
@@ -632,6 +641,10 @@ static size_t dw_rows_size(const tb_conv_params *p, const tb_dims *out) {
 #endif
 
 size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
+#if TB_WASM_SIMD
+  /* tb_opt_wasm.h: a requantization table (64 bytes per channel) when C % 8 == 0. */
+  if (depthwise_fast(p) && (out->c & 7) == 0) return (size_t)out->c * 64;
+#endif
   if (!depthwise_fast(p)) return tb_depthwise_conv_s8_scratch_ref(p, in, filter, out);
 #if !TB_WASM_SIMD
   if (dw_rows(p, filter, out)) return fast_table_size(out->c) + dw_rows_size(p, out);
@@ -758,6 +771,9 @@ static void depthwise_3x3_pair(const int8_t *in0, const int8_t *w0, int8_t *o, i
 
 void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
                               const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
+#if TB_WASM_SIMD
+  if (wasm_depthwise(p, q, in, input, filter, weights, bias, out, output, scratch)) return;
+#endif
   if (!depthwise_fast(p)) {
     tb_depthwise_conv_s8_ref(p, q, in, input, filter, weights, bias, out, output, scratch);
     return;
@@ -1013,6 +1029,7 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
     int8_t *o = output + (size_t)b * units;
     int32_t u = 0;
 #if TB_WASM_SIMD
+    u = wasm_fc_rows4(p, q, depth, units, col, weights, bias, o);
     for (; u + 2 <= units; u += 2) {
       int32_t acc[4] = {0, 0, 0, 0};
       const int8_t *w0 = weights + (size_t)u * depth;
@@ -1126,6 +1143,10 @@ static int add_fast(const tb_add_params *p) {
 }
 
 void tb_add_s8_opt(const tb_add_params *params, uint32_t n, const int8_t *a, const int8_t *b, int8_t *out) {
+#if TB_WASM_SIMD
+  const uint32_t done = wasm_add(params, n, a, b, out);
+  n -= done, a += done, b += done, out += done;
+#endif
   const tb_add_params P = *params; /* a local copy: int8 stores could alias *params */
   if (add_fast(&P)) {
     const tb_fast_mul m1 = tb_fast_mul_of(P.input1_multiplier, -P.input1_shift), m2 = tb_fast_mul_of(P.input2_multiplier, -P.input2_shift);
