@@ -23,6 +23,8 @@ typedef struct {
   uint32_t bin_at;        /* where the next one goes in db */
   uint32_t bin_want;      /* the block's CRC-32 as the command announced it */
   uint32_t bin_crc;       /* CRC-32 of the block as received */
+  uint32_t db_base;       /* stream offset of db[0]: 0 after db load, moved by db slide */
+  uint32_t input_at;      /* where in db the last infer took its input (infer ... @<offset>) */
   int have_results;
 } ee_state;
 
@@ -229,7 +231,12 @@ static void cmd_profile(void) {
   out_u32(s.cmd_limit);
   out("]");
   end_line();
-  say("m-features-[crc32,db-at,db-bin]");
+  /* The input buffer's size: a host streaming a long input (an ad01 file) sizes its segments to it. */
+  out("m-db-buffer-[");
+  out_u32(EE_DB_MAX);
+  out("]");
+  end_line();
+  say("m-features-[crc32,db-at,db-bin,db-window]");
   /* Another line standard hosts ignore: the clock the port runs at. */
   const char *clock = th_clock_note();
   if (clock) {
@@ -324,6 +331,42 @@ static void finish_bin(void) {
   s.cmd_crc = 0;
 }
 
+/* `db slide <from> #<crc32>` (tiny-bench extension, feature db-window): the
+ * buffer holds a stretch of a longer input stream (an ad01 file) starting at
+ * stream offset db_base; from now on it starts at <from>. Bytes before <from>
+ * are dropped, the rest moves to the front, and `db bin` appends after them:
+ * a host streams a 102 400-byte file through a buffer of any size, sending
+ * each byte once, and runs each window with `infer ... @<offset>`. <from> is
+ * absolute, so a resend after a damaged reply changes nothing; the checksum
+ * is required, so a command damaged on the way is refused, not executed. */
+static void cmd_db_slide(char **tok, int n) {
+  uint32_t from;
+  if (n != 4 || !parse_u32(tok[2], &from)) {
+    error("usage: Expected db slide <from> #<crc32>");
+    return;
+  }
+  uint32_t want = 0;
+  if (!s.has_text_crc || !parse_hex32(tok[3] + 1, &want) || tok[3][0] != '#' || want != s.text_crc) {
+    error("db-crc: db slide checksum mismatch");
+    return;
+  }
+  if (s.db_expected == 0 || from < s.db_base || from - s.db_base > s.db_received) {
+    error("db-gap: db slide outside the buffered stretch of the stream");
+    return;
+  }
+  const uint32_t drop = from - s.db_base;
+  if (drop) memmove(s.db, s.db + drop, s.db_received - drop);
+  s.db_received -= drop;
+  s.db_base = from;
+  s.db_pending = 0;
+  out("m-db-at-[");
+  out_u32(s.db_base);
+  out(",");
+  out_u32(s.db_received);
+  out("]");
+  end_line();
+}
+
 static void cmd_db(char **tok, int n) {
   if (n < 2) {
     error("usage: Command 'db' requires a subcommand");
@@ -350,6 +393,7 @@ static void cmd_db(char **tok, int n) {
     }
     s.db_expected = bytes;
     s.db_received = 0;
+    s.db_base = 0;
     s.db_pending = 1;
     out("m-[Expecting ");
     out_u32(bytes);
@@ -359,6 +403,10 @@ static void cmd_db(char **tok, int n) {
   }
   if (!strcmp(tok[1], "bin") && !standard) {
     cmd_db_bin(tok, n);
+    return;
+  }
+  if (!strcmp(tok[1], "slide") && !standard) {
+    cmd_db_slide(tok, n);
     return;
   }
   if (!strcmp(tok[1], "print")) {
@@ -445,7 +493,7 @@ static void print_results(void) {
   const int count = tb_bench_result_count(s.it, s.bench);
   for (int i = 0; i < count; ++i) {
     if (i) out(",");
-    out_fixed(tb_bench_result(s.it, s.bench, s.db, i), tb_bench_result_decimals(s.bench));
+    out_fixed(tb_bench_result(s.it, s.bench, s.db + s.input_at, i), tb_bench_result_decimals(s.bench));
   }
   out("]");
   end_line();
@@ -478,7 +526,29 @@ static void cmd_infer(char **tok, int n) {
     return;
   }
   const uint32_t need = tb_bench_input_bytes(s.it, s.bench);
-  if (s.db_pending || s.db_received != need) {
+  /* `infer N W @<offset>` (tiny-bench extension, feature db-window): the
+   * input is the window of the buffer at <offset>, which may hold more than
+   * one input (a stretch of an ad01 file). Its CRC-32 follows the results,
+   * so the host knows which bytes the result came from. */
+  uint32_t at = 0;
+  const int windowed = n > 3 && !standard;
+  if (windowed) {
+    if (tok[3][0] != '@' || !parse_u32(tok[3] + 1, &at)) {
+      error("usage: Expected infer N W @<offset>");
+      return;
+    }
+    if ((uint64_t)at + need > s.db_received) {
+      out("e-[input-size: Window at ");
+      out_u32(at);
+      out(" needs ");
+      out_u32(need);
+      out(" bytes, the buffer holds ");
+      out_u32(s.db_received);
+      out("]");
+      end_line();
+      return;
+    }
+  } else if (s.db_pending || s.db_received != need) {
     out("e-[input-size: Input has ");
     out_u32(s.db_received);
     out(" bytes, expected ");
@@ -487,7 +557,10 @@ static void cmd_infer(char **tok, int n) {
     end_line();
     return;
   }
-  tb_bench_set_input(s.it, s.bench, s.db, need);
+  s.input_at = at;
+  tb_bench_set_input(s.it, s.bench, s.db + at, need);
+  /* Outside the timed region, like the input conversion above. */
+  const uint32_t input_crc = windowed ? crc32_update(0, s.db + at, need) : 0;
   out("m-warmup-start-");
   out_u32(warmup);
   end_line();
@@ -512,6 +585,12 @@ static void cmd_infer(char **tok, int n) {
   say("m-infer-done");
   s.have_results = 1;
   print_results();
+  if (windowed) {
+    out("m-input-crc-[");
+    out_hex32(input_crc);
+    out("]");
+    end_line();
+  }
 }
 
 static void dispatch(void) {

@@ -19,7 +19,7 @@ import { endBinaryBlock, loadBinary } from './binary-load.js';
 import type { LineChannel } from './line-channel.js';
 
 /** Binary loads failing this many times in a row send the DUT back to hex loads. */
-const BINARY_GIVE_UP = 3;
+export const BINARY_GIVE_UP = 3;
 
 /** Non-`e-` warnings of the reference firmware that mean the command failed (protocol reference §1.3). */
 const REFERENCE_FAILURES = [/^Supplied buffer size \d+ exceeds maximum/, /^Input db has \d+ elemented, expected \d+/];
@@ -76,9 +76,11 @@ export class Dut {
    * BINARY_GIVE_UP failures the loads go back to hex (each chunk self-checking) for this DUT.
    */
   binaryFailures = 0;
+  /** db bin blocks that arrived intact since the block size last shrank (binary-load.ts). */
+  cleanBlocks = 0;
   private cleanChunks = 0;
   private knownResets = 0;
-  private readonly commandTimeoutMs: number;
+  readonly commandTimeoutMs: number;
   private readonly probeTimeoutMs: number;
   private readonly settleQuietMs: number;
 
@@ -156,13 +158,7 @@ export class Dut {
    */
   async load(data: Uint8Array): Promise<void> {
     const positioned = this.identity?.features?.includes('db-at') && this.integrityChecked && positionedChunksPayOff(this.commandBuffer, data.length);
-    // Raw bytes need a link that carries them as they are: not an interface board, which relays text.
-    const binary =
-      this.identity?.features?.includes('db-bin') &&
-      this.integrityChecked &&
-      this.channel.link.maxCommandLength === undefined &&
-      this.options.binaryLoads !== false &&
-      this.binaryFailures < BINARY_GIVE_UP;
+    const binary = this.binaryUsable;
     const crc = crc32(data);
     // A positioned load cut by a lost link goes on where the DUT last acknowledged it: a replugged
     // board keeps its buffer. If it did not, the next chunk meets a gap (load-lost) or the
@@ -187,6 +183,18 @@ export class Dut {
     const loaded = parseLoadCrc(lines);
     if (loaded !== undefined && loaded !== crc)
       throw new ProtocolError(`The DUT's copy of the ${data.length}-byte input differs from what was sent (buffer CRC mismatch)`, lines);
+  }
+
+  /** Whether inputs may go as raw db bin blocks now. */
+  get binaryUsable(): boolean {
+    // Raw bytes need a link that carries them as they are: not an interface board, which relays text.
+    return (
+      !!this.identity?.features?.includes('db-bin') &&
+      this.integrityChecked &&
+      this.channel.link.maxCommandLength === undefined &&
+      this.options.binaryLoads !== false &&
+      this.binaryFailures < BINARY_GIVE_UP
+    );
   }
 
   /** Standard firmware: `db <hex>` chunks in order; any failure restarts from db load (the caller's retry). */
@@ -249,7 +257,7 @@ export class Dut {
    * (at most TIMEOUT_RESENDS times: a long infer's timeout is long). Resets and
    * lost links go up to the caller's recovery.
    */
-  private async idempotent<T>(fn: () => Promise<T>, attempts = IDEMPOTENT_ATTEMPTS): Promise<T> {
+  async idempotent<T>(fn: () => Promise<T>, attempts = IDEMPOTENT_ATTEMPTS): Promise<T> {
     let timeouts = 0;
     for (let attempt = 1; ; ++attempt) {
       try {
@@ -267,8 +275,10 @@ export class Dut {
   /**
    * `infer N W`. The timeout follows the expected run time when the caller
    * knows the time per inference (twice the estimate plus 10 s), else the probe timeout.
+   * `windowAt` (tiny-bench db-window, host/devices/file-upload.ts) runs on the
+   * input at that offset of a buffer holding several.
    */
-  async infer(iterations: number, warmups: number, expectedUsPerInference = this.lastUsPerInference): Promise<InferResult> {
+  async infer(iterations: number, warmups: number, expectedUsPerInference = this.lastUsPerInference, windowAt?: number): Promise<InferResult> {
     const timeoutMs =
       expectedUsPerInference === undefined
         ? this.probeTimeoutMs
@@ -276,7 +286,7 @@ export class Dut {
     const energy = this.options.energyMode ?? false;
     // Inference leaves the loaded input intact, so a damaged reply can simply be asked for again.
     const reply = await this.idempotent(async () =>
-      parseInferReply(await this.send(inferCommand(iterations, warmups), timeoutMs), iterations, warmups, energy),
+      parseInferReply(await this.send(inferCommand(iterations, warmups, windowAt), timeoutMs), iterations, warmups, energy),
     );
     // The reply came within timeoutMs: a longer "wrap" is a timer that ran backwards.
     const elapsedUs = energy ? undefined : lapDeltaUs(reply.laps[0]!, reply.laps[1]!, timeoutMs * 1000);

@@ -12,6 +12,8 @@ const MODEL = /^m-model-\[([^\]]+)\]$/;
 const CMD_BUFFER = /^m-cmd-buffer-\[(\d+)\]$/;
 const FEATURES = /^m-features-\[([^\]]*)\]$/;
 const CLOCK = /^m-clock-\[([^\]]+)\]$/;
+const DB_BUFFER = /^m-db-buffer-\[(\d+)\]$/;
+const INPUT_CRC = /^m-input-crc-\[([0-9a-f]{8})\]$/;
 const LOAD_CRC = /^m-load-crc-\[([0-9a-f]{8})\]$/;
 const LAP = /^m-lap-us-(\d+)$/;
 const RESULTS = /^m-results-\[([^\]]*)\]$/;
@@ -116,6 +118,8 @@ export interface DutIdentity {
   commandBuffer?: number;
   /** Protocol extensions the firmware offers (tiny-bench: crc32, db-at). */
   features?: string[];
+  /** Bytes the DUT's input buffer holds (tiny-bench firmware; what a streamed ad01 file is cut to). */
+  dbBuffer?: number;
   /** How the core is clocked, as tiny-bench ports that know it say (stm32f4: "core 180000000 Hz, PLL from HSI (f446)"). */
   clock?: string;
 }
@@ -143,7 +147,10 @@ export function parseProfile(lines: readonly string[]): Omit<DutIdentity, 'name'
   let commandBuffer: number | undefined;
   let features: string[] | undefined;
   let clock: string | undefined;
+  let dbBuffer: number | undefined;
   for (const line of lines) {
+    const db = DB_BUFFER.exec(line)?.[1];
+    if (db !== undefined) dbBuffer = Number(db);
     clock ??= CLOCK.exec(line)?.[1];
     firmware ??= PROFILE.exec(line)?.[1];
     model ??= MODEL.exec(line)?.[1];
@@ -163,6 +170,7 @@ export function parseProfile(lines: readonly string[]): Omit<DutIdentity, 'name'
     ...(commandBuffer !== undefined ? { commandBuffer } : {}),
     ...(features ? { features } : {}),
     ...(clock ? { clock } : {}),
+    ...(dbBuffer !== undefined ? { dbBuffer } : {}),
   };
 }
 
@@ -195,6 +203,8 @@ export interface InferReply {
   /** Lap stamps in order (performance mode: two). */
   laps: number[];
   results: number[];
+  /** CRC-32 of the input the DUT ran on (tiny-bench `infer N W @<offset>` only). */
+  inputCrc?: number;
 }
 
 /**
@@ -207,7 +217,10 @@ export function parseInferReply(lines: readonly string[], iterations: number, wa
   let done = false;
   let results: number[] | undefined;
   const laps: number[] = [];
+  let inputCrc: number | undefined;
   for (const line of lines) {
+    const crc = INPUT_CRC.exec(line)?.[1];
+    if (crc !== undefined) inputCrc = parseInt(crc, 16);
     const w = WARMUP_START.exec(line);
     if (w) warm = Number(w[1]);
     const i = INFER_START.exec(line);
@@ -225,7 +238,7 @@ export function parseInferReply(lines: readonly string[], iterations: number, wa
   if (!done) fail('no m-infer-done');
   if (!energyMode && laps.length !== 2) fail(`${laps.length} m-lap-us stamps between m-infer-start and m-infer-done (expected 2)`);
   if (results === undefined) fail('no m-results-[...] line');
-  return { warmups: warm!, iterations: iters!, laps, results: results! };
+  return { warmups: warm!, iterations: iters!, laps, results: results!, ...(inputCrc !== undefined ? { inputCrc } : {}) };
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Benchmark } from '../bench/benchmark.js';
 import type { Dataset, DatasetSample } from '../../datasets/dataset.js';
 import type { Dut } from '../devices/dut.js';
 import type { DutRunner } from '../devices/dut-session.js';
+import { FileUpload, fileUploadUsable } from '../devices/file-upload.js';
 import { WrongAnswerError } from '../errors.js';
 import { AnomalyFileResult, ClassifierFileResult } from '../report/results-schema.js';
 import { indexSubsetReason } from '../bench/official-index.js';
@@ -52,16 +53,23 @@ export function checkResultVector(benchmark: Benchmark, values: readonly number[
 /**
  * One file: every input (ad01: every window) loaded and inferred once. Each
  * input is its own unit of recovery, so a fault costs one window, not a file.
+ * Windows of a file go to tiny-bench firmware as one upload (file-upload.ts);
+ * standard firmware gets each window on its own.
  */
 export async function scoreFile(runner: DutRunner, benchmark: Benchmark, dataset: Dataset, sample: DatasetSample): Promise<FileResult> {
-  const inputs = benchmark.inputs(dataset.read(sample), sample.row);
+  const file = dataset.read(sample);
+  const inputs = benchmark.inputs(file, sample.row);
+  const offsets = inputs.length > 1 ? benchmark.windowOffsets?.(file, sample.row) : undefined;
+  const upload = offsets ? new FileUpload(file, benchmark.inputBytes) : undefined;
   const vectors: number[][] = [];
   for (const [w, input] of inputs.entries()) {
     const label = inputs.length > 1 ? `${sample.row.file} window ${w + 1}/${inputs.length}` : sample.row.file;
     vectors.push(
       await runner.run(label, async (dut: Dut) => {
-        await dut.load(input);
-        const reply = await dut.infer(1, 0);
+        const reply =
+          upload && fileUploadUsable(dut, benchmark.inputBytes)
+            ? await upload.inferWindow(dut, offsets![w]!)
+            : await dut.load(input).then(() => dut.infer(1, 0));
         checkResultVector(benchmark, reply.results);
         return reply.results;
       }),

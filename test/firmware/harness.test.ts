@@ -50,7 +50,8 @@ describe('test harness protocol', () => {
       firmware: 'tiny-bench firmware 0.1.0',
       model: 'kws01',
       commandBuffer: 8192,
-      features: ['crc32', 'db-at', 'db-bin'],
+      features: ['crc32', 'db-at', 'db-bin', 'db-window'],
+      dbBuffer: 96 * 96 * 3,
     });
   });
 

@@ -1,0 +1,110 @@
+/**
+ * Whole-file ad01 for tiny-bench firmware (feature `db-window`): each file
+ * is sent once, and every window runs from its offset in the DUT's buffer
+ * (`infer 1 0 @<offset>`), instead of 196 uploads of 2 560 bytes that
+ * overlap by 80 %.
+ *
+ * Why a sliding stretch and not the whole file in one buffer: a file is
+ * 102 400 bytes, more than the RAM of the smaller ports (the stm32f4 parts
+ * have 96-128 KB for everything; the input buffer is EE_DB_MAX = 27 648
+ * bytes). The DUT advertises its buffer (`m-db-buffer-[N]`); the host fills
+ * it with the file from the first window not yet run, and when the next
+ * window no longer fits, `db slide <offset>` keeps its last bytes (the
+ * overlap) and the rest follows. Each byte crosses the wire once either way,
+ * and a port with room for the whole file gets it in one stretch.
+ *
+ * The file goes up in db bin blocks a little ahead of the windows that need
+ * them, so a reset (which empties the buffer) costs the windows not yet run,
+ * never the ones already scored. Each window stays its own unit of recovery:
+ * any failure forgets what the DUT holds, and the retry starts a new stretch
+ * at that window. Every reply names the CRC of the bytes it ran on, so a
+ * result can only come from the right window.
+ */
+import { crc32 } from 'node:zlib';
+
+import { ProtocolError } from '../errors.js';
+import { dbLoadCommand } from '../protocol/commands.js';
+import { checkDbAt, dbSlideCommand } from '../protocol/db-window.js';
+import { parseExpecting } from '../protocol/replies.js';
+import { BINARY_BLOCK_BYTES, sendBinaryBlocks } from './binary-load.js';
+import type { Dut, InferResult } from './dut.js';
+
+/** Whether this DUT, over this link, can run windows from a streamed file. */
+export function fileUploadUsable(dut: Dut, windowBytes: number): boolean {
+  const identity = dut.identity;
+  return !!identity?.features?.includes('db-window') && (identity.dbBuffer ?? 0) >= windowBytes && dut.binaryUsable;
+}
+
+interface Held {
+  dut: Dut;
+  /** File offset of the db load: the DUT counts stream offsets from there. */
+  origin: number;
+  /** File offset of the DUT's db[0]. */
+  base: number;
+  /** Bytes of the file the DUT holds from base. */
+  length: number;
+  /** What the last db load announced: the stretch never grows beyond it. */
+  capacity: number;
+}
+
+/** One file streamed through a DUT's buffer; windows are asked for in order. */
+export class FileUpload {
+  private held: Held | undefined;
+
+  constructor(
+    private readonly file: Uint8Array,
+    private readonly windowBytes: number,
+    /** How far ahead of the window that needs them bytes are sent (one db bin block by default). */
+    private readonly aheadBytes = BINARY_BLOCK_BYTES,
+  ) {}
+
+  /** Runs `infer 1 0` on the window at file offset `offset`, sending what the DUT does not hold yet. */
+  async inferWindow(dut: Dut, offset: number): Promise<InferResult> {
+    try {
+      const at = await this.prepare(dut, offset);
+      const reply = await dut.infer(1, 0, undefined, at);
+      const want = crc32(this.file.subarray(offset, offset + this.windowBytes));
+      if (reply.inputCrc !== want)
+        throw new ProtocolError(
+          `The DUT ran the window at file offset ${offset} on other bytes (input CRC ${reply.inputCrc?.toString(16).padStart(8, '0') ?? 'missing'}, expected ${want.toString(16).padStart(8, '0')})`,
+        );
+      return reply;
+    } catch (error) {
+      // Whatever failed, the DUT's buffer is no longer known: the retry starts afresh at this window.
+      this.held = undefined;
+      throw error;
+    }
+  }
+
+  /** Makes the DUT hold the window at `offset`; returns its offset in the DUT's buffer. */
+  private async prepare(dut: Dut, offset: number): Promise<number> {
+    const end = offset + this.windowBytes;
+    if (end > this.file.length) throw new RangeError(`window at ${offset} runs past the ${this.file.length}-byte file`);
+    let held = this.held;
+    if (!held || held.dut !== dut || offset < held.base || offset > held.base + held.length) {
+      const capacity = Math.min(dut.identity!.dbBuffer!, this.file.length - offset);
+      this.held = undefined;
+      await dut.idempotent(async () => parseExpecting(await dut.send(dbLoadCommand(capacity)), capacity));
+      held = this.held = { dut, origin: offset, base: offset, length: 0, capacity };
+    } else if (end > held.base + held.capacity) {
+      const keep = held.length - (offset - held.base);
+      const from = offset - held.origin;
+      await dut.idempotent(async () => checkDbAt(await dut.send(dbSlideCommand(from)), from, keep));
+      held.base = offset;
+      held.length = keep;
+    }
+    const have = held.base + held.length;
+    if (end > have) {
+      const upTo = Math.min(held.base + held.capacity, this.file.length, Math.max(end, have + this.aheadBytes));
+      try {
+        await sendBinaryBlocks(dut, this.file.subarray(have, upTo), held.length, dut.commandTimeoutMs);
+        dut.binaryFailures = 0;
+      } catch (error) {
+        dut.binaryFailures++;
+        throw error;
+      }
+      held.length = upTo - held.base;
+    }
+    return offset - held.base;
+  }
+}
