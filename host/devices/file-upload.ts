@@ -16,15 +16,17 @@
  * The file goes up in db bin blocks a little ahead of the windows that need
  * them, so a reset (which empties the buffer) costs the windows not yet run,
  * never the ones already scored. Each window stays its own unit of recovery:
- * any failure forgets what the DUT holds, and the retry starts a new stretch
- * at that window. Every reply names the CRC of the bytes it ran on, so a
- * result can only come from the right window.
+ * after a restart the retry starts a new stretch at that window; after other
+ * failures (a lost link, a timeout) it first asks the DUT what it still
+ * holds (a `db slide` to where the stretch already starts changes nothing
+ * and reports it) and goes on from there. Every infer reply names the CRC of
+ * the bytes it ran on, so a result can only come from the right window.
  */
 import { crc32 } from 'node:zlib';
 
-import { ProtocolError } from '../errors.js';
+import { DutReportedError, DutResetError, ProtocolError } from '../errors.js';
 import { dbLoadCommand } from '../protocol/commands.js';
-import { checkDbAt, dbSlideCommand } from '../protocol/db-window.js';
+import { checkDbAt, dbSlideCommand, parseDbAt } from '../protocol/db-window.js';
 import { parseExpecting } from '../protocol/replies.js';
 import { BINARY_BLOCK_BYTES, sendBinaryBlocks } from './binary-load.js';
 import type { Dut, InferResult } from './dut.js';
@@ -36,7 +38,6 @@ export function fileUploadUsable(dut: Dut, windowBytes: number): boolean {
 }
 
 interface Held {
-  dut: Dut;
   /** File offset of the db load: the DUT counts stream offsets from there. */
   origin: number;
   /** File offset of the DUT's db[0]. */
@@ -45,7 +46,12 @@ interface Held {
   length: number;
   /** What the last db load announced: the stretch never grows beyond it. */
   capacity: number;
+  /** A unit failed since: ask the DUT what it still holds before going on. */
+  uncertain: boolean;
 }
+
+/** The input CRC of an infer reply differs: the DUT's buffer is not what the host thinks. */
+class WrongWindowError extends ProtocolError {}
 
 /** One file streamed through a DUT's buffer; windows are asked for in order. */
 export class FileUpload {
@@ -65,13 +71,14 @@ export class FileUpload {
       const reply = await dut.infer(1, 0, undefined, at);
       const want = crc32(this.file.subarray(offset, offset + this.windowBytes));
       if (reply.inputCrc !== want)
-        throw new ProtocolError(
+        throw new WrongWindowError(
           `The DUT ran the window at file offset ${offset} on other bytes (input CRC ${reply.inputCrc?.toString(16).padStart(8, '0') ?? 'missing'}, expected ${want.toString(16).padStart(8, '0')})`,
         );
       return reply;
     } catch (error) {
-      // Whatever failed, the DUT's buffer is no longer known: the retry starts afresh at this window.
-      this.held = undefined;
+      // A restart empties the buffer; wrong bytes in it are worse than none.
+      if (error instanceof DutResetError || error instanceof WrongWindowError) this.held = undefined;
+      else if (this.held) this.held.uncertain = true;
       throw error;
     }
   }
@@ -80,12 +87,13 @@ export class FileUpload {
   private async prepare(dut: Dut, offset: number): Promise<number> {
     const end = offset + this.windowBytes;
     if (end > this.file.length) throw new RangeError(`window at ${offset} runs past the ${this.file.length}-byte file`);
+    if (this.held?.uncertain) this.held = await this.confirm(dut, this.held);
     let held = this.held;
-    if (!held || held.dut !== dut || offset < held.base || offset > held.base + held.length) {
+    if (!held || offset < held.base || offset > held.base + held.length) {
       const capacity = Math.min(dut.identity!.dbBuffer!, this.file.length - offset);
       this.held = undefined;
       await dut.idempotent(async () => parseExpecting(await dut.send(dbLoadCommand(capacity)), capacity));
-      held = this.held = { dut, origin: offset, base: offset, length: 0, capacity };
+      held = this.held = { origin: offset, base: offset, length: 0, capacity, uncertain: false };
     } else if (end > held.base + held.capacity) {
       const keep = held.length - (offset - held.base);
       const from = offset - held.origin;
@@ -93,18 +101,40 @@ export class FileUpload {
       held.base = offset;
       held.length = keep;
     }
-    const have = held.base + held.length;
-    if (end > have) {
-      const upTo = Math.min(held.base + held.capacity, this.file.length, Math.max(end, have + this.aheadBytes));
-      try {
-        await sendBinaryBlocks(dut, this.file.subarray(have, upTo), held.length, dut.commandTimeoutMs);
-        dut.binaryFailures = 0;
-      } catch (error) {
-        dut.binaryFailures++;
-        throw error;
+    if (end > held.base + held.length) {
+      const upTo = Math.min(held.base + held.capacity, this.file.length, Math.max(end, held.base + held.length + this.aheadBytes));
+      // A block at a time, so that what arrived before a failure counts.
+      while (held.base + held.length < upTo) {
+        const have = held.base + held.length;
+        const size = Math.min(dut.chunkBytes ?? BINARY_BLOCK_BYTES, BINARY_BLOCK_BYTES, upTo - have);
+        try {
+          await sendBinaryBlocks(dut, this.file.subarray(have, have + size), held.length, dut.commandTimeoutMs);
+          dut.binaryFailures = 0;
+        } catch (error) {
+          dut.binaryFailures++;
+          throw error;
+        }
+        held.length += size;
       }
-      held.length = upTo - held.base;
     }
     return offset - held.base;
+  }
+
+  /**
+   * After a failure that need not have emptied the buffer: `db slide` to the
+   * stretch's own start changes nothing and reports what the DUT holds. A
+   * DUT that restarted unseen holds nothing (it refuses): a new stretch then.
+   */
+  private async confirm(dut: Dut, held: Held): Promise<Held | undefined> {
+    const from = held.base - held.origin;
+    try {
+      const at = await dut.idempotent(async () => parseDbAt(await dut.send(dbSlideCommand(from))));
+      // Bytes beyond what the host counted are blocks whose m-bin-done was lost; the DUT took them only with their CRC intact.
+      if (at.base !== from || at.length < held.length || at.length > held.capacity) return undefined;
+      return { ...held, length: at.length, uncertain: false };
+    } catch (error) {
+      if (error instanceof DutReportedError || (error instanceof ProtocolError && !(error instanceof DutResetError))) return undefined;
+      throw error;
+    }
   }
 }

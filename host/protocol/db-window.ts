@@ -20,10 +20,16 @@ export function dbSlideCommand(from: number): string {
   return `${text} #${crc32(text).toString(16).padStart(8, '0')}`;
 }
 
+/** The DUT's buffered stretch after db slide: its stream offset and how many bytes it holds. */
+export function parseDbAt(lines: readonly string[]): { base: number; length: number } {
+  const m = lines.map((l) => DB_AT.exec(l)).find((x) => x);
+  if (!m) throw new ProtocolError(`No 'm-db-at-[...]' line in the reply to db slide: ${JSON.stringify(lines)}`, lines);
+  return { base: Number(m[1]), length: Number(m[2]) };
+}
+
 /** Checks the reply to db slide: the DUT's buffer starts at `base` and holds `length` bytes. */
 export function checkDbAt(lines: readonly string[], base: number, length: number): void {
-  const m = lines.map((l) => DB_AT.exec(l)).find((x) => x);
-  if (!m) throw new ProtocolError(`No 'm-db-at-[...]' line in the reply to db slide ${base}: ${JSON.stringify(lines)}`, lines);
-  if (Number(m[1]) !== base || Number(m[2]) !== length)
-    throw new ProtocolError(`After db slide ${base} the DUT holds ${m[2]} bytes from ${m[1]}, expected ${length} from ${base}`, lines);
+  const at = parseDbAt(lines);
+  if (at.base !== base || at.length !== length)
+    throw new ProtocolError(`After db slide ${base} the DUT holds ${at.length} bytes from ${at.base}, expected ${length} from ${base}`, [...lines]);
 }
