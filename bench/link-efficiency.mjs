@@ -10,10 +10,13 @@
 //   standard firmware, tiny-bench                  80-character commands (38-byte chunks)
 //   tiny-bench firmware hex, tiny-bench            positioned chunks filling the advertised buffer
 //   tiny-bench firmware binary, tiny-bench         db bin blocks of up to 2048 raw bytes
+// and for ad01 whole files (issue 14 #4, feature db-window): each file streamed
+// once through the DUT's buffer, its 196 windows run by `infer 1 0 @<offset>`;
+// per file and per window, against the same per-window binary path on the same files.
 // Timings are of a SIMULATED wire and DUT (the DUT's compute is the WebAssembly
 // build's real CPU time, not an MCU's).
 //
-//   node bench/link-efficiency.mjs [--data-dir ../shared/tinyml] [--samples kws01=20,vww01=3,ad01=10] [--baud 115200] [--rtt-ms 1]
+//   node bench/link-efficiency.mjs [--data-dir ../shared/tinyml] [--samples kws01=20,vww01=3,ad01=10] [--ad01-files 2] [--only ad01-files] [--baud 115200] [--rtt-ms 1]
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,6 +25,8 @@ import { openDataset } from '../dist/datasets/dataset.js';
 import { datasetDir } from '../dist/datasets/data-dir.js';
 import { BENCHMARKS } from '../dist/host/bench/benchmark.js';
 import { Dut } from '../dist/host/devices/dut.js';
+import { directRunner } from '../dist/host/devices/dut-session.js';
+import { scoreFile } from '../dist/host/run/accuracy.js';
 import { LineChannel } from '../dist/host/devices/line-channel.js';
 import { SerialLink } from '../dist/host/link/serial-link.js';
 import { startServe } from './lib/serve.mjs';
@@ -100,6 +105,9 @@ async function openSession(id, [firmware, host, standard, strategy, hexOnly], in
   await dut.identify();
   // The hex row: the same firmware with its binary transfer left unused.
   if (hexOnly) dut.identity.features = dut.identity.features.filter((f) => f !== 'db-bin');
+  // Rows of single inputs and the per-window ad01 row load each input on its own (whole files: ad01WholeFiles).
+  const streamed = dut.identity.features?.includes('db-window');
+  if (streamed) dut.identity.features = dut.identity.features.filter((f) => f !== 'db-window');
   const run =
     strategy === 'official'
       ? (input) => officialSample(channel, input)
@@ -114,6 +122,10 @@ async function openSession(id, [firmware, host, standard, strategy, hexOnly], in
     run,
     count,
     commandBuffer: dut.commandBuffer,
+    dut,
+    set whole(on) {
+      if (on && streamed) dut.identity.features = [...dut.identity.features, 'db-window'];
+    },
     times: [],
     counts: { commands: 0, tx: 0, rx: 0 },
     async close() {
@@ -171,6 +183,7 @@ const rows = [
 console.log(
   `Link efficiency on a modelled wire: ${baud} baud 8N1, ${rttMs} ms round trip (SIMULATED wire and DUT, via tiny-bench serve on a pty); median s/sample`,
 );
+if (arg('--only', '') !== 'ad01-files') {
 console.log(
   'benchmark  firmware                   host strategy                     cmd buf  s/sample exchanges  bytes out  bytes in  x hex floor  x binary floor  vs official',
 );
@@ -193,3 +206,58 @@ for (const id of ['kws01', 'vww01', 'ad01']) {
     );
 }
 console.log('Not measured yet: baud switching (issue 14 point 3 is not built).');
+}
+await ad01WholeFiles();
+
+/**
+ * ad01 whole files: tiny-bench firmware binary, per-window loads against the
+ * file streamed once (db-window), taking turns file by file on their own
+ * `tiny-bench serve`. Per window: the file's time, exchanges and bytes / 196.
+ */
+async function ad01WholeFiles() {
+  const files = Number(arg('--ad01-files', '2'));
+  if (files <= 0) return;
+  const benchmark = BENCHMARKS.ad01;
+  const dataset = openDataset(datasetDir(dataDir, benchmark), benchmark);
+  const strategies = [
+    ['tiny-bench firmware binary', 'tiny-bench, a load per window', false],
+    ['tiny-bench firmware binary', 'tiny-bench, whole file (db-window)', true],
+  ];
+  const sessions = [];
+  try {
+    for (const [i, [firmware, host, whole]] of strategies.entries()) {
+      const s = await openSession('ad01', [firmware, host, false, 'tiny-bench'], `files-${i}`);
+      // The per-window row: the same firmware driven as one without the extension.
+      s.whole = whole;
+      sessions.push(s);
+    }
+    const results = sessions.map(() => []);
+    for (const sample of dataset.samples.slice(0, files)) {
+      for (const [k, s] of sessions.entries()) {
+        const before = { ...s.count };
+        const t0 = performance.now();
+        results[k].push(await scoreFile(directRunner(s.dut), benchmark, dataset, sample));
+        s.times.push((performance.now() - t0) / 1000);
+        for (const key of ['commands', 'tx', 'rx']) s.counts[key] += (s.count[key] - before[key]) / files;
+      }
+    }
+    const same = JSON.stringify(results[0].map((f) => f.windowScores)) === JSON.stringify(results[1].map((f) => f.windowScores));
+    const windows = results[0][0].windows;
+    const fileBytes = 102_400;
+    const floors = { hex: (fileBytes * 2 * 10) / baud, binary: (fileBytes * 10) / baud };
+    console.log(
+      `ad01 files ${files} whole files of ${fileBytes} bytes, ${windows} windows each (SIMULATED wire and DUT); file floors (each byte once): hex ${floors.hex.toFixed(2)} s, binary ${floors.binary.toFixed(2)} s; window scores identical on both paths: ${same ? 'yes' : 'NO'}`,
+    );
+    console.log(
+      'ad01 files firmware                   host strategy                       s/file  s/window  exch/window  bytes out/window  bytes in/window  x hex floor  x binary floor  248 files',
+    );
+    for (const s of sessions) {
+      const sec = median(s.times);
+      console.log(
+        `ad01 files ${s.firmware.padEnd(26)} ${s.host.padEnd(35)} ${sec.toFixed(2).padStart(6)}  ${(sec / windows).toFixed(4).padStart(8)}  ${(s.counts.commands / windows).toFixed(2).padStart(11)}  ${(s.counts.tx / windows).toFixed(0).padStart(16)}  ${(s.counts.rx / windows).toFixed(0).padStart(15)}  ${(sec / floors.hex).toFixed(3).padStart(11)}  ${(sec / floors.binary).toFixed(3).padStart(14)}  ${((sec * 248) / 60).toFixed(1).padStart(6)} min`,
+      );
+    }
+  } finally {
+    for (const s of sessions) await s.close();
+  }
+}

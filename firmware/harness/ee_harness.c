@@ -488,13 +488,17 @@ static void cmd_db(char **tok, int n) {
   if (s.db_received == s.db_expected && (s.db_pending || positioned)) load_done();
 }
 
-static void print_results(void) {
-  out("m-results-[");
+static void out_result_values(void) {
   const int count = tb_bench_result_count(s.it, s.bench);
   for (int i = 0; i < count; ++i) {
     if (i) out(",");
     out_fixed(tb_bench_result(s.it, s.bench, s.db + s.input_at, i), tb_bench_result_decimals(s.bench));
   }
+}
+
+static void print_results(void) {
+  out("m-results-[");
+  out_result_values();
   out("]");
   end_line();
 }
@@ -515,6 +519,69 @@ void ee_invoke_counted(tb_interpreter *it) {
 
 static void run_inference(void) { ee_invoke_counted(s.it); }
 
+/* Parses "<a>,<b>,<c>" (decimal). */
+static int parse_u32_triple(const char *t, uint32_t v[3]) {
+  char part[11];
+  for (int k = 0; k < 3; ++k) {
+    unsigned len = 0;
+    while (*t && *t != ',' && len < sizeof part - 1) part[len++] = *t++;
+    part[len] = 0;
+    if (!parse_u32(part, &v[k]) || (k < 2 ? *t != ',' : *t != 0)) return 0;
+    if (*t) ++t;
+  }
+  return 1;
+}
+
+/* `infer N W @<first>,<stride>,<count>` (tiny-bench extension, feature
+ * db-window): the buffer holds a stretch of a longer input (an ad01 file),
+ * and the command runs <count> windows of it, at <first>, <first> +
+ * <stride>, ... Per window: W warm-ups and N timed inferences, then one line
+ * `m-window-[<offset>,<elapsed us>,<crc32 of the window>,<results>]` — the
+ * line is printed after the window's timed run, the input conversion and
+ * the CRC before it, so each time is the inference only, as with plain
+ * infer; the CRC tells the host which bytes the result came from. One
+ * command for several windows: on a fast wire the per-command turnaround
+ * and the standard reply's eight lines would cost more than the window's
+ * 512 new bytes. */
+static void infer_windows(const char *spec, uint32_t iterations, uint32_t warmup, uint32_t need) {
+  uint32_t v[3];
+  if (spec[0] != '@' || !parse_u32_triple(spec + 1, v) || v[1] == 0 || v[2] == 0) {
+    error("usage: Expected infer N W @<first>,<stride>,<count>");
+    return;
+  }
+  const uint64_t last = (uint64_t)v[0] + (uint64_t)v[1] * (v[2] - 1) + need;
+  if (last > s.db_received) {
+    out("e-[input-size: Windows up to byte ");
+    out_u32((uint32_t)(last > 0xFFFFFFFFu ? 0xFFFFFFFFu : last));
+    out(", the buffer holds ");
+    out_u32(s.db_received);
+    out("]");
+    end_line();
+    return;
+  }
+  for (uint32_t k = 0; k < v[2]; ++k) {
+    const uint32_t at = v[0] + k * v[1];
+    s.input_at = at;
+    tb_bench_set_input(s.it, s.bench, s.db + at, need);
+    const uint32_t crc = crc32_update(0, s.db + at, need);
+    for (uint32_t i = 0; i < warmup; ++i) run_inference();
+    const uint32_t t0 = th_time_us();
+    for (uint32_t i = 0; i < iterations; ++i) run_inference();
+    const uint32_t t1 = th_time_us();
+    out("m-window-[");
+    out_u32(at);
+    out(",");
+    out_u32(t1 - t0);
+    out(",");
+    out_hex32(crc);
+    out(",");
+    out_result_values();
+    out("]");
+    end_line();
+  }
+  s.have_results = 1;
+}
+
 static void cmd_infer(char **tok, int n) {
   uint32_t iterations = 1, warmup = 10; /* the reference firmware's defaults */
   if (n > 1 && (!parse_u32(tok[1], &iterations) || iterations == 0)) {
@@ -526,29 +593,11 @@ static void cmd_infer(char **tok, int n) {
     return;
   }
   const uint32_t need = tb_bench_input_bytes(s.it, s.bench);
-  /* `infer N W @<offset>` (tiny-bench extension, feature db-window): the
-   * input is the window of the buffer at <offset>, which may hold more than
-   * one input (a stretch of an ad01 file). Its CRC-32 follows the results,
-   * so the host knows which bytes the result came from. */
-  uint32_t at = 0;
-  const int windowed = n > 3 && !standard;
-  if (windowed) {
-    if (tok[3][0] != '@' || !parse_u32(tok[3] + 1, &at)) {
-      error("usage: Expected infer N W @<offset>");
-      return;
-    }
-    if ((uint64_t)at + need > s.db_received) {
-      out("e-[input-size: Window at ");
-      out_u32(at);
-      out(" needs ");
-      out_u32(need);
-      out(" bytes, the buffer holds ");
-      out_u32(s.db_received);
-      out("]");
-      end_line();
-      return;
-    }
-  } else if (s.db_pending || s.db_received != need) {
+  if (n > 3 && !standard) {
+    infer_windows(tok[3], iterations, warmup, need);
+    return;
+  }
+  if (s.db_pending || s.db_received != need) {
     out("e-[input-size: Input has ");
     out_u32(s.db_received);
     out(" bytes, expected ");
@@ -557,10 +606,8 @@ static void cmd_infer(char **tok, int n) {
     end_line();
     return;
   }
-  s.input_at = at;
-  tb_bench_set_input(s.it, s.bench, s.db + at, need);
-  /* Outside the timed region, like the input conversion above. */
-  const uint32_t input_crc = windowed ? crc32_update(0, s.db + at, need) : 0;
+  s.input_at = 0;
+  tb_bench_set_input(s.it, s.bench, s.db, need);
   out("m-warmup-start-");
   out_u32(warmup);
   end_line();
@@ -585,12 +632,6 @@ static void cmd_infer(char **tok, int n) {
   say("m-infer-done");
   s.have_results = 1;
   print_results();
-  if (windowed) {
-    out("m-input-crc-[");
-    out_hex32(input_crc);
-    out("]");
-    end_line();
-  }
 }
 
 static void dispatch(void) {

@@ -81,7 +81,7 @@ export class Dut {
   private cleanChunks = 0;
   private knownResets = 0;
   readonly commandTimeoutMs: number;
-  private readonly probeTimeoutMs: number;
+  readonly probeTimeoutMs: number;
   private readonly settleQuietMs: number;
 
   constructor(
@@ -133,6 +133,8 @@ export class Dut {
    */
   async resynchronise(): Promise<void> {
     if (this.channel.resets !== this.knownResets) throw new DutResetError('The DUT restarted (boot banner seen) while recovering; its loaded input is gone');
+    // A binary load that gave up on a live link may have left the DUT waiting for its block's bytes.
+    if (this.binaryBytesOwed > 0) await endBinaryBlock(this);
     await this.retry(async () => parseName(await this.send('name')));
   }
 
@@ -275,10 +277,8 @@ export class Dut {
   /**
    * `infer N W`. The timeout follows the expected run time when the caller
    * knows the time per inference (twice the estimate plus 10 s), else the probe timeout.
-   * `windowAt` (tiny-bench db-window, host/devices/file-upload.ts) runs on the
-   * input at that offset of a buffer holding several.
    */
-  async infer(iterations: number, warmups: number, expectedUsPerInference = this.lastUsPerInference, windowAt?: number): Promise<InferResult> {
+  async infer(iterations: number, warmups: number, expectedUsPerInference = this.lastUsPerInference): Promise<InferResult> {
     const timeoutMs =
       expectedUsPerInference === undefined
         ? this.probeTimeoutMs
@@ -286,7 +286,7 @@ export class Dut {
     const energy = this.options.energyMode ?? false;
     // Inference leaves the loaded input intact, so a damaged reply can simply be asked for again.
     const reply = await this.idempotent(async () =>
-      parseInferReply(await this.send(inferCommand(iterations, warmups, windowAt), timeoutMs), iterations, warmups, energy),
+      parseInferReply(await this.send(inferCommand(iterations, warmups), timeoutMs), iterations, warmups, energy),
     );
     // The reply came within timeoutMs: a longer "wrap" is a timer that ran backwards.
     const elapsedUs = energy ? undefined : lapDeltaUs(reply.laps[0]!, reply.laps[1]!, timeoutMs * 1000);

@@ -1,7 +1,7 @@
 /**
  * Whole-file ad01 for tiny-bench firmware (feature `db-window`): each file
  * is sent once, and every window runs from its offset in the DUT's buffer
- * (`infer 1 0 @<offset>`), instead of 196 uploads of 2 560 bytes that
+ * (`infer 1 0 @<first>,<stride>,<count>`), instead of 196 uploads of 2 560 bytes that
  * overlap by 80 %.
  *
  * Why a sliding stretch and not the whole file in one buffer: a file is
@@ -11,7 +11,9 @@
  * it with the file from the first window not yet run, and when the next
  * window no longer fits, `db slide <offset>` keeps its last bytes (the
  * overlap) and the rest follows. Each byte crosses the wire once either way,
- * and a port with room for the whole file gets it in one stretch.
+ * and a port with room for the whole file gets it in one stretch. Windows go
+ * several to a command (`infer 1 0 @<first>,<stride>,<count>`), each reported
+ * on one short line with its own inference time.
  *
  * The file goes up in db bin blocks a little ahead of the windows that need
  * them, so a reset (which empties the buffer) costs the windows not yet run,
@@ -26,10 +28,27 @@ import { crc32 } from 'node:zlib';
 
 import { DutReportedError, DutResetError, ProtocolError } from '../errors.js';
 import { dbLoadCommand } from '../protocol/commands.js';
-import { checkDbAt, dbSlideCommand, parseDbAt } from '../protocol/db-window.js';
+import { checkDbAt, dbSlideCommand, inferWindowsCommand, parseDbAt, parseWindowReplies } from '../protocol/db-window.js';
 import { parseExpecting } from '../protocol/replies.js';
-import { BINARY_BLOCK_BYTES, sendBinaryBlocks } from './binary-load.js';
-import type { Dut, InferResult } from './dut.js';
+import { sendBinaryBlocks } from './binary-load.js';
+import type { Dut } from './dut.js';
+
+/**
+ * Most windows one infer command runs, and the db bin block a stretch grows
+ * by: on a clean link, eight windows' new bytes (4 096) in one block and one
+ * command for their eight results, so each window costs 3/8 of an exchange
+ * (a block is two). Damage halves the block size as for any binary load.
+ */
+const WINDOWS_PER_COMMAND = 8;
+/** Clean replies after which the windows per command double again (halved after a damaged one). */
+const CLEAN_TO_GROW = 4;
+const STREAM_BLOCK_BYTES = 4096;
+
+export interface WindowResult {
+  results: number[];
+  /** Microseconds of the window's timed inference. */
+  elapsedUs: number;
+}
 
 /** Whether this DUT, over this link, can run windows from a streamed file. */
 export function fileUploadUsable(dut: Dut, windowBytes: number): boolean {
@@ -56,30 +75,73 @@ class WrongWindowError extends ProtocolError {}
 /** One file streamed through a DUT's buffer; windows are asked for in order. */
 export class FileUpload {
   private held: Held | undefined;
+  /**
+   * Windows per command now. Eight results make a reply of some 330 bytes; on
+   * a damaging link it is resent whole, so like the block size this halves
+   * after damage (down to one window, a reply shorter than plain infer's)
+   * and doubles after clean replies.
+   */
+  private windowsPerCommand = WINDOWS_PER_COMMAND;
+  private cleanReplies = 0;
 
   constructor(
     private readonly file: Uint8Array,
     private readonly windowBytes: number,
     /** How far ahead of the window that needs them bytes are sent (one db bin block by default). */
-    private readonly aheadBytes = BINARY_BLOCK_BYTES,
+    private readonly aheadBytes = STREAM_BLOCK_BYTES,
   ) {}
 
-  /** Runs `infer 1 0` on the window at file offset `offset`, sending what the DUT does not hold yet. */
-  async inferWindow(dut: Dut, offset: number): Promise<InferResult> {
+  /**
+   * Runs `infer 1 0` on the window `offsets[from]` of the file and on those
+   * after it that the DUT then holds too (up to WINDOWS_PER_COMMAND, at one
+   * stride), sending what the DUT lacks first. Returns their results in order.
+   */
+  async inferWindows(dut: Dut, offsets: readonly number[], from: number): Promise<WindowResult[]> {
     try {
-      const at = await this.prepare(dut, offset);
-      const reply = await dut.infer(1, 0, undefined, at);
-      const want = crc32(this.file.subarray(offset, offset + this.windowBytes));
-      if (reply.inputCrc !== want)
-        throw new WrongWindowError(
-          `The DUT ran the window at file offset ${offset} on other bytes (input CRC ${reply.inputCrc?.toString(16).padStart(8, '0') ?? 'missing'}, expected ${want.toString(16).padStart(8, '0')})`,
-        );
-      return reply;
+      const first = offsets[from]!;
+      const at = await this.prepare(dut, first);
+      const held = this.held!;
+      const stride = from + 1 < offsets.length ? offsets[from + 1]! - first : this.windowBytes;
+      let count = 1;
+      while (
+        count < this.windowsPerCommand &&
+        from + count < offsets.length &&
+        offsets[from + count] === first + count * stride &&
+        first + count * stride + this.windowBytes <= held.base + held.length
+      )
+        ++count;
+      const perWindowMs = ((dut.lastUsPerInference ?? dut.probeTimeoutMs * 1000) * 2) / 1000;
+      const timeoutMs = Math.ceil(count * perWindowMs) + Math.max(dut.commandTimeoutMs, 1000);
+      const resends = dut.resends;
+      const replies = await dut.idempotent(async () =>
+        parseWindowReplies(await dut.send(inferWindowsCommand(1, 0, at, stride, count), timeoutMs), at, stride, count),
+      );
+      this.adapt(dut.resends > resends);
+      return replies.map((reply, k) => {
+        const offset = first + k * stride;
+        const want = crc32(this.file.subarray(offset, offset + this.windowBytes));
+        if (reply.crc !== want)
+          throw new WrongWindowError(
+            `The DUT ran the window at file offset ${offset} on other bytes (CRC ${reply.crc.toString(16).padStart(8, '0')}, expected ${want.toString(16).padStart(8, '0')})`,
+          );
+        dut.lastUsPerInference = Math.max(reply.elapsedUs, dut.lastUsPerInference ?? 0);
+        return { results: reply.results, elapsedUs: reply.elapsedUs };
+      });
     } catch (error) {
       // A restart empties the buffer; wrong bytes in it are worse than none.
       if (error instanceof DutResetError || error instanceof WrongWindowError) this.held = undefined;
       else if (this.held) this.held.uncertain = true;
       throw error;
+    }
+  }
+
+  private adapt(damaged: boolean): void {
+    if (damaged) {
+      this.windowsPerCommand = Math.max(1, this.windowsPerCommand >> 1);
+      this.cleanReplies = 0;
+    } else if (++this.cleanReplies >= CLEAN_TO_GROW) {
+      this.windowsPerCommand = Math.min(WINDOWS_PER_COMMAND, this.windowsPerCommand * 2);
+      this.cleanReplies = 0;
     }
   }
 
@@ -106,9 +168,9 @@ export class FileUpload {
       // A block at a time, so that what arrived before a failure counts.
       while (held.base + held.length < upTo) {
         const have = held.base + held.length;
-        const size = Math.min(dut.chunkBytes ?? BINARY_BLOCK_BYTES, BINARY_BLOCK_BYTES, upTo - have);
+        const size = Math.min(dut.chunkBytes ?? STREAM_BLOCK_BYTES, STREAM_BLOCK_BYTES, upTo - have);
         try {
-          await sendBinaryBlocks(dut, this.file.subarray(have, have + size), held.length, dut.commandTimeoutMs);
+          await sendBinaryBlocks(dut, this.file.subarray(have, have + size), held.length, dut.commandTimeoutMs, STREAM_BLOCK_BYTES);
           dut.binaryFailures = 0;
         } catch (error) {
           dut.binaryFailures++;

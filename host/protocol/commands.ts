@@ -41,13 +41,9 @@ export function dbLoadCommand(bytes: number): string {
   return `db load ${bytes}`;
 }
 
-/**
- * Always both numbers: the reference firmware's default warm-up (10) differs from its help text (0).
- * `windowAt` (tiny-bench feature db-window) takes the input at that offset of the DUT's buffer.
- */
-export function inferCommand(iterations: number, warmups: number, windowAt?: number): string {
+/** Always both numbers: the reference firmware's default warm-up (10) differs from its help text (0). */
+export function inferCommand(iterations: number, warmups: number): string {
   if (!Number.isInteger(iterations) || iterations < 1) throw new ConfigError(`Inference count must be a positive integer, got ${iterations}`);
   if (!Number.isInteger(warmups) || warmups < 0) throw new ConfigError(`Warm-up count must be a non-negative integer, got ${warmups}`);
-  if (windowAt !== undefined) return `infer ${iterations} ${warmups} @${windowAt}`;
   return `infer ${iterations} ${warmups}`;
 }

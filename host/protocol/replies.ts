@@ -13,7 +13,6 @@ const CMD_BUFFER = /^m-cmd-buffer-\[(\d+)\]$/;
 const FEATURES = /^m-features-\[([^\]]*)\]$/;
 const CLOCK = /^m-clock-\[([^\]]+)\]$/;
 const DB_BUFFER = /^m-db-buffer-\[(\d+)\]$/;
-const INPUT_CRC = /^m-input-crc-\[([0-9a-f]{8})\]$/;
 const LOAD_CRC = /^m-load-crc-\[([0-9a-f]{8})\]$/;
 const LAP = /^m-lap-us-(\d+)$/;
 const RESULTS = /^m-results-\[([^\]]*)\]$/;
@@ -203,8 +202,6 @@ export interface InferReply {
   /** Lap stamps in order (performance mode: two). */
   laps: number[];
   results: number[];
-  /** CRC-32 of the input the DUT ran on (tiny-bench `infer N W @<offset>` only). */
-  inputCrc?: number;
 }
 
 /**
@@ -217,10 +214,7 @@ export function parseInferReply(lines: readonly string[], iterations: number, wa
   let done = false;
   let results: number[] | undefined;
   const laps: number[] = [];
-  let inputCrc: number | undefined;
   for (const line of lines) {
-    const crc = INPUT_CRC.exec(line)?.[1];
-    if (crc !== undefined) inputCrc = parseInt(crc, 16);
     const w = WARMUP_START.exec(line);
     if (w) warm = Number(w[1]);
     const i = INFER_START.exec(line);
@@ -238,7 +232,7 @@ export function parseInferReply(lines: readonly string[], iterations: number, wa
   if (!done) fail('no m-infer-done');
   if (!energyMode && laps.length !== 2) fail(`${laps.length} m-lap-us stamps between m-infer-start and m-infer-done (expected 2)`);
   if (results === undefined) fail('no m-results-[...] line');
-  return { warmups: warm!, iterations: iters!, laps, results: results!, ...(inputCrc !== undefined ? { inputCrc } : {}) };
+  return { warmups: warm!, iterations: iters!, laps, results: results! };
 }
 
 /**

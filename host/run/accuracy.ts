@@ -52,9 +52,9 @@ export function checkResultVector(benchmark: Benchmark, values: readonly number[
 
 /**
  * One file: every input (ad01: every window) loaded and inferred once. Each
- * input is its own unit of recovery, so a fault costs one window, not a file.
- * Windows of a file go to tiny-bench firmware as one upload (file-upload.ts);
- * standard firmware gets each window on its own.
+ * command is its own unit of recovery, so a fault costs a window (or the few
+ * a command runs), not a file. Windows of a file go to tiny-bench firmware
+ * as one upload (file-upload.ts); standard firmware gets each window on its own.
  */
 export async function scoreFile(runner: DutRunner, benchmark: Benchmark, dataset: Dataset, sample: DatasetSample): Promise<FileResult> {
   const file = dataset.read(sample);
@@ -62,18 +62,19 @@ export async function scoreFile(runner: DutRunner, benchmark: Benchmark, dataset
   const offsets = inputs.length > 1 ? benchmark.windowOffsets?.(file, sample.row) : undefined;
   const upload = offsets ? new FileUpload(file, benchmark.inputBytes) : undefined;
   const vectors: number[][] = [];
-  for (const [w, input] of inputs.entries()) {
+  while (vectors.length < inputs.length) {
+    const w = vectors.length;
     const label = inputs.length > 1 ? `${sample.row.file} window ${w + 1}/${inputs.length}` : sample.row.file;
-    vectors.push(
-      await runner.run(label, async (dut: Dut) => {
-        const reply =
-          upload && fileUploadUsable(dut, benchmark.inputBytes)
-            ? await upload.inferWindow(dut, offsets![w]!)
-            : await dut.load(input).then(() => dut.infer(1, 0));
-        checkResultVector(benchmark, reply.results);
-        return reply.results;
-      }),
-    );
+    // A unit of recovery per command: one window, or the few a streamed file runs at once (file-upload.ts).
+    const results = await runner.run(label, async (dut: Dut): Promise<number[][]> => {
+      const replies =
+        upload && fileUploadUsable(dut, benchmark.inputBytes)
+          ? await upload.inferWindows(dut, offsets!, w)
+          : [await dut.load(inputs[w]!).then(() => dut.infer(1, 0))];
+      for (const reply of replies) checkResultVector(benchmark, reply.results);
+      return replies.map((r) => r.results);
+    });
+    vectors.push(...results);
   }
   if (benchmark.metric === 'auc') {
     const windowScores = vectors.map((v) => v[0]!);

@@ -14,7 +14,7 @@ import { datasetDir } from '../../datasets/data-dir.js';
 import { BENCHMARKS } from '../../host/bench/benchmark.js';
 import { sendBinaryBlocks } from '../../host/devices/binary-load.js';
 import { DutSession } from '../../host/devices/dut-session.js';
-import { dbSlideCommand } from '../../host/protocol/db-window.js';
+import { dbSlideCommand, inferWindowsCommand, parseWindowReplies } from '../../host/protocol/db-window.js';
 import type { Link } from '../../host/link/link.js';
 import type { AnomalyFileResult } from '../../host/report/results-schema.js';
 import { scoreFile } from '../../host/run/accuracy.js';
@@ -109,6 +109,8 @@ function expectGolden(result: AnomalyFileResult): void {
 }
 
 const count = (sent: string[], re: RegExp) => sent.filter((t) => re.test(t)).length;
+/** Windows run by `infer 1 0 @<first>,<stride>,<count>` commands. */
+const windowsRun = (sent: string[]) => sent.map((t) => /^infer 1 0 @\d+,512,(\d+)$/.exec(t)).reduce((n, m) => n + (m ? Number(m[1]) : 0), 0);
 
 describe('the db-window commands (firmware/harness/ee_harness.c)', () => {
   const refusal = (r: Rig, command: string) =>
@@ -126,13 +128,19 @@ describe('the db-window commands (firmware/harness/ee_harness.c)', () => {
     expect(await refusal(r, 'db slide 512')).toMatch(/Expected db slide <from> #<crc32>/);
     expect(await refusal(r, `${dbSlideCommand(512).slice(0, -1)}0`)).toMatch(/db slide checksum mismatch/);
     expect(await refusal(r, dbSlideCommand(3584))).toMatch(/outside the buffered stretch/);
-    expect(await refusal(r, 'infer 1 0 @1024')).toMatch(/Window at 1024 needs 2560 bytes, the buffer holds 3072/);
+    expect(await refusal(r, 'infer 1 0 @1024')).toMatch(/Expected infer N W @<first>,<stride>,<count>/);
+    expect(await refusal(r, inferWindowsCommand(1, 0, 512, 512, 2))).toMatch(/Windows up to byte 3584, the buffer holds 3072/);
+    const scores = want.get(samples[0]!.row.file)!.windowScores;
+    const two = parseWindowReplies(await dut.send(inferWindowsCommand(1, 0, 0, 512, 2)), 0, 512, 2);
+    expect(two.map((w) => w.crc)).toEqual([crc32(file.subarray(0, 2560)), crc32(file.subarray(512, 3072))]);
+    two.forEach((w, k) => expect(w.results[0]).toBeCloseTo(scores[k]!, 4));
+    expect(two.every((w) => w.elapsedUs > 0)).toBe(true);
     // Sent twice (as after a damaged reply): the second changes nothing.
     expect(await dut.send(dbSlideCommand(512))).toContain('m-db-at-[512,2560]');
     expect(await dut.send(dbSlideCommand(512))).toContain('m-db-at-[512,2560]');
-    const reply = await dut.infer(1, 0, undefined, 0);
-    expect(reply.inputCrc).toBe(crc32(file.subarray(512, 3072)));
-    expect(reply.results[0]).toBeCloseTo(want.get(samples[0]!.row.file)!.windowScores[1]!, 4);
+    const [moved] = parseWindowReplies(await dut.send(inferWindowsCommand(1, 0, 0, 512, 1)), 0, 512, 1);
+    expect(moved!.crc).toBe(crc32(file.subarray(512, 3072)));
+    expect(moved!.results).toEqual(two[1]!.results);
     await r.close();
   });
 
@@ -163,7 +171,9 @@ describe('whole-file ad01 on the virtual DUT', () => {
       // 102 400 bytes through a 27 648-byte buffer: one db load, then a slide each time the next window no longer fits.
       expect(count(sent, /^db load /)).toBe(1);
       expect(count(sent, /^db slide /)).toBe(3);
-      expect(count(sent, /^infer 1 0 @\d+$/)).toBe(196);
+      expect(windowsRun(sent)).toBe(196);
+      // Up to eight windows a command.
+      expect(count(sent, /^infer /)).toBeLessThanOrEqual(30);
       // Each byte of the file crosses the wire once.
       expect(rawBytes).toBe(102_400);
       const b = await score(perWindow, sample);
@@ -217,17 +227,20 @@ describe('whole-file ad01 on the virtual DUT', () => {
     let infers = 0;
     const r = await rig({
       onCommand: (text, virtual) => {
-        if (text.startsWith('infer ') && ++infers === 100) virtual.dut.reboot();
+        if (text.startsWith('infer ') && ++infers === 10) virtual.dut.reboot();
       },
     });
     const a = await score(r, samples[0]!);
     expect(r.session.stats.resets).toBe(1);
     const loads = r.sent.filter((t) => t.startsWith('db load '));
     expect(loads).toHaveLength(2);
-    // The second stretch starts at the window of the 100th infer (window 100, file offset 99 x 512).
-    const after = r.sent.slice(r.sent.indexOf(loads[1]!));
-    expect(after.find((t) => t.startsWith('infer '))).toBe('infer 1 0 @0');
-    expect(count(r.sent, /^infer /)).toBe(197);
+    // The second stretch starts at the first window of the 10th infer command, at the start of the buffer.
+    const second = r.sent.findLastIndex((t) => t.startsWith('db load '));
+    const before = r.sent.slice(0, second);
+    const after = r.sent.slice(second);
+    expect(after.find((t) => t.startsWith('infer '))).toMatch(/^infer 1 0 @0,512,\d+$/);
+    const lost = Number(/,(\d+)$/.exec(before.filter((t) => t.startsWith('infer ')).at(-1)!)![1]);
+    expect(windowsRun(r.sent)).toBe(196 + lost);
     const clean = await rig();
     expect(a.windowScores).toEqual((await score(clean, samples[0]!)).windowScores);
     await r.close();
@@ -238,7 +251,7 @@ describe('whole-file ad01 on the virtual DUT', () => {
     let infers = 0;
     const r = await rig({
       onCommand: (text, virtual) => {
-        if (text.startsWith('infer ') && ++infers === 60) void virtual.link.close();
+        if (text.startsWith('infer ') && ++infers === 8) void virtual.link.close();
       },
     });
     const a = await score(r, samples[1]!);
