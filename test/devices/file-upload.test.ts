@@ -235,7 +235,7 @@ describe('whole-file ad01 on the virtual DUT', () => {
     const loads = r.sent.filter((t) => t.startsWith('db load '));
     expect(loads).toHaveLength(2);
     // The second stretch starts at the first window of the 10th infer command, at the start of the buffer.
-    const second = r.sent.findLastIndex((t) => t.startsWith('db load '));
+    const second = r.sent.map((t, i) => (t.startsWith('db load ') ? i : -1)).filter((i) => i >= 0)[1]!;
     const before = r.sent.slice(0, second);
     const after = r.sent.slice(second);
     expect(after.find((t) => t.startsWith('infer '))).toMatch(/^infer 1 0 @0,512,\d+$/);
