@@ -17,8 +17,8 @@
  *
  * The file goes up in db bin blocks a little ahead of the windows that need
  * them, so a reset (which empties the buffer) costs the windows not yet run,
- * never the ones already scored. Each window stays its own unit of recovery:
- * after a restart the retry starts a new stretch at that window; after other
+ * never the ones already scored. Each command stays a unit of recovery:
+ * after a restart the retry starts a new stretch at its first window; after other
  * failures (a lost link, a timeout) it first asks the DUT what it still
  * holds (a `db slide` to where the stretch already starts changes nothing
  * and reports it) and goes on from there. Every infer reply names the CRC of
