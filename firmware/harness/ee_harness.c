@@ -287,14 +287,23 @@ static int parse_hex32(const char *t, uint32_t *v) {
   return 1;
 }
 
-/* `db bin <offset> <length> <crc32>` (tiny-bench extension): after
- * m-bin-ready, the next <length> bytes are raw input, not commands. Their
- * reply follows them: m-bin-done, or an error when their CRC-32 differs
- * (the block stays unwritten in db_received, the host resends it). */
+/* `db bin <offset> <length> <crc32> #<crc32 of the text>` (tiny-bench
+ * extension): after m-bin-ready, the next <length> bytes are raw input, not
+ * commands. Their reply follows them: m-bin-done, or an error when their
+ * CRC-32 differs (the block stays unwritten in db_received, the host resends
+ * it). The command's own checksum is required: a length damaged on the way
+ * would otherwise make the harness swallow that many bytes of the commands
+ * after it (up to the buffer, 27 648 bytes, when a long input is streamed). */
 static void cmd_db_bin(char **tok, int n) {
   uint32_t at, len, want;
   if (n != 5 || !parse_u32(tok[2], &at) || !parse_u32(tok[3], &len) || !parse_hex32(tok[4], &want) || len == 0) {
-    error("Expected db bin <offset> <length> <crc32>");
+    error("usage: Expected db bin <offset> <length> <crc32> #<crc32>");
+    return;
+  }
+  uint32_t text = 0;
+  const char *mark = s.has_text_crc ? s.cmd + s.cmd_len - 9 : 0;
+  if (!mark || !parse_hex32(mark + 1, &text) || text != s.text_crc) {
+    error("db-crc: db bin command checksum mismatch");
     return;
   }
   if (s.db_expected == 0 || at > s.db_received) {

@@ -19,8 +19,10 @@ export const BINARY_BLOCK_BYTES = 2048;
 const MIN_BLOCK_BYTES = 64;
 const MAX_DAMAGED_BLOCKS = 12;
 
+/** The command carries its own checksum: the DUT refuses a damaged copy rather than wait for the wrong number of bytes. */
 export function binaryBlockCommand(offset: number, block: Uint8Array): string {
-  return `db bin ${offset} ${block.length} ${crc32(block).toString(16).padStart(8, '0')}`;
+  const text = `db bin ${offset} ${block.length} ${crc32(block).toString(16).padStart(8, '0')}`;
+  return `${text} #${crc32(text).toString(16).padStart(8, '0')}`;
 }
 
 /**

@@ -28,7 +28,7 @@ import { crc32 } from 'node:zlib';
 
 import { DutReportedError, DutResetError, ProtocolError } from '../errors.js';
 import { dbLoadCommand } from '../protocol/commands.js';
-import { checkDbAt, dbSlideCommand, inferWindowsCommand, parseDbAt, parseWindowReplies } from '../protocol/db-window.js';
+import { checkDbAt, dbSlideCommand, inferWindowsCommand, parseDbAt, parseWindowReplies, windowResults } from '../protocol/db-window.js';
 import { parseExpecting } from '../protocol/replies.js';
 import { sendBinaryBlocks } from './binary-load.js';
 import type { Dut } from './dut.js';
@@ -125,7 +125,7 @@ export class FileUpload {
             `The DUT ran the window at file offset ${offset} on other bytes (CRC ${reply.crc.toString(16).padStart(8, '0')}, expected ${want.toString(16).padStart(8, '0')})`,
           );
         dut.lastUsPerInference = Math.max(reply.elapsedUs, dut.lastUsPerInference ?? 0);
-        return { results: reply.results, elapsedUs: reply.elapsedUs };
+        return { results: windowResults(reply), elapsedUs: reply.elapsedUs };
       });
     } catch (error) {
       // A restart empties the buffer; wrong bytes in it are worse than none.

@@ -60,7 +60,17 @@ export interface WindowReply {
   elapsedUs: number;
   /** CRC-32 of the window's bytes as the DUT ran on them. */
   crc: number;
-  results: number[];
+  /**
+   * The result values as printed, parsed by `windowResults` once the CRC
+   * shows they came from the right bytes: wrong bytes give any value (inf),
+   * which must not count as the DUT's wrong answer.
+   */
+  resultsText: string;
+}
+
+/** The result vector of a window whose CRC was checked. */
+export function windowResults(reply: WindowReply): number[] {
+  return parseResultValues(`m-results-[${reply.resultsText}]`);
 }
 
 const WINDOW = /^m-window-\[(\d+),(\d+),([0-9a-f]{8}),([^\]]*)\]$/;
@@ -74,7 +84,7 @@ export function parseWindowReplies(lines: readonly string[], first: number, stri
   for (const line of lines) {
     const m = WINDOW.exec(line);
     if (!m) continue;
-    windows.push({ offset: Number(m[1]), elapsedUs: Number(m[2]), crc: parseInt(m[3]!, 16), results: parseResultValues(`m-results-[${m[4]}]`) });
+    windows.push({ offset: Number(m[1]), elapsedUs: Number(m[2]), crc: parseInt(m[3]!, 16), resultsText: m[4]! });
   }
   if (windows.length !== count) throw new ProtocolError(`Reply to 'infer @${first},${stride},${count}' has ${windows.length} m-window lines, expected ${count}`, lines);
   windows.forEach((w, k) => {
