@@ -26,8 +26,8 @@
  */
 import { crc32 } from 'node:zlib';
 
-import { DutReportedError, DutResetError, ProtocolError } from '../errors.js';
-import { dbLoadCommand } from '../protocol/commands.js';
+import { DutReportedError, DutResetError, LinkClosedError, ProtocolError, TimeoutError } from '../errors.js';
+import { dbChunkBytesAt, dbLoadCommand } from '../protocol/commands.js';
 import { checkDbAt, dbSlideCommand, inferWindowsCommand, parseDbAt, parseWindowReplies, windowResults } from '../protocol/db-window.js';
 import { parseExpecting } from '../protocol/replies.js';
 import { sendBinaryBlocks } from './binary-load.js';
@@ -43,6 +43,9 @@ const WINDOWS_PER_COMMAND = 8;
 /** Clean replies after which the windows per command double again (halved after a damaged one). */
 const CLEAN_TO_GROW = 4;
 const STREAM_BLOCK_BYTES = 4096;
+/** Hex fallback: smallest chunk, and damaged chunks in a row before the unit fails (as plain positioned loads). */
+const MIN_HEX_CHUNK = 16;
+const MAX_DAMAGED_CHUNKS = 12;
 
 export interface WindowResult {
   results: number[];
@@ -53,7 +56,9 @@ export interface WindowResult {
 /** Whether this DUT, over this link, can run windows from a streamed file. */
 export function fileUploadUsable(dut: Dut, windowBytes: number): boolean {
   const identity = dut.identity;
-  return !!identity?.features?.includes('db-window') && (identity.dbBuffer ?? 0) >= windowBytes && dut.binaryUsable;
+  if (!identity?.features?.includes('db-window') || (identity.dbBuffer ?? 0) < windowBytes || !dut.integrityChecked) return false;
+  // Raw blocks, or positioned hex chunks over a link that carries long commands (not an interface board).
+  return dut.binaryUsable || (identity.features.includes('db-at') && dut.channel.link.maxCommandLength === undefined);
 }
 
 interface Held {
@@ -83,6 +88,7 @@ export class FileUpload {
    */
   private windowsPerCommand = WINDOWS_PER_COMMAND;
   private cleanReplies = 0;
+  private cleanChunks = 0;
 
   constructor(
     private readonly file: Uint8Array,
@@ -168,18 +174,57 @@ export class FileUpload {
       // A block at a time, so that what arrived before a failure counts.
       while (held.base + held.length < upTo) {
         const have = held.base + held.length;
-        const size = Math.min(dut.chunkBytes ?? STREAM_BLOCK_BYTES, STREAM_BLOCK_BYTES, upTo - have);
-        try {
-          await sendBinaryBlocks(dut, this.file.subarray(have, have + size), held.length, dut.commandTimeoutMs, STREAM_BLOCK_BYTES);
-          dut.binaryFailures = 0;
-        } catch (error) {
-          dut.binaryFailures++;
-          throw error;
-        }
-        held.length += size;
+        held.length += dut.binaryUsable ? await this.appendBinary(dut, held, upTo - have) : await this.appendHex(dut, held, upTo - have);
       }
     }
     return offset - held.base;
+  }
+
+  /** One db bin block (or a few, when damage shrank them) of at most `most` bytes at the stretch's end; returns its length. */
+  private async appendBinary(dut: Dut, held: Held, most: number): Promise<number> {
+    const have = held.base + held.length;
+    const size = Math.min(dut.chunkBytes ?? STREAM_BLOCK_BYTES, STREAM_BLOCK_BYTES, most);
+    try {
+      await sendBinaryBlocks(dut, this.file.subarray(have, have + size), held.length, dut.commandTimeoutMs, STREAM_BLOCK_BYTES);
+      dut.binaryFailures = 0;
+    } catch (error) {
+      // Blocks that kept arriving damaged count against binary; a restart or a lost link does not.
+      if (!(error instanceof DutResetError || error instanceof LinkClosedError)) dut.binaryFailures++;
+      throw error;
+    }
+    return size;
+  }
+
+  /**
+   * Once binary loads have kept failing (a link that damages raw blocks
+   * faster than they get through), the stretch grows by positioned hex
+   * chunks (`db @<offset> <hex> #<crc32>`, feature db-at), each refused
+   * when damaged and resent alone, halved after damage and doubled after
+   * clean ones, as a plain positioned load does: each byte still sent once.
+   */
+  private async appendHex(dut: Dut, held: Held, most: number): Promise<number> {
+    const have = held.base + held.length;
+    const largest = dbChunkBytesAt(dut.commandBuffer, held.capacity);
+    for (let damaged = 0; ; ) {
+      const size = Math.min(dut.chunkBytes ?? largest, largest, most);
+      const text = `db @${held.length} ${Buffer.from(this.file.subarray(have, have + size)).toString('hex')}`;
+      try {
+        await dut.send(`${text} #${crc32(text).toString(16).padStart(8, '0')}`);
+      } catch (error) {
+        const damage = error instanceof TimeoutError || (error instanceof ProtocolError && !(error instanceof DutResetError)) || (error instanceof DutReportedError && error.kind === 'damaged');
+        if (!damage || ++damaged > MAX_DAMAGED_CHUNKS) throw error;
+        dut.resends++;
+        dut.chunkBytes = Math.max(MIN_HEX_CHUNK, Math.floor(size / 2));
+        this.cleanChunks = 0;
+        await dut.channel.settle(Math.min(dut.settleMs, 20), 500);
+        continue;
+      }
+      if (++this.cleanChunks >= 8 && dut.chunkBytes !== undefined) {
+        dut.chunkBytes = dut.chunkBytes * 2 >= largest ? undefined : dut.chunkBytes * 2;
+        this.cleanChunks = 0;
+      }
+      return size;
+    }
   }
 
   /**

@@ -44,6 +44,8 @@ async function rig(
   options: {
     standard?: boolean;
     perWindow?: boolean;
+    /** Binary loads given up on (as after blocks kept failing): the stretch grows in positioned hex chunks. */
+    hexOnly?: boolean;
     onCommand?: (text: string, virtual: VirtualDutConnection) => void;
     /** Changes a raw block before the DUT gets it. */
     tamper?: (block: Uint8Array) => Uint8Array;
@@ -86,6 +88,7 @@ async function rig(
   );
   // The per-window path on the same firmware: as a DUT without the extension would be driven.
   if (options.perWindow) session.identity.features = session.identity.features!.filter((f) => f !== 'db-window');
+  if (options.hexOnly) session.dut.binaryFailures = 3;
   return {
     session,
     virtual,
@@ -189,6 +192,20 @@ describe('whole-file ad01 on the virtual DUT', () => {
     expect(whole.session.stats).toEqual({ retries: 0, resets: 0, reconnects: 0, resends: 0 });
     await whole.close();
     await perWindow.close();
+  }, 300_000);
+
+  it('once binary loads have failed, the stretch grows in positioned hex chunks: each byte once, same scores', async () => {
+    const hex = await rig({ hexOnly: true });
+    const whole = await rig();
+    const a = await score(hex, samples[2]!);
+    expect(count(hex.sent, /^db bin /)).toBe(0);
+    expect(count(hex.sent, /^db load /)).toBe(1);
+    const hexBytes = hex.sent.map((t) => /^db @\d+ ([0-9a-f]+) #[0-9a-f]{8}$/.exec(t)).reduce((n, m) => n + (m ? m[1]!.length / 2 : 0), 0);
+    expect(hexBytes).toBe(102_400);
+    expect(windowsRun(hex.sent)).toBe(196);
+    expect(a.windowScores).toEqual((await score(whole, samples[2]!)).windowScores);
+    await hex.close();
+    await whole.close();
   }, 300_000);
 
   it('standard firmware keeps per-window loads, with the same scores', async () => {
