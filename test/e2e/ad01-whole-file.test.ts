@@ -67,7 +67,8 @@ describe('whole-file ad01 on QEMU', () => {
           const t0 = performance.now();
           const whole = (await scoreFile(session, ad01, dataset, sample)) as AnomalyFileResult;
           const wholeS = (performance.now() - t0) / 1000;
-          expect(count(sent, /^infer 1 0 @\d+$/)).toBeGreaterThan(0);
+          expect(count(sent, /^infer 1 0 @\d+,512,\d+$/)).toBeGreaterThan(0);
+          expect(count(sent, /^db load 2560$/)).toBe(0);
           // The same DUT driven as a DUT without the extension: each window loaded on its own.
           session.identity.features = features.filter((f) => f !== 'db-window');
           const t1 = performance.now();
