@@ -148,6 +148,11 @@ describe('the db-window commands (firmware/harness/ee_harness.c)', () => {
     const [moved] = parseWindowReplies(await dut.send(inferWindowsCommand(1, 0, 0, 512, 1)), 0, 512, 1);
     expect(moved!.crc).toBe(crc32(file.subarray(512, 3072)));
     expect(moved!.resultsText).toBe(two[1]!.resultsText);
+    // Each window's time is its inference only: on the cost-model clock, what plain infer measures for the same window.
+    await dut.load(file.subarray(512, 3072));
+    const plain = await dut.infer(1, 0);
+    expect(plain.elapsedUs).toBe(moved!.elapsedUs);
+    expect(plain.elapsedUs).toBe(two[1]!.elapsedUs);
     await r.close();
   });
 
