@@ -116,8 +116,9 @@ export class FileUpload {
         first + count * stride + this.windowBytes <= held.base + held.length
       )
         ++count;
-      const perWindowMs = ((dut.lastUsPerInference ?? dut.probeTimeoutMs * 1000) * 2) / 1000;
-      const timeoutMs = Math.ceil(count * perWindowMs) + Math.max(dut.commandTimeoutMs, 1000);
+      // As plain infer: twice the time measured so far, or the probe timeout before anything was measured.
+      const us = dut.lastUsPerInference;
+      const timeoutMs = us === undefined ? dut.probeTimeoutMs : Math.ceil((count * us * 2) / 1000) + Math.max(dut.commandTimeoutMs, 1000);
       const resends = dut.resends;
       const replies = await dut.idempotent(async () =>
         parseWindowReplies(await dut.send(inferWindowsCommand(1, 0, at, stride, count), timeoutMs), at, stride, count),
