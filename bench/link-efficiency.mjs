@@ -12,10 +12,17 @@
 //   tiny-bench firmware binary, tiny-bench         db bin blocks of up to 2048 raw bytes
 //   binary + baud switch, tiny-bench               the same after `baud 921600` (probe, commit): the pty,
 //                                                  and with it the modelled wire, runs at the switched rate
+// and for ad01 whole files (issue 14 #4, feature db-window): each file streamed
+// once through the DUT's buffer, its 196 windows run by `infer 1 0 @<offset>`;
+// per file and per window, against the same per-window binary path on the same
+// files, at 115200 and after a switch to --fast-baud.
+// Every row also shows its wire bound (bench/lib/wire-bound.mjs): its own bytes
+// and exchanges on the wire with the host and the DUT taking no time.
 // Timings are of a SIMULATED wire and DUT (the DUT's compute is the WebAssembly
 // build's real CPU time, not an MCU's).
 //
-//   node bench/link-efficiency.mjs [--data-dir ../shared/tinyml] [--samples kws01=20,vww01=3,ad01=10] [--baud 115200] [--rtt-ms 1] [--fast-baud 921600] [--only vww01]
+//   node bench/link-efficiency.mjs [--data-dir ../shared/tinyml] [--samples kws01=20,vww01=3,ad01=10] [--ad01-files 2]
+//     [--baud 115200] [--rtt-ms 1] [--fast-baud 921600] [--only kws01,vww01,ad01,ad01-files]
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,9 +32,12 @@ import { datasetDir } from '../dist/datasets/data-dir.js';
 import { BENCHMARKS } from '../dist/host/bench/benchmark.js';
 import { LinkRate } from '../dist/host/devices/baud-switch.js';
 import { Dut } from '../dist/host/devices/dut.js';
+import { directRunner } from '../dist/host/devices/dut-session.js';
+import { scoreFile } from '../dist/host/run/accuracy.js';
 import { LineChannel } from '../dist/host/devices/line-channel.js';
 import { SerialLink } from '../dist/host/link/serial-link.js';
 import { startServe } from './lib/serve.mjs';
+import { wireBoundSeconds } from './lib/wire-bound.mjs';
 
 const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const dataDir = resolve(arg('--data-dir', process.env.TINY_BENCH_DATA ?? '../shared/tinyml'));
@@ -129,6 +139,9 @@ async function sessionOn(serve, id, [firmware, host, , strategy, hexOnly, switch
     if (!linkRate.outcome?.switched) throw new Error(`${id}: the baud switch failed: ${linkRate.outcome?.note ?? 'not offered'}`);
     rate = linkRate.current;
   }
+  // Rows of single inputs and the per-window ad01 row load each input on its own (whole files: ad01WholeFiles).
+  const streamed = dut.identity.features?.includes('db-window');
+  if (streamed) dut.identity.features = dut.identity.features.filter((f) => f !== 'db-window');
   const run =
     strategy === 'official'
       ? (input) => officialSample(channel, input)
@@ -144,6 +157,10 @@ async function sessionOn(serve, id, [firmware, host, , strategy, hexOnly, switch
     count,
     rate,
     commandBuffer: dut.commandBuffer,
+    dut,
+    set whole(on) {
+      if (on && streamed) dut.identity.features = [...dut.identity.features, 'db-window'];
+    },
     times: [],
     counts: { commands: 0, tx: 0, rx: 0 },
     async close() {
@@ -187,6 +204,9 @@ async function measure(id) {
   }
 }
 
+/** A session's wire bound per sample: its own bytes and exchanges at the rate it ran at. */
+const bound = (s) => wireBoundSeconds({ tx: s.counts.tx, rx: s.counts.rx, exchanges: s.counts.commands }, s.rate ?? baud, rttMs);
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -202,10 +222,13 @@ const rows = [
 console.log(
   `Link efficiency on a modelled wire: ${baud} baud 8N1, ${rttMs} ms round trip (SIMULATED wire and DUT, via tiny-bench serve on a pty); median s/sample`,
 );
-console.log(
-  'benchmark  firmware                   host strategy                     cmd buf  s/sample exchanges  bytes out  bytes in  x hex floor  x binary floor  vs official',
-);
-for (const id of arg('--only', 'kws01,vww01,ad01').split(',')) {
+const only = arg('--only', 'kws01,vww01,ad01,ad01-files').split(',');
+const sampleIds = only.filter((id) => id !== 'ad01-files');
+if (sampleIds.length)
+  console.log(
+    'benchmark  firmware                   host strategy                     cmd buf  s/sample exchanges  bytes out  bytes in  x hex floor  x binary floor  vs official  wire bound s  x bound',
+  );
+for (const id of sampleIds) {
   const m = await measure(id);
   const anchor = median(m.sessions[0].times);
   console.log(
@@ -215,9 +238,14 @@ for (const id of arg('--only', 'kws01,vww01,ad01').split(',')) {
     const sec = median(s.times);
     if (id !== 'kws01') s.projection = `${s.firmware}, ${s.host}: ${((sec * (id === 'vww01' ? 1000 : 48_608)) / 60).toFixed(1)} min`;
     console.log(
-      `${id.padEnd(10)} ${s.firmware.padEnd(26)} ${s.host.padEnd(33)} ${String(s.commandBuffer).padStart(7)}  ${sec.toFixed(4).padStart(8)}  ${s.counts.commands.toFixed(1).padStart(8)}  ${s.counts.tx.toFixed(0).padStart(9)}  ${s.counts.rx.toFixed(0).padStart(8)}  ${(sec / m.hexFloor).toFixed(3).padStart(11)}  ${(sec / m.binaryFloor).toFixed(3).padStart(14)}  ${(sec / anchor).toFixed(3).padStart(11)}`,
+      `${id.padEnd(10)} ${s.firmware.padEnd(26)} ${s.host.padEnd(33)} ${String(s.commandBuffer).padStart(7)}  ${sec.toFixed(4).padStart(8)}  ${s.counts.commands.toFixed(1).padStart(8)}  ${s.counts.tx.toFixed(0).padStart(9)}  ${s.counts.rx.toFixed(0).padStart(8)}  ${(sec / m.hexFloor).toFixed(3).padStart(11)}  ${(sec / m.binaryFloor).toFixed(3).padStart(14)}  ${(sec / anchor).toFixed(3).padStart(11)}  ${bound(s).toFixed(4).padStart(12)}  ${(sec / bound(s)).toFixed(3).padStart(7)}`,
     );
   }
+  // What the protocol itself allows the standard-firmware strategies on this wire, whatever the host does.
+  const [official, standard] = m.sessions;
+  console.log(
+    `${id.padEnd(10)} standard firmware, wire bounds: tiny-bench ${bound(standard).toFixed(4)} s vs official strategy ${bound(official).toFixed(4)} s = ${(bound(standard) / bound(official)).toFixed(3)}; measured ${(median(standard.times) / median(official.times)).toFixed(3)}`,
+  );
   const switched = m.sessions.find((s) => s.rate !== baud);
   if (switched) {
     const sec = median(switched.times);
@@ -230,4 +258,62 @@ for (const id of arg('--only', 'kws01,vww01,ad01').split(',')) {
     console.log(
       `${id.padEnd(10)} projected accuracy run (SIMULATED wire; ${id === 'vww01' ? '1000 files' : '248 files, 48 608 windows uploaded one by one'}) at the median: ${m.sessions.map((s) => s.projection).join('; ')}`,
     );
+}
+if (only.includes('ad01-files')) await ad01WholeFiles();
+
+/**
+ * ad01 whole files: tiny-bench firmware binary, per-window loads against the
+ * file streamed once (db-window), taking turns file by file on their own
+ * `tiny-bench serve`. Per window: the file's time, exchanges and bytes / 196.
+ */
+async function ad01WholeFiles() {
+  const files = Number(arg('--ad01-files', '2'));
+  if (files <= 0) return;
+  const benchmark = BENCHMARKS.ad01;
+  const dataset = openDataset(datasetDir(dataDir, benchmark), benchmark);
+  const strategies = [
+    ['tiny-bench firmware binary', 'tiny-bench, a load per window', false],
+    ['tiny-bench firmware binary', 'tiny-bench, whole file (db-window)', true],
+    ['binary + baud switch', `whole file, --fast-baud ${fastBaud}`, true, fastBaud],
+  ];
+  const sessions = [];
+  try {
+    for (const [i, [firmware, host, whole, switchTo]] of strategies.entries()) {
+      const s = await openSession('ad01', [firmware, host, false, 'tiny-bench', false, switchTo], `files-${i}`);
+      // The per-window row: the same firmware driven as one without the extension.
+      s.whole = whole;
+      sessions.push(s);
+    }
+    const results = sessions.map(() => []);
+    for (const sample of dataset.samples.slice(0, files)) {
+      for (const [k, s] of sessions.entries()) {
+        const before = { ...s.count };
+        const t0 = performance.now();
+        results[k].push(await scoreFile(directRunner(s.dut), benchmark, dataset, sample));
+        s.times.push((performance.now() - t0) / 1000);
+        for (const key of ['commands', 'tx', 'rx']) s.counts[key] += (s.count[key] - before[key]) / files;
+      }
+    }
+    const scores = (r) => JSON.stringify(r.map((f) => f.windowScores));
+    const same = results.every((r) => scores(r) === scores(results[0]));
+    const windows = results[0][0].windows;
+    const fileBytes = 102_400;
+    const floors = { hex: (fileBytes * 2 * 10) / baud, binary: (fileBytes * 10) / baud };
+    console.log(
+      `ad01 files ${files} whole files of ${fileBytes} bytes, ${windows} windows each (SIMULATED wire and DUT); file floors (each byte once): hex ${floors.hex.toFixed(2)} s, binary ${floors.binary.toFixed(2)} s at ${baud} baud (the switched row: at its rate); window scores identical on every path: ${same ? 'yes' : 'NO'}`,
+    );
+    console.log(
+      'ad01 files firmware                   host strategy                       s/file  s/window  exch/window  bytes out/window  bytes in/window  x hex floor  x binary floor  248 files',
+    );
+    for (const s of sessions) {
+      const sec = median(s.times);
+      const rate = s.rate ?? baud;
+      const at = { hex: (fileBytes * 2 * 10) / rate, binary: (fileBytes * 10) / rate };
+      console.log(
+        `ad01 files ${s.firmware.padEnd(26)} ${s.host.padEnd(35)} ${sec.toFixed(2).padStart(6)}  ${(sec / windows).toFixed(4).padStart(8)}  ${(s.counts.commands / windows).toFixed(2).padStart(11)}  ${(s.counts.tx / windows).toFixed(0).padStart(16)}  ${(s.counts.rx / windows).toFixed(0).padStart(15)}  ${(sec / at.hex).toFixed(3).padStart(11)}  ${(sec / at.binary).toFixed(3).padStart(14)}  ${((sec * 248) / 60).toFixed(1).padStart(6)} min (projected)`,
+      );
+    }
+  } finally {
+    for (const s of sessions) await s.close();
+  }
 }

@@ -24,6 +24,8 @@ typedef struct {
   uint32_t bin_at;        /* where the next one goes in db */
   uint32_t bin_want;      /* the block's CRC-32 as the command announced it */
   uint32_t bin_crc;       /* CRC-32 of the block as received */
+  uint32_t db_base;       /* stream offset of db[0]: 0 after db load, moved by db slide */
+  uint32_t input_at;      /* where in db the last infer took its input (infer ... @<offset>) */
   int have_results;
 } ee_state;
 
@@ -230,7 +232,12 @@ static void cmd_profile(void) {
   out_u32(s.cmd_limit);
   out("]");
   end_line();
-  out("m-features-[crc32,db-at,db-bin");
+  /* The input buffer's size: a host streaming a long input (an ad01 file) sizes its segments to it. */
+  out("m-db-buffer-[");
+  out_u32(EE_DB_MAX);
+  out("]");
+  end_line();
+  out("m-features-[crc32,db-at,db-bin,db-window");
   if (tb_baud_available()) out(",baud");
   say("]");
   /* Another line standard hosts ignore: the clock the port runs at. */
@@ -284,14 +291,23 @@ static int parse_hex32(const char *t, uint32_t *v) {
   return 1;
 }
 
-/* `db bin <offset> <length> <crc32>` (tiny-bench extension): after
- * m-bin-ready, the next <length> bytes are raw input, not commands. Their
- * reply follows them: m-bin-done, or an error when their CRC-32 differs
- * (the block stays unwritten in db_received, the host resends it). */
+/* `db bin <offset> <length> <crc32> #<crc32 of the text>` (tiny-bench
+ * extension): after m-bin-ready, the next <length> bytes are raw input, not
+ * commands. Their reply follows them: m-bin-done, or an error when their
+ * CRC-32 differs (the block stays unwritten in db_received, the host resends
+ * it). The command's own checksum is required: a length damaged on the way
+ * would otherwise make the harness swallow that many bytes of the commands
+ * after it (up to the buffer, 27 648 bytes, when a long input is streamed). */
 static void cmd_db_bin(char **tok, int n) {
   uint32_t at, len, want;
   if (n != 5 || !parse_u32(tok[2], &at) || !parse_u32(tok[3], &len) || !parse_hex32(tok[4], &want) || len == 0) {
-    error("usage: Expected db bin <offset> <length> <crc32>");
+    error("usage: Expected db bin <offset> <length> <crc32> #<crc32>");
+    return;
+  }
+  uint32_t text = 0;
+  const char *mark = s.has_text_crc ? s.cmd + s.cmd_len - 9 : 0;
+  if (!mark || !parse_hex32(mark + 1, &text) || text != s.text_crc) {
+    error("db-crc: db bin command checksum mismatch");
     return;
   }
   if (s.db_expected == 0 || at > s.db_received) {
@@ -328,6 +344,42 @@ static void finish_bin(void) {
   s.cmd_crc = 0;
 }
 
+/* `db slide <from> #<crc32>` (tiny-bench extension, feature db-window): the
+ * buffer holds a stretch of a longer input stream (an ad01 file) starting at
+ * stream offset db_base; from now on it starts at <from>. Bytes before <from>
+ * are dropped, the rest moves to the front, and `db bin` appends after them:
+ * a host streams a 102 400-byte file through a buffer of any size, sending
+ * each byte once, and runs each window with `infer ... @<offset>`. <from> is
+ * absolute, so a resend after a damaged reply changes nothing; the checksum
+ * is required, so a command damaged on the way is refused, not executed. */
+static void cmd_db_slide(char **tok, int n) {
+  uint32_t from;
+  if (n != 4 || !parse_u32(tok[2], &from)) {
+    error("usage: Expected db slide <from> #<crc32>");
+    return;
+  }
+  uint32_t want = 0;
+  if (!s.has_text_crc || !parse_hex32(tok[3] + 1, &want) || tok[3][0] != '#' || want != s.text_crc) {
+    error("db-crc: db slide checksum mismatch");
+    return;
+  }
+  if (s.db_expected == 0 || from < s.db_base || from - s.db_base > s.db_received) {
+    error("db-gap: db slide outside the buffered stretch of the stream");
+    return;
+  }
+  const uint32_t drop = from - s.db_base;
+  if (drop) memmove(s.db, s.db + drop, s.db_received - drop);
+  s.db_received -= drop;
+  s.db_base = from;
+  s.db_pending = 0;
+  out("m-db-at-[");
+  out_u32(s.db_base);
+  out(",");
+  out_u32(s.db_received);
+  out("]");
+  end_line();
+}
+
 static void cmd_db(char **tok, int n) {
   if (n < 2) {
     error("usage: Command 'db' requires a subcommand");
@@ -354,6 +406,7 @@ static void cmd_db(char **tok, int n) {
     }
     s.db_expected = bytes;
     s.db_received = 0;
+    s.db_base = 0;
     s.db_pending = 1;
     out("m-[Expecting ");
     out_u32(bytes);
@@ -363,6 +416,10 @@ static void cmd_db(char **tok, int n) {
   }
   if (!strcmp(tok[1], "bin") && !standard) {
     cmd_db_bin(tok, n);
+    return;
+  }
+  if (!strcmp(tok[1], "slide") && !standard) {
+    cmd_db_slide(tok, n);
     return;
   }
   if (!strcmp(tok[1], "print")) {
@@ -444,13 +501,17 @@ static void cmd_db(char **tok, int n) {
   if (s.db_received == s.db_expected && (s.db_pending || positioned)) load_done();
 }
 
-static void print_results(void) {
-  out("m-results-[");
+static void out_result_values(void) {
   const int count = tb_bench_result_count(s.it, s.bench);
   for (int i = 0; i < count; ++i) {
     if (i) out(",");
-    out_fixed(tb_bench_result(s.it, s.bench, s.db, i), tb_bench_result_decimals(s.bench));
+    out_fixed(tb_bench_result(s.it, s.bench, s.db + s.input_at, i), tb_bench_result_decimals(s.bench));
   }
+}
+
+static void print_results(void) {
+  out("m-results-[");
+  out_result_values();
   out("]");
   end_line();
 }
@@ -471,6 +532,69 @@ void ee_invoke_counted(tb_interpreter *it) {
 
 static void run_inference(void) { ee_invoke_counted(s.it); }
 
+/* Parses "<a>,<b>,<c>" (decimal). */
+static int parse_u32_triple(const char *t, uint32_t v[3]) {
+  char part[11];
+  for (int k = 0; k < 3; ++k) {
+    unsigned len = 0;
+    while (*t && *t != ',' && len < sizeof part - 1) part[len++] = *t++;
+    part[len] = 0;
+    if (!parse_u32(part, &v[k]) || (k < 2 ? *t != ',' : *t != 0)) return 0;
+    if (*t) ++t;
+  }
+  return 1;
+}
+
+/* `infer N W @<first>,<stride>,<count>` (tiny-bench extension, feature
+ * db-window): the buffer holds a stretch of a longer input (an ad01 file),
+ * and the command runs <count> windows of it, at <first>, <first> +
+ * <stride>, ... Per window: W warm-ups and N timed inferences, then one line
+ * `m-window-[<offset>,<elapsed us>,<crc32 of the window>,<results>]` — the
+ * line is printed after the window's timed run, the input conversion and
+ * the CRC before it, so each time is the inference only, as with plain
+ * infer; the CRC tells the host which bytes the result came from. One
+ * command for several windows: on a fast wire the per-command turnaround
+ * and the standard reply's eight lines would cost more than the window's
+ * 512 new bytes. */
+static void infer_windows(const char *spec, uint32_t iterations, uint32_t warmup, uint32_t need) {
+  uint32_t v[3];
+  if (spec[0] != '@' || !parse_u32_triple(spec + 1, v) || v[1] == 0 || v[2] == 0) {
+    error("usage: Expected infer N W @<first>,<stride>,<count>");
+    return;
+  }
+  const uint64_t last = (uint64_t)v[0] + (uint64_t)v[1] * (v[2] - 1) + need;
+  if (last > s.db_received) {
+    out("e-[input-size: Windows up to byte ");
+    out_u32((uint32_t)(last > 0xFFFFFFFFu ? 0xFFFFFFFFu : last));
+    out(", the buffer holds ");
+    out_u32(s.db_received);
+    out("]");
+    end_line();
+    return;
+  }
+  for (uint32_t k = 0; k < v[2]; ++k) {
+    const uint32_t at = v[0] + k * v[1];
+    s.input_at = at;
+    tb_bench_set_input(s.it, s.bench, s.db + at, need);
+    const uint32_t crc = crc32_update(0, s.db + at, need);
+    for (uint32_t i = 0; i < warmup; ++i) run_inference();
+    const uint32_t t0 = th_time_us();
+    for (uint32_t i = 0; i < iterations; ++i) run_inference();
+    const uint32_t t1 = th_time_us();
+    out("m-window-[");
+    out_u32(at);
+    out(",");
+    out_u32(t1 - t0);
+    out(",");
+    out_hex32(crc);
+    out(",");
+    out_result_values();
+    out("]");
+    end_line();
+  }
+  s.have_results = 1;
+}
+
 static void cmd_infer(char **tok, int n) {
   uint32_t iterations = 1, warmup = 10; /* the reference firmware's defaults */
   if (n > 1 && (!parse_u32(tok[1], &iterations) || iterations == 0)) {
@@ -482,6 +606,10 @@ static void cmd_infer(char **tok, int n) {
     return;
   }
   const uint32_t need = tb_bench_input_bytes(s.it, s.bench);
+  if (n > 3 && !standard) {
+    infer_windows(tok[3], iterations, warmup, need);
+    return;
+  }
   if (s.db_pending || s.db_received != need) {
     out("e-[input-size: Input has ");
     out_u32(s.db_received);
@@ -491,6 +619,7 @@ static void cmd_infer(char **tok, int n) {
     end_line();
     return;
   }
+  s.input_at = 0;
   tb_bench_set_input(s.it, s.bench, s.db, need);
   out("m-warmup-start-");
   out_u32(warmup);

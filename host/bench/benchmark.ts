@@ -35,6 +35,8 @@ export interface Benchmark {
   checkFile(size: number, row: LabelRow): string | undefined;
   /** Accuracy-mode inputs of one file (ad01: every window). */
   inputs(file: Uint8Array, row: LabelRow): Uint8Array[];
+  /** Where in the file each of those inputs starts, when they are windows of it (ad01). */
+  windowOffsets?(file: Uint8Array, row: LabelRow): number[];
   /** The single input of a performance window (ad01: the first window). */
   performanceInput(file: Uint8Array, row: LabelRow): Uint8Array;
 }
@@ -104,6 +106,7 @@ const ad01: Benchmark = {
     return undefined;
   },
   inputs: (file, row) => adWindowOffsets(file.length, row).map((o) => file.subarray(o, o + AD_WINDOW)),
+  windowOffsets: (file, row) => adWindowOffsets(file.length, row),
   performanceInput: (file) => file.subarray(0, AD_WINDOW),
 };
 

@@ -19,8 +19,10 @@ export const BINARY_BLOCK_BYTES = 2048;
 const MIN_BLOCK_BYTES = 64;
 const MAX_DAMAGED_BLOCKS = 12;
 
+/** The command carries its own checksum: the DUT refuses a damaged copy rather than wait for the wrong number of bytes. */
 export function binaryBlockCommand(offset: number, block: Uint8Array): string {
-  return `db bin ${offset} ${block.length} ${crc32(block).toString(16).padStart(8, '0')}`;
+  const text = `db bin ${offset} ${block.length} ${crc32(block).toString(16).padStart(8, '0')}`;
+  return `${text} #${crc32(text).toString(16).padStart(8, '0')}`;
 }
 
 /**
@@ -47,9 +49,19 @@ export function checkBlockReply(raw: readonly string[], block: Uint8Array): stri
  * after damage, doubled after a run of clean blocks.
  */
 export async function loadBinary(dut: Dut, data: Uint8Array, timeoutMs: number, largest = BINARY_BLOCK_BYTES): Promise<string[]> {
+  const lines = await sendBinaryBlocks(dut, data, 0, timeoutMs, largest);
+  if (!lines.includes('m-load-done')) throw new ProtocolError(`DUT did not report m-load-done after all ${data.length} bytes`, lines);
+  return lines;
+}
+
+/**
+ * Sends `data` as db bin blocks to buffer offset `at` onwards (after a db
+ * load, or a db slide: host/devices/file-upload.ts), each resent alone when
+ * damaged; returns the last block's reply.
+ */
+export async function sendBinaryBlocks(dut: Dut, data: Uint8Array, at: number, timeoutMs: number, largest = BINARY_BLOCK_BYTES): Promise<string[]> {
   let offset = 0;
   let damagedInARow = 0;
-  let clean = 0;
   let lines: string[] = [];
   while (offset < data.length) {
     const size = Math.min(dut.chunkBytes ?? largest, largest);
@@ -57,26 +69,26 @@ export async function loadBinary(dut: Dut, data: Uint8Array, timeoutMs: number, 
     try {
       // From the command on, the DUT may take the next bytes as this block's: remembered for recovery.
       dut.binaryBytesOwed = block.length;
-      const ready = await dut.send(binaryBlockCommand(offset, block));
-      if (!ready.includes('m-bin-ready')) throw new ProtocolError(`The DUT did not accept the db bin block at ${offset}`, ready);
-      lines = checkBlockReply(await dut.channel.sendRaw(block, `${block.length} raw bytes at ${offset}`, timeoutMs), block);
+      const ready = await dut.send(binaryBlockCommand(at + offset, block));
+      if (!ready.includes('m-bin-ready')) throw new ProtocolError(`The DUT did not accept the db bin block at ${at + offset}`, ready);
+      lines = checkBlockReply(await dut.channel.sendRaw(block, `${block.length} raw bytes at ${at + offset}`, timeoutMs), block);
       dut.binaryBytesOwed = 0;
     } catch (error) {
       if (!(error instanceof ProtocolError || error instanceof TimeoutError) || error instanceof DutResetError || ++damagedInARow > MAX_DAMAGED_BLOCKS)
         throw error;
       await endBinaryBlock(dut, block.length);
       dut.chunkBytes = Math.max(MIN_BLOCK_BYTES, Math.floor(size / 2));
-      clean = 0;
+      dut.cleanBlocks = 0;
       continue;
     }
     damagedInARow = 0;
-    if (++clean >= 4 && dut.chunkBytes !== undefined) {
+    // Counted across calls: a streamed file sends a block or two at a time and must grow back too.
+    if (++dut.cleanBlocks >= 4 && dut.chunkBytes !== undefined) {
       dut.chunkBytes = dut.chunkBytes * 2 >= largest ? undefined : dut.chunkBytes * 2;
-      clean = 0;
+      dut.cleanBlocks = 0;
     }
     offset += block.length;
   }
-  if (!lines.includes('m-load-done')) throw new ProtocolError(`DUT did not report m-load-done after all ${data.length} bytes`, lines);
   return lines;
 }
 

@@ -170,6 +170,7 @@ export class DutSession implements DutRunner {
       this.dut.identity = previous.identity;
       this.dut.lastUsPerInference = previous.lastUsPerInference;
       this.dut.chunkBytes = previous.chunkBytes;
+      this.dut.cleanBlocks = previous.cleanBlocks;
       this.dut.binaryBytesOwed = previous.binaryBytesOwed;
       this.dut.binaryFailures = previous.binaryFailures;
       this.dut.binaryBlockBytes = previous.binaryBlockBytes;

@@ -19,7 +19,7 @@ import { endBinaryBlock, loadBinary } from './binary-load.js';
 import type { LineChannel } from './line-channel.js';
 
 /** Binary loads failing this many times in a row send the DUT back to hex loads. */
-const BINARY_GIVE_UP = 3;
+export const BINARY_GIVE_UP = 3;
 
 /** Non-`e-` warnings of the reference firmware that mean the command failed (protocol reference §1.3). */
 const REFERENCE_FAILURES = [/^Supplied buffer size \d+ exceeds maximum/, /^Input db has \d+ elemented, expected \d+/];
@@ -78,10 +78,12 @@ export class Dut {
   binaryFailures = 0;
   /** Largest db bin block; undefined: binary-load's default. A faster link takes longer blocks (baud-switch.ts). */
   binaryBlockBytes: number | undefined;
+  /** db bin blocks that arrived intact since the block size last shrank (binary-load.ts). */
+  cleanBlocks = 0;
   private cleanChunks = 0;
   private knownResets = 0;
-  private readonly commandTimeoutMs: number;
-  private readonly probeTimeoutMs: number;
+  readonly commandTimeoutMs: number;
+  readonly probeTimeoutMs: number;
   private readonly settleQuietMs: number;
 
   constructor(
@@ -133,6 +135,8 @@ export class Dut {
    */
   async resynchronise(): Promise<void> {
     if (this.channel.resets !== this.knownResets) throw new DutResetError('The DUT restarted (boot banner seen) while recovering; its loaded input is gone');
+    // A binary load that gave up on a live link may have left the DUT waiting for its block's bytes.
+    if (this.binaryBytesOwed > 0) await endBinaryBlock(this);
     await this.retry(async () => parseName(await this.send('name')));
   }
 
@@ -158,13 +162,7 @@ export class Dut {
    */
   async load(data: Uint8Array): Promise<void> {
     const positioned = this.identity?.features?.includes('db-at') && this.integrityChecked && positionedChunksPayOff(this.commandBuffer, data.length);
-    // Raw bytes need a link that carries them as they are: not an interface board, which relays text.
-    const binary =
-      this.identity?.features?.includes('db-bin') &&
-      this.integrityChecked &&
-      this.channel.link.maxCommandLength === undefined &&
-      this.options.binaryLoads !== false &&
-      this.binaryFailures < BINARY_GIVE_UP;
+    const binary = this.binaryUsable;
     const crc = crc32(data);
     // A positioned load cut by a lost link goes on where the DUT last acknowledged it: a replugged
     // board keeps its buffer. If it did not, the next chunk meets a gap (load-lost) or the
@@ -189,6 +187,18 @@ export class Dut {
     const loaded = parseLoadCrc(lines);
     if (loaded !== undefined && loaded !== crc)
       throw new ProtocolError(`The DUT's copy of the ${data.length}-byte input differs from what was sent (buffer CRC mismatch)`, lines);
+  }
+
+  /** Whether inputs may go as raw db bin blocks now. */
+  get binaryUsable(): boolean {
+    // Raw bytes need a link that carries them as they are: not an interface board, which relays text.
+    return (
+      !!this.identity?.features?.includes('db-bin') &&
+      this.integrityChecked &&
+      this.channel.link.maxCommandLength === undefined &&
+      this.options.binaryLoads !== false &&
+      this.binaryFailures < BINARY_GIVE_UP
+    );
   }
 
   /** Standard firmware: `db <hex>` chunks in order; any failure restarts from db load (the caller's retry). */
@@ -251,7 +261,7 @@ export class Dut {
    * (at most TIMEOUT_RESENDS times: a long infer's timeout is long). Resets and
    * lost links go up to the caller's recovery.
    */
-  private async idempotent<T>(fn: () => Promise<T>, attempts = IDEMPOTENT_ATTEMPTS): Promise<T> {
+  async idempotent<T>(fn: () => Promise<T>, attempts = IDEMPOTENT_ATTEMPTS): Promise<T> {
     let timeouts = 0;
     for (let attempt = 1; ; ++attempt) {
       try {

@@ -12,6 +12,7 @@ const MODEL = /^m-model-\[([^\]]+)\]$/;
 const CMD_BUFFER = /^m-cmd-buffer-\[(\d+)\]$/;
 const FEATURES = /^m-features-\[([^\]]*)\]$/;
 const CLOCK = /^m-clock-\[([^\]]+)\]$/;
+const DB_BUFFER = /^m-db-buffer-\[(\d+)\]$/;
 const LOAD_CRC = /^m-load-crc-\[([0-9a-f]{8})\]$/;
 const LAP = /^m-lap-us-(\d+)$/;
 const RESULTS = /^m-results-\[([^\]]*)\]$/;
@@ -142,6 +143,8 @@ export interface DutIdentity {
   commandBuffer?: number;
   /** Protocol extensions the firmware offers (tiny-bench: crc32, db-at). */
   features?: string[];
+  /** Bytes the DUT's input buffer holds (tiny-bench firmware; what a streamed ad01 file is cut to). */
+  dbBuffer?: number;
   /** How the core is clocked, as tiny-bench ports that know it say (stm32f4: "core 180000000 Hz, PLL from HSI (f446)"). */
   clock?: string;
 }
@@ -178,7 +181,10 @@ export function parseProfile(lines: readonly string[]): Omit<DutIdentity, 'name'
   let commandBuffer: number | undefined;
   let features: string[] | undefined;
   let clock: string | undefined;
+  let dbBuffer: number | undefined;
   for (const line of lines) {
+    const db = DB_BUFFER.exec(line)?.[1];
+    if (db !== undefined) dbBuffer = Number(db);
     clock ??= CLOCK.exec(line)?.[1];
     firmware ??= PROFILE.exec(line)?.[1];
     model ??= MODEL.exec(line)?.[1];
@@ -198,6 +204,7 @@ export function parseProfile(lines: readonly string[]): Omit<DutIdentity, 'name'
     ...(commandBuffer !== undefined ? { commandBuffer } : {}),
     ...(features ? { features } : {}),
     ...(clock ? { clock } : {}),
+    ...(dbBuffer !== undefined ? { dbBuffer } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import type { Benchmark } from '../bench/benchmark.js';
 import type { Dataset, DatasetSample } from '../../datasets/dataset.js';
 import type { Dut } from '../devices/dut.js';
 import type { DutRunner } from '../devices/dut-session.js';
+import { FileUpload, fileUploadUsable } from '../devices/file-upload.js';
 import { WrongAnswerError } from '../errors.js';
 import { AnomalyFileResult, ClassifierFileResult } from '../report/results-schema.js';
 import { indexSubsetReason } from '../bench/official-index.js';
@@ -51,21 +52,29 @@ export function checkResultVector(benchmark: Benchmark, values: readonly number[
 
 /**
  * One file: every input (ad01: every window) loaded and inferred once. Each
- * input is its own unit of recovery, so a fault costs one window, not a file.
+ * command is its own unit of recovery, so a fault costs a window (or the few
+ * a command runs), not a file. Windows of a file go to tiny-bench firmware
+ * as one upload (file-upload.ts); standard firmware gets each window on its own.
  */
 export async function scoreFile(runner: DutRunner, benchmark: Benchmark, dataset: Dataset, sample: DatasetSample): Promise<FileResult> {
-  const inputs = benchmark.inputs(dataset.read(sample), sample.row);
+  const file = dataset.read(sample);
+  const inputs = benchmark.inputs(file, sample.row);
+  const offsets = inputs.length > 1 ? benchmark.windowOffsets?.(file, sample.row) : undefined;
+  const upload = offsets ? new FileUpload(file, benchmark.inputBytes) : undefined;
   const vectors: number[][] = [];
-  for (const [w, input] of inputs.entries()) {
+  while (vectors.length < inputs.length) {
+    const w = vectors.length;
     const label = inputs.length > 1 ? `${sample.row.file} window ${w + 1}/${inputs.length}` : sample.row.file;
-    vectors.push(
-      await runner.run(label, async (dut: Dut) => {
-        await dut.load(input);
-        const reply = await dut.infer(1, 0);
-        checkResultVector(benchmark, reply.results);
-        return reply.results;
-      }),
-    );
+    // A unit of recovery per command: one window, or the few a streamed file runs at once (file-upload.ts).
+    const results = await runner.run(label, async (dut: Dut): Promise<number[][]> => {
+      const replies =
+        upload && fileUploadUsable(dut, benchmark.inputBytes)
+          ? await upload.inferWindows(dut, offsets!, w)
+          : [await dut.load(inputs[w]!).then(() => dut.infer(1, 0))];
+      for (const reply of replies) checkResultVector(benchmark, reply.results);
+      return replies.map((r) => r.results);
+    });
+    vectors.push(...results);
   }
   if (benchmark.metric === 'auc') {
     const windowScores = vectors.map((v) => v[0]!);

@@ -40,7 +40,7 @@ export function loggable(text: string): string {
 }
 
 const SOURCE = /^\[([a-z0-9]+)\] /;
-const BIN_COMMAND = /^db bin (\d+) (\d+) ([0-9a-f]{8})$/;
+const BIN_COMMAND = /^db bin (\d+) (\d+) ([0-9a-f]{8})(?: #[0-9a-f]{8})?$/;
 
 /** Is `sent` the raw-bytes note (`<N raw bytes at X>`) of the block `previous` announced? */
 function isAnnouncedBlock(sent: string, previous: string | undefined): boolean {

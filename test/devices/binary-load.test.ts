@@ -89,7 +89,8 @@ async function printed(dut: Dut): Promise<Uint8Array> {
 
 describe('binary transfer (db bin)', () => {
   it('announces each block with its offset, length and CRC-32', () => {
-    expect(binaryBlockCommand(2048, Uint8Array.of(1, 2, 3))).toBe(`db bin 2048 3 ${hex(crc32(Uint8Array.of(1, 2, 3)))}`);
+    const text = `db bin 2048 3 ${hex(crc32(Uint8Array.of(1, 2, 3)))}`;
+    expect(binaryBlockCommand(2048, Uint8Array.of(1, 2, 3))).toBe(`${text} #${hex(crc32(text))}`);
   });
 
   it('accepts a block reply only with an intact integrity line naming the block as sent', () => {

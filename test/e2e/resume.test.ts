@@ -63,6 +63,20 @@ describe('resume after SIGKILL', () => {
     expect(checkpointLines(join(session, 'kws01', 'accuracy', 'checkpoint.jsonl'))).toBe(601);
   });
 
+  it('ad01 accuracy (whole files streamed) killed after 5 files resumes to the same window scores', async () => {
+    const args = ['--benchmark', 'ad01', '--mode', 'accuracy', '--limit', '20'];
+    const out = mkdtempSync(join(tmpdir(), 'tb-resume-'));
+    const checkpoint = (s: string) => join(s, 'ad01', 'accuracy', 'checkpoint.jsonl');
+    const session = await killMidRun(args, out, checkpoint, 6);
+    expect(checkpointLines(checkpoint(session))).toBeLessThan(21);
+    const [resumed] = resume(session);
+    const [full] = uninterrupted(args);
+    // The file cut mid-way was scored again from its first window, as in the uninterrupted run.
+    expect(resumed!.perFile).toEqual(full!.perFile);
+    expect(resumed!.auc).toBe(full!.auc);
+    expect(checkpointLines(checkpoint(session))).toBe(21);
+  });
+
   it('ad01 performance killed after two windows resumes to the same windows and median', async () => {
     const args = ['--benchmark', 'ad01', '--mode', 'performance'];
     const out = mkdtempSync(join(tmpdir(), 'tb-resume-'));

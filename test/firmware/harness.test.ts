@@ -50,7 +50,8 @@ describe('test harness protocol', () => {
       firmware: 'tiny-bench firmware 0.1.0',
       model: 'kws01',
       commandBuffer: 8192,
-      features: ['crc32', 'db-at', 'db-bin', 'baud'],
+      features: ['crc32', 'db-at', 'db-bin', 'db-window', 'baud'],
+      dbBuffer: 96 * 96 * 3,
       clock: 'SIMULATED: cost-model clock of the tiny-bench virtual DUT',
     });
   });
@@ -152,13 +153,16 @@ describe('test harness protocol', () => {
   it('db bin errors carry tokens too: a garbled header is damage, a gap or an overflow loses the load, a bad block is damage', async () => {
     const { dut, channel } = await connect();
     await dut.identify();
-    expect(await rejected(dut.send('db bin 0 4'))).toMatch(/^Expected db bin <offset> <length> <crc32>$/);
+    // db bin must carry the checksum of its own text; what is checked here comes after that check.
+    const signed = (text: string): string => `${text} #${hex(crc32(text))}`;
     const kind = (e: unknown): string => (e as DutReportedError).kind;
-    await expect(dut.send('db bin 0 4 00000000')).rejects.toSatisfy((e: unknown) => kind(e) === 'load-lost');
+    expect(await rejected(dut.send(signed('db bin 0 4')))).toMatch(/^Expected db bin <offset> <length> <crc32> #<crc32>$/);
+    await expect(dut.send('db bin 0 4 00000000')).rejects.toSatisfy((e: unknown) => kind(e) === 'damaged');
+    await expect(dut.send(signed('db bin 0 4 00000000'))).rejects.toSatisfy((e: unknown) => kind(e) === 'load-lost');
     await dut.send('db load 4');
-    await expect(dut.send('db bin 2 2 00000000')).rejects.toSatisfy((e: unknown) => kind(e) === 'load-lost');
-    await expect(dut.send('db bin 0 8 00000000')).rejects.toSatisfy((e: unknown) => kind(e) === 'load-lost');
-    expect(await dut.send('db bin 0 4 00000000')).toContain('m-bin-ready');
+    await expect(dut.send(signed('db bin 2 2 00000000'))).rejects.toSatisfy((e: unknown) => kind(e) === 'load-lost');
+    await expect(dut.send(signed('db bin 0 8 00000000'))).rejects.toSatisfy((e: unknown) => kind(e) === 'load-lost');
+    expect(await dut.send(signed('db bin 0 4 00000000'))).toContain('m-bin-ready');
     // Four raw bytes whose CRC-32 is not 00000000: the block's own reply is the error.
     const reply = await channel.sendRaw(Uint8Array.of(1, 2, 3, 4), '4 raw bytes', 2000);
     expect(reply.map((l) => parseDutError(l)).find((e) => e)).toMatchObject({ token: 'db-crc', kind: 'damaged' });
