@@ -36,7 +36,11 @@ const ITER = { kws01: 5, vww01: 3, ic01: 3, ad01: 50 };
 const COST_MODEL = { mac: [1.219, 6.342, 0.802, 0.0, 4.0, 0.0, 0.0, 0.0], out: [25.949, 0.0, 103.528, 43.271, 20.0, 2.0, 600.0, 0.0] };
 const CLASSES = ['first conv', 'conv', 'depthwise', 'fc', 'add'];
 const ALL_VARIANTS = { ref: ['-DTB_KERNELS=ref'], opt: ['-DTB_KERNELS=opt'] };
-const VARIANTS = Object.fromEntries(opt('--kernels', 'ref,opt').split(',').map((v) => [v, ALL_VARIANTS[v]]));
+const VARIANTS = Object.fromEntries(
+  opt('--kernels', 'ref,opt')
+    .split(',')
+    .map((v) => [v, ALL_VARIANTS[v]]),
+);
 
 /** Native build of tools/tb_run.c for a kernel variant; its stderr names the arena and kernel scratch. */
 function nativeArena(variant, id, modelPath, file) {

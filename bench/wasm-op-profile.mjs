@@ -19,7 +19,10 @@ const dataDir = resolve(opt('--data-dir', process.env.TINY_BENCH_DATA ?? '../sha
 const reps = opt('--reps', '20');
 const ids = opt('--models', 'kws01,vww01,ic01,ad01').split(',');
 const firmware = fileURLToPath(new URL('../firmware/', import.meta.url));
-const tool = (...a) => spawnSync(process.execPath, [join(firmware, 'tools/build-config.mjs'), ...a], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+const tool = (...a) =>
+  spawnSync(process.execPath, [join(firmware, 'tools/build-config.mjs'), ...a], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean);
 
 const env = { ...process.env, NODE_PATH: process.env.NODE_PATH ?? '/usr/share/nodejs', EM_CACHE: process.env.EM_CACHE ?? join(tmpdir(), 'tiny-bench-emcache') };
 const exe = join(mkdtempSync(join(tmpdir(), 'tb-opprof-')), 'op-profile.cjs');

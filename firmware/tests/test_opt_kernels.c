@@ -175,7 +175,8 @@ static int requant_agrees(int32_t acc, int32_t m, int32_t shift) {
   const int32_t want = tb_multiply_by_quantized_multiplier(acc, m, shift);
   const int32_t got = tb_fast_rq_apply(acc, c.m2, c.half, c.right);
   if (got == want) return 1;
-  printf("FAIL fast requant acc %ld multiplier %ld shift %ld: fast %ld, TFLM %ld\n", (long)acc, (long)m, (long)shift, (long)got, (long)want);
+  printf("FAIL fast requant acc %ld multiplier %ld shift %ld: fast %ld, TFLM %ld\n", (long)acc, (long)m, (long)shift, (long)got,
+         (long)want);
   return 0;
 }
 
@@ -187,7 +188,8 @@ static void requant_cases(void) {
   long n = 0;
   for (int32_t shift = -31; shift <= -2 && ok; ++shift) {
     const int32_t r = -shift;
-    const int32_t mults[] = {1 << 30, (1 << 30) + 1, 0x5a827999, 0x7ffffffe, 0x7fffffff, range(1 << 30, 0x7fffffff), range(1 << 30, 0x7fffffff)};
+    const int32_t mults[] = {
+        1 << 30, (1 << 30) + 1, 0x5a827999, 0x7ffffffe, 0x7fffffff, range(1 << 30, 0x7fffffff), range(1 << 30, 0x7fffffff)};
     for (size_t mi = 0; mi < sizeof mults / sizeof *mults && ok; ++mi) {
       const int32_t m = mults[mi];
       const double unit = 2147483648.0 * (double)(1ull << r) / (double)m; /* accumulator per output step */
@@ -216,7 +218,8 @@ static void requant_cases(void) {
     const int32_t x = i < 64 ? (i & 2 ? (1 << 29) - 1 : -(1 << 29) + 1) : (int32_t)next() >> range(3, 31);
     const int32_t want = tb_rounding_divide_by_pot(tb_srdhm(x, m), right), got = tb_fast_mul_apply(x, tb_fast_mul_of(m, right));
     if (got != want) {
-      printf("FAIL fast multiply x %ld multiplier %ld right %ld: fast %ld, TFLM %ld\n", (long)x, (long)m, (long)right, (long)got, (long)want);
+      printf("FAIL fast multiply x %ld multiplier %ld right %ld: fast %ld, TFLM %ld\n", (long)x, (long)m, (long)right, (long)got,
+             (long)want);
       ok = 0;
     }
   }

@@ -126,7 +126,12 @@ export async function switchBaud(dut: Dut, rate: number, from: number, timeoutMs
   await sleep(agreedAt + windowMs + 50 - performance.now());
   const found = await findDutRate(dut, [from, rate]);
   if (found === undefined) throw new TimeoutError(`After a baud switch to ${rate}, the DUT answers neither at ${from} nor at ${rate} baud`);
-  return { rate: found, switched: found === rate, kind: 'unconfirmed', note: `commit at ${rate} baud unconfirmed (${firstLine(lastError)}); the DUT answers at ${found}` };
+  return {
+    rate: found,
+    switched: found === rate,
+    kind: 'unconfirmed',
+    note: `commit at ${rate} baud unconfirmed (${firstLine(lastError)}); the DUT answers at ${found}`,
+  };
 }
 
 /** Whether the DUT, asked at the link's rate, says it runs at `rate` (two short tries). */

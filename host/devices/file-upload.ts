@@ -206,13 +206,16 @@ export class FileUpload {
   private async appendHex(dut: Dut, held: Held, most: number): Promise<number> {
     const have = held.base + held.length;
     const largest = dbChunkBytesAt(dut.commandBuffer, held.capacity);
-    for (let damaged = 0; ; ) {
+    for (let damaged = 0; ;) {
       const size = Math.min(dut.chunkBytes ?? largest, largest, most);
       const text = `db @${held.length} ${Buffer.from(this.file.subarray(have, have + size)).toString('hex')}`;
       try {
         await dut.send(`${text} #${crc32(text).toString(16).padStart(8, '0')}`);
       } catch (error) {
-        const damage = error instanceof TimeoutError || (error instanceof ProtocolError && !(error instanceof DutResetError)) || (error instanceof DutReportedError && error.kind === 'damaged');
+        const damage =
+          error instanceof TimeoutError ||
+          (error instanceof ProtocolError && !(error instanceof DutResetError)) ||
+          (error instanceof DutReportedError && error.kind === 'damaged');
         if (!damage || ++damaged > MAX_DAMAGED_CHUNKS) throw error;
         dut.resends++;
         dut.chunkBytes = Math.max(MIN_HEX_CHUNK, Math.floor(size / 2));

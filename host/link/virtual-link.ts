@@ -146,7 +146,10 @@ class VirtualEnd extends LinkEvents implements Link {
 }
 
 /** Two connected Link ends: `host` for the runner, `device` for a simulated device. */
-export function createVirtualPair(description: string, wire: WireModel = {}): { host: Link & { setBaudRate(baud: number): Promise<void> }; device: Link & { setBaudRate(baud: number): Promise<void> } } {
+export function createVirtualPair(
+  description: string,
+  wire: WireModel = {},
+): { host: Link & { setBaudRate(baud: number): Promise<void> }; device: Link & { setBaudRate(baud: number): Promise<void> } } {
   const host = new VirtualEnd(description, wire);
   const device = new VirtualEnd(`${description} (device side)`, wire);
   host.peer = device;

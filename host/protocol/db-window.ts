@@ -86,7 +86,8 @@ export function parseWindowReplies(lines: readonly string[], first: number, stri
     if (!m) continue;
     windows.push({ offset: Number(m[1]), elapsedUs: Number(m[2]), crc: parseInt(m[3]!, 16), resultsText: m[4]! });
   }
-  if (windows.length !== count) throw new ProtocolError(`Reply to 'infer @${first},${stride},${count}' has ${windows.length} m-window lines, expected ${count}`, lines);
+  if (windows.length !== count)
+    throw new ProtocolError(`Reply to 'infer @${first},${stride},${count}' has ${windows.length} m-window lines, expected ${count}`, lines);
   windows.forEach((w, k) => {
     if (w.offset !== first + k * stride)
       throw new ProtocolError(`Window ${k + 1} of 'infer @${first},${stride},${count}' ran at ${w.offset}, expected ${first + k * stride}`, lines);

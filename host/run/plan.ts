@@ -157,7 +157,10 @@ export function fastBaudFor(r: Pick<RunRequest, 'fastBaud' | 'mode' | 'port' | '
     return undefined;
   }
   if (r.fastBaud === 'off') return undefined;
-  refuse(asked !== undefined && asked <= baudRate, `--fast-baud ${asked} is not faster than the link's ${baudRate} baud; give a higher rate or --fast-baud off`);
+  refuse(
+    asked !== undefined && asked <= baudRate,
+    `--fast-baud ${asked} is not faster than the link's ${baudRate} baud; give a higher rate or --fast-baud off`,
+  );
   const rate = asked ?? DEFAULT_FAST_BAUD;
   return rate > baudRate ? rate : undefined;
 }

@@ -239,7 +239,10 @@ describe('whole-file ad01 on the virtual DUT', () => {
     const a = await score(r, samples[0]!);
     expect(count(r.sent, /^db load /)).toBe(1);
     // Block offsets count from the buffer's start: those of the first stretch, before the first slide.
-    const firstStretch = r.sent.slice(0, r.sent.findIndex((t) => t.startsWith('db slide ')));
+    const firstStretch = r.sent.slice(
+      0,
+      r.sent.findIndex((t) => t.startsWith('db slide ')),
+    );
     const binOffsets = firstStretch.filter((t) => t.startsWith('db bin ')).map((t) => Number(t.split(' ')[2]));
     // One block offset twice (the damaged one, consecutively), every other once.
     expect(binOffsets.length).toBe(new Set(binOffsets).size + 1);

@@ -100,7 +100,16 @@ async function check(
 describe('QEMU DUT baud switch', () => {
   it('a kws01 accuracy session with --fast-baud on QEMU switches and scores every file as the virtual DUT', async () => {
     const out = mkdtempSync(join(tmpdir(), 'tb-qemu-baud-'));
-    const common = { benchmarks: ['kws01' as const], modes: ['accuracy' as const], dataDir: dataDir(), outDir: out, command: ['test'], progress: silentProgress, say: () => {}, limit: 10 };
+    const common = {
+      benchmarks: ['kws01' as const],
+      modes: ['accuracy' as const],
+      dataDir: dataDir(),
+      outDir: out,
+      command: ['test'],
+      progress: silentProgress,
+      say: () => {},
+      limit: 10,
+    };
     const qemu = (await runTestSession({ ...common, dut: { kind: 'qemu' }, fastBaud: 921600 })).documents[0]!;
     const sim = (await runTestSession({ ...common, dut: { kind: 'sim' } })).documents[0]!;
     expect(qemu.dut.baud).toMatchObject({ rate: 921600, switched: true });

@@ -29,7 +29,21 @@ describe('optimized kernels on model-sized shapes', () => {
     };
     const cc = spawnSync(
       'emcc',
-      ['-std=c99', '-O2', '-msimd128', '-Wall', '-Wextra', '-Werror', '-sENVIRONMENT=node', '-sSINGLE_FILE=1', '-sINITIAL_MEMORY=33554432', '-o', out, join(fw, 'tests/test_opt_kernels_wide.c'), ...sources],
+      [
+        '-std=c99',
+        '-O2',
+        '-msimd128',
+        '-Wall',
+        '-Wextra',
+        '-Werror',
+        '-sENVIRONMENT=node',
+        '-sSINGLE_FILE=1',
+        '-sINITIAL_MEMORY=33554432',
+        '-o',
+        out,
+        join(fw, 'tests/test_opt_kernels_wide.c'),
+        ...sources,
+      ],
       { encoding: 'utf8', env },
     );
     if (cc.error) throw new Error('emcc is not installed: run scripts/install-toolchain.sh (Debian package emscripten)');

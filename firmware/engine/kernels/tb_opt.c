@@ -95,7 +95,8 @@ static const tb_fast_rq *fast_table(void *where, const tb_requant *q, int32_t ch
 
 /* One output through a table entry with the activation clamp; `full` (a
  * constant where it is inlined) marks the range [-128, 127], one SSAT. */
-static inline __attribute__((always_inline)) int8_t fast_out(int32_t acc, const tb_fast_rq *e, int32_t offset, int32_t lo, int32_t hi, int full) {
+static inline __attribute__((always_inline)) int8_t fast_out(int32_t acc, const tb_fast_rq *e, int32_t offset, int32_t lo, int32_t hi,
+                                                             int full) {
   const int32_t v = tb_fast_rq_apply(acc, e->m2, e->half, e->right) + offset;
   return (int8_t)(full ? tb_ssat(v, 8) : tb_clamp_i32(v, lo, hi));
 }
@@ -176,7 +177,6 @@ static size_t columns_size(int32_t depth, int32_t ncols) { return (size_t)((dept
 /* ---- CONV_2D ------------------------------------------------------------ */
 
 static int32_t conv_depth(const tb_dims *filter) { return filter->h * filter->w * filter->c; }
-
 
 #if !TB_WASM_SIMD
 /* Bytes of the raw sums of one pixel pair (mac_2x2_rows, Cortex-M only;
@@ -289,7 +289,7 @@ static void im2col_column(const tb_conv_params *p, const tb_dims *in, const int8
 
 /* The receptive field of output pixel (b, oy, ox), widened, in column order. */
 static inline void im2col(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, int b, int oy, int ox,
-                   int16_t *col, int32_t j, int32_t grouped) {
+                          int16_t *col, int32_t j, int32_t grouped) {
   const int in_c = in->c, fw = filter->w;
   const int x0 = ox * p->stride_w - p->pad_w;
   const int row_whole = p->dilation_w == 1 && x0 >= 0 && x0 + fw <= in->w;
@@ -356,24 +356,25 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
  * registers stay in registers, which gcc does not manage for this loop (it
  * spills the loop bounds: 22 instructions per group). acc[0..3] (a00 a01 a10 a11) are read and
  * written; groups >= 1. Arguments: r0 wa, r1 wb, r2 col, r3 groups, [sp] acc. */
-__attribute__((naked, noinline)) static void mac_2x2_groups(const int8_t *wa __attribute__((unused)), const int8_t *wb __attribute__((unused)),
+__attribute__((naked, noinline)) static void mac_2x2_groups(const int8_t *wa __attribute__((unused)),
+                                                            const int8_t *wb __attribute__((unused)),
                                                             const int16_t *col __attribute__((unused)),
                                                             int32_t groups __attribute__((unused)), int32_t *acc __attribute__((unused))) {
-#define MAC_2X2_ASM_GROUP             \
-  "ldm r2!, {r8-r11}\n\t"           \
-  "ldr r12, [r0], #4\n\t"           \
-  "sxtb16 lr, r12\n\t"              \
-  "sxtb16 r12, r12, ror #8\n\t"     \
-  "smlad r4, lr, r8, r4\n\t"        \
-  "smlad r5, lr, r10, r5\n\t"       \
-  "smlad r4, r12, r9, r4\n\t"       \
-  "smlad r5, r12, r11, r5\n\t"      \
-  "ldr r12, [r1], #4\n\t"           \
-  "sxtb16 lr, r12\n\t"              \
-  "sxtb16 r12, r12, ror #8\n\t"     \
-  "smlad r6, lr, r8, r6\n\t"        \
-  "smlad r7, lr, r10, r7\n\t"       \
-  "smlad r6, r12, r9, r6\n\t"       \
+#define MAC_2X2_ASM_GROUP       \
+  "ldm r2!, {r8-r11}\n\t"       \
+  "ldr r12, [r0], #4\n\t"       \
+  "sxtb16 lr, r12\n\t"          \
+  "sxtb16 r12, r12, ror #8\n\t" \
+  "smlad r4, lr, r8, r4\n\t"    \
+  "smlad r5, lr, r10, r5\n\t"   \
+  "smlad r4, r12, r9, r4\n\t"   \
+  "smlad r5, r12, r11, r5\n\t"  \
+  "ldr r12, [r1], #4\n\t"       \
+  "sxtb16 lr, r12\n\t"          \
+  "sxtb16 r12, r12, ror #8\n\t" \
+  "smlad r6, lr, r8, r6\n\t"    \
+  "smlad r7, lr, r10, r7\n\t"   \
+  "smlad r6, r12, r9, r6\n\t"   \
   "smlad r7, r12, r11, r7\n\t"
   /* Two groups per pass (16 instructions per 16 MACs); an odd count does one first. */
   __asm__ volatile(
@@ -381,9 +382,11 @@ __attribute__((naked, noinline)) static void mac_2x2_groups(const int8_t *wa __a
       "ldr r12, [sp, #36]\n\t"
       "ldm r12, {r4-r7}\n\t"
       "tst r3, #1\n\t"
-      "beq 1f\n\t" MAC_2X2_ASM_GROUP "subs r3, r3, #1\n\t"
+      "beq 1f\n\t" MAC_2X2_ASM_GROUP
+      "subs r3, r3, #1\n\t"
       "beq 2f\n"
-      "1:\n\t" MAC_2X2_ASM_GROUP MAC_2X2_ASM_GROUP "subs r3, r3, #2\n\t"
+      "1:\n\t" MAC_2X2_ASM_GROUP MAC_2X2_ASM_GROUP
+      "subs r3, r3, #2\n\t"
       "bne 1b\n"
       "2:\n\t"
       "ldr r12, [sp, #36]\n\t"
@@ -410,24 +413,25 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
  * loop, then the four sums go to raw[] and the next pair starts, about 17
  * instructions per pair instead of a C call and block set-up per pair.
  * r0 weights, r1 col, r2 groups (>= 1), r3 raw, [sp] pairs (>= 1), [sp + 4] depth. */
-__attribute__((naked, noinline)) static void mac_2x2_rows(const int8_t *w __attribute__((unused)), const int16_t *col __attribute__((unused)),
+__attribute__((naked, noinline)) static void mac_2x2_rows(const int8_t *w __attribute__((unused)),
+                                                          const int16_t *col __attribute__((unused)),
                                                           int32_t groups __attribute__((unused)), int32_t *raw __attribute__((unused)),
                                                           int32_t pairs __attribute__((unused)), int32_t depth __attribute__((unused))) {
-#define MAC_2X2_ROWS_GROUP            \
-  "ldm r1!, {r8-r11}\n\t"           \
-  "ldr r2, [r0], #4\n\t"            \
-  "sxtb16 lr, r2\n\t"               \
-  "sxtb16 r2, r2, ror #8\n\t"       \
-  "smlad r4, lr, r8, r4\n\t"        \
-  "smlad r5, lr, r10, r5\n\t"       \
-  "smlad r4, r2, r9, r4\n\t"        \
-  "smlad r5, r2, r11, r5\n\t"       \
-  "ldr r2, [r12], #4\n\t"           \
-  "sxtb16 lr, r2\n\t"               \
-  "sxtb16 r2, r2, ror #8\n\t"       \
-  "smlad r6, lr, r8, r6\n\t"        \
-  "smlad r7, lr, r10, r7\n\t"       \
-  "smlad r6, r2, r9, r6\n\t"        \
+#define MAC_2X2_ROWS_GROUP    \
+  "ldm r1!, {r8-r11}\n\t"     \
+  "ldr r2, [r0], #4\n\t"      \
+  "sxtb16 lr, r2\n\t"         \
+  "sxtb16 r2, r2, ror #8\n\t" \
+  "smlad r4, lr, r8, r4\n\t"  \
+  "smlad r5, lr, r10, r5\n\t" \
+  "smlad r4, r2, r9, r4\n\t"  \
+  "smlad r5, r2, r11, r5\n\t" \
+  "ldr r2, [r12], #4\n\t"     \
+  "sxtb16 lr, r2\n\t"         \
+  "sxtb16 r2, r2, ror #8\n\t" \
+  "smlad r6, lr, r8, r6\n\t"  \
+  "smlad r7, lr, r10, r7\n\t" \
+  "smlad r6, r2, r9, r6\n\t"  \
   "smlad r7, r2, r11, r7\n\t"
   __asm__ volatile(
       "push {r4-r11, lr}\n\t"
@@ -447,9 +451,11 @@ __attribute__((naked, noinline)) static void mac_2x2_rows(const int8_t *w __attr
       "movs r7, #0\n\t"
       "ldr r3, [sp, #8]\n\t"
       "tst r3, #1\n\t"
-      "beq 1f\n\t" MAC_2X2_ROWS_GROUP "subs r3, r3, #1\n\t"
+      "beq 1f\n\t" MAC_2X2_ROWS_GROUP
+      "subs r3, r3, #1\n\t"
       "beq 2f\n"
-      "1:\n\t" MAC_2X2_ROWS_GROUP MAC_2X2_ROWS_GROUP "subs r3, r3, #2\n\t"
+      "1:\n\t" MAC_2X2_ROWS_GROUP MAC_2X2_ROWS_GROUP
+      "subs r3, r3, #2\n\t"
       "bne 1b\n"
       "2:\n\t"
       "ldr r2, [sp]\n\t"
@@ -511,8 +517,8 @@ size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const 
   /* tb_opt_wasm.h: a requantization table (64 bytes per output channel), four widened rows, then eight interleaved. */
   return (size_t)out->c * 64 + columns_size(conv_depth(filter), 12) * sizeof(int16_t);
 #endif
-  return fast_table_size(out->c) + columns_size(conv_depth(filter), 2) * sizeof(int16_t) + stage_size(conv_depth(filter)) + raw_size(out->c) +
-         padded_weights_size(out->c, conv_depth(filter));
+  return fast_table_size(out->c) + columns_size(conv_depth(filter), 2) * sizeof(int16_t) + stage_size(conv_depth(filter)) +
+         raw_size(out->c) + padded_weights_size(out->c, conv_depth(filter));
 }
 
 void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
@@ -693,29 +699,35 @@ size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *
  * four unpacks, four SMLABB/SMLATT) with every pointer and accumulator in a
  * register, which gcc does not manage here. r0 ip, r1 wp, r2 C, r3 acc,
  * [sp] off2 (the input offset in both lanes), [sp + 4] prow. */
-#define DW_ASM_TAP(xaddr, waddr)                                             \
-  "ldr r8, " xaddr "\n\t"                                                   \
-  "ldr r9, " waddr "\n\t"                                                   \
-  "sxtab16 r10, r3, r8\n\t"                                                 \
-  "sxtab16 r8, r3, r8, ror #8\n\t"                                          \
-  "sxtb16 r11, r9\n\t"                                                      \
-  "sxtb16 r9, r9, ror #8\n\t"                                               \
-  "smlabb r4, r11, r10, r4\n\t"                                             \
-  "smlatt r6, r11, r10, r6\n\t"                                             \
-  "smlabb r5, r9, r8, r5\n\t"                                               \
+#define DW_ASM_TAP(xaddr, waddr)   \
+  "ldr r8, " xaddr                 \
+  "\n\t"                           \
+  "ldr r9, " waddr                 \
+  "\n\t"                           \
+  "sxtab16 r10, r3, r8\n\t"        \
+  "sxtab16 r8, r3, r8, ror #8\n\t" \
+  "sxtb16 r11, r9\n\t"             \
+  "sxtb16 r9, r9, ror #8\n\t"      \
+  "smlabb r4, r11, r10, r4\n\t"    \
+  "smlatt r6, r11, r10, r6\n\t"    \
+  "smlabb r5, r9, r8, r5\n\t"      \
   "smlatt r7, r9, r8, r7\n\t"
 #define DW_ASM_ROW DW_ASM_TAP("[r0]", "[r1]") DW_ASM_TAP("[r0, r2]", "[r1, r2]") DW_ASM_TAP("[r0, r2, lsl #1]", "[r1, r2, lsl #1]")
-__attribute__((naked, noinline)) static void dw_3x3_group(const int8_t *ip __attribute__((unused)), const int8_t *wp __attribute__((unused)),
-                                                          int32_t C __attribute__((unused)), int32_t *acc __attribute__((unused)),
-                                                          uint32_t off2 __attribute__((unused)), int32_t prow __attribute__((unused))) {
+__attribute__((naked, noinline)) static void dw_3x3_group(const int8_t *ip __attribute__((unused)),
+                                                          const int8_t *wp __attribute__((unused)), int32_t C __attribute__((unused)),
+                                                          int32_t *acc __attribute__((unused)), uint32_t off2 __attribute__((unused)),
+                                                          int32_t prow __attribute__((unused))) {
   __asm__ volatile(
       "push {r3-r11, lr}\n\t"
       "ldm r3, {r4-r7}\n\t"
       "ldr r3, [sp, #40]\n\t"
       "ldr r12, [sp, #44]\n\t"
-      "add lr, r2, r2, lsl #1\n\t" DW_ASM_ROW "add r0, r0, r12\n\t"
-      "add r1, r1, lr\n\t" DW_ASM_ROW "add r0, r0, r12\n\t"
-      "add r1, r1, lr\n\t" DW_ASM_ROW "ldr r3, [sp]\n\t"
+      "add lr, r2, r2, lsl #1\n\t" DW_ASM_ROW
+      "add r0, r0, r12\n\t"
+      "add r1, r1, lr\n\t" DW_ASM_ROW
+      "add r0, r0, r12\n\t"
+      "add r1, r1, lr\n\t" DW_ASM_ROW
+      "ldr r3, [sp]\n\t"
       "stm r3, {r4-r7}\n\t"
       "pop {r3-r11, pc}\n\t");
 }
@@ -977,15 +989,19 @@ __attribute__((naked, noinline)) static void fc_4_groups(const int8_t *w0 __attr
 __attribute__((naked, noinline)) static void fc_2_rows8(const int8_t *w0 __attribute__((unused)), const int8_t *w1 __attribute__((unused)),
                                                         const int16_t *col __attribute__((unused)), int32_t n8 __attribute__((unused)),
                                                         int32_t *acc __attribute__((unused))) {
-#define FC_ROW8(w, a)                 \
-  "ldrd r10, r11, [" w "], #8\n\t"  \
-  "sxtb16 r12, r10\n\t"             \
-  "smlad " a ", r12, r6, " a "\n\t" \
-  "sxtb16 r10, r10, ror #8\n\t"     \
-  "smlad " a ", r10, r7, " a "\n\t" \
-  "sxtb16 r12, r11\n\t"             \
-  "smlad " a ", r12, r8, " a "\n\t" \
-  "sxtb16 r11, r11, ror #8\n\t"     \
+#define FC_ROW8(w, a)           \
+  "ldrd r10, r11, [" w          \
+  "], #8\n\t"                   \
+  "sxtb16 r12, r10\n\t"         \
+  "smlad " a ", r12, r6, " a    \
+  "\n\t"                        \
+  "sxtb16 r10, r10, ror #8\n\t" \
+  "smlad " a ", r10, r7, " a    \
+  "\n\t"                        \
+  "sxtb16 r12, r11\n\t"         \
+  "smlad " a ", r12, r8, " a    \
+  "\n\t"                        \
+  "sxtb16 r11, r11, ror #8\n\t" \
   "smlad " a ", r11, r9, " a "\n\t"
   /* Two steps per pass (20 instructions per 16 MACs); an odd count does one first. */
   __asm__ volatile(
@@ -1137,9 +1153,10 @@ static inline int32_t doubling_high_mul(int32_t a, int32_t b) { return (int32_t)
  * (|x + offset| <= 255 shifted by at most 20), so sums stay below 2^29. */
 static int add_fast(const tb_add_params *p) {
   const int32_t lo = 1 << 30;
-  return p->left_shift >= 0 && p->left_shift <= 20 && p->input1_multiplier >= lo && p->input2_multiplier >= lo && p->output_multiplier >= lo &&
-         p->input1_shift <= 0 && p->input2_shift <= 0 && p->output_shift <= 0 && p->input1_shift >= -31 && p->input2_shift >= -31 &&
-         p->output_shift >= -31 && p->input1_offset >= -255 && p->input1_offset <= 255 && p->input2_offset >= -255 && p->input2_offset <= 255;
+  return p->left_shift >= 0 && p->left_shift <= 20 && p->input1_multiplier >= lo && p->input2_multiplier >= lo &&
+         p->output_multiplier >= lo && p->input1_shift <= 0 && p->input2_shift <= 0 && p->output_shift <= 0 && p->input1_shift >= -31 &&
+         p->input2_shift >= -31 && p->output_shift >= -31 && p->input1_offset >= -255 && p->input1_offset <= 255 &&
+         p->input2_offset >= -255 && p->input2_offset <= 255;
 }
 
 void tb_add_s8_opt(const tb_add_params *params, uint32_t n, const int8_t *a, const int8_t *b, int8_t *out) {

@@ -104,12 +104,12 @@ static inline v128_t wasm_narrow4(v128_t a, v128_t b, v128_t c, v128_t d, v128_t
 }
 
 /* 4x4 transpose of 32-bit lanes. */
-#define WASM_TRANSPOSE4(a, b, c, d)                                                                                    \
-  do {                                                                                                                 \
-    const v128_t t0_ = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), t1_ = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);                \
-    const v128_t t2_ = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), t3_ = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7);                \
-    a = wasm_i64x2_shuffle(t0_, t2_, 0, 2), b = wasm_i64x2_shuffle(t0_, t2_, 1, 3);                                     \
-    c = wasm_i64x2_shuffle(t1_, t3_, 0, 2), d = wasm_i64x2_shuffle(t1_, t3_, 1, 3);                                     \
+#define WASM_TRANSPOSE4(a, b, c, d)                                                                      \
+  do {                                                                                                   \
+    const v128_t t0_ = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), t1_ = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7); \
+    const v128_t t2_ = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), t3_ = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7); \
+    a = wasm_i64x2_shuffle(t0_, t2_, 0, 2), b = wasm_i64x2_shuffle(t0_, t2_, 1, 3);                      \
+    c = wasm_i64x2_shuffle(t1_, t3_, 0, 2), d = wasm_i64x2_shuffle(t1_, t3_, 1, 3);                      \
   } while (0)
 
 /* ---- CONV_2D ------------------------------------------------------------- */
@@ -270,54 +270,54 @@ static int wasm_pack_rgb3x3(const tb_conv_params *p, const tb_dims *in, const in
 }
 
 /* One quad: acc += eight weights (int8 at w) . the packed chunk x0..x3, per pixel lane. */
-#define WASM_CHUNK(w, acc)                                                                                             \
-  do {                                                                                                                 \
-    const v128_t w_ = wasm_i16x8_load8x8(w);                                                                           \
-    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i32x4_shuffle(w_, w_, 0, 0, 0, 0), x0));                       \
-    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i32x4_shuffle(w_, w_, 1, 1, 1, 1), x1));                       \
-    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i32x4_shuffle(w_, w_, 2, 2, 2, 2), x2));                       \
-    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i32x4_shuffle(w_, w_, 3, 3, 3, 3), x3));                       \
+#define WASM_CHUNK(w, acc)                                                                       \
+  do {                                                                                           \
+    const v128_t w_ = wasm_i16x8_load8x8(w);                                                     \
+    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i32x4_shuffle(w_, w_, 0, 0, 0, 0), x0)); \
+    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i32x4_shuffle(w_, w_, 1, 1, 1, 1), x1)); \
+    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i32x4_shuffle(w_, w_, 2, 2, 2, 2), x2)); \
+    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i32x4_shuffle(w_, w_, 3, 3, 3, 3), x3)); \
   } while (0)
 
-#define WASM_LOAD_CHUNK(pk)                                                                                            \
+#define WASM_LOAD_CHUNK(pk) \
   const v128_t x0 = wasm_v128_load(pk), x1 = wasm_v128_load((pk) + 8), x2 = wasm_v128_load((pk) + 16), x3 = wasm_v128_load((pk) + 24)
 
 /* Two quads, four channels: weight pair kp of each channel broadcast once and
  * used for both quads (fewer shuffles per MAC than one quad at a time). */
-#define WASM_PAIR2(w_, kp, a, b)                                                                                       \
-  do {                                                                                                                 \
-    const v128_t s_ = wasm_i32x4_shuffle(w_, w_, kp, kp, kp, kp);                                                      \
-    a = wasm_i32x4_add(a, wasm_i32x4_dot_i16x8(s_, xa));                                                               \
-    b = wasm_i32x4_add(b, wasm_i32x4_dot_i16x8(s_, xb));                                                               \
+#define WASM_PAIR2(w_, kp, a, b)                                  \
+  do {                                                            \
+    const v128_t s_ = wasm_i32x4_shuffle(w_, w_, kp, kp, kp, kp); \
+    a = wasm_i32x4_add(a, wasm_i32x4_dot_i16x8(s_, xa));          \
+    b = wasm_i32x4_add(b, wasm_i32x4_dot_i16x8(s_, xb));          \
   } while (0)
-#define WASM_KP_4x8(c, kp)                                                                                             \
-  do {                                                                                                                 \
-    const v128_t xa = wasm_v128_load((c) + 8 * (kp)), xb = wasm_v128_load((c) + 32 + 8 * (kp));                        \
-    WASM_PAIR2(w0_, kp, a00, a01);                                                                                     \
-    WASM_PAIR2(w1_, kp, a10, a11);                                                                                     \
-    WASM_PAIR2(w2_, kp, a20, a21);                                                                                     \
-    WASM_PAIR2(w3_, kp, a30, a31);                                                                                     \
+#define WASM_KP_4x8(c, kp)                                                                      \
+  do {                                                                                          \
+    const v128_t xa = wasm_v128_load((c) + 8 * (kp)), xb = wasm_v128_load((c) + 32 + 8 * (kp)); \
+    WASM_PAIR2(w0_, kp, a00, a01);                                                              \
+    WASM_PAIR2(w1_, kp, a10, a11);                                                              \
+    WASM_PAIR2(w2_, kp, a20, a21);                                                              \
+    WASM_PAIR2(w3_, kp, a30, a31);                                                              \
   } while (0)
-#define WASM_CHUNK_4x8(c, p0, p1, p2, p3)                                                                              \
-  do {                                                                                                                 \
-    const v128_t w0_ = wasm_i16x8_load8x8(p0), w1_ = wasm_i16x8_load8x8(p1);                                           \
-    const v128_t w2_ = wasm_i16x8_load8x8(p2), w3_ = wasm_i16x8_load8x8(p3);                                           \
-    WASM_KP_4x8(c, 0);                                                                                                 \
-    WASM_KP_4x8(c, 1);                                                                                                 \
-    WASM_KP_4x8(c, 2);                                                                                                 \
-    WASM_KP_4x8(c, 3);                                                                                                 \
+#define WASM_CHUNK_4x8(c, p0, p1, p2, p3)                                    \
+  do {                                                                       \
+    const v128_t w0_ = wasm_i16x8_load8x8(p0), w1_ = wasm_i16x8_load8x8(p1); \
+    const v128_t w2_ = wasm_i16x8_load8x8(p2), w3_ = wasm_i16x8_load8x8(p3); \
+    WASM_KP_4x8(c, 0);                                                       \
+    WASM_KP_4x8(c, 1);                                                       \
+    WASM_KP_4x8(c, 2);                                                       \
+    WASM_KP_4x8(c, 3);                                                       \
   } while (0)
-#define WASM_CHUNK_1x8(c, p0)                                                                                          \
-  do {                                                                                                                 \
-    const v128_t w_ = wasm_i16x8_load8x8(p0);                                                                          \
-    v128_t xa = wasm_v128_load(c), xb = wasm_v128_load((c) + 32);                                                      \
-    WASM_PAIR2(w_, 0, a00, a01);                                                                                       \
-    xa = wasm_v128_load((c) + 8), xb = wasm_v128_load((c) + 40);                                                       \
-    WASM_PAIR2(w_, 1, a00, a01);                                                                                       \
-    xa = wasm_v128_load((c) + 16), xb = wasm_v128_load((c) + 48);                                                      \
-    WASM_PAIR2(w_, 2, a00, a01);                                                                                       \
-    xa = wasm_v128_load((c) + 24), xb = wasm_v128_load((c) + 56);                                                      \
-    WASM_PAIR2(w_, 3, a00, a01);                                                                                       \
+#define WASM_CHUNK_1x8(c, p0)                                     \
+  do {                                                            \
+    const v128_t w_ = wasm_i16x8_load8x8(p0);                     \
+    v128_t xa = wasm_v128_load(c), xb = wasm_v128_load((c) + 32); \
+    WASM_PAIR2(w_, 0, a00, a01);                                  \
+    xa = wasm_v128_load((c) + 8), xb = wasm_v128_load((c) + 40);  \
+    WASM_PAIR2(w_, 1, a00, a01);                                  \
+    xa = wasm_v128_load((c) + 16), xb = wasm_v128_load((c) + 48); \
+    WASM_PAIR2(w_, 2, a00, a01);                                  \
+    xa = wasm_v128_load((c) + 24), xb = wasm_v128_load((c) + 56); \
+    WASM_PAIR2(w_, 3, a00, a01);                                  \
   } while (0)
 
 /* Requantized channels oc..oc+3 of one quad (a0..a3: 4 pixels each) stored pixel-major. */
@@ -347,8 +347,8 @@ static inline void wasm_store_1x4(v128_t a0, const wasm_rq *r, v128_t out_off, v
  * style: lanes are partial sums over the depth, reduced at the end. Used for a
  * last tile of 1-3 pixels, where a quad of repeated pixels would waste most
  * of its lanes (vww01's 3x3 layers: 9 pixels = 8 + 1). */
-static void wasm_conv_pixel(const int16_t *row, int32_t depth, int32_t tail, const int8_t *weights, const int8_t (*wtail)[8], const int32_t *bias,
-                            const tb_requant *q, const tb_conv_params *p, int32_t out_c, int8_t *o) {
+static void wasm_conv_pixel(const int16_t *row, int32_t depth, int32_t tail, const int8_t *weights, const int8_t (*wtail)[8],
+                            const int32_t *bias, const tb_requant *q, const tb_conv_params *p, int32_t out_c, int8_t *o) {
   const int32_t nfull = depth >> 3;
   int32_t oc = 0;
   for (; oc + 4 <= out_c; oc += 4) {
@@ -378,7 +378,8 @@ static void wasm_conv_pixel(const int16_t *row, int32_t depth, int32_t tail, con
   for (; oc < out_c; ++oc) {
     const int8_t *w0 = weights + (size_t)oc * depth;
     v128_t a0 = wasm_i32x4_splat(0);
-    for (int32_t n = 0; n < nfull; ++n) a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(w0 + 8 * n), wasm_v128_load(row + 8 * n)));
+    for (int32_t n = 0; n < nfull; ++n)
+      a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(w0 + 8 * n), wasm_v128_load(row + 8 * n)));
     if (tail) a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(wtail[oc]), wasm_v128_load(row + 8 * nfull)));
     a0 = wasm_i32x4_add(a0, wasm_i32x4_shuffle(a0, a0, 2, 3, 0, 1));
     a0 = wasm_i32x4_add(a0, wasm_i32x4_shuffle(a0, a0, 1, 0, 3, 2));
@@ -453,7 +454,9 @@ static int wasm_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
       for (; oc + 4 <= out_c; oc += 4) {
         const int8_t *w0 = weights + (size_t)oc * depth, *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
         v128_t a00 = wasm_i32x4_splat(0), a10 = a00, a20 = a00, a30 = a00;
-        if (bias) a00 = wasm_i32x4_splat(bias[oc]), a10 = wasm_i32x4_splat(bias[oc + 1]), a20 = wasm_i32x4_splat(bias[oc + 2]), a30 = wasm_i32x4_splat(bias[oc + 3]);
+        if (bias)
+          a00 = wasm_i32x4_splat(bias[oc]), a10 = wasm_i32x4_splat(bias[oc + 1]), a20 = wasm_i32x4_splat(bias[oc + 2]),
+          a30 = wasm_i32x4_splat(bias[oc + 3]);
         v128_t a01 = a00, a11 = a10, a21 = a20, a31 = a30;
         const int16_t *c = pk;
         for (int32_t n = 0; n < nfull; ++n, c += 64) WASM_CHUNK_4x8(c, w0 + 8 * n, w1 + 8 * n, w2 + 8 * n, w3 + 8 * n);
@@ -475,7 +478,9 @@ static int wasm_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
     for (; oc + 4 <= out_c; oc += 4) {
       const int8_t *w0 = weights + (size_t)oc * depth, *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
       v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
-      if (bias) a0 = wasm_i32x4_splat(bias[oc]), a1 = wasm_i32x4_splat(bias[oc + 1]), a2 = wasm_i32x4_splat(bias[oc + 2]), a3 = wasm_i32x4_splat(bias[oc + 3]);
+      if (bias)
+        a0 = wasm_i32x4_splat(bias[oc]), a1 = wasm_i32x4_splat(bias[oc + 1]), a2 = wasm_i32x4_splat(bias[oc + 2]),
+        a3 = wasm_i32x4_splat(bias[oc + 3]);
       const int16_t *c = pk;
       for (int32_t n = 0; n < nfull; ++n, c += 32) {
         WASM_LOAD_CHUNK(c);
@@ -521,11 +526,11 @@ typedef struct {
   unsigned outside;    /* bit t: tap t is outside the input */
 } wasm_window;
 
-#define WASM_DW_TAP(xo, wo)                                                                                            \
-  do {                                                                                                                 \
-    const v128_t x_ = wasm_i16x8_add(wasm_i16x8_load8x8(ip + (xo)), off), w_ = wasm_i16x8_load8x8(wp + (wo));          \
-    l = wasm_i32x4_add(l, wasm_i32x4_extmul_low_i16x8(x_, w_));                                                        \
-    h = wasm_i32x4_add(h, wasm_i32x4_extmul_high_i16x8(x_, w_));                                                       \
+#define WASM_DW_TAP(xo, wo)                                                                                   \
+  do {                                                                                                        \
+    const v128_t x_ = wasm_i16x8_add(wasm_i16x8_load8x8(ip + (xo)), off), w_ = wasm_i16x8_load8x8(wp + (wo)); \
+    l = wasm_i32x4_add(l, wasm_i32x4_extmul_low_i16x8(x_, w_));                                               \
+    h = wasm_i32x4_add(h, wasm_i32x4_extmul_high_i16x8(x_, w_));                                              \
   } while (0)
 
 /* Channels [c, c + 8) of one pixel into *lo (c..c+3) and *hi (c+4..c+7). */
@@ -556,11 +561,12 @@ static inline void wasm_dw_pixel(const wasm_window *t, int c, int C, int32_t in_
  * so one i32x4.dot_i16x8 adds two taps of four channels; wv holds this
  * channel group's weights paired the same way (wasm_dw_pack_3x3). */
 #define WASM_DW_PAIR(j) WASM_DW_PAIR_AT(j, xp + xo[2 * (j)], xp + xo[2 * (j) + 1])
-#define WASM_DW_PAIR_AT(j, pa, pb)                                                                                     \
-  do {                                                                                                                 \
-    const v128_t xa = wasm_i16x8_load8x8(pa), xb = wasm_i16x8_load8x8(pb);                                             \
-    l = wasm_i32x4_add(l, wasm_i32x4_dot_i16x8(wasm_i16x8_shuffle(xa, xb, 0, 8, 1, 9, 2, 10, 3, 11), wasm_v128_load(wv + 16 * (j)))); \
-    h = wasm_i32x4_add(h, wasm_i32x4_dot_i16x8(wasm_i16x8_shuffle(xa, xb, 4, 12, 5, 13, 6, 14, 7, 15), wasm_v128_load(wv + 16 * (j) + 8))); \
+#define WASM_DW_PAIR_AT(j, pa, pb)                                                                                                       \
+  do {                                                                                                                                   \
+    const v128_t xa = wasm_i16x8_load8x8(pa), xb = wasm_i16x8_load8x8(pb);                                                               \
+    l = wasm_i32x4_add(l, wasm_i32x4_dot_i16x8(wasm_i16x8_shuffle(xa, xb, 0, 8, 1, 9, 2, 10, 3, 11), wasm_v128_load(wv + 16 * (j))));    \
+    h = wasm_i32x4_add(h,                                                                                                                \
+                       wasm_i32x4_dot_i16x8(wasm_i16x8_shuffle(xa, xb, 4, 12, 5, 13, 6, 14, 7, 15), wasm_v128_load(wv + 16 * (j) + 8))); \
   } while (0)
 
 static inline void wasm_dw_full(const int8_t *xp, const int16_t *wv, const int32_t *xo, const int32_t *bias_full, v128_t *lo, v128_t *hi) {
@@ -672,12 +678,12 @@ static int wasm_depthwise(const tb_conv_params *p, const tb_requant *q, const tb
     }
     for (int c = 0; c < C; c += 8) {
       v128_t l0, h0, l1, h1, l2, h2, l3, h3;
-#define WASM_DW_ONE(j, l, h)                                                                                           \
-  do {                                                                                                                 \
-    if ((j) >= npx) l = h = wasm_i32x4_splat(0); /* past the last pixel: never stored */                         \
-    else if (!paired) wasm_dw_pixel(&t[j], c, C, in_row, w_row, bias, off, &l, &h);                                    \
-    else if (!t[j].outside) wasm_dw_full(t[j].x + c, wpk + (c >> 3) * 72, xo, bias_full + c, &l, &h);                  \
-    else wasm_dw_clipped(t[j].tp, t[j].outside, c, C, weights, wpk + (c >> 3) * 72, bias_full + c, off32, &l, &h);     \
+#define WASM_DW_ONE(j, l, h)                                                                                       \
+  do {                                                                                                             \
+    if ((j) >= npx) l = h = wasm_i32x4_splat(0); /* past the last pixel: never stored */                           \
+    else if (!paired) wasm_dw_pixel(&t[j], c, C, in_row, w_row, bias, off, &l, &h);                                \
+    else if (!t[j].outside) wasm_dw_full(t[j].x + c, wpk + (c >> 3) * 72, xo, bias_full + c, &l, &h);              \
+    else wasm_dw_clipped(t[j].tp, t[j].outside, c, C, weights, wpk + (c >> 3) * 72, bias_full + c, off32, &l, &h); \
   } while (0)
       WASM_DW_ONE(0, l0, h0);
       WASM_DW_ONE(1, l1, h1);
@@ -710,8 +716,8 @@ static int wasm_depthwise(const tb_conv_params *p, const tb_requant *q, const tb
  * input load serves four rows, the four sums are reduced together, and a
  * per-tensor requantization (the usual case) runs on all four lanes. Returns
  * the number of rows done (units & ~3). */
-static int32_t wasm_fc_rows4(const tb_fc_params *p, const tb_requant *q, int32_t depth, int32_t units, const int16_t *col, const int8_t *weights,
-                             const int32_t *bias, int8_t *o) {
+static int32_t wasm_fc_rows4(const tb_fc_params *p, const tb_requant *q, int32_t depth, int32_t units, const int16_t *col,
+                             const int8_t *weights, const int32_t *bias, int8_t *o) {
   const int32_t full = depth & ~7;
   const v128_t out_off = wasm_i32x4_splat(p->output_offset);
   const v128_t lo8 = wasm_i8x16_splat((int8_t)p->act_min), hi8 = wasm_i8x16_splat((int8_t)p->act_max);
@@ -738,7 +744,8 @@ static int32_t wasm_fc_rows4(const tb_fc_params *p, const tb_requant *q, int32_t
     } else {
       int32_t acc[4];
       wasm_v128_store(acc, sum);
-      for (int j = 0; j < 4; ++j) o[u + j] = requantize_s8(acc[j], q->multiplier[u + j], q->shift[u + j], p->output_offset, p->act_min, p->act_max);
+      for (int j = 0; j < 4; ++j)
+        o[u + j] = requantize_s8(acc[j], q->multiplier[u + j], q->shift[u + j], p->output_offset, p->act_min, p->act_max);
     }
   }
   return u;
@@ -767,7 +774,8 @@ static inline v128_t wasm_add_out(v128_t sa, v128_t sb, const tb_add_params *P) 
   return wasm_i32x4_add(s, wasm_i32x4_splat(P->output_offset));
 }
 
-#define WASM_LOOKUP4(t, x, i) wasm_i32x4_make((t)[(x)[(i)] + 128], (t)[(x)[(i) + 1] + 128], (t)[(x)[(i) + 2] + 128], (t)[(x)[(i) + 3] + 128])
+#define WASM_LOOKUP4(t, x, i) \
+  wasm_i32x4_make((t)[(x)[(i)] + 128], (t)[(x)[(i) + 1] + 128], (t)[(x)[(i) + 2] + 128], (t)[(x)[(i) + 3] + 128])
 
 static uint32_t wasm_add_tables(const tb_add_params *P, uint32_t n, const int8_t *a, const int8_t *b, int8_t *out) {
   _Alignas(16) int32_t ta[256], tbl[256];
