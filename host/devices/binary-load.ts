@@ -100,7 +100,7 @@ export async function sendBinaryBlocks(dut: Dut, data: Uint8Array, at: number, t
  * valid one. Both replies pass while the link settles.
  */
 export async function endBinaryBlock(dut: Dut, length = dut.binaryBytesOwed): Promise<void> {
-  await dut.channel.link.write(Buffer.from(`x${' '.repeat(Math.max(0, length - 1))}%`, 'latin1'));
+  await dut.channel.writeBounded(Buffer.from(`x${' '.repeat(Math.max(0, length - 1))}%`, 'latin1'), `${length} bytes of filler`, dut.commandTimeoutMs);
   dut.binaryBytesOwed = 0;
   await dut.channel.settle(Math.min(dut.settleMs, 20), 1000);
 }

@@ -105,11 +105,42 @@ export class LineChannel {
     );
     try {
       this.note('tx', logged);
-      await this.link.write(bytes);
+      // The timeout bounds the write too: a DUT that stops reading leaves the
+      // port's buffer full and the write pending for good.
+      const written = this.link.write(bytes);
+      written.catch(() => {});
+      await Promise.race([written, reply]);
       return await reply;
     } catch (error) {
       this.pending = undefined;
       throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Writes bytes that get no reply of their own (filler that ends a cut
+   * binary block), bounded: a DUT that stopped reading must not stall us.
+   */
+  async writeBounded(bytes: Uint8Array, what: string, timeoutMs: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new TimeoutError(
+              `Writing ${what} did not finish within ${formatMs(timeoutMs)} on ${this.link.description}: the DUT stopped reading`,
+              this.lastLines(),
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    const written = this.link.write(bytes);
+    written.catch(() => {});
+    try {
+      await Promise.race([written, late]);
     } finally {
       clearTimeout(timer);
     }

@@ -79,6 +79,23 @@ describe('LineChannel', () => {
       expect(mayBeDamagedEnd(line), line).toBe(false);
   });
 
+  it('a write that never completes (a DUT that stopped reading, its port buffer full) fails in the timeout, also a bounded raw write', async () => {
+    const { host } = scripted(() => []);
+    const stuck = {
+      ...host,
+      description: host.description,
+      isOpen: true,
+      write: () => new Promise<void>(() => {}),
+      onData: host.onData.bind(host),
+      onClose: host.onClose.bind(host),
+    };
+    const channel = new LineChannel(stuck);
+    await expect(channel.command('db load 4', 100)).rejects.toThrow(/No complete reply to 'db load 4' within 100 ms/);
+    await expect(channel.writeBounded(new Uint8Array(16), 'filler', 100)).rejects.toThrow(
+      /Writing filler did not finish within 100 ms .*the DUT stopped reading/,
+    );
+  });
+
   it('bounds an endless line without newline', async () => {
     const { host } = scripted(() => ['x'.repeat(5000)]);
     const channel = new LineChannel(host, { maxLineLength: 1024 });
