@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { repoRoot } from '../helpers.js';
@@ -28,5 +29,30 @@ export function compileNative(name: string, sources: string[], flags: string[]):
   const result = spawnSync('gcc', args, { encoding: 'utf8' });
   if (result.error) throw new Error(`gcc could not be started (${result.error.message}); install it with scripts/install-toolchain.sh`);
   if (result.status !== 0) throw new Error(`gcc failed:\n${result.stderr}`);
+  return out;
+}
+
+/**
+ * Compiles a kernel test with the engine for WebAssembly SIMD (emcc -msimd128, the virtual DUT's
+ * kernels) into build/<name>.cjs, runnable with node; throws with the compiler output on failure.
+ */
+export function compileSimd128(name: string, testSource: string): string {
+  const fw = join(repoRoot, 'firmware');
+  const sources = ['engine', 'engine/kernels'].flatMap((d) =>
+    readdirSync(join(fw, d))
+      .filter((f) => f.endsWith('.c'))
+      .map((f) => join(fw, d, f)),
+  );
+  const out = join(repoRoot, 'build', `${name}.cjs`);
+  mkdirSync(join(repoRoot, 'build'), { recursive: true });
+  const env = {
+    ...process.env,
+    NODE_PATH: process.env.NODE_PATH ?? '/usr/share/nodejs',
+    EM_CACHE: process.env.EM_CACHE ?? join(tmpdir(), 'tiny-bench-emcache'),
+  };
+  const flags = ['-std=c99', '-O2', '-msimd128', '-Wall', '-Wextra', '-Werror', '-sENVIRONMENT=node', '-sSINGLE_FILE=1', '-sINITIAL_MEMORY=33554432'];
+  const cc = spawnSync('emcc', [...flags, '-o', out, join(fw, testSource), ...sources], { encoding: 'utf8', env });
+  if (cc.error) throw new Error('emcc is not installed: run scripts/install-toolchain.sh (Debian package emscripten)');
+  if (cc.status !== 0) throw new Error(`emcc failed:\n${cc.stderr}`);
   return out;
 }

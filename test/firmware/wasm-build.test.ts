@@ -1,7 +1,6 @@
 /** The committed virtual DUT must be exactly what the sources build to. */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { BENCHMARKS } from '../../host/bench/benchmark.js';
 import { WasmDut } from '../../host/sim/wasm-dut.js';
 import { dataDir, repoRoot } from '../helpers.js';
+import { compileSimd128 } from './native.js';
 
 describe('committed WebAssembly DUT', () => {
   it('is byte-identical to a fresh emscripten build of firmware/', () => {
@@ -22,38 +22,7 @@ describe('committed WebAssembly DUT', () => {
   }, 300_000);
 
   it('has WebAssembly SIMD kernels equal to the reference kernels on random shapes', () => {
-    const fw = join(repoRoot, 'firmware');
-    const sources = ['engine', 'engine/kernels'].flatMap((d) =>
-      readdirSync(join(fw, d))
-        .filter((f) => f.endsWith('.c'))
-        .map((f) => join(fw, d, f)),
-    );
-    const out = join(repoRoot, 'build', 'test_opt_kernels_simd128.cjs');
-    const env = {
-      ...process.env,
-      NODE_PATH: process.env.NODE_PATH ?? '/usr/share/nodejs',
-      EM_CACHE: process.env.EM_CACHE ?? join(tmpdir(), 'tiny-bench-emcache'),
-    };
-    const cc = spawnSync(
-      'emcc',
-      [
-        '-std=c99',
-        '-O2',
-        '-msimd128',
-        '-Wall',
-        '-Wextra',
-        '-Werror',
-        '-sENVIRONMENT=node',
-        '-sSINGLE_FILE=1',
-        '-sINITIAL_MEMORY=33554432',
-        '-o',
-        out,
-        join(fw, 'tests/test_opt_kernels.c'),
-        ...sources,
-      ],
-      { encoding: 'utf8', env },
-    );
-    expect(cc.status, cc.stderr).toBe(0);
+    const out = compileSimd128('test_opt_kernels_simd128', 'tests/test_opt_kernels.c');
     const run = spawnSync(process.execPath, [out], { encoding: 'utf8' });
     process.stdout.write(`opt (simd128) vs ref: ${run.stdout.trim().split('\n').at(-1)}\n`);
     expect(run.stdout).toMatch(/^\d{4,} passed, 0 failed$/m);

@@ -4,50 +4,14 @@
  * only engage above the small shapes of test_opt_kernels.c) and the native build under ASan/UBSan.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { repoRoot } from '../helpers.js';
-import { SANITIZE, compileNative } from './native.js';
+import { SANITIZE, compileNative, compileSimd128 } from './native.js';
 
 describe('optimized kernels on model-sized shapes', () => {
   it('WebAssembly SIMD kernels equal the reference kernels', () => {
-    const fw = join(repoRoot, 'firmware');
-    const sources = ['engine', 'engine/kernels'].flatMap((d) =>
-      readdirSync(join(fw, d))
-        .filter((f) => f.endsWith('.c'))
-        .map((f) => join(fw, d, f)),
-    );
-    const out = join(repoRoot, 'build', 'test_opt_kernels_wide_simd128.cjs');
-    const env = {
-      ...process.env,
-      NODE_PATH: process.env.NODE_PATH ?? '/usr/share/nodejs',
-      EM_CACHE: process.env.EM_CACHE ?? join(tmpdir(), 'tiny-bench-emcache'),
-    };
-    const cc = spawnSync(
-      'emcc',
-      [
-        '-std=c99',
-        '-O2',
-        '-msimd128',
-        '-Wall',
-        '-Wextra',
-        '-Werror',
-        '-sENVIRONMENT=node',
-        '-sSINGLE_FILE=1',
-        '-sINITIAL_MEMORY=33554432',
-        '-o',
-        out,
-        join(fw, 'tests/test_opt_kernels_wide.c'),
-        ...sources,
-      ],
-      { encoding: 'utf8', env },
-    );
-    if (cc.error) throw new Error('emcc is not installed: run scripts/install-toolchain.sh (Debian package emscripten)');
-    expect(cc.status, cc.stderr).toBe(0);
+    const out = compileSimd128('test_opt_kernels_wide_simd128', 'tests/test_opt_kernels_wide.c');
     const run = spawnSync(process.execPath, [out], { encoding: 'utf8' });
     process.stdout.write(`wide opt (simd128) vs ref: ${run.stdout.trim().split('\n').at(-1)}\n`);
     expect(run.stdout).toMatch(/^\d{4,} passed, 0 failed$/m);
