@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -38,11 +38,7 @@ export function compileNative(name: string, sources: string[], flags: string[]):
  */
 export function compileSimd128(name: string, testSource: string): string {
   const fw = join(repoRoot, 'firmware');
-  const sources = ['engine', 'engine/kernels'].flatMap((d) =>
-    readdirSync(join(fw, d))
-      .filter((f) => f.endsWith('.c'))
-      .map((f) => join(fw, d, f)),
-  );
+  const sources = buildConfig('engine-sources').map((s) => join(fw, s));
   const out = join(repoRoot, 'build', `${name}.cjs`);
   mkdirSync(join(repoRoot, 'build'), { recursive: true });
   const env = {
