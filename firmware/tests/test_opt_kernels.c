@@ -77,6 +77,78 @@ static int out_size(int in, int f, int stride, int dil, int pad) {
   return n > 0 ? n : 0;
 }
 
+/* The shape-independent half of every case: random data, weights, biases and
+ * requantization for the shape given, then ref and opt compared. Shared with
+ * test_opt_kernels_wide.c, which picks model-sized shapes. */
+static void check_conv(const char *what, int id, const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
+  const int extreme = next() % 5 == 0, out_c = filter->n;
+  int8_t *x = bytes((size_t)in->n * in->h * in->w * in->c, extreme), *w = bytes((size_t)out_c * filter->h * filter->w * filter->c, extreme);
+  int32_t *b = next() % 4 ? biases(out_c, extreme) : NULL;
+  requant_set r = requants(out_c, next() & 1, extreme);
+  const size_t n = (size_t)out->n * out->h * out->w * out->c;
+  int8_t *y_ref = malloc(n), *y_opt = malloc(n);
+  void *s_ref = malloc(tb_conv_s8_scratch_ref(p, in, filter, out) + 1);
+  void *s_opt = malloc(tb_conv_s8_scratch_opt(p, in, filter, out) + 1);
+  tb_conv_s8_ref(p, &r.q, in, x, filter, w, b, out, y_ref, s_ref);
+  tb_conv_s8_opt(p, &r.q, in, x, filter, w, b, out, y_opt, s_opt);
+  compare(what, id, y_opt, y_ref, n);
+  free(x), free(w), free(b), free(r.mult), free(r.shift), free(y_ref), free(y_opt), free(s_ref), free(s_opt);
+}
+
+static void check_depthwise(const char *what, int id, const tb_conv_params *p, const tb_dims *in, const tb_dims *filter,
+                            const tb_dims *out) {
+  const int extreme = next() % 5 == 0, out_c = filter->c;
+  int8_t *x = bytes((size_t)in->n * in->h * in->w * in->c, extreme), *w = bytes((size_t)filter->h * filter->w * out_c, extreme);
+  int32_t *b = next() % 4 ? biases(out_c, extreme) : NULL;
+  requant_set r = requants(out_c, next() & 1, extreme);
+  const size_t n = (size_t)out->n * out->h * out->w * out->c;
+  int8_t *y_ref = malloc(n), *y_opt = malloc(n);
+  void *s_ref = malloc(tb_depthwise_conv_s8_scratch_ref(p, in, filter, out) + 1);
+  void *s_opt = malloc(tb_depthwise_conv_s8_scratch_opt(p, in, filter, out) + 1);
+  tb_depthwise_conv_s8_ref(p, &r.q, in, x, filter, w, b, out, y_ref, s_ref);
+  tb_depthwise_conv_s8_opt(p, &r.q, in, x, filter, w, b, out, y_opt, s_opt);
+  compare(what, id, y_opt, y_ref, n);
+  free(x), free(w), free(b), free(r.mult), free(r.shift), free(y_ref), free(y_opt), free(s_ref), free(s_opt);
+}
+
+static void check_fc(const char *what, int id, int batches, int depth, int units) {
+  tb_fc_params p;
+  tb_conv_params a = {0};
+  act_range(&a);
+  p.input_offset = range(-127, 128), p.output_offset = a.output_offset, p.act_min = a.act_min, p.act_max = a.act_max;
+  const int extreme = next() % 5 == 0;
+  int8_t *x = bytes((size_t)batches * depth, extreme), *w = bytes((size_t)units * depth, extreme);
+  int32_t *b = next() % 4 ? biases(units, extreme) : NULL;
+  requant_set r = requants(units, next() & 1, extreme);
+  const size_t n = (size_t)batches * units;
+  int8_t *y_ref = malloc(n), *y_opt = malloc(n);
+  void *s_ref = malloc(tb_fully_connected_s8_scratch_ref(depth) + 1), *s_opt = malloc(tb_fully_connected_s8_scratch_opt(depth) + 1);
+  tb_fully_connected_s8_ref(&p, &r.q, batches, depth, units, x, w, b, y_ref, s_ref);
+  tb_fully_connected_s8_opt(&p, &r.q, batches, depth, units, x, w, b, y_opt, s_opt);
+  compare(what, id, y_opt, y_ref, n);
+  free(x), free(w), free(b), free(r.mult), free(r.shift), free(y_ref), free(y_opt), free(s_ref), free(s_opt);
+}
+
+static tb_add_params random_add_params(void) {
+  tb_add_params p;
+  p.input1_offset = range(-127, 128), p.input2_offset = range(-127, 128), p.output_offset = range(-128, 127);
+  p.left_shift = 20;
+  p.input1_multiplier = range(1 << 30, 0x7fffffff), p.input2_multiplier = range(1 << 30, 0x7fffffff);
+  p.output_multiplier = range(1 << 30, 0x7fffffff);
+  p.input1_shift = range(-3, 0), p.input2_shift = range(-3, 0), p.output_shift = range(-24, -14);
+  p.act_min = -128, p.act_max = 127;
+  if (next() & 1) p.act_min = range(-128, 0), p.act_max = range(p.act_min, 127);
+  return p;
+}
+
+static void check_add(const char *what, int id, const tb_add_params *p, uint32_t n) {
+  int8_t *a = bytes(n, next() % 4 == 0), *b = bytes(n, next() % 4 == 0), *y_ref = malloc(n), *y_opt = malloc(n);
+  tb_add_s8_ref(p, n, a, b, y_ref);
+  tb_add_s8_opt(p, n, a, b, y_opt);
+  compare(what, id, y_opt, y_ref, n);
+  free(a), free(b), free(y_ref), free(y_opt);
+}
+
 static void conv_case(int id) {
   static const int channel_choices[] = {1, 2, 3, 4, 5, 7, 8, 13, 16};
   tb_conv_params p = {0};
@@ -91,18 +163,7 @@ static void conv_case(int id) {
   const tb_dims out = {in.n, out_size(in.h, fh, p.stride_h, p.dilation_h, p.pad_h), out_size(in.w, fw, p.stride_w, p.dilation_w, p.pad_w),
                        out_c};
   if (out.h == 0 || out.w == 0) return;
-  const int extreme = next() % 5 == 0;
-  int8_t *x = bytes((size_t)in.n * in.h * in.w * in_c, extreme), *w = bytes((size_t)out_c * fh * fw * in_c, extreme);
-  int32_t *b = next() % 4 ? biases(out_c, extreme) : NULL;
-  requant_set r = requants(out_c, next() & 1, extreme);
-  const size_t n = (size_t)out.n * out.h * out.w * out_c;
-  int8_t *y_ref = malloc(n), *y_opt = malloc(n);
-  void *s_ref = malloc(tb_conv_s8_scratch_ref(&p, &in, &filter, &out) + 1);
-  void *s_opt = malloc(tb_conv_s8_scratch_opt(&p, &in, &filter, &out) + 1);
-  tb_conv_s8_ref(&p, &r.q, &in, x, &filter, w, b, &out, y_ref, s_ref);
-  tb_conv_s8_opt(&p, &r.q, &in, x, &filter, w, b, &out, y_opt, s_opt);
-  compare("conv", id, y_opt, y_ref, n);
-  free(x), free(w), free(b), free(r.mult), free(r.shift), free(y_ref), free(y_opt), free(s_ref), free(s_opt);
+  check_conv("conv", id, &p, &in, &filter, &out);
 }
 
 static void depthwise_case(int id) {
@@ -119,54 +180,17 @@ static void depthwise_case(int id) {
   const tb_dims out = {in.n, out_size(in.h, f, p.stride_h, p.dilation_h, p.pad_h), out_size(in.w, f, p.stride_w, p.dilation_w, p.pad_w),
                        out_c};
   if (out.h == 0 || out.w == 0) return;
-  const int extreme = next() % 5 == 0;
-  int8_t *x = bytes((size_t)in.n * in.h * in.w * in_c, extreme), *w = bytes((size_t)f * f * out_c, extreme);
-  int32_t *b = next() % 4 ? biases(out_c, extreme) : NULL;
-  requant_set r = requants(out_c, next() & 1, extreme);
-  const size_t n = (size_t)out.n * out.h * out.w * out_c;
-  int8_t *y_ref = malloc(n), *y_opt = malloc(n);
-  void *s_ref = malloc(tb_depthwise_conv_s8_scratch_ref(&p, &in, &filter, &out) + 1);
-  void *s_opt = malloc(tb_depthwise_conv_s8_scratch_opt(&p, &in, &filter, &out) + 1);
-  tb_depthwise_conv_s8_ref(&p, &r.q, &in, x, &filter, w, b, &out, y_ref, s_ref);
-  tb_depthwise_conv_s8_opt(&p, &r.q, &in, x, &filter, w, b, &out, y_opt, s_opt);
-  compare("depthwise", id, y_opt, y_ref, n);
-  free(x), free(w), free(b), free(r.mult), free(r.shift), free(y_ref), free(y_opt), free(s_ref), free(s_opt);
+  check_depthwise("depthwise", id, &p, &in, &filter, &out);
 }
 
 static void fc_case(int id) {
-  tb_fc_params p;
   const int batches = range(1, 3), depth = next() % 4 ? range(1, 40) : range(60, 700), units = range(1, 11);
-  tb_conv_params a = {0};
-  act_range(&a);
-  p.input_offset = range(-127, 128), p.output_offset = a.output_offset, p.act_min = a.act_min, p.act_max = a.act_max;
-  const int extreme = next() % 5 == 0;
-  int8_t *x = bytes((size_t)batches * depth, extreme), *w = bytes((size_t)units * depth, extreme);
-  int32_t *b = next() % 4 ? biases(units, extreme) : NULL;
-  requant_set r = requants(units, next() & 1, extreme);
-  const size_t n = (size_t)batches * units;
-  int8_t *y_ref = malloc(n), *y_opt = malloc(n);
-  void *s_ref = malloc(tb_fully_connected_s8_scratch_ref(depth) + 1), *s_opt = malloc(tb_fully_connected_s8_scratch_opt(depth) + 1);
-  tb_fully_connected_s8_ref(&p, &r.q, batches, depth, units, x, w, b, y_ref, s_ref);
-  tb_fully_connected_s8_opt(&p, &r.q, batches, depth, units, x, w, b, y_opt, s_opt);
-  compare("fully connected", id, y_opt, y_ref, n);
-  free(x), free(w), free(b), free(r.mult), free(r.shift), free(y_ref), free(y_opt), free(s_ref), free(s_opt);
+  check_fc("fully connected", id, batches, depth, units);
 }
 
 static void add_case(int id) {
-  tb_add_params p;
-  p.input1_offset = range(-127, 128), p.input2_offset = range(-127, 128), p.output_offset = range(-128, 127);
-  p.left_shift = 20;
-  p.input1_multiplier = range(1 << 30, 0x7fffffff), p.input2_multiplier = range(1 << 30, 0x7fffffff);
-  p.output_multiplier = range(1 << 30, 0x7fffffff);
-  p.input1_shift = range(-3, 0), p.input2_shift = range(-3, 0), p.output_shift = range(-24, -14);
-  p.act_min = -128, p.act_max = 127;
-  if (next() & 1) p.act_min = range(-128, 0), p.act_max = range(p.act_min, 127);
-  const uint32_t n = (uint32_t)range(1, 70);
-  int8_t *a = bytes(n, next() % 4 == 0), *b = bytes(n, next() % 4 == 0), *y_ref = malloc(n), *y_opt = malloc(n);
-  tb_add_s8_ref(&p, n, a, b, y_ref);
-  tb_add_s8_opt(&p, n, a, b, y_opt);
-  compare("add", id, y_opt, y_ref, n);
-  free(a), free(b), free(y_ref), free(y_opt);
+  const tb_add_params p = random_add_params();
+  check_add("add", id, &p, (uint32_t)range(1, 70));
 }
 
 /* The fast requantization against TFLM's (tb_quant.h) for one accumulator. */
