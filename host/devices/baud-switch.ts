@@ -9,7 +9,7 @@
 import { DutReportedError, DutResetError, LinkClosedError, TimeoutError, TinyBenchError } from '../errors.js';
 import type { Link } from '../link/link.js';
 import { BAUD_COMMIT, BAUD_FEATURE, BAUD_PROBE, baudCommand, parseBaudAck, parseBaudReply, rateMatches } from '../protocol/baud.js';
-import { BINARY_BLOCK_BYTES } from './binary-load.js';
+import { BINARY_BLOCK_BYTES, writeFiller } from './binary-load.js';
 import type { Dut } from './dut.js';
 
 /** Longest window a DUT may name (tiny-bench firmware: 1.5 s); waited out when its ack was lost. */
@@ -72,11 +72,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Ma
  * Whatever garbage a wrong rate left in the DUT's command buffer ends in one
  * empty command ('%'), whose reply passes while the link settles. A DUT that
  * may still wait for a db bin block's raw bytes (a link lost mid-block) gets
- * them as filler first, as binary-load's endBinaryBlock does, or it would
+ * them as filler first (binary-load's writeFiller), or it would
  * take the next command for block bytes.
  */
 async function clearCommandBuffer(dut: Dut, owed = 0): Promise<void> {
-  await dut.channel.writeBounded(Buffer.from(owed > 0 ? `x${' '.repeat(owed - 1)}%` : '%', 'latin1'), `${owed} bytes of filler`, dut.commandTimeoutMs);
+  await writeFiller(dut, owed);
   await dut.channel.settle(Math.min(dut.settleMs, 20), 300);
 }
 

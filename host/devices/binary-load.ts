@@ -100,7 +100,17 @@ export async function sendBinaryBlocks(dut: Dut, data: Uint8Array, at: number, t
  * valid one. Both replies pass while the link settles.
  */
 export async function endBinaryBlock(dut: Dut, length = dut.binaryBytesOwed): Promise<void> {
-  await dut.channel.writeBounded(Buffer.from(`x${' '.repeat(Math.max(0, length - 1))}%`, 'latin1'), `${length} bytes of filler`, dut.commandTimeoutMs);
+  await writeFiller(dut, length);
   dut.binaryBytesOwed = 0;
   await dut.channel.settle(Math.min(dut.settleMs, 20), 1000);
+}
+
+/**
+ * `owed` raw bytes a DUT may still wait for, then '%': whatever it takes of
+ * them ends the block, the rest is one empty command; with nothing owed just
+ * the '%', which ends any garbage in its command buffer. Bounded.
+ */
+export function writeFiller(dut: Dut, owed: number): Promise<void> {
+  const text = owed > 0 ? `x${' '.repeat(owed - 1)}%` : '%';
+  return dut.channel.writeBounded(Buffer.from(text, 'latin1'), `${owed} bytes of filler`, dut.commandTimeoutMs);
 }
