@@ -25,8 +25,12 @@ typedef struct {
   uint32_t bin_want;      /* the block's CRC-32 as the command announced it */
   uint32_t bin_crc;       /* CRC-32 of the block as received */
   uint32_t db_base;       /* stream offset of db[0]: 0 after db load, moved by db slide */
-  uint32_t input_at;      /* where in db the last infer took its input (infer ... @<offset>) */
   int have_results;
+  /* The result vector, taken right after the inference: ad01's score compares
+   * the reconstruction with the input bytes, which a later db load or db
+   * slide overwrites, and `results` must still print what the inference gave. */
+  float results[16]; /* the suite's longest vector is kws01's 12 */
+  int result_count;
 } ee_state;
 
 static ee_state s;
@@ -266,6 +270,13 @@ static void cmd_help(void) {
   say("db print     : Print the loaded input buffer");
   say("infer N W    : Run W warm-up then N timed inferences (defaults 1 10)");
   say("results      : Print the result vector of the last inference");
+  if (standard) return;
+  /* tiny-bench extensions (features in m-features; host/protocol is the other side) */
+  say("db @O HH.. #C: Load hex bytes at offset O (C: CRC-32 of the text before ' #')");
+  say("db bin O L K #C: Take the next L raw bytes at offset O, their CRC-32 K");
+  say("db slide F #C: Keep the buffered stream from offset F on (whole-file ad01)");
+  say("infer N W @F,S,K: Run K windows from buffer offset F, stride S");
+  if (tb_baud_available()) say("baud R #C | baud probe | baud commit: Switch the UART to R baud");
 }
 
 static void load_done(void) {
@@ -352,14 +363,18 @@ static void finish_bin(void) {
  * each byte once, and runs each window with `infer ... @<offset>`. <from> is
  * absolute, so a resend after a damaged reply changes nothing; the checksum
  * is required, so a command damaged on the way is refused, not executed. */
+int ee_command_signed(const char *token) {
+  uint32_t want = 0;
+  return s.has_text_crc && token[0] == '#' && parse_hex32(token + 1, &want) && want == s.text_crc;
+}
+
 static void cmd_db_slide(char **tok, int n) {
   uint32_t from;
   if (n != 4 || !parse_u32(tok[2], &from)) {
     error("usage: Expected db slide <from> #<crc32>");
     return;
   }
-  uint32_t want = 0;
-  if (!s.has_text_crc || !parse_hex32(tok[3] + 1, &want) || tok[3][0] != '#' || want != s.text_crc) {
+  if (!ee_command_signed(tok[3])) {
     error("db-crc: db slide checksum mismatch");
     return;
   }
@@ -448,15 +463,7 @@ static void cmd_db(char **tok, int n) {
     if (n == 4) {
       /* The chunk's own checksum: a chunk damaged on the way (say, in its
        * offset) is refused before it can overwrite good bytes. */
-      uint32_t want = 0;
-      const char *c = tok[3];
-      int ok = c[0] == '#' && strlen(c) == 9 && s.has_text_crc;
-      for (int k = 1; ok && k < 9; ++k) {
-        const int v = hex_value(c[k]);
-        if (v < 0) ok = 0;
-        else want = want << 4 | (uint32_t)v;
-      }
-      if (!ok || want != s.text_crc) {
+      if (!ee_command_signed(tok[3])) {
         error("db-crc: db chunk checksum mismatch");
         return;
       }
@@ -501,11 +508,18 @@ static void cmd_db(char **tok, int n) {
   if (s.db_received == s.db_expected && (s.db_pending || positioned)) load_done();
 }
 
+/* After an inference on the input at `input`. */
+static void keep_results(const uint8_t *input) {
+  const int count = tb_bench_result_count(s.it, s.bench), most = (int)(sizeof s.results / sizeof s.results[0]);
+  s.result_count = count < most ? count : most;
+  for (int i = 0; i < s.result_count; ++i) s.results[i] = tb_bench_result(s.it, s.bench, input, i);
+  s.have_results = 1;
+}
+
 static void out_result_values(void) {
-  const int count = tb_bench_result_count(s.it, s.bench);
-  for (int i = 0; i < count; ++i) {
+  for (int i = 0; i < s.result_count; ++i) {
     if (i) out(",");
-    out_fixed(tb_bench_result(s.it, s.bench, s.db + s.input_at, i), tb_bench_result_decimals(s.bench));
+    out_fixed(s.results[i], tb_bench_result_decimals(s.bench));
   }
 }
 
@@ -574,13 +588,13 @@ static void infer_windows(const char *spec, uint32_t iterations, uint32_t warmup
   }
   for (uint32_t k = 0; k < v[2]; ++k) {
     const uint32_t at = v[0] + k * v[1];
-    s.input_at = at;
     tb_bench_set_input(s.it, s.bench, s.db + at, need);
     const uint32_t crc = crc32_update(0, s.db + at, need);
     for (uint32_t i = 0; i < warmup; ++i) run_inference();
     const uint32_t t0 = th_time_us();
     for (uint32_t i = 0; i < iterations; ++i) run_inference();
     const uint32_t t1 = th_time_us();
+    keep_results(s.db + at);
     out("m-window-[");
     out_u32(at);
     out(",");
@@ -592,7 +606,6 @@ static void infer_windows(const char *spec, uint32_t iterations, uint32_t warmup
     out("]");
     end_line();
   }
-  s.have_results = 1;
 }
 
 static void cmd_infer(char **tok, int n) {
@@ -619,7 +632,6 @@ static void cmd_infer(char **tok, int n) {
     end_line();
     return;
   }
-  s.input_at = 0;
   tb_bench_set_input(s.it, s.bench, s.db, need);
   out("m-warmup-start-");
   out_u32(warmup);
@@ -643,7 +655,7 @@ static void cmd_infer(char **tok, int n) {
     print_lap(t1);
   }
   say("m-infer-done");
-  s.have_results = 1;
+  keep_results(s.db);
   print_results();
 }
 

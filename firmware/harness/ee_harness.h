@@ -37,6 +37,9 @@ void ee_print_u32(uint32_t v);
 void ee_end_line(void);
 void ee_say(const char *line);
 void ee_error(const char *msg);
+/* Whether `token` is the command's trailing "#<crc32>" and matches the CRC-32
+ * of the text before it: extensions that must not act on a damaged copy. */
+int ee_command_signed(const char *token);
 /* Runs one inference and accounts its work to the port's clock (every caller of the model uses it). */
 void ee_invoke_counted(tb_interpreter *it);
 

@@ -63,8 +63,11 @@ void tb_baud_command(char **tok, int n) {
     if (b.pending) th_baud_window(0);
     b.pending = 0;
     say_rate("m-baud-commit-[", b.rate);
-  } else if (n != 2 || !parse_rate(tok[1], &want)) {
-    ee_error("usage: Expected baud <rate>, baud probe or baud commit");
+  } else if (n != 3 || !parse_rate(tok[1], &want)) {
+    ee_error("usage: Expected baud <rate> #<crc32>, baud probe or baud commit");
+  } else if (!ee_command_signed(tok[2])) {
+    /* A digit damaged on the way would switch to a rate the host does not listen at. */
+    ee_error("db-crc: baud command checksum mismatch");
   } else if (b.pending) {
     ee_error("baud-state: a rate switch is waiting for baud commit");
   } else {

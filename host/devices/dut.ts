@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 
 import { DutReportedError, DutResetError, LinkClosedError, ProtocolError, TimeoutError, WrongAnswerError } from '../errors.js';
-import { STANDARD_COMMAND_BUFFER, dbChunkBytes, dbChunkBytesAt, dbDataCommands, dbLoadCommand, inferCommand } from '../protocol/commands.js';
+import { STANDARD_COMMAND_BUFFER, dbChunkBytes, dbChunkBytesAt, dbDataCommands, dbLoadCommand, inferCommand, withTextCrc } from '../protocol/commands.js';
 import {
   type DutIdentity,
   type InferReply,
@@ -229,9 +229,8 @@ export class Dut {
     while (offset < data.length) {
       const size = Math.min(this.chunkBytes ?? largest, largest, data.length - offset);
       try {
-        const text = `db @${offset} ${Buffer.from(data.subarray(offset, offset + size)).toString('hex')}`;
         // The chunk carries its checksum so a damaged copy is refused before it is written.
-        lines = await this.send(`${text} #${crc32(text).toString(16).padStart(8, '0')}`);
+        lines = await this.send(withTextCrc(`db @${offset} ${Buffer.from(data.subarray(offset, offset + size)).toString('hex')}`));
       } catch (error) {
         if (!isResendable(error) || ++damagedInARow > MAX_DAMAGED_CHUNKS) throw error;
         this.resends++;

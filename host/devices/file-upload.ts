@@ -27,7 +27,7 @@
 import { crc32 } from 'node:zlib';
 
 import { DutReportedError, DutResetError, LinkClosedError, ProtocolError, TimeoutError } from '../errors.js';
-import { dbChunkBytesAt, dbLoadCommand } from '../protocol/commands.js';
+import { dbChunkBytesAt, dbLoadCommand, withTextCrc } from '../protocol/commands.js';
 import { checkDbAt, dbSlideCommand, inferWindowsCommand, parseDbAt, parseWindowReplies, windowResults } from '../protocol/db-window.js';
 import { parseExpecting } from '../protocol/replies.js';
 import { sendBinaryBlocks } from './binary-load.js';
@@ -208,9 +208,8 @@ export class FileUpload {
     const largest = dbChunkBytesAt(dut.commandBuffer, held.capacity);
     for (let damaged = 0; ;) {
       const size = Math.min(dut.chunkBytes ?? largest, largest, most);
-      const text = `db @${held.length} ${Buffer.from(this.file.subarray(have, have + size)).toString('hex')}`;
       try {
-        await dut.send(`${text} #${crc32(text).toString(16).padStart(8, '0')}`);
+        await dut.send(withTextCrc(`db @${held.length} ${Buffer.from(this.file.subarray(have, have + size)).toString('hex')}`));
       } catch (error) {
         const damage =
           error instanceof TimeoutError ||

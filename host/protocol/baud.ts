@@ -6,6 +6,7 @@
  * back by itself (firmware/harness/tb_baud.h).
  */
 import { ProtocolError } from '../errors.js';
+import { withTextCrc } from './commands.js';
 
 /** The feature a DUT advertises in m-features when it can switch. */
 export const BAUD_FEATURE = 'baud';
@@ -17,7 +18,8 @@ export interface BaudAck {
   windowMs: number;
 }
 
-export const baudCommand = (rate: number): string => `baud ${rate}`;
+/** Signed: a rate damaged on the way would switch the DUT to a rate nobody listens at until its window runs out. */
+export const baudCommand = (rate: number): string => withTextCrc(`baud ${rate}`);
 export const BAUD_PROBE = 'baud probe';
 export const BAUD_COMMIT = 'baud commit';
 

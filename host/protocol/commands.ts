@@ -2,6 +2,8 @@
  * Host -> DUT command text (protocol reference §1.1-1.3). Commands are ASCII,
  * terminated by '%' with no newline, and must fit the DUT's command buffer.
  */
+import { crc32 } from 'node:zlib';
+
 import { ConfigError } from '../errors.js';
 
 /** Command buffer of the reference firmware (EE_CMD_SIZE). */
@@ -35,6 +37,15 @@ export function dbChunkBytesAt(commandBuffer: number, length: number): number {
   const bytes = Math.floor((commandBuffer - `db @${length} `.length - ' #12345678'.length) / 2);
   if (bytes < 1) throw new ConfigError(`A command buffer of ${commandBuffer} characters cannot carry db data`);
   return bytes;
+}
+
+/**
+ * `<text> #<crc32 of text>`: tiny-bench firmware checks the trailing
+ * checksum and refuses a command damaged on the way, where acting on a
+ * garbled number (an offset, a length, a baud rate) would do harm.
+ */
+export function withTextCrc(text: string): string {
+  return `${text} #${crc32(text).toString(16).padStart(8, '0')}`;
 }
 
 export function dbLoadCommand(bytes: number): string {

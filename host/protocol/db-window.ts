@@ -5,9 +5,8 @@
  * @<first>,<stride>,<count>`, several windows per command). `db slide <from>`
  * moves the stretch along the stream.
  */
-import { crc32 } from 'node:zlib';
-
 import { ConfigError, ProtocolError } from '../errors.js';
+import { withTextCrc } from './commands.js';
 import { parseResultValues } from './replies.js';
 
 const DB_AT = /^m-db-at-\[(\d+),(\d+)\]$/;
@@ -18,8 +17,7 @@ const DB_AT = /^m-db-at-\[(\d+),(\d+)\]$/;
  * DUT refuses a copy damaged on the way instead of sliding somewhere else.
  */
 export function dbSlideCommand(from: number): string {
-  const text = `db slide ${from}`;
-  return `${text} #${crc32(text).toString(16).padStart(8, '0')}`;
+  return withTextCrc(`db slide ${from}`);
 }
 
 /** The DUT's buffered stretch after db slide: its stream offset and how many bytes it holds. */

@@ -145,6 +145,8 @@ describe('the db-window commands (firmware/harness/ee_harness.c)', () => {
     // Sent twice (as after a damaged reply): the second changes nothing.
     expect(await dut.send(dbSlideCommand(512))).toContain('m-db-at-[512,2560]');
     expect(await dut.send(dbSlideCommand(512))).toContain('m-db-at-[512,2560]');
+    // `results` prints what the last window's inference gave, not a score recomputed on the bytes the slide moved there.
+    expect(await dut.send('results')).toContain(`m-results-[${two[1]!.resultsText}]`);
     const [moved] = parseWindowReplies(await dut.send(inferWindowsCommand(1, 0, 0, 512, 1)), 0, 512, 1);
     expect(moved!.crc).toBe(crc32(file.subarray(512, 3072)));
     expect(moved!.resultsText).toBe(two[1]!.resultsText);

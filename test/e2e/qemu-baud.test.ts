@@ -16,6 +16,7 @@ import { datasetDir } from '../../datasets/data-dir.js';
 import { BENCHMARKS } from '../../host/bench/benchmark.js';
 import { binaryBlockFor, switchBaud } from '../../host/devices/baud-switch.js';
 import { Dut } from '../../host/devices/dut.js';
+import { baudCommand } from '../../host/protocol/baud.js';
 import { LineChannel } from '../../host/devices/line-channel.js';
 import { silentProgress } from '../../host/core/progress.js';
 import { runningHelpers } from '../../host/sim/child-processes.js';
@@ -82,7 +83,7 @@ async function check(
     expect(hex).toHaveLength(files);
 
     // An uncommitted switch (no probe, no commit): the firmware goes back to 115200 by itself.
-    const lines = await dut.send('baud 460800');
+    const lines = await dut.send(baudCommand(460800));
     expect(lines.some((l) => l.startsWith('m-baud-['))).toBe(true);
     await new Promise((r) => setTimeout(r, 100));
     expect(await register(qemu.monitor, divisorAt)).toBe(divisor460800);

@@ -74,7 +74,10 @@ describe('test harness protocol', () => {
 
   it('answers help and timestamp', async () => {
     const { dut } = await connect();
-    expect((await dut.send('help')).join('\n')).toMatch(/infer N W/);
+    const help = (await dut.send('help')).join('\n');
+    expect(help).toMatch(/infer N W/);
+    // The tiny-bench extensions are listed too.
+    for (const command of ['db @O', 'db bin', 'db slide', 'infer N W @F,S,K', 'baud R #C']) expect(help).toContain(command);
     expect((await dut.send('timestamp'))[0]).toMatch(/^m-lap-us-\d+$/);
   });
 
@@ -166,6 +169,17 @@ describe('test harness protocol', () => {
     // Four raw bytes whose CRC-32 is not 00000000: the block's own reply is the error.
     const reply = await channel.sendRaw(Uint8Array.of(1, 2, 3, 4), '4 raw bytes', 2000);
     expect(reply.map((l) => parseDutError(l)).find((e) => e)).toMatchObject({ token: 'db-crc', kind: 'damaged' });
+  });
+
+  it('baud <rate> must carry the checksum of its text: a damaged rate is refused, not switched to', async () => {
+    const { dut } = await connect();
+    await dut.identify();
+    const kind = (e: unknown): string => (e as DutReportedError).kind;
+    expect(await rejected(dut.send('baud 921600'))).toMatch(/^Expected baud <rate> #<crc32>, baud probe or baud commit$/);
+    // 'baud 92160' arriving for 'baud 921600': the checksum was taken of the rate that was sent.
+    await expect(dut.send(`baud 92160 #${hex(crc32('baud 921600'))}`)).rejects.toSatisfy((e: unknown) => kind(e) === 'damaged');
+    // Still at the boot rate with nothing pending: a signed switch is accepted.
+    expect(await dut.send(`baud 921600 #${hex(crc32('baud 921600'))}`)).toContainEqual(expect.stringMatching(/^m-baud-\[\d+,115200,\d+\]$/));
   });
 
   it('refuses an infer after a partial load', async () => {

@@ -1,4 +1,6 @@
 /** The baud-switch replies, parsed without a DUT. */
+import { crc32 } from 'node:zlib';
+
 import { describe, expect, it } from 'vitest';
 
 import { ProtocolError } from '../../host/errors.js';
@@ -6,7 +8,7 @@ import { baudCommand, parseBaudAck, parseBaudReply, rateMatches } from '../../ho
 
 describe('baud switch replies', () => {
   it('an ack names the divisor rate, the old rate and the commit window', () => {
-    expect(baudCommand(921600)).toBe('baud 921600');
+    expect(baudCommand(921600)).toBe(`baud 921600 #${crc32('baud 921600').toString(16).padStart(8, '0')}`);
     expect(parseBaudAck(['m-baud-[925925,115207,1500]'], 921600)).toEqual({ rate: 925925, from: 115207, windowMs: 1500 });
   });
 
