@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 
 import { BENCHMARKS } from '../dist/host/bench/benchmark.js';
 import { WasmDut } from '../dist/host/sim/wasm-dut.js';
-import { loadLiteRtForNode } from './lib/litert-node.mjs';
+import { liteRtLogLinesHidden, loadLiteRtForNode } from './lib/litert-node.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -87,3 +87,4 @@ for (const id of ['kws01', 'vww01', 'ic01', 'ad01']) {
     `${id.padEnd(7)} ${String(dut.arenaBytes).padStart(7)} ${ours.toFixed(1).padStart(18)} ${theirs === null ? '-'.padStart(14) : theirs.toFixed(1).padStart(14)} ${theirs === null ? '' : `${(ours / theirs).toFixed(2)}x`.padStart(7)}`,
   );
 }
+if (litert) console.log(`(LiteRT's own set-up log on stderr: ${liteRtLogLinesHidden()} lines hidden)`);

@@ -15,7 +15,29 @@ import vm from 'node:vm';
 
 const require = createRequire(import.meta.url);
 
+/**
+ * LiteRT's native log (INFO/WARNING lines of its C++ runtime) and its failed
+ * WebGPU probe (an error with a stack trace: Node has no navigator) go to
+ * stderr from glue that bound console.error when it loaded, so they are
+ * dropped at process.stderr, by pattern, for the rest of the run; the count is
+ * kept for the bench to mention.
+ */
+let hiddenLogLines = 0;
+const LITERT_LOG = /^(INFO|WARNING): (\[[\w.]+:\d+\]|Created TensorFlow Lite)|^Failed to create default WebGPU device/;
+function hideLiteRtLog() {
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = (chunk, ...rest) => {
+    if (LITERT_LOG.test(String(chunk))) {
+      hiddenLogLines++;
+      return true;
+    }
+    return write(chunk, ...rest);
+  };
+}
+export const liteRtLogLinesHidden = () => hiddenLogLines;
+
 export async function loadLiteRtForNode() {
+  hideLiteRtLog();
   const coreEntry = require.resolve('@litertjs/core');
   const coreDir = dirname(dirname(coreEntry));
   const utilsEntry = require.resolve('@litertjs/wasm-utils');
