@@ -8,6 +8,7 @@
  * wire (bench/serial-overhead.mjs). Opening, termios, baud, drain and close
  * stay the stock binding's.
  */
+import { EventEmitter } from 'node:events';
 import { readSync, writeSync } from 'node:fs';
 
 import {
@@ -19,6 +20,9 @@ import {
   type UpdateOptions,
   LinuxBinding,
 } from '@serialport/bindings-cpp';
+
+/** libuv's uv_poll_event flags, which the poller takes as they are (its EVENTS table is not exported). */
+const EVENTS = { UV_READABLE: 1, UV_WRITABLE: 2 } as const;
 
 /** The interface's contract: a read pending when the port closes fails with `canceled`. */
 class CanceledError extends Error {
@@ -56,8 +60,28 @@ class PolledPort implements BindingPortInterface {
     return this.inner.fd;
   }
 
+  /** Callers waiting for each event now. */
+  private readonly waiting = { readable: 0, writable: 0 };
+
+  /**
+   * Resolves at the poller's next `event`. The poller's own once() starts
+   * polling for that one event only and drops what it polled for before, so
+   * a read re-arming 'readable' while a write waits for room would leave the
+   * write asleep until the next byte came in (a 16 KB block to a DUT that
+   * had just answered stalled that way). So the listener goes on the emitter
+   * and the poll asks for every event someone waits on.
+   */
   private when(event: 'readable' | 'writable'): Promise<void> {
-    return new Promise((resolve, reject) => this.inner.poller.once(event, (err?: Error | null) => (err ? reject(err) : resolve())));
+    const poller = this.inner.poller;
+    return new Promise((resolve, reject) => {
+      this.waiting[event]++;
+      EventEmitter.prototype.once.call(poller, event, (err?: Error | null) => {
+        this.waiting[event]--;
+        if (err) reject(err);
+        else resolve();
+      });
+      poller.poll((this.waiting.readable ? EVENTS.UV_READABLE : 0) | (this.waiting.writable ? EVENTS.UV_WRITABLE : 0));
+    });
   }
 
   async read(buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }> {

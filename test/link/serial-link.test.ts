@@ -5,6 +5,7 @@
  * pty's buffer fills and the writer has to wait; closing with a read pending
  * is a clean close; the peer going away is a lost link.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +99,23 @@ describe('SerialLink I/O', () => {
     await host.close();
     await dut.close();
   });
+
+  // node-serialport's poller starts polling for only the event last asked for: a read that re-armed 'readable'
+  // while a write waited for room used to drop the write's interest, and the write hung until the next byte came in.
+  it('a write waiting for room wakes when the peer reads, though the peer sent bytes while it waited', async () => {
+    const [a, b] = await ptyPair();
+    const host = await SerialLink.open({ path: a, baudRate: 115200 });
+    const heard = collect(host, 5, 5000);
+    // The peer reads nothing for a while (the host's write fills the pty), then answers, then reads it all.
+    const peer = spawn('sh', ['-c', `sleep 0.5; printf hello > ${b}; sleep 0.5; head -c 65536 ${b} > /dev/null`]);
+    const peerDone = new Promise((resolve) => peer.on('exit', resolve));
+    const wrote = host.write(pattern(65536, 3)).then(() => 'written');
+    const outcome = await Promise.race([wrote, new Promise((r) => setTimeout(() => r('still waiting after 10 s'), 10_000))]);
+    expect(Buffer.from(await heard).toString()).toBe('hello');
+    expect(outcome).toBe('written');
+    expect(await peerDone).toBe(0);
+    await host.close();
+  }, 20_000);
 
   it('closes cleanly with a read pending, and reports the peer going away as a lost link', async () => {
     const [a, b] = await ptyPair();
