@@ -20,22 +20,16 @@ const ENGAGE_ATTEMPTS = 3;
 const PROBE_TIMEOUT_MS = 400;
 
 /**
- * Blocks above this stall the mps2-an386 image under QEMU (a 16 000-byte block
- * is never taken in, 12 288 are; cause not found — the firmware's 4 KB receive
- * ring drops rather than blocks, so it is somewhere between QEMU's UART model,
- * its chardev and socat): the switched rate keeps to 8 KB.
- */
-const LARGEST_SWITCHED_BLOCK = 8192;
-
-/**
  * Largest db bin block at `rate`: what the wire carries in a quarter second
- * (a power of two), never below the default nor above LARGEST_SWITCHED_BLOCK.
- * At 921600 baud that is 8 KB: each block costs two exchanges, which at that
- * rate weigh about as much as its bytes.
+ * (a power of two), never below the default. At 921600 baud that is 16 KB:
+ * each block costs two exchanges, which at that rate weigh about as much as
+ * its bytes, and a damaged block, resent whole, costs a quarter second.
+ * (Blocks were held to 8 KB while a host write that waited for room could
+ * sleep through it: host/link/polled-binding.ts.)
  */
 export function binaryBlockFor(rate: number): number {
   const bytes = (rate / 10) * 0.25;
-  return Math.min(LARGEST_SWITCHED_BLOCK, Math.max(BINARY_BLOCK_BYTES, 2 ** Math.floor(Math.log2(bytes))));
+  return Math.max(BINARY_BLOCK_BYTES, 2 ** Math.floor(Math.log2(bytes)));
 }
 
 type RateLink = Link & { setBaudRate(baud: number): Promise<unknown> };

@@ -73,8 +73,8 @@ describe('baud switch', () => {
   it('binary blocks grow with the rate: a quarter second of wire, never below 2048 bytes', () => {
     expect(binaryBlockFor(9600)).toBe(2048);
     expect(binaryBlockFor(115200)).toBe(2048);
-    expect(binaryBlockFor(921600)).toBe(8192);
-    expect(binaryBlockFor(3_000_000)).toBe(8192);
+    expect(binaryBlockFor(921600)).toBe(16384);
+    expect(binaryBlockFor(3_000_000)).toBe(65536);
   });
 
   it('the DUT advertises baud; after a switch both ends run at 921600 and a load and an inference go through', async () => {
