@@ -61,7 +61,7 @@ export class SerialLink extends LinkEvents implements Link {
       const timer = setTimeout(() => reject(new TimeoutError(`Opening ${options.path} took longer than ${timeoutMs} ms`)), timeoutMs);
       port.open((err) => {
         clearTimeout(timer);
-        if (err) reject(new TinyBenchError(`Cannot open serial port ${options.path}: ${err.message}`));
+        if (err) reject(new TinyBenchError(`Cannot open serial port ${options.path}: ${openFailureAdvice(err.message)}`));
         else resolve();
       });
     });
@@ -104,4 +104,20 @@ export class SerialLink extends LinkEvents implements Link {
     if (!this.port.isOpen) return Promise.resolve();
     return new Promise((resolve) => this.port.close(() => resolve()));
   }
+}
+
+/**
+ * What a user can do about node-serialport's open errors, which read like
+ * "Error: Permission denied, cannot open /dev/ttyACM0": the three causes
+ * seen at a bench get their remedy; anything else is passed on as it is.
+ */
+export function openFailureAdvice(message: string): string {
+  const text = message.replace(/^Error:?\s*/, '');
+  if (/No such file or directory/i.test(text))
+    return "no such port: is the board plugged in, and is this its port? ('tiny-bench ports' lists the serial ports)";
+  if (/Permission denied/i.test(text))
+    return 'permission denied: this user may not open it (on Linux, join the group that owns the port, often dialout, and log in again)';
+  if (/Cannot lock port|Resource temporarily unavailable|busy/i.test(text))
+    return 'it is in use by another program (a serial monitor, another tiny-bench run, ModemManager); close that and try again';
+  return text;
 }
