@@ -34,14 +34,17 @@ void Reset_Handler(void) {
 static volatile uint8_t rx_ring[RX_RING];
 static volatile uint32_t rx_head, rx_tail;
 
+static volatile int rx_held;
+
+int mcu_rx_room(void) { return ((rx_head + 1u) & (RX_RING - 1u)) != rx_tail; }
+
 void mcu_rx_push(uint8_t byte) {
-  const uint32_t next = (rx_head + 1u) & (RX_RING - 1u);
-  if (next != rx_tail) {
-    rx_ring[rx_head] = byte;
-    rx_head = next;
-  }
-  /* A full ring drops the byte; the host's integrity check then asks again. */
+  if (!mcu_rx_room()) return; /* the port checks first; never overwrite unread bytes */
+  rx_ring[rx_head] = byte;
+  rx_head = (rx_head + 1u) & (RX_RING - 1u);
 }
+
+void mcu_rx_hold(void) { rx_held = 1; }
 
 static void say(const char *s) {
   unsigned n = 0;
@@ -76,6 +79,12 @@ void mcu_serve(tb_interpreter *interp, uint8_t *arena, uint32_t arena_size, tb_b
         rx_tail = (rx_tail + 1u) & (RX_RING - 1u);
       }
       ee_harness_rx(chunk, n);
+      if (rx_held) {
+        __asm volatile("cpsid i");
+        rx_held = 0;
+        th_rx_resume();
+        __asm volatile("cpsie i");
+      }
     }
   }
 }

@@ -29,8 +29,16 @@ extern uint32_t _estack;
       mcu_default_handler /* SVCall */, mcu_default_handler /* DebugMon */, 0, mcu_default_handler /* PendSV */,                 \
       mcu_default_handler /* SysTick */
 
-/* Called by the port's RX interrupt for each received byte. */
+/* The port's RX interrupt takes each received byte into the ring with
+ * mcu_rx_push while mcu_rx_room() says there is room. With the ring full it
+ * leaves the byte in the UART and calls mcu_rx_hold: the UART then takes no
+ * more (QEMU holds the rest back; real silicon overruns, which loses them as
+ * dropping would), and once the harness has made room the idle loop calls
+ * the port's th_rx_resume, with interrupts masked, to take bytes again. */
+int mcu_rx_room(void);
 void mcu_rx_push(uint8_t byte);
+void mcu_rx_hold(void);
+void th_rx_resume(void);
 
 /* Loads the linked-in model, prints the boot banner, then serves commands forever,
  * sleeping (WFI) whenever no byte is waiting. */

@@ -47,13 +47,27 @@
 
 /* ---- UART -------------------------------------------------------------- */
 
+/* Takes what the UART holds while the ring has room. A byte left behind
+ * (ring full) raises no new interrupt: th_rx_resume takes it. */
+static void uart0_take(void) {
+  while (UART_STATE & UART_STATE_RXFULL) {
+    if (!mcu_rx_room()) {
+      mcu_rx_hold();
+      return;
+    }
+    mcu_rx_push((uint8_t)UART_DATA);
+  }
+}
+
 void uart0_rx_irq(void) {
   /* Clear before draining: a byte that lands after the last read then raises
    * a fresh interrupt. Clearing after the drain would drop that interrupt and
    * leave the byte in the holding register, stalling reception for good. */
   UART_INTCLEAR = 2u;
-  while (UART_STATE & UART_STATE_RXFULL) mcu_rx_push((uint8_t)UART_DATA);
+  uart0_take();
 }
+
+void th_rx_resume(void) { uart0_take(); }
 
 void th_write(const char *buf, unsigned len) {
   for (unsigned i = 0; i < len; ++i) {

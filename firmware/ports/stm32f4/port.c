@@ -54,14 +54,28 @@
 #define TIM2_ARR REG(0x4000002Cu)
 
 #define NVIC_ISER1 REG(0xE000E104u)
+#define NVIC_ICER1 REG(0xE000E184u)
+#define USART2_NVIC_BIT (1u << (38 - 32)) /* USART2 is interrupt 38 */
 
 /* ---- UART ---------------------------------------------------------------- */
 
 void usart2_irq(void) {
   /* RXNE is level-triggered and cleared by reading DR, so nothing is lost
-   * between the last read and the return. */
-  while (USART2_SR & USART_SR_RXNE) mcu_rx_push((uint8_t)USART2_DR);
+   * between the last read and the return. With the ring full the byte stays
+   * in DR and the interrupt is disabled in the NVIC (the line stays high: it
+   * would fire again at once) until th_rx_resume. */
+  while (USART2_SR & USART_SR_RXNE) {
+    if (!mcu_rx_room()) {
+      NVIC_ICER1 = USART2_NVIC_BIT;
+      mcu_rx_hold();
+      return;
+    }
+    mcu_rx_push((uint8_t)USART2_DR);
+  }
 }
+
+/* The line is still high: the interrupt pends and runs as soon as interrupts are unmasked. */
+void th_rx_resume(void) { NVIC_ISER1 = USART2_NVIC_BIT; }
 
 void th_write(const char *buf, unsigned len) {
   for (unsigned i = 0; i < len; ++i) {
@@ -163,7 +177,7 @@ int main(void) {
   TIM2_CNT = 0;
   TIM2_CR1 = 1u;
 
-  NVIC_ISER1 = 1u << (38 - 32);
+  NVIC_ISER1 = USART2_NVIC_BIT;
 
   mcu_serve(&interp, arena, sizeof arena, (tb_bench_id)TB_BENCH, EE_CMD_SIZE);
 }
