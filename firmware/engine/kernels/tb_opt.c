@@ -644,6 +644,154 @@ static int32_t dw_padded_width(const tb_conv_params *p, const tb_dims *out) { re
 static size_t dw_rows_size(const tb_conv_params *p, const tb_dims *out) {
   return ((size_t)(3 * dw_padded_width(p, out) + 1) * (size_t)out->c + 15u) & ~(size_t)15u;
 }
+
+/* The fused 3x3 row kernel's table: per group of four channels, their four
+ * biases, the nine taps' weights widened to int16 pairs (lanes {0,2} and
+ * {1,3}, in the order the kernel reads them: columns 1, 2, 0 of each row)
+ * and each channel's requantization constants with the output offset folded
+ * into the rounding term, so that every tap is one table load and each
+ * output is six instructions. Built once per call; layers with more than
+ * 128 channels (tiny ones) keep the plain path to bound the scratch. */
+#define DW_GROUP_WORDS 34
+static size_t dw_table_size(int32_t channels) {
+  const size_t fused = channels <= 128 ? (size_t)(channels / 4) * DW_GROUP_WORDS * sizeof(int32_t) : 0;
+  const size_t plain = fast_table_size(channels);
+  return fused > plain ? fused : plain;
+}
+
+/* Whether the fused kernel reproduces TFLM for this layer: every channel on
+ * the fast requantization with a right shift of at most 22, so that
+ * ((y >> 1) + 2^(r-2) + offset * 2^(r-1)) stays inside int32 (|y >> 1| <=
+ * 2^30, |offset| <= 128), and the full int8 output range (one SSAT). */
+static int dw_fused_ok(const tb_conv_params *p, const tb_requant *q, int32_t C) {
+  if (C > 128 || p->act_min != -128 || p->act_max != 127 || p->output_offset < -128 || p->output_offset > 127) return 0;
+  for (int32_t c = 0; c < (q->stride ? C : 1); ++c) {
+    const int32_t m = q->multiplier[c * q->stride], s = q->shift[c * q->stride];
+    if (!tb_fast_rq_ok(m, s) || -s - 1 > 22) return 0;
+  }
+  return 1;
+}
+
+static void dw_fill_table(int32_t *t, const tb_conv_params *p, const tb_requant *q, const int8_t *weights, const int32_t *bias, int32_t C) {
+  static const int8_t order[9] = {1, 2, 0, 4, 5, 3, 7, 8, 6}; /* tap fy * 3 + fx as the kernel reads them */
+  for (int32_t c = 0; c < C; c += 4, t += DW_GROUP_WORDS) {
+    for (int j = 0; j < 4; ++j) t[j] = bias ? bias[c + j] : 0;
+    for (int k = 0; k < 9; ++k) {
+      const int8_t *w = weights + (size_t)order[k] * C + c;
+      t[4 + 2 * k] = (int32_t)(((uint32_t)w[0] & 0xffffu) | ((uint32_t)w[2] << 16));
+      t[5 + 2 * k] = (int32_t)(((uint32_t)w[1] & 0xffffu) | ((uint32_t)w[3] << 16));
+    }
+    for (int j = 0; j < 4; ++j) {
+      const int32_t ch = (c + j) * q->stride;
+      const tb_fast_rq e = tb_fast_rq_of(q->multiplier[ch], q->shift[ch]);
+      t[22 + 3 * j] = e.m2;
+      t[23 + 3 * j] = e.half + p->output_offset * (int32_t)(1u << e.right);
+      t[24 + 3 * j] = e.right;
+    }
+  }
+}
+
+#if TB_SIMD_DSP
+/* `pixels` output pixels of one 3x3 row, all channels: r0 the first
+ * window's top-left tap (channel 0) in the padded rows, r1 the table, r2 C,
+ * r3 the output; [sp] prow (bytes between padded rows), [sp + 4] groups
+ * (C / 4), [sp + 8] off2, [sp + 12] (stride - 1) * C, [sp + 16] pixels.
+ * Per group of four channels 106 instructions for 36 MACs and four
+ * outputs: bias LDM, per tap one LDR, one LDM of the widened weights, two
+ * SXTAB16 and four SMLABB/SMLATT, per output LDM of its constants, SMMLAR,
+ * three ALU operations, SSAT and its byte store. */
+#define DW_ROW_TAP(xaddr)          \
+  "ldr r8, " xaddr                 \
+  "\n\t"                           \
+  "ldm lr!, {r10, r11}\n\t"        \
+  "sxtab16 r9, r3, r8\n\t"         \
+  "sxtab16 r8, r3, r8, ror #8\n\t" \
+  "smlabb r4, r10, r9, r4\n\t"     \
+  "smlatt r6, r10, r9, r6\n\t"     \
+  "smlabb r5, r11, r8, r5\n\t"     \
+  "smlatt r7, r11, r8, r7\n\t"
+#define DW_ROW_ROW(r) DW_ROW_TAP("[" r ", r12]") DW_ROW_TAP("[" r ", r12, lsl #1]") DW_ROW_TAP("[" r "], #4")
+#define DW_ROW_REQUANT(a)                 \
+  "ldm lr!, {r8, r9, r10}\n\t"           \
+  "add r11, " a ", " a ", asr #31\n\t"   \
+  "smmlar " a ", " a ", r8, r11\n\t"     \
+  "add " a ", r9, " a ", asr #1\n\t"     \
+  "asr " a ", " a ", r10\n\t"            \
+  "ssat " a ", #8, " a "\n\t"
+__attribute__((naked, noinline)) static void dw_3x3_row(const int8_t *ip __attribute__((unused)), const int32_t *table __attribute__((unused)),
+                                                        int32_t C __attribute__((unused)), int8_t *out __attribute__((unused)),
+                                                        int32_t prow __attribute__((unused)), int32_t groups __attribute__((unused)),
+                                                        uint32_t off2 __attribute__((unused)), int32_t xs __attribute__((unused)),
+                                                        int32_t pixels __attribute__((unused))) {
+  /* Locals: [sp] out, [sp + 4] table end, [sp + 8] table; arguments from [sp + 48]. */
+  __asm__ volatile(
+      "push {r4-r11, lr}\n\t"
+      "sub sp, sp, #12\n\t"
+      "str r3, [sp]\n\t"
+      "str r1, [sp, #8]\n\t"
+      "ldr r8, [sp, #52]\n\t"
+      "movs r9, #136\n\t"
+      "mla r8, r8, r9, r1\n\t"
+      "str r8, [sp, #4]\n\t"
+      "mov r12, r2\n\t"
+      "ldr r8, [sp, #48]\n\t"
+      "add r1, r0, r8\n\t"
+      "add r2, r1, r8\n\t"
+      "ldr r3, [sp, #56]\n"
+      "1:\n\t"
+      "ldr lr, [sp, #8]\n"
+      "2:\n\t"
+      "ldm lr!, {r4-r7}\n\t" DW_ROW_ROW("r0") DW_ROW_ROW("r1") DW_ROW_ROW("r2") DW_ROW_REQUANT("r4") DW_ROW_REQUANT("r5")
+          DW_ROW_REQUANT("r6") DW_ROW_REQUANT("r7") "ldr r8, [sp]\n\t"
+      "strb r4, [r8], #1\n\t"
+      "strb r5, [r8], #1\n\t"
+      "strb r6, [r8], #1\n\t"
+      "strb r7, [r8], #1\n\t"
+      "str r8, [sp]\n\t"
+      "ldr r8, [sp, #4]\n\t"
+      "cmp lr, r8\n\t"
+      "bne 2b\n\t"
+      "ldr r8, [sp, #60]\n\t"
+      "add r0, r0, r8\n\t"
+      "add r1, r1, r8\n\t"
+      "add r2, r2, r8\n\t"
+      "ldr r8, [sp, #64]\n\t"
+      "subs r8, r8, #1\n\t"
+      "str r8, [sp, #64]\n\t"
+      "bne 1b\n\t"
+      "add sp, sp, #12\n\t"
+      "pop {r4-r11, pc}\n\t");
+}
+#undef DW_ROW_TAP
+#undef DW_ROW_ROW
+#undef DW_ROW_REQUANT
+#else
+/* The same computation in portable C (the x86 and emulated builds). */
+static void dw_3x3_row(const int8_t *ip, const int32_t *table, int32_t C, int8_t *out, int32_t prow, int32_t groups, uint32_t off2, int32_t xs,
+                       int32_t pixels) {
+  for (; pixels > 0; --pixels, ip += xs) {
+    const int32_t *t = table;
+    for (int32_t g = 0; g < groups; ++g, t += DW_GROUP_WORDS, ip += 4) {
+      int32_t a[4] = {t[0], t[1], t[2], t[3]};
+      for (int k = 0; k < 9; ++k) {
+        static const int8_t col[9] = {1, 2, 0, 1, 2, 0, 1, 2, 0};
+        const uint32_t x = tb_load32(ip + (k / 3) * prow + col[k] * C);
+        const uint32_t x02 = tb_sxtab16(off2, x), x13 = tb_sxtab16_ror8(off2, x);
+        const uint32_t w02 = (uint32_t)t[4 + 2 * k], w13 = (uint32_t)t[5 + 2 * k];
+        a[0] = tb_smlabb(w02, x02, a[0]);
+        a[2] = tb_smlatt(w02, x02, a[2]);
+        a[1] = tb_smlabb(w13, x13, a[1]);
+        a[3] = tb_smlatt(w13, x13, a[3]);
+      }
+      for (int j = 0; j < 4; ++j) {
+        const int32_t *e = t + 22 + 3 * j;
+        const int32_t y = tb_smmlar(a[j], e[0], (int32_t)((uint32_t)a[j] + (uint32_t)(a[j] >> 31)));
+        *out++ = (int8_t)tb_ssat(((y >> 1) + e[1]) >> e[2], 8);
+      }
+    }
+  }
+}
+#endif
 #endif
 
 size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
@@ -653,7 +801,7 @@ size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *
 #endif
   if (!depthwise_fast(p)) return tb_depthwise_conv_s8_scratch_ref(p, in, filter, out);
 #if !TB_WASM_SIMD
-  if (dw_rows(p, filter, out)) return fast_table_size(out->c) + dw_rows_size(p, out);
+  if (dw_rows(p, filter, out)) return dw_table_size(out->c) + dw_rows_size(p, out);
 #endif
   return fast_table_size(out->c);
 }
@@ -799,9 +947,12 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
 #if !TB_WASM_SIMD
   if (dw_rows(p, filter, out)) {
     const int32_t wp = dw_padded_width(p, out), prow = wp * C;
-    int8_t *rows = (int8_t *)scratch + fast_table_size(C), *dummy = rows + 3 * prow;
+    int8_t *rows = (int8_t *)scratch + dw_table_size(C), *dummy = rows + 3 * prow;
     const int zp = -in_offset, full = rq_lo == -128 && rq_hi == 127;
     const int32_t left = p->pad_w, copied = in->w < wp - left ? in->w : wp - left, right = wp - left - copied;
+    /* The fused row kernel's table replaces the fast one (both at the start of scratch). */
+    int32_t *const table = dw_fused_ok(p, q, C) ? (int32_t *)scratch : NULL;
+    if (table) dw_fill_table(table, p, q, weights, bias, C);
     for (int b = 0; b < in->n; ++b)
       for (int oy = 0; oy < out->h; ++oy) {
         for (int fy = 0; fy < 3; ++fy) {
@@ -816,6 +967,10 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
           if (right > 0) memset(dst + (left + copied) * C, zp, (size_t)(right * C));
         }
         int8_t *o = output + (((size_t)b * out->h + oy) * out->w) * C;
+        if (table) {
+          dw_3x3_row(rows, table, C, o, prow, C / 4, off2, (p->stride_w - 1) * C, out->w);
+          continue;
+        }
         if (!fq) {
           for (int ox = 0; ox < out->w; ox += 2, o += 2 * C)
             depthwise_3x3_pair(rows + (size_t)ox * p->stride_w * C, weights, o, ox + 1 < out->w ? o + C : dummy, C, prow, 3 * C,
