@@ -179,9 +179,11 @@ static size_t columns_size(int32_t depth, int32_t ncols) { return (size_t)((dept
 static int32_t conv_depth(const tb_dims *filter) { return filter->h * filter->w * filter->c; }
 
 #if !TB_WASM_SIMD
-/* Bytes of the raw sums of one pixel pair (mac_2x2_rows, Cortex-M only;
- * reserved in the emulated build too so its arena figures are the ARM ones). */
-static size_t raw_size(int32_t channels) { return (size_t)(channels & ~1) * 2u * sizeof(int32_t); }
+/* Bytes of the raw sums of one pixel pair (mac_2x2_rows) or of the
+ * per-channel-pair table of mac_2x2_rows_rq, 32 bytes per pair (Cortex-M
+ * only; reserved in the emulated build too so its arena figures are the ARM
+ * ones). */
+static size_t raw_size(int32_t channels) { return (size_t)(channels & ~1) * 4u * sizeof(int32_t); }
 #else
 static size_t raw_size(int32_t channels) { return (void)channels, 0; }
 #endif
@@ -472,6 +474,94 @@ __attribute__((naked, noinline)) static void mac_2x2_rows(const int8_t *w __attr
       "pop {r4-r11, pc}\n\t");
 #undef MAC_2X2_ROWS_GROUP
 }
+
+/* mac_2x2_rows with the bias and the requantization of every output fused
+ * in (full int8 range only): per channel pair the table holds both biases,
+ * which start the four sums, then each channel's fast constants {m2, half,
+ * right}; the four outputs go straight to o0[oc], o1[oc] = o0[oc + out_c]
+ * and the next column. About 40 instructions per pair outside the MAC loop
+ * instead of the raw sums' round trip through C (about 75).
+ * r0 weights, r1 col, r2 groups (>= 1), r3 table, [sp] pairs (>= 1),
+ * [sp + 4] depth, [sp + 8] o0, [sp + 12] out_c, [sp + 16] output offset. */
+__attribute__((naked, noinline)) static void mac_2x2_rows_rq(const int8_t *w __attribute__((unused)),
+                                                             const int16_t *col __attribute__((unused)),
+                                                             int32_t groups __attribute__((unused)), const int32_t *table __attribute__((unused)),
+                                                             int32_t pairs __attribute__((unused)), int32_t depth __attribute__((unused)),
+                                                             int8_t *o0 __attribute__((unused)), int32_t out_c __attribute__((unused)),
+                                                             int32_t offset __attribute__((unused))) {
+#define MAC_2X2_RQ_GROUP      \
+  "ldm r1!, {r8-r11}\n\t"     \
+  "ldr r2, [r0], #4\n\t"      \
+  "sxtb16 lr, r2\n\t"         \
+  "sxtb16 r2, r2, ror #8\n\t" \
+  "smlad r4, lr, r8, r4\n\t"  \
+  "smlad r5, lr, r10, r5\n\t" \
+  "smlad r4, r2, r9, r4\n\t"  \
+  "smlad r5, r2, r11, r5\n\t" \
+  "ldr r2, [r12], #4\n\t"     \
+  "sxtb16 lr, r2\n\t"         \
+  "sxtb16 r2, r2, ror #8\n\t" \
+  "smlad r6, lr, r8, r6\n\t"  \
+  "smlad r7, lr, r10, r7\n\t" \
+  "smlad r6, r2, r9, r6\n\t"  \
+  "smlad r7, r2, r11, r7\n\t"
+#define MAC_2X2_RQ_OUT(a)               \
+  "add r11, " a ", " a ", asr #31\n\t" \
+  "smmlar " a ", " a ", r8, r11\n\t"   \
+  "add " a ", r9, " a ", asr #1\n\t"   \
+  "asr " a ", " a ", r10\n\t"          \
+  "add " a ", " a ", r3\n\t"           \
+  "ssat " a ", #8, " a "\n\t"
+  /* Locals: [sp] table, [sp + 4] pairs left, [sp + 8] groups, [sp + 12] o0; arguments from [sp + 52]. */
+  __asm__ volatile(
+      "push {r4-r11, lr}\n\t"
+      "sub sp, sp, #16\n\t"
+      "str r3, [sp]\n\t"
+      "str r2, [sp, #8]\n\t"
+      "ldr r3, [sp, #52]\n\t"
+      "str r3, [sp, #4]\n\t"
+      "ldr r3, [sp, #60]\n\t"
+      "str r3, [sp, #12]\n"
+      "3:\n\t"
+      "ldr r12, [sp, #56]\n\t"
+      "add r12, r0, r12\n\t"
+      "ldr lr, [sp]\n\t"
+      "ldm lr!, {r4, r6}\n\t"
+      "str lr, [sp]\n\t"
+      "mov r5, r4\n\t"
+      "mov r7, r6\n\t"
+      "ldr r3, [sp, #8]\n\t"
+      "tst r3, #1\n\t"
+      "beq 1f\n\t" MAC_2X2_RQ_GROUP
+      "subs r3, r3, #1\n\t"
+      "beq 2f\n"
+      "1:\n\t" MAC_2X2_RQ_GROUP MAC_2X2_RQ_GROUP
+      "subs r3, r3, #2\n\t"
+      "bne 1b\n"
+      "2:\n\t"
+      "ldr lr, [sp]\n\t"
+      "ldr r3, [sp, #68]\n\t"
+      "ldm lr!, {r8, r9, r10}\n\t" MAC_2X2_RQ_OUT("r4") MAC_2X2_RQ_OUT("r5") "ldm lr!, {r8, r9, r10}\n\t" MAC_2X2_RQ_OUT("r6")
+          MAC_2X2_RQ_OUT("r7") "str lr, [sp]\n\t"
+      "ldr r2, [sp, #12]\n\t"
+      "ldr r3, [sp, #64]\n\t"
+      "strb r5, [r2, r3]\n\t"
+      "strb r4, [r2], #1\n\t"
+      "strb r7, [r2, r3]\n\t"
+      "strb r6, [r2], #1\n\t"
+      "str r2, [sp, #12]\n\t"
+      "ldr r2, [sp, #8]\n\t"
+      "sub r1, r1, r2, lsl #4\n\t"
+      "mov r0, r12\n\t"
+      "ldr r2, [sp, #4]\n\t"
+      "subs r2, r2, #1\n\t"
+      "str r2, [sp, #4]\n\t"
+      "bne 3b\n\t"
+      "add sp, sp, #16\n\t"
+      "pop {r4-r11, pc}\n\t");
+#undef MAC_2X2_RQ_GROUP
+#undef MAC_2X2_RQ_OUT
+}
 #else
 /* Dot products of weight rows wa and wb with the two interleaved columns. */
 static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *col, int32_t depth, int32_t grouped, int32_t acc[4]) {
@@ -544,6 +634,17 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
       memcpy(wpad + (size_t)oc * dpad, weights + (size_t)oc * depth, (size_t)depth);
       memset(wpad + (size_t)oc * dpad + depth, 0, (size_t)(dpad - depth));
     }
+  /* With the full output range, the fused kernel's table of channel pairs
+   * (biases, then fast constants) takes the place of the raw sums. */
+  int32_t *const ptab = fq && full && out_c >= 2 ? raw : NULL;
+  if (ptab)
+    for (int oc = 0; oc + 1 < out_c; oc += 2) {
+      int32_t *t = ptab + 4 * oc;
+      const tb_fast_rq *ea = fq + oc * rq_stride, *eb = ea + rq_stride;
+      t[0] = bias ? bias[oc] : 0, t[1] = bias ? bias[oc + 1] : 0;
+      t[2] = ea->m2, t[3] = ea->half, t[4] = ea->right;
+      t[5] = eb->m2, t[6] = eb->half, t[7] = eb->right;
+    }
   /* From here on the weights, their depth and the column layout are the padded ones. */
   const int8_t *const wts = wpad ? wpad : weights;
   const int32_t wdepth = wpad ? dpad : depth, wgrouped = wpad ? dpad : grouped;
@@ -580,7 +681,10 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
     int8_t *o0 = output + (size_t)px * out_c, *o1 = o0 + out_c;
     int oc0 = 0;
 #if TB_SIMD_DSP
-    if (fq && two && wdepth == wgrouped && wdepth > 0 && out_c >= 2) {
+    if (ptab && two && wdepth == wgrouped && wdepth > 0) {
+      mac_2x2_rows_rq(wts, col, wdepth >> 2, ptab, out_c >> 1, wdepth, o0, out_c, rq_offset);
+      oc0 = out_c & ~1;
+    } else if (fq && two && wdepth == wgrouped && wdepth > 0 && out_c >= 2) {
       const int32_t pairs = out_c >> 1;
       mac_2x2_rows(wts, col, wdepth >> 2, raw, pairs, wdepth);
       for (int oc = 0; oc < 2 * pairs; oc += 2) {
