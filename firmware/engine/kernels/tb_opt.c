@@ -764,14 +764,14 @@ static size_t dw_table_size(int32_t channels) {
 }
 
 /* Whether the fused kernel reproduces TFLM for this layer: every channel on
- * the fast requantization with a right shift of at most 22, so that
+ * the fast requantization with a nonzero multiplier and a right shift of at most 22, so that
  * ((y >> 1) + 2^(r-2) + offset * 2^(r-1)) stays inside int32 (|y >> 1| <=
  * 2^30, |offset| <= 128), and the full int8 output range (one SSAT). */
 static int dw_fused_ok(const tb_conv_params *p, const tb_requant *q, int32_t C) {
   if (C > 128 || p->act_min != -128 || p->act_max != 127 || p->output_offset < -128 || p->output_offset > 127) return 0;
   for (int32_t c = 0; c < (q->stride ? C : 1); ++c) {
     const int32_t m = q->multiplier[c * q->stride], s = q->shift[c * q->stride];
-    if (!tb_fast_rq_ok(m, s) || -s - 1 > 22) return 0;
+    if (m == 0 || !tb_fast_rq_ok(m, s) || -s - 1 > 22) return 0;
   }
   return 1;
 }
