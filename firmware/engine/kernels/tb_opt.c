@@ -1424,6 +1424,27 @@ void tb_add_s8_opt(const tb_add_params *params, uint32_t n, const int8_t *a, con
   n -= done, a += done, b += done, out += done;
 #endif
   const tb_add_params P = *params; /* a local copy: int8 stores could alias *params */
+#if !TB_WASM_SIMD
+  if (add_fast(&P) && n >= 1024) {
+    /* Each input's rescaling depends on its int8 value alone: tabulate both
+     * for the 256 values (2 KB of stack, as the WebAssembly build does),
+     * then per element two lookups and the output rescale. */
+    int32_t ta[256], tbt[256];
+    const tb_fast_mul m1 = tb_fast_mul_of(P.input1_multiplier, -P.input1_shift), m2 = tb_fast_mul_of(P.input2_multiplier, -P.input2_shift);
+    for (int32_t v = -128; v < 128; ++v) {
+      ta[v + 128] = tb_fast_mul_apply((int32_t)((uint32_t)(v + P.input1_offset) << P.left_shift), m1);
+      tbt[v + 128] = tb_fast_mul_apply((int32_t)((uint32_t)(v + P.input2_offset) << P.left_shift), m2);
+    }
+    const int32_t *const xa = ta + 128, *const xb = tbt + 128;
+    const tb_fast_mul mo = tb_fast_mul_of(P.output_multiplier, -P.output_shift);
+    const int32_t off = P.output_offset, lo = P.act_min, hi = P.act_max;
+    if (lo == -128 && hi == 127)
+      for (uint32_t i = 0; i < n; ++i) out[i] = (int8_t)tb_ssat(tb_fast_mul_apply(xa[a[i]] + xb[b[i]], mo) + off, 8);
+    else
+      for (uint32_t i = 0; i < n; ++i) out[i] = (int8_t)tb_clamp_i32(tb_fast_mul_apply(xa[a[i]] + xb[b[i]], mo) + off, lo, hi);
+    return;
+  }
+#endif
   if (add_fast(&P)) {
     const tb_fast_mul m1 = tb_fast_mul_of(P.input1_multiplier, -P.input1_shift), m2 = tb_fast_mul_of(P.input2_multiplier, -P.input2_shift);
     const tb_fast_mul mo = tb_fast_mul_of(P.output_multiplier, -P.output_shift);
