@@ -203,10 +203,13 @@ static size_t padded_weights_size(int32_t channels, int32_t depth) { return (voi
 #endif
 
 #if TB_WASM_SIMD
-static size_t stage_size(int32_t depth) { return (void)depth, 0; }
+static size_t stage_size(int32_t depth, int32_t channels) { return (void)depth, (void)channels, 0; }
 #else
-/* Bytes of the int8 staging copy of one receptive field. */
-static size_t stage_size(int32_t depth) { return ((size_t)depth + 15u) & ~(size_t)15u; }
+/* Bytes of the int8 staging copy of one receptive field; layers with padded
+ * weights (padded_weights_size) stage both fields of a pixel
+ * pair, the second stage_field(depth) bytes after the first. */
+static size_t stage_field(int32_t depth) { return ((size_t)depth + 15u) & ~(size_t)15u; }
+static size_t stage_size(int32_t depth, int32_t channels) { return (padded_weights_size(channels, depth) ? 2u : 1u) * stage_field(depth); }
 
 static inline void copy_bytes(int8_t *d, const int8_t *s, int32_t n) {
   for (; n >= 4; n -= 4, d += 4, s += 4) tb_store32(d, tb_load32(s));
@@ -676,7 +679,7 @@ size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const 
   /* tb_opt_wasm.h: a requantization table (64 bytes per output channel), four widened rows, then eight interleaved. */
   return (size_t)out->c * 64 + columns_size(conv_depth(filter), 12) * sizeof(int16_t);
 #endif
-  return fast_table_size(out->c) + columns_size(conv_depth(filter), 2) * sizeof(int16_t) + stage_size(conv_depth(filter)) +
+  return fast_table_size(out->c) + columns_size(conv_depth(filter), 2) * sizeof(int16_t) + stage_size(conv_depth(filter), out->c) +
          raw_size(out->c) + padded_weights_size(out->c, conv_depth(filter));
 }
 
@@ -695,7 +698,7 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
   int8_t *stage = (int8_t *)(col + columns_size(depth, 2));
 #endif
 #if TB_SIMD_DSP
-  int32_t *raw = (int32_t *)(void *)(stage + stage_size(depth));
+  int32_t *raw = (int32_t *)(void *)(stage + stage_size(depth, out_c));
   int8_t *const wpad = padded_weights_size(out_c, depth) && fq ? (int8_t *)(raw + raw_size(out_c) / sizeof(int32_t)) : NULL;
   const int32_t dpad = (depth + 3) & ~3;
   if (wpad)
@@ -748,11 +751,12 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
 #else
 #if TB_SIMD_DSP
       if (wpad) {
-        /* The padding elements are zero points, which widen to 0. */
-        if (pointwise) copy_bytes(stage, input + (size_t)i * depth, depth);
-        else gather(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, stage);
-        memset(stage + depth, -p->input_offset, (size_t)(dpad - depth));
-        widen_column(col, j, stage, dpad, dpad, p->input_offset);
+        /* The padding elements are zero points, which widen to 0; both fields are widened together below. */
+        int8_t *const field = stage + j * stage_field(depth);
+        if (pointwise) copy_bytes(field, input + (size_t)i * depth, depth);
+        else gather(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, field);
+        memset(field + depth, -p->input_offset, (size_t)(dpad - depth));
+        if (j == 1) widen_pair_rows(col, stage, field, dpad >> 2, 1, 0, tb_pair_splat(p->input_offset));
         continue;
       }
 #endif
