@@ -179,14 +179,22 @@ static size_t columns_size(int32_t depth, int32_t ncols) { return (size_t)((dept
 static int32_t conv_depth(const tb_dims *filter) { return filter->h * filter->w * filter->c; }
 
 #if !TB_WASM_SIMD
-/* Bytes of the raw sums of one pixel pair (mac_2x2_rows) or of the
+/* Bytes of the raw sums of one pixel pair (mac_2x2_rows) and of the
  * per-channel-pair table of mac_2x2_rows_rq, 32 bytes per pair (Cortex-M
  * only; reserved in the emulated build too so its arena figures are the ARM
  * ones). */
-static size_t raw_size(int32_t channels) { return (size_t)(channels & ~1) * 4u * sizeof(int32_t); }
+static size_t raw_size(int32_t channels) { return (size_t)(channels & ~1) * 2u * sizeof(int32_t); }
+static size_t pair_table_size(int32_t channels) { return (size_t)(channels & ~1) * 4u * sizeof(int32_t); }
 #else
 static size_t raw_size(int32_t channels) { return (void)channels, 0; }
+static size_t pair_table_size(int32_t channels) { return (void)channels, 0; }
 #endif
+/* The start of conv scratch holds either the fast table and the raw sums or
+ * (full output range on Cortex-M) the pair table alone. */
+static size_t requant_region_size(int32_t channels) {
+  const size_t a = fast_table_size(channels) + raw_size(channels), b = pair_table_size(channels);
+  return a > b ? a : b;
+}
 
 #if !TB_WASM_SIMD
 /* Layers whose depth is not a multiple of 4 (first layers: 3 x 3 x 3 = 27)
@@ -679,8 +687,8 @@ size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const 
   /* tb_opt_wasm.h: a requantization table (64 bytes per output channel), four widened rows, then eight interleaved. */
   return (size_t)out->c * 64 + columns_size(conv_depth(filter), 12) * sizeof(int16_t);
 #endif
-  return fast_table_size(out->c) + columns_size(conv_depth(filter), 2) * sizeof(int16_t) + stage_size(conv_depth(filter), out->c) +
-         raw_size(out->c) + padded_weights_size(out->c, conv_depth(filter));
+  return requant_region_size(out->c) + columns_size(conv_depth(filter), 2) * sizeof(int16_t) + stage_size(conv_depth(filter), out->c) +
+         padded_weights_size(out->c, conv_depth(filter));
 }
 
 void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
@@ -691,31 +699,40 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
   REQUANT_LOCALS(q, p);
   const int32_t depth = conv_depth(filter), grouped = column_layout(depth);
   const int out_c = out->c;
-  const tb_fast_rq *const fq = fast_table(scratch, q, out_c);
   const int full = rq_lo == -128 && rq_hi == 127;
-  int16_t *col = (int16_t *)((char *)scratch + fast_table_size(out_c));
+#if TB_SIMD_DSP
+  /* With the full output range, the fused kernel's table of channel pairs
+   * (biases, then fast constants) replaces the fast table and the raw sums;
+   * the few outputs outside it (a lone last pixel, an odd last channel) take
+   * the exact path. */
+  int fast_ok = full && out_c >= 2;
+  for (int32_t c = 0; fast_ok && c < (q->stride ? out_c : 1); ++c) fast_ok = tb_fast_rq_ok(rq_mult[c * rq_stride], rq_shift[c * rq_stride]);
+  int32_t *const ptab = fast_ok ? (int32_t *)scratch : NULL;
+  if (ptab)
+    for (int oc = 0; oc + 1 < out_c; oc += 2) {
+      int32_t *t = ptab + 4 * oc;
+      const tb_fast_rq ea = tb_fast_rq_of(rq_mult[oc * rq_stride], rq_shift[oc * rq_stride]);
+      const tb_fast_rq eb = tb_fast_rq_of(rq_mult[(oc + 1) * rq_stride], rq_shift[(oc + 1) * rq_stride]);
+      t[0] = bias ? bias[oc] : 0, t[1] = bias ? bias[oc + 1] : 0;
+      t[2] = ea.m2, t[3] = ea.half, t[4] = ea.right;
+      t[5] = eb.m2, t[6] = eb.half, t[7] = eb.right;
+    }
+  const tb_fast_rq *const fq = ptab ? NULL : fast_table(scratch, q, out_c);
+#else
+  const tb_fast_rq *const fq = fast_table(scratch, q, out_c);
+#endif
+  int16_t *col = (int16_t *)((char *)scratch + requant_region_size(out_c));
 #if !TB_WASM_SIMD
   int8_t *stage = (int8_t *)(col + columns_size(depth, 2));
 #endif
 #if TB_SIMD_DSP
-  int32_t *raw = (int32_t *)(void *)(stage + stage_size(depth, out_c));
-  int8_t *const wpad = padded_weights_size(out_c, depth) && fq ? (int8_t *)(raw + raw_size(out_c) / sizeof(int32_t)) : NULL;
+  int32_t *raw = (int32_t *)(void *)((char *)scratch + fast_table_size(out_c));
+  int8_t *const wpad = padded_weights_size(out_c, depth) && (fq || ptab) ? (int8_t *)(stage + stage_size(depth, out_c)) : NULL;
   const int32_t dpad = (depth + 3) & ~3;
   if (wpad)
     for (int oc = 0; oc < out_c; ++oc) {
       memcpy(wpad + (size_t)oc * dpad, weights + (size_t)oc * depth, (size_t)depth);
       memset(wpad + (size_t)oc * dpad + depth, 0, (size_t)(dpad - depth));
-    }
-  /* With the full output range, the fused kernel's table of channel pairs
-   * (biases, then fast constants) takes the place of the raw sums. */
-  int32_t *const ptab = fq && full && out_c >= 2 ? raw : NULL;
-  if (ptab)
-    for (int oc = 0; oc + 1 < out_c; oc += 2) {
-      int32_t *t = ptab + 4 * oc;
-      const tb_fast_rq *ea = fq + oc * rq_stride, *eb = ea + rq_stride;
-      t[0] = bias ? bias[oc] : 0, t[1] = bias ? bias[oc + 1] : 0;
-      t[2] = ea->m2, t[3] = ea->half, t[4] = ea->right;
-      t[5] = eb->m2, t[6] = eb->half, t[7] = eb->right;
     }
   /* From here on the weights, their depth and the column layout are the padded ones. */
   const int8_t *const wts = wpad ? wpad : weights;
