@@ -900,9 +900,10 @@ static void dw_fill_table(int32_t *t, const tb_conv_params *p, const tb_requant 
 
 #if TB_SIMD_DSP
 /* `pixels` output pixels of one 3x3 row, all channels: r0 the first
- * window's top-left tap (channel 0) in the padded rows, r1 the table, r2 C,
- * r3 the output; [sp] prow (bytes between padded rows), [sp + 4] groups
- * (C / 4), [sp + 8] off2, [sp + 12] (stride - 1) * C, [sp + 16] pixels.
+ * window's top-left tap (channel 0) in the top padded row, r1 the table,
+ * r2 C, r3 the output; [sp] the middle row, [sp + 4] groups (C / 4),
+ * [sp + 8] off2, [sp + 12] (stride - 1) * C, [sp + 16] pixels, [sp + 20]
+ * the bottom row (the rows are slots of a ring, in any order).
  * Per group of four channels 106 instructions for 36 MACs and four
  * outputs: bias LDM, per tap one LDR, one LDM of the widened weights, two
  * SXTAB16 and four SMLABB/SMLATT, per output LDM of its constants, SMMLAR,
@@ -927,9 +928,9 @@ static void dw_fill_table(int32_t *t, const tb_conv_params *p, const tb_requant 
   "ssat " a ", #8, " a "\n\t"
 __attribute__((naked, noinline)) static void dw_3x3_row(const int8_t *ip __attribute__((unused)), const int32_t *table __attribute__((unused)),
                                                         int32_t C __attribute__((unused)), int8_t *out __attribute__((unused)),
-                                                        int32_t prow __attribute__((unused)), int32_t groups __attribute__((unused)),
+                                                        const int8_t *ip1 __attribute__((unused)), int32_t groups __attribute__((unused)),
                                                         uint32_t off2 __attribute__((unused)), int32_t xs __attribute__((unused)),
-                                                        int32_t pixels __attribute__((unused))) {
+                                                        int32_t pixels __attribute__((unused)), const int8_t *ip2 __attribute__((unused))) {
   /* Locals: [sp] out, [sp + 4] table end, [sp + 8] table; arguments from [sp + 48]. */
   __asm__ volatile(
       "push {r4-r11, lr}\n\t"
@@ -941,9 +942,8 @@ __attribute__((naked, noinline)) static void dw_3x3_row(const int8_t *ip __attri
       "mla r8, r8, r9, r1\n\t"
       "str r8, [sp, #4]\n\t"
       "mov r12, r2\n\t"
-      "ldr r8, [sp, #48]\n\t"
-      "add r1, r0, r8\n\t"
-      "add r2, r1, r8\n\t"
+      "ldr r1, [sp, #48]\n\t"
+      "ldr r2, [sp, #68]\n\t"
       "ldr r3, [sp, #56]\n"
       "1:\n\t"
       "ldr lr, [sp, #8]\n"
@@ -974,15 +974,16 @@ __attribute__((naked, noinline)) static void dw_3x3_row(const int8_t *ip __attri
 #undef DW_ROW_REQUANT
 #else
 /* The same computation in portable C (the x86 and emulated builds). */
-static void dw_3x3_row(const int8_t *ip, const int32_t *table, int32_t C, int8_t *out, int32_t prow, int32_t groups, uint32_t off2, int32_t xs,
-                       int32_t pixels) {
-  for (; pixels > 0; --pixels, ip += xs) {
+static void dw_3x3_row(const int8_t *ip, const int32_t *table, int32_t C, int8_t *out, const int8_t *ip1, int32_t groups, uint32_t off2,
+                       int32_t xs, int32_t pixels, const int8_t *ip2) {
+  for (; pixels > 0; --pixels, ip += xs, ip1 += xs, ip2 += xs) {
     const int32_t *t = table;
-    for (int32_t g = 0; g < groups; ++g, t += DW_GROUP_WORDS, ip += 4) {
+    for (int32_t g = 0; g < groups; ++g, t += DW_GROUP_WORDS, ip += 4, ip1 += 4, ip2 += 4) {
       int32_t a[4] = {t[0], t[1], t[2], t[3]};
       for (int k = 0; k < 9; ++k) {
         static const int8_t col[9] = {1, 2, 0, 1, 2, 0, 1, 2, 0};
-        const uint32_t x = tb_load32(ip + (k / 3) * prow + col[k] * C);
+        const int8_t *const row = k < 3 ? ip : k < 6 ? ip1 : ip2;
+        const uint32_t x = tb_load32(row + col[k] * C);
         const uint32_t x02 = tb_sxtab16(off2, x), x13 = tb_sxtab16_ror8(off2, x);
         const uint32_t w02 = (uint32_t)t[4 + 2 * k], w13 = (uint32_t)t[5 + 2 * k];
         a[0] = tb_smlabb(w02, x02, a[0]);
@@ -1160,8 +1161,31 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
     /* The fused row kernel's table replaces the fast one (both at the start of scratch). */
     int32_t *const table = dw_fused_ok(p, q, C) ? (int32_t *)scratch : NULL;
     if (table) dw_fill_table(table, p, q, weights, bias, C);
-    for (int b = 0; b < in->n; ++b)
-      for (int oy = 0; oy < out->h; ++oy) {
+    for (int b = 0; b < in->n; ++b) {
+      /* The fused kernel reads its three rows from a ring of three slots
+       * (input row y in slot y mod 3), so each input row is copied once,
+       * not once per output row it feeds. */
+      int32_t ring[3] = {INT32_MIN, INT32_MIN, INT32_MIN};
+      for (int oy = 0; table && oy < out->h; ++oy) {
+        const int8_t *slot[3];
+        for (int fy = 0; fy < 3; ++fy) {
+          const int y = oy * p->stride_h - p->pad_h + fy, s = ((y % 3) + 3) % 3;
+          int8_t *dst = rows + s * prow;
+          slot[fy] = dst;
+          if (ring[s] == y) continue;
+          ring[s] = y;
+          if (y < 0 || y >= in->h) {
+            memset(dst, zp, (size_t)prow);
+            continue;
+          }
+          memset(dst, zp, (size_t)(left * C));
+          copy_bytes(dst + left * C, input + (((size_t)b * in->h + y) * in->w) * C, copied * C);
+          if (right > 0) memset(dst + (left + copied) * C, zp, (size_t)(right * C));
+        }
+        dw_3x3_row(slot[0], table, C, output + (((size_t)b * out->h + oy) * out->w) * C, slot[1], C / 4, off2, (p->stride_w - 1) * C, out->w,
+                   slot[2]);
+      }
+      for (int oy = 0; !table && oy < out->h; ++oy) {
         for (int fy = 0; fy < 3; ++fy) {
           const int y = oy * p->stride_h - p->pad_h + fy;
           int8_t *dst = rows + fy * prow;
@@ -1174,10 +1198,6 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
           if (right > 0) memset(dst + (left + copied) * C, zp, (size_t)(right * C));
         }
         int8_t *o = output + (((size_t)b * out->h + oy) * out->w) * C;
-        if (table) {
-          dw_3x3_row(rows, table, C, o, prow, C / 4, off2, (p->stride_w - 1) * C, out->w);
-          continue;
-        }
         if (!fq) {
           for (int ox = 0; ox < out->w; ox += 2, o += 2 * C)
             depthwise_3x3_pair(rows + (size_t)ox * p->stride_w * C, weights, o, ox + 1 < out->w ? o + C : dummy, C, prow, 3 * C,
@@ -1205,6 +1225,7 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
           }
         }
       }
+    }
     return;
   }
 #endif
