@@ -554,16 +554,13 @@ __attribute__((naked, noinline)) static void mac_2x2_rows(const int8_t *w __attr
  * in (full int8 range only): per channel pair the table holds both biases,
  * which start the four sums, then each channel's fast constants {m2, half,
  * right}; the four outputs go straight to o0[oc], o1[oc] = o0[oc + out_c]
- * and the next column. About 40 instructions per pair outside the MAC loop
- * instead of the raw sums' round trip through C (about 75).
+ * and the next column. About 35 instructions per pair outside the MAC loop
+ * instead of the raw sums' round trip through C (about 75). In the _folded
+ * variant the table's half already holds half + offset * 2^right (every
+ * channel's right shift at most 22, no zero multiplier; see dw_fused_ok), so
+ * the offset needs no instruction.
  * r0 weights, r1 col, r2 groups (>= 1), r3 table, [sp] pairs (>= 1),
  * [sp + 4] depth, [sp + 8] o0, [sp + 12] out_c, [sp + 16] output offset. */
-__attribute__((naked, noinline)) static void mac_2x2_rows_rq(const int8_t *w __attribute__((unused)),
-                                                             const int16_t *col __attribute__((unused)),
-                                                             int32_t groups __attribute__((unused)), const int32_t *table __attribute__((unused)),
-                                                             int32_t pairs __attribute__((unused)), int32_t depth __attribute__((unused)),
-                                                             int8_t *o0 __attribute__((unused)), int32_t out_c __attribute__((unused)),
-                                                             int32_t offset __attribute__((unused))) {
 #define MAC_2X2_RQ_GROUP      \
   "ldm r1!, {r8-r11}\n\t"     \
   "ldr r2, [r0], #4\n\t"      \
@@ -587,61 +584,80 @@ __attribute__((naked, noinline)) static void mac_2x2_rows_rq(const int8_t *w __a
   "asr " a ", " a ", r10\n\t"          \
   "add " a ", " a ", r3\n\t"           \
   "ssat " a ", #8, " a "\n\t"
-  /* Locals: [sp] table, [sp + 4] pairs left, [sp + 8] groups, [sp + 12] o0; arguments from [sp + 52]. */
-  __asm__ volatile(
-      "push {r4-r11, lr}\n\t"
-      "sub sp, sp, #16\n\t"
-      "str r3, [sp]\n\t"
-      "str r2, [sp, #8]\n\t"
-      "ldr r3, [sp, #52]\n\t"
-      "str r3, [sp, #4]\n\t"
-      "ldr r3, [sp, #60]\n\t"
-      "str r3, [sp, #12]\n"
-      "3:\n\t"
-      "ldr r12, [sp, #56]\n\t"
-      "add r12, r0, r12\n\t"
-      "ldr lr, [sp]\n\t"
-      "ldm lr!, {r4, r6}\n\t"
-      "str lr, [sp]\n\t"
-      "mov r5, r4\n\t"
-      "mov r7, r6\n\t"
-      /* groups % 4 first (one, then two), then four per pass: 15.5 instructions per 16 MACs. */
-      "ldr r3, [sp, #8]\n\t"
-      "tst r3, #1\n\t"
-      "beq 4f\n\t" MAC_2X2_RQ_GROUP
-      "4:\n\t"
-      "tst r3, #2\n\t"
-      "beq 5f\n\t" MAC_2X2_RQ_GROUP MAC_2X2_RQ_GROUP
-      "5:\n\t"
-      "lsrs r3, r3, #2\n\t"
-      "beq 2f\n"
-      "1:\n\t" MAC_2X2_RQ_GROUP MAC_2X2_RQ_GROUP MAC_2X2_RQ_GROUP MAC_2X2_RQ_GROUP
-      "subs r3, r3, #1\n\t"
-      "bne 1b\n"
-      "2:\n\t"
-      "ldr lr, [sp]\n\t"
-      "ldr r3, [sp, #68]\n\t"
-      "ldm lr!, {r8, r9, r10}\n\t" MAC_2X2_RQ_OUT("r4") MAC_2X2_RQ_OUT("r5") "ldm lr!, {r8, r9, r10}\n\t" MAC_2X2_RQ_OUT("r6")
-          MAC_2X2_RQ_OUT("r7") "str lr, [sp]\n\t"
-      "ldr r2, [sp, #12]\n\t"
-      "ldr r3, [sp, #64]\n\t"
-      "strb r5, [r2, r3]\n\t"
-      "strb r4, [r2], #1\n\t"
-      "strb r7, [r2, r3]\n\t"
-      "strb r6, [r2], #1\n\t"
-      "str r2, [sp, #12]\n\t"
-      "ldr r2, [sp, #8]\n\t"
-      "sub r1, r1, r2, lsl #4\n\t"
-      "mov r0, r12\n\t"
-      "ldr r2, [sp, #4]\n\t"
-      "subs r2, r2, #1\n\t"
-      "str r2, [sp, #4]\n\t"
-      "bne 3b\n\t"
-      "add sp, sp, #16\n\t"
-      "pop {r4-r11, pc}\n\t");
+#define MAC_2X2_RQ_OUT_FOLDED(a)        \
+  "add r11, " a ", " a ", asr #31\n\t" \
+  "smmlar " a ", " a ", r8, r11\n\t"   \
+  "add " a ", r9, " a ", asr #1\n\t"   \
+  "asr " a ", " a ", r10\n\t"          \
+  "ssat " a ", #8, " a "\n\t"
+/* Locals: [sp] table, [sp + 4] table end, [sp + 8] groups, [sp + 12] o0,
+ * [sp + 16] col; arguments from [sp + 60]. */
+#define MAC_2X2_ROWS_RQ_ASM(LOAD_OFFSET, OUT)                                                          \
+  "push {r4-r11, lr}\n\t"                                                                              \
+  "sub sp, sp, #24\n\t"                                                                                \
+  "str r3, [sp]\n\t"                                                                                   \
+  "str r2, [sp, #8]\n\t"                                                                               \
+  "str r1, [sp, #16]\n\t"                                                                              \
+  "ldr r2, [sp, #60]\n\t"                                                                              \
+  "add r3, r3, r2, lsl #5\n\t"                                                                         \
+  "str r3, [sp, #4]\n\t"                                                                               \
+  "ldr r3, [sp, #68]\n\t"                                                                              \
+  "str r3, [sp, #12]\n"                                                                                \
+  "3:\n\t"                                                                                             \
+  "ldr r12, [sp, #64]\n\t"                                                                             \
+  "add r12, r0, r12\n\t"                                                                               \
+  "ldr lr, [sp]\n\t"                                                                                   \
+  "ldm lr!, {r4, r6}\n\t"                                                                              \
+  "str lr, [sp]\n\t"                                                                                   \
+  "mov r5, r4\n\t"                                                                                     \
+  "mov r7, r6\n\t" /* groups % 4 first (one, then two), then four per pass: 15.5 per 16 MACs */       \
+  "ldr r3, [sp, #8]\n\t"                                                                               \
+  "tst r3, #1\n\t"                                                                                     \
+  "beq 4f\n\t" MAC_2X2_RQ_GROUP "4:\n\t"                                                               \
+  "tst r3, #2\n\t"                                                                                     \
+  "beq 5f\n\t" MAC_2X2_RQ_GROUP MAC_2X2_RQ_GROUP "5:\n\t"                                              \
+  "lsrs r3, r3, #2\n\t"                                                                                \
+  "beq 2f\n"                                                                                           \
+  "1:\n\t" MAC_2X2_RQ_GROUP MAC_2X2_RQ_GROUP MAC_2X2_RQ_GROUP MAC_2X2_RQ_GROUP "subs r3, r3, #1\n\t"   \
+  "bne 1b\n"                                                                                           \
+  "2:\n\t"                                                                                             \
+  "ldr lr, [sp]\n\t" LOAD_OFFSET "ldm lr!, {r8, r9, r10}\n\t" OUT("r4") OUT("r5")                      \
+  "ldm lr!, {r8, r9, r10}\n\t" OUT("r6") OUT("r7") "str lr, [sp]\n\t"                                  \
+  "ldr r2, [sp, #12]\n\t"                                                                              \
+  "ldr r3, [sp, #72]\n\t"                                                                              \
+  "strb r5, [r2, r3]\n\t"                                                                              \
+  "strb r4, [r2], #1\n\t"                                                                              \
+  "strb r7, [r2, r3]\n\t"                                                                              \
+  "strb r6, [r2], #1\n\t"                                                                              \
+  "str r2, [sp, #12]\n\t"                                                                              \
+  "ldr r1, [sp, #16]\n\t"                                                                              \
+  "mov r0, r12\n\t"                                                                                    \
+  "ldr r2, [sp, #4]\n\t"                                                                               \
+  "cmp lr, r2\n\t"                                                                                     \
+  "bne 3b\n\t"                                                                                         \
+  "add sp, sp, #24\n\t"                                                                                \
+  "pop {r4-r11, pc}\n\t"
+__attribute__((naked, noinline)) static void mac_2x2_rows_rq(const int8_t *w __attribute__((unused)),
+                                                             const int16_t *col __attribute__((unused)),
+                                                             int32_t groups __attribute__((unused)), const int32_t *table __attribute__((unused)),
+                                                             int32_t pairs __attribute__((unused)), int32_t depth __attribute__((unused)),
+                                                             int8_t *o0 __attribute__((unused)), int32_t out_c __attribute__((unused)),
+                                                             int32_t offset __attribute__((unused))) {
+  __asm__ volatile(MAC_2X2_ROWS_RQ_ASM("ldr r3, [sp, #76]\n\t", MAC_2X2_RQ_OUT));
+}
+__attribute__((naked, noinline)) static void mac_2x2_rows_rq_folded(const int8_t *w __attribute__((unused)),
+                                                                    const int16_t *col __attribute__((unused)),
+                                                                    int32_t groups __attribute__((unused)),
+                                                                    const int32_t *table __attribute__((unused)),
+                                                                    int32_t pairs __attribute__((unused)), int32_t depth __attribute__((unused)),
+                                                                    int8_t *o0 __attribute__((unused)), int32_t out_c __attribute__((unused)),
+                                                                    int32_t offset __attribute__((unused))) {
+  __asm__ volatile(MAC_2X2_ROWS_RQ_ASM("", MAC_2X2_RQ_OUT_FOLDED));
+}
+#undef MAC_2X2_ROWS_RQ_ASM
 #undef MAC_2X2_RQ_GROUP
 #undef MAC_2X2_RQ_OUT
-}
+#undef MAC_2X2_RQ_OUT_FOLDED
 #else
 /* Dot products of weight rows wa and wb with the two interleaved columns. */
 static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *col, int32_t depth, int32_t grouped, int32_t acc[4]) {
@@ -708,14 +724,17 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
   int fast_ok = full && out_c >= 2;
   for (int32_t c = 0; fast_ok && c < (q->stride ? out_c : 1); ++c) fast_ok = tb_fast_rq_ok(rq_mult[c * rq_stride], rq_shift[c * rq_stride]);
   int32_t *const ptab = fast_ok ? (int32_t *)scratch : NULL;
+  /* The offset folds into the rounding term when no channel's right shift exceeds 22 (see dw_fused_ok). */
+  int folded = ptab != NULL;
+  for (int32_t c = 0; folded && c < (q->stride ? out_c : 1); ++c) folded = rq_mult[c * rq_stride] != 0 && -rq_shift[c * rq_stride] - 1 <= 22;
   if (ptab)
     for (int oc = 0; oc + 1 < out_c; oc += 2) {
       int32_t *t = ptab + 4 * oc;
       const tb_fast_rq ea = tb_fast_rq_of(rq_mult[oc * rq_stride], rq_shift[oc * rq_stride]);
       const tb_fast_rq eb = tb_fast_rq_of(rq_mult[(oc + 1) * rq_stride], rq_shift[(oc + 1) * rq_stride]);
       t[0] = bias ? bias[oc] : 0, t[1] = bias ? bias[oc + 1] : 0;
-      t[2] = ea.m2, t[3] = ea.half, t[4] = ea.right;
-      t[5] = eb.m2, t[6] = eb.half, t[7] = eb.right;
+      t[2] = ea.m2, t[3] = ea.half + (folded ? rq_offset * (int32_t)(1u << ea.right) : 0), t[4] = ea.right;
+      t[5] = eb.m2, t[6] = eb.half + (folded ? rq_offset * (int32_t)(1u << eb.right) : 0), t[7] = eb.right;
     }
   const tb_fast_rq *const fq = ptab ? NULL : fast_table(scratch, q, out_c);
 #else
@@ -785,7 +804,8 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
     int oc0 = 0;
 #if TB_SIMD_DSP
     if (ptab && two && wdepth == wgrouped && wdepth > 0) {
-      mac_2x2_rows_rq(wts, col, wdepth >> 2, ptab, out_c >> 1, wdepth, o0, out_c, rq_offset);
+      if (folded) mac_2x2_rows_rq_folded(wts, col, wdepth >> 2, ptab, out_c >> 1, wdepth, o0, out_c, rq_offset);
+      else mac_2x2_rows_rq(wts, col, wdepth >> 2, ptab, out_c >> 1, wdepth, o0, out_c, rq_offset);
       oc0 = out_c & ~1;
     } else if (fq && two && wdepth == wgrouped && wdepth > 0 && out_c >= 2) {
       const int32_t pairs = out_c >> 1;
