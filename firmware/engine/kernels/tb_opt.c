@@ -302,9 +302,8 @@ static void im2col_column(const tb_conv_params *p, const tb_dims *in, const int8
 /* The first byte of output pixel i's receptive field when it lies inside the
  * input and its filter rows are whole groups (read straight from the input
  * rows), else NULL. */
-static const int8_t *interior_window(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter,
-                                     const tb_dims *out, int32_t i) {
-  const int b = i / (out->h * out->w), oy = (i / out->w) % out->h, ox = i % out->w;
+static const int8_t *interior_window(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, int b, int oy,
+                                     int ox) {
   const int x0 = ox * p->stride_w - p->pad_w, y0 = oy * p->stride_h - p->pad_h;
   if ((filter->w * in->c) & 3 || p->dilation_w != 1 || p->dilation_h != 1 || x0 < 0 || x0 + filter->w > in->w || y0 < 0 ||
       y0 + filter->h > in->h)
@@ -771,8 +770,16 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
     const int8_t *f0 = NULL, *f1 = NULL;
     if (!wpad && pointwise && (depth & 3) == 0)
       f0 = input + (size_t)px * depth, f1 = two ? f0 + depth : f0;
-    else if (!wpad && !pointwise && (f0 = interior_window(p, in, input, filter, out, px)) != NULL)
-      f1 = two ? interior_window(p, in, input, filter, out, px + 1) : f0;
+    else if (!wpad && !pointwise) {
+      /* Pixel px at (b, oy, ox); px + 1 one column on, wrapping to the next row and batch. */
+      const int32_t r = px / out->w, ox = px - r * out->w, b = r / out->h, oy = r - b * out->h;
+      f0 = interior_window(p, in, input, filter, b, oy, ox);
+      if (f0 && !two) f1 = f0;
+      else if (f0)
+        f1 = ox + 1 < out->w ? interior_window(p, in, input, filter, b, oy, ox + 1)
+             : oy + 1 < out->h ? interior_window(p, in, input, filter, b, oy + 1, 0)
+                               : interior_window(p, in, input, filter, b + 1, 0, 0);
+    }
     if (f0 && f1) {
       if (pointwise) widen_pair_rows(col, f0, f1, depth >> 2, 1, 0, tb_pair_splat(p->input_offset));
       else widen_pair_rows(col, f0, f1, (filter->w * in->c) >> 2, filter->h, in->w * in->c, tb_pair_splat(p->input_offset));
@@ -791,7 +798,7 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
         int8_t *const field = stage + j * stage_field(depth);
         if (pointwise) copy_bytes(field, input + (size_t)i * depth, depth);
         else gather(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, field);
-        memset(field + depth, -p->input_offset, (size_t)(dpad - depth));
+        for (int32_t k = depth; k < dpad; ++k) field[k] = (int8_t)-p->input_offset; /* 1-3 bytes */
         if (j == 1) widen_pair_rows(col, stage, field, dpad >> 2, 1, 0, tb_pair_splat(p->input_offset));
         continue;
       }
@@ -1580,9 +1587,20 @@ void tb_add_s8_opt(const tb_add_params *params, uint32_t n, const int8_t *a, con
       tbt[v + 128] = tb_fast_mul_apply((int32_t)((uint32_t)(v + P.input2_offset) << P.left_shift), m2);
     }
     const int32_t *const xa = ta + 128, *const xb = tbt + 128;
-    const tb_fast_mul mo = tb_fast_mul_of(P.output_multiplier, -P.output_shift);
+    tb_fast_mul mo = tb_fast_mul_of(P.output_multiplier, -P.output_shift);
     const int32_t off = P.output_offset, lo = P.act_min, hi = P.act_max;
-    if (lo == -128 && hi == 127)
+    if (lo == -128 && hi == 127 && mo.right <= 22 && off >= -128 && off <= 128) {
+      /* The offset folded into the rounding term: |y| < 2^29 and |off| 2^right <= 2^29 keep the sum inside int32. */
+      mo.half += off * (int32_t)(1u << mo.right);
+      uint32_t i = 0;
+      for (; i + 4 <= n; i += 4) {
+        out[i] = (int8_t)tb_ssat(tb_fast_mul_apply(xa[a[i]] + xb[b[i]], mo), 8);
+        out[i + 1] = (int8_t)tb_ssat(tb_fast_mul_apply(xa[a[i + 1]] + xb[b[i + 1]], mo), 8);
+        out[i + 2] = (int8_t)tb_ssat(tb_fast_mul_apply(xa[a[i + 2]] + xb[b[i + 2]], mo), 8);
+        out[i + 3] = (int8_t)tb_ssat(tb_fast_mul_apply(xa[a[i + 3]] + xb[b[i + 3]], mo), 8);
+      }
+      for (; i < n; ++i) out[i] = (int8_t)tb_ssat(tb_fast_mul_apply(xa[a[i]] + xb[b[i]], mo), 8);
+    } else if (lo == -128 && hi == 127)
       for (uint32_t i = 0; i < n; ++i) out[i] = (int8_t)tb_ssat(tb_fast_mul_apply(xa[a[i]] + xb[b[i]], mo) + off, 8);
     else
       for (uint32_t i = 0; i < n; ++i) out[i] = (int8_t)tb_clamp_i32(tb_fast_mul_apply(xa[a[i]] + xb[b[i]], mo) + off, lo, hi);
