@@ -33,7 +33,7 @@ const perf = args.includes('--perf');
 const MACS = { kws01: 2.657e6, vww01: 7.49e6, ic01: 12.502e6, ad01: 0.264e6 }; // published MAC counts
 const ITER = { kws01: 5, vww01: 3, ic01: 3, ad01: 50 };
 // Must match firmware/ports/wasm/cost_model.h (kinds: conv, depthwise, fc, add, pool, reshape, softmax).
-const COST_MODEL = { mac: [1.219, 6.342, 0.802, 0.0, 4.0, 0.0, 0.0, 0.0], out: [25.949, 0.0, 103.528, 43.271, 20.0, 2.0, 600.0, 0.0] };
+const COST_MODEL = { mac: [1.184, 3.86, 0.91, 0.0, 4.0, 0.0, 0.0, 0.0], out: [11.862, 0.0, 86.942, 14.579, 20.0, 2.0, 600.0, 0.0] };
 const CLASSES = ['first conv', 'conv', 'depthwise', 'fc', 'add'];
 const ALL_VARIANTS = { ref: ['-DTB_KERNELS=ref'], opt: ['-DTB_KERNELS=opt'] };
 const VARIANTS = Object.fromEntries(
