@@ -77,8 +77,7 @@ async function perFunction(log) {
     }
   }
   const first = executions.findIndex(([, fn]) => fn === 'tb_invoke');
-  let last = -1;
-  for (let i = executions.length - 1; i >= 0; --i) if (executions[i][1] === 'tb_invoke') ((last = i), (i = -1));
+  const last = executions.findLastIndex(([, fn]) => fn === 'tb_invoke');
   if (first < 0) throw new Error('the QEMU log has no tb_invoke block: was the image built with symbols?');
   const totals = new Map();
   for (const [pc, fn] of executions.slice(first, last + 1)) totals.set(fn, (totals.get(fn) ?? 0) + (size.get(pc) ?? 0));
