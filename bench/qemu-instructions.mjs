@@ -11,6 +11,7 @@
 // class's cost, measured, not modelled.
 //
 //   node bench/qemu-instructions.mjs [--data-dir ../shared/tinyml] [--models kws01,ad01] [--kernels ref,opt] [--perf]
+//   node bench/qemu-instructions.mjs --profile ic01   (one optimized inference's instructions per function, bench/lib/qemu-profile.mjs)
 // (--kernels opt skips the reference builds, for quick iterations on the optimized kernels.)
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -22,8 +23,9 @@ import { Dut } from '../dist/host/devices/dut.js';
 import { LineChannel } from '../dist/host/devices/line-channel.js';
 import { runSession } from '../dist/host/run/bench-run.js';
 import { silentProgress } from '../dist/host/core/progress.js';
-import { startQemuDut } from '../dist/host/sim/qemu-dut.js';
+import { ensureQemuImage, startQemuDut } from '../dist/host/sim/qemu-dut.js';
 import { WasmDut } from '../dist/host/sim/wasm-dut.js';
+import { profileInference } from './lib/qemu-profile.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -33,7 +35,7 @@ const perf = args.includes('--perf');
 const MACS = { kws01: 2.657e6, vww01: 7.49e6, ic01: 12.502e6, ad01: 0.264e6 }; // published MAC counts
 const ITER = { kws01: 5, vww01: 3, ic01: 3, ad01: 50 };
 // Must match firmware/ports/wasm/cost_model.h (kinds: conv, depthwise, fc, add, pool, reshape, softmax).
-const COST_MODEL = { mac: [1.219, 6.342, 0.802, 0.0, 4.0, 0.0, 0.0, 0.0], out: [25.949, 0.0, 103.528, 43.271, 20.0, 2.0, 600.0, 0.0] };
+const COST_MODEL = { mac: [1.184, 3.86, 0.91, 0.0, 4.0, 0.0, 0.0, 0.0], out: [11.862, 0.0, 86.942, 14.579, 20.0, 2.0, 600.0, 0.0] };
 const CLASSES = ['first conv', 'conv', 'depthwise', 'fc', 'add'];
 const ALL_VARIANTS = { ref: ['-DTB_KERNELS=ref'], opt: ['-DTB_KERNELS=opt'] };
 const VARIANTS = Object.fromEntries(
@@ -96,6 +98,22 @@ async function qemuInstructions(bench, modelPath, flags, inputs) {
       await q.close();
     }
   }
+}
+
+if (args.includes('--profile')) {
+  // Per-function instructions of one optimized inference on the first file (SIMULATED instruction counts).
+  const id = opt('--profile');
+  const bench = BENCHMARKS[id];
+  const modelPath = join(dataDir, 'models', bench.modelFile);
+  const file = readFileSync(join(dataDir, 'datasets', id, 'y_labels.csv'), 'utf8')
+    .split('\n')[0]
+    .split(',')[0];
+  const { elf } = ensureQemuImage(bench, modelPath);
+  const rows = await profileInference(elf, bench.performanceInput(new Uint8Array(readFileSync(join(dataDir, 'datasets', id, file)))));
+  const total = rows.reduce((t, [, n]) => t + n, 0);
+  console.log(`${id} (${file}): ${total} instructions in one inference on qemu-system-arm mps2-an386, per function:`);
+  for (const [fn, n] of rows.slice(0, 20)) console.log(`${n.toString().padStart(12)} ${((100 * n) / total).toFixed(1).padStart(5)} %  ${fn}`);
+  process.exit(0);
 }
 
 const rows = [];

@@ -43,6 +43,8 @@ static requant_set requants(int channels, int per_channel, int big_shift) {
   for (int i = 0; i < n; ++i) {
     r.mult[i] = range(1 << 30, 0x7fffffff);
     r.shift[i] = big_shift ? range(-31, 6) : range(-12, 1);
+    /* A channel whose scale quantized to 0 (multiplier 0, shift 0), as in vww01. */
+    if (per_channel && next() % 16 == 0) r.mult[i] = 0, r.shift[i] = 0;
   }
   r.q.multiplier = r.mult;
   r.q.shift = r.shift;
@@ -232,6 +234,12 @@ static void requant_cases(void) {
       }
     }
   }
+  /* A zero multiplier (any shift TFLM can give it) on int32's ends and random accumulators. */
+  for (int32_t shift = -31; shift <= 0 && ok; ++shift)
+    for (int32_t d = 0; d < 2000 && ok; ++d, ++n) {
+      const int32_t acc = d < 4 ? (d & 1 ? INT32_MIN : INT32_MAX) - (d >> 1) * (d & 1 ? -1 : 1) : (int32_t)next() >> range(0, 31);
+      ok &= requant_agrees(acc, 0, shift);
+    }
   for (long i = 0; i < 4000000 && ok; ++i, ++n) {
     const int32_t m = range(1 << 30, 0x7fffffff), shift = range(-31, -2);
     ok &= requant_agrees(i & 1 ? (int32_t)next() : (int32_t)next() >> range(0, 31), m, shift);

@@ -4,8 +4,9 @@
  * (tb_opt_wasm.h) switch paths on larger counts: 8-pixel tiles with a short
  * last tile, 4-channel blocks plus a remainder, in_c % 8 == 0 taps, RGB 3x3
  * first layers, 1x1 layers, depthwise channel groups of 8 over edges, fully
- * connected 4 rows at a time, ADD by lookup tables from 1024 elements on.
- * Prints "N passed, N failed". */
+ * connected 4 rows at a time, ADD by lookup tables from 1024 elements on;
+ * on Cortex-M (test/firmware/arm-kernels.test.ts) the assembly paths at
+ * these sizes. Prints "N passed, N failed". */
 #define main test_opt_kernels_small_main
 #include "test_opt_kernels.c"
 #undef main
@@ -27,9 +28,11 @@ static void wide_conv_case(int id) {
 }
 
 static void wide_depthwise_case(int id) {
-  static const int channel_choices[] = {8, 16, 24, 64, 12};
+  /* 4 to 128 channels in groups of four take the fused 3x3 row kernel on
+   * Cortex-M (when the requantization allows it), 132 the plain one. */
+  static const int channel_choices[] = {8, 16, 24, 64, 12, 4, 128, 132};
   tb_conv_params p = {0};
-  const int C = channel_choices[next() % 5];
+  const int C = channel_choices[next() % 8];
   p.depth_multiplier = 1;
   p.stride_w = p.stride_h = range(1, 2);
   p.dilation_w = p.dilation_h = 1;

@@ -47,8 +47,8 @@ describe('sww01 stream step on the simulated bench', () => {
     expect(rig.bench.overruns).toBe(0);
   });
 
-  it('a DUT too slow for 32 ms hops (this engine on a 30 MHz core: well over 32 ms a frame) loses frames and its pin stays high', async () => {
-    const rig = await streamingBench(sdCard(swwDir()), 30e6);
+  it('a DUT too slow for 32 ms hops (this engine on a 20 MHz core: well over 32 ms a frame) loses frames and its pin stays high', async () => {
+    const rig = await streamingBench(sdCard(swwDir()), 20e6);
     cleanup = rig.close;
     const { streams } = readSwwTruth(swwDir());
     const r = await runStreaming(rig.session, rig.board, streams[0]!, silentProgress, { settleMs: 20, commandTimeoutMs: 2000 });

@@ -179,12 +179,22 @@ static size_t columns_size(int32_t depth, int32_t ncols) { return (size_t)((dept
 static int32_t conv_depth(const tb_dims *filter) { return filter->h * filter->w * filter->c; }
 
 #if !TB_WASM_SIMD
-/* Bytes of the raw sums of one pixel pair (mac_2x2_rows, Cortex-M only;
- * reserved in the emulated build too so its arena figures are the ARM ones). */
+/* Bytes of the raw sums of one pixel pair (mac_2x2_rows) and of the
+ * per-channel-pair table of mac_2x2_rows_rq, 32 bytes per pair (Cortex-M
+ * only; reserved in the emulated build too so its arena figures are the ARM
+ * ones). */
 static size_t raw_size(int32_t channels) { return (size_t)(channels & ~1) * 2u * sizeof(int32_t); }
+static size_t pair_table_size(int32_t channels) { return (size_t)(channels & ~1) * 4u * sizeof(int32_t); }
 #else
 static size_t raw_size(int32_t channels) { return (void)channels, 0; }
+static size_t pair_table_size(int32_t channels) { return (void)channels, 0; }
 #endif
+/* The start of conv scratch holds either the fast table and the raw sums or
+ * (full output range on Cortex-M) the pair table alone. */
+static size_t requant_region_size(int32_t channels) {
+  const size_t a = fast_table_size(channels) + raw_size(channels), b = pair_table_size(channels);
+  return a > b ? a : b;
+}
 
 #if !TB_WASM_SIMD
 /* Layers whose depth is not a multiple of 4 (first layers: 3 x 3 x 3 = 27)
@@ -201,10 +211,13 @@ static size_t padded_weights_size(int32_t channels, int32_t depth) { return (voi
 #endif
 
 #if TB_WASM_SIMD
-static size_t stage_size(int32_t depth) { return (void)depth, 0; }
+static size_t stage_size(int32_t depth, int32_t channels) { return (void)depth, (void)channels, 0; }
 #else
-/* Bytes of the int8 staging copy of one receptive field. */
-static size_t stage_size(int32_t depth) { return ((size_t)depth + 15u) & ~(size_t)15u; }
+/* Bytes of the int8 staging copy of one receptive field; layers with padded
+ * weights (padded_weights_size) stage both fields of a pixel
+ * pair, the second stage_field(depth) bytes after the first. */
+static size_t stage_field(int32_t depth) { return ((size_t)depth + 15u) & ~(size_t)15u; }
+static size_t stage_size(int32_t depth, int32_t channels) { return (padded_weights_size(channels, depth) ? 2u : 1u) * stage_field(depth); }
 
 static inline void copy_bytes(int8_t *d, const int8_t *s, int32_t n) {
   for (; n >= 4; n -= 4, d += 4, s += 4) tb_store32(d, tb_load32(s));
@@ -285,6 +298,71 @@ static void im2col_column(const tb_conv_params *p, const tb_dims *in, const int8
   }
   widen_column(col, j, gather(p, in, input, filter, b, oy, ox, stage), depth, grouped, p->input_offset);
 }
+
+/* The first byte of output pixel i's receptive field when it lies inside the
+ * input and its filter rows are whole groups (read straight from the input
+ * rows), else NULL. */
+static const int8_t *interior_window(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, int b, int oy,
+                                     int ox) {
+  const int x0 = ox * p->stride_w - p->pad_w, y0 = oy * p->stride_h - p->pad_h;
+  if ((filter->w * in->c) & 3 || p->dilation_w != 1 || p->dilation_h != 1 || x0 < 0 || x0 + filter->w > in->w || y0 < 0 ||
+      y0 + filter->h > in->h)
+    return NULL;
+  return input + (((size_t)b * in->h + y0) * in->w + x0) * in->c;
+}
+
+/* Both columns of a pixel pair at once: `rows` runs of `groups` groups of
+ * four, row_step bytes apart, from p0 and p1; per group two loads, four
+ * SXTAB16 and one 16-byte store of both columns' slots (about 1 instruction
+ * per element instead of 1.4 column by column, with one call per pair). */
+#if TB_SIMD_DSP
+__attribute__((naked, noinline)) static void widen_pair_rows(int16_t *dst __attribute__((unused)), const int8_t *p0 __attribute__((unused)),
+                                                             const int8_t *p1 __attribute__((unused)),
+                                                             int32_t groups __attribute__((unused)), int32_t rows __attribute__((unused)),
+                                                             int32_t row_step __attribute__((unused)),
+                                                             uint32_t off2 __attribute__((unused))) {
+#define WIDEN_PAIR_GROUP            \
+  "ldr r9, [r1], #4\n\t"            \
+  "ldr r10, [r2], #4\n\t"           \
+  "sxtab16 r4, r8, r9\n\t"          \
+  "sxtab16 r5, r8, r9, ror #8\n\t"  \
+  "sxtab16 r6, r8, r10\n\t"         \
+  "sxtab16 r7, r8, r10, ror #8\n\t" \
+  "stm r0!, {r4-r7}\n\t"
+  __asm__ volatile(
+      "push {r4-r11, lr}\n\t"
+      "ldr r11, [sp, #36]\n\t"
+      "ldr r12, [sp, #40]\n\t"
+      "ldr r8, [sp, #44]\n\t"
+      "sub r12, r12, r3, lsl #2\n"
+      "1:\n\t"
+      "tst r3, #1\n\t"
+      "beq 3f\n\t" WIDEN_PAIR_GROUP
+      "3:\n\t"
+      "lsrs lr, r3, #1\n\t"
+      "beq 4f\n"
+      "2:\n\t" WIDEN_PAIR_GROUP WIDEN_PAIR_GROUP
+      "subs lr, lr, #1\n\t"
+      "bne 2b\n"
+      "4:\n\t"
+      "add r1, r1, r12\n\t"
+      "add r2, r2, r12\n\t"
+      "subs r11, r11, #1\n\t"
+      "bne 1b\n\t"
+      "pop {r4-r11, pc}\n\t");
+#undef WIDEN_PAIR_GROUP
+}
+#else
+static void widen_pair_rows(int16_t *dst, const int8_t *p0, const int8_t *p1, int32_t groups, int32_t rows, int32_t row_step,
+                            uint32_t off2) {
+  for (; rows > 0; --rows, p0 += row_step, p1 += row_step)
+    for (int32_t g = 0; g < groups; ++g, dst += 8) {
+      const uint32_t a = tb_load32(p0 + 4 * g), b = tb_load32(p1 + 4 * g);
+      tb_store_pairs(dst, tb_sxtab16(off2, a), tb_sxtab16_ror8(off2, a));
+      tb_store_pairs(dst + 4, tb_sxtab16(off2, b), tb_sxtab16_ror8(off2, b));
+    }
+}
+#endif
 #endif
 
 /* The receptive field of output pixel (b, oy, ox), widened, in column order. */
@@ -472,6 +550,119 @@ __attribute__((naked, noinline)) static void mac_2x2_rows(const int8_t *w __attr
       "pop {r4-r11, pc}\n\t");
 #undef MAC_2X2_ROWS_GROUP
 }
+
+/* mac_2x2_rows with the bias and the requantization of every output fused
+ * in (full int8 range only): per channel pair the table holds both biases,
+ * which start the four sums, then each channel's fast constants {m2, half,
+ * right}; the four outputs go straight to o0[oc], o1[oc] = o0[oc + out_c]
+ * and the next column. About 35 instructions per pair outside the MAC loop
+ * instead of the raw sums' round trip through C (about 75). In the _folded
+ * variant the table's half already holds half + offset * 2^right (every
+ * channel's right shift at most 22, no zero multiplier; see dw_fused_ok), so
+ * the offset needs no instruction.
+ * r0 weights, r1 col, r2 groups (>= 1), r3 table, [sp] pairs (>= 1),
+ * [sp + 4] depth, [sp + 8] o0, [sp + 12] out_c, [sp + 16] output offset. */
+#define MAC_2X2_RQ_GROUP      \
+  "ldm r1!, {r8-r11}\n\t"     \
+  "ldr r2, [r0], #4\n\t"      \
+  "sxtb16 lr, r2\n\t"         \
+  "sxtb16 r2, r2, ror #8\n\t" \
+  "smlad r4, lr, r8, r4\n\t"  \
+  "smlad r5, lr, r10, r5\n\t" \
+  "smlad r4, r2, r9, r4\n\t"  \
+  "smlad r5, r2, r11, r5\n\t" \
+  "ldr r2, [r12], #4\n\t"     \
+  "sxtb16 lr, r2\n\t"         \
+  "sxtb16 r2, r2, ror #8\n\t" \
+  "smlad r6, lr, r8, r6\n\t"  \
+  "smlad r7, lr, r10, r7\n\t" \
+  "smlad r6, r2, r9, r6\n\t"  \
+  "smlad r7, r2, r11, r7\n\t"
+#define MAC_2X2_RQ_OUT(a) \
+  "add r11, " a ", " a    \
+  ", asr #31\n\t"         \
+  "smmlar " a ", " a      \
+  ", r8, r11\n\t"         \
+  "add " a ", r9, " a     \
+  ", asr #1\n\t"          \
+  "asr " a ", " a         \
+  ", r10\n\t"             \
+  "add " a ", " a         \
+  ", r3\n\t"              \
+  "ssat " a ", #8, " a "\n\t"
+#define MAC_2X2_RQ_OUT_FOLDED(a) \
+  "add r11, " a ", " a           \
+  ", asr #31\n\t"                \
+  "smmlar " a ", " a             \
+  ", r8, r11\n\t"                \
+  "add " a ", r9, " a            \
+  ", asr #1\n\t"                 \
+  "asr " a ", " a                \
+  ", r10\n\t"                    \
+  "ssat " a ", #8, " a "\n\t"
+/* Locals: [sp] table, [sp + 4] table end, [sp + 8] groups, [sp + 12] o0,
+ * [sp + 16] col; arguments from [sp + 60]. */
+#define MAC_2X2_ROWS_RQ_ASM(LOAD_OFFSET, OUT) \
+  "push {r4-r11, lr}\n\t"                                                                              \
+  "sub sp, sp, #24\n\t"                                                                                \
+  "str r3, [sp]\n\t"                                                                                   \
+  "str r2, [sp, #8]\n\t"                                                                               \
+  "str r1, [sp, #16]\n\t"                                                                              \
+  "ldr r2, [sp, #60]\n\t"                                                                              \
+  "add r3, r3, r2, lsl #5\n\t"                                                                         \
+  "str r3, [sp, #4]\n\t"                                                                               \
+  "ldr r3, [sp, #68]\n\t"                                                                              \
+  "str r3, [sp, #12]\n"                                                                                \
+  "3:\n\t"                                                                                             \
+  "ldr r12, [sp, #64]\n\t"                                                                             \
+  "add r12, r0, r12\n\t"                                                                               \
+  "ldr lr, [sp]\n\t"                                                                                   \
+  "ldm lr!, {r4, r6}\n\t"                                                                              \
+  "str lr, [sp]\n\t"                                                                                   \
+  "mov r5, r4\n\t"                                                                                     \
+  "mov r7, r6\n\t" /* groups % 4 first (one, then two), then four per pass: 15.5 per 16 MACs */       \
+  "ldr r3, [sp, #8]\n\t"                                                                               \
+  "tst r3, #1\n\t"                                                                                     \
+  "beq 4f\n\t" MAC_2X2_RQ_GROUP "4:\n\t"                                                               \
+  "tst r3, #2\n\t"                                                                                     \
+  "beq 5f\n\t" MAC_2X2_RQ_GROUP MAC_2X2_RQ_GROUP "5:\n\t"                                              \
+  "lsrs r3, r3, #2\n\t"                                                                                \
+  "beq 2f\n"                                                                                           \
+  "1:\n\t" MAC_2X2_RQ_GROUP MAC_2X2_RQ_GROUP MAC_2X2_RQ_GROUP MAC_2X2_RQ_GROUP "subs r3, r3, #1\n\t"   \
+  "bne 1b\n"                                                                                           \
+  "2:\n\t"                                                                                             \
+  "ldr lr, [sp]\n\t" LOAD_OFFSET "ldm lr!, {r8, r9, r10}\n\t" OUT("r4") OUT("r5")                      \
+  "ldm lr!, {r8, r9, r10}\n\t" OUT("r6") OUT("r7") "str lr, [sp]\n\t"                                  \
+  "ldr r2, [sp, #12]\n\t"                                                                              \
+  "ldr r3, [sp, #72]\n\t"                                                                              \
+  "strb r5, [r2, r3]\n\t"                                                                              \
+  "strb r4, [r2], #1\n\t"                                                                              \
+  "strb r7, [r2, r3]\n\t"                                                                              \
+  "strb r6, [r2], #1\n\t"                                                                              \
+  "str r2, [sp, #12]\n\t"                                                                              \
+  "ldr r1, [sp, #16]\n\t"                                                                              \
+  "mov r0, r12\n\t"                                                                                    \
+  "ldr r2, [sp, #4]\n\t"                                                                               \
+  "cmp lr, r2\n\t"                                                                                     \
+  "bne 3b\n\t"                                                                                         \
+  "add sp, sp, #24\n\t"                                                                                \
+  "pop {r4-r11, pc}\n\t"
+__attribute__((naked, noinline)) static void mac_2x2_rows_rq(
+    const int8_t *w __attribute__((unused)), const int16_t *col __attribute__((unused)), int32_t groups __attribute__((unused)),
+    const int32_t *table __attribute__((unused)), int32_t pairs __attribute__((unused)), int32_t depth __attribute__((unused)),
+    int8_t *o0 __attribute__((unused)), int32_t out_c __attribute__((unused)), int32_t offset __attribute__((unused))) {
+  __asm__ volatile(MAC_2X2_ROWS_RQ_ASM("ldr r3, [sp, #76]\n\t", MAC_2X2_RQ_OUT));
+}
+__attribute__((naked, noinline)) static void mac_2x2_rows_rq_folded(
+    const int8_t *w __attribute__((unused)), const int16_t *col __attribute__((unused)), int32_t groups __attribute__((unused)),
+    const int32_t *table __attribute__((unused)), int32_t pairs __attribute__((unused)), int32_t depth __attribute__((unused)),
+    int8_t *o0 __attribute__((unused)), int32_t out_c __attribute__((unused)), int32_t offset __attribute__((unused))) {
+  __asm__ volatile(MAC_2X2_ROWS_RQ_ASM("", MAC_2X2_RQ_OUT_FOLDED));
+}
+#undef MAC_2X2_ROWS_RQ_ASM
+#undef MAC_2X2_RQ_GROUP
+#undef MAC_2X2_RQ_OUT
+#undef MAC_2X2_RQ_OUT_FOLDED
 #else
 /* Dot products of weight rows wa and wb with the two interleaved columns. */
 static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *col, int32_t depth, int32_t grouped, int32_t acc[4]) {
@@ -517,8 +708,8 @@ size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const 
   /* tb_opt_wasm.h: a requantization table (64 bytes per output channel), four widened rows, then eight interleaved. */
   return (size_t)out->c * 64 + columns_size(conv_depth(filter), 12) * sizeof(int16_t);
 #endif
-  return fast_table_size(out->c) + columns_size(conv_depth(filter), 2) * sizeof(int16_t) + stage_size(conv_depth(filter)) +
-         raw_size(out->c) + padded_weights_size(out->c, conv_depth(filter));
+  return requant_region_size(out->c) + columns_size(conv_depth(filter), 2) * sizeof(int16_t) + stage_size(conv_depth(filter), out->c) +
+         padded_weights_size(out->c, conv_depth(filter));
 }
 
 void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
@@ -529,15 +720,39 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
   REQUANT_LOCALS(q, p);
   const int32_t depth = conv_depth(filter), grouped = column_layout(depth);
   const int out_c = out->c;
-  const tb_fast_rq *const fq = fast_table(scratch, q, out_c);
   const int full = rq_lo == -128 && rq_hi == 127;
-  int16_t *col = (int16_t *)((char *)scratch + fast_table_size(out_c));
+#if TB_SIMD_DSP
+  /* With the full output range, the fused kernel's table of channel pairs
+   * (biases, then fast constants) replaces the fast table and the raw sums;
+   * the few outputs outside it (a lone last pixel, an odd last channel) take
+   * the exact path. */
+  int fast_ok = full && out_c >= 2;
+  for (int32_t c = 0; fast_ok && c < (q->stride ? out_c : 1); ++c) fast_ok = tb_fast_rq_ok(rq_mult[c * rq_stride], rq_shift[c * rq_stride]);
+  int32_t *const ptab = fast_ok ? (int32_t *)scratch : NULL;
+  /* The offset folds into the rounding term when no channel's right shift exceeds 22 (see dw_fused_ok). */
+  int folded = ptab != NULL;
+  for (int32_t c = 0; folded && c < (q->stride ? out_c : 1); ++c)
+    folded = rq_mult[c * rq_stride] != 0 && -rq_shift[c * rq_stride] - 1 <= 22;
+  if (ptab)
+    for (int oc = 0; oc + 1 < out_c; oc += 2) {
+      int32_t *t = ptab + 4 * oc;
+      const tb_fast_rq ea = tb_fast_rq_of(rq_mult[oc * rq_stride], rq_shift[oc * rq_stride]);
+      const tb_fast_rq eb = tb_fast_rq_of(rq_mult[(oc + 1) * rq_stride], rq_shift[(oc + 1) * rq_stride]);
+      t[0] = bias ? bias[oc] : 0, t[1] = bias ? bias[oc + 1] : 0;
+      t[2] = ea.m2, t[3] = ea.half + (folded ? rq_offset * (int32_t)(1u << ea.right) : 0), t[4] = ea.right;
+      t[5] = eb.m2, t[6] = eb.half + (folded ? rq_offset * (int32_t)(1u << eb.right) : 0), t[7] = eb.right;
+    }
+  const tb_fast_rq *const fq = ptab ? NULL : fast_table(scratch, q, out_c);
+#else
+  const tb_fast_rq *const fq = fast_table(scratch, q, out_c);
+#endif
+  int16_t *col = (int16_t *)((char *)scratch + requant_region_size(out_c));
 #if !TB_WASM_SIMD
   int8_t *stage = (int8_t *)(col + columns_size(depth, 2));
 #endif
 #if TB_SIMD_DSP
-  int32_t *raw = (int32_t *)(void *)(stage + stage_size(depth));
-  int8_t *const wpad = padded_weights_size(out_c, depth) && fq ? (int8_t *)(raw + raw_size(out_c) / sizeof(int32_t)) : NULL;
+  int32_t *raw = (int32_t *)(void *)((char *)scratch + fast_table_size(out_c));
+  int8_t *const wpad = padded_weights_size(out_c, depth) && (fq || ptab) ? (int8_t *)(stage + stage_size(depth, out_c)) : NULL;
   const int32_t dpad = (depth + 3) & ~3;
   if (wpad)
     for (int oc = 0; oc < out_c; ++oc) {
@@ -548,39 +763,64 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
   const int8_t *const wts = wpad ? wpad : weights;
   const int32_t wdepth = wpad ? dpad : depth, wgrouped = wpad ? dpad : grouped;
 #else
-  const int8_t *const wts = weights;
+  const int8_t *const wts = weights, *const wpad = NULL;
   const int32_t wdepth = depth, wgrouped = grouped;
+  (void)wpad;
 #endif
   const int32_t pixels = out->n * out->h * out->w;
   const int pointwise = filter->h == 1 && filter->w == 1 && p->stride_w == 1 && p->stride_h == 1 && p->pad_w == 0 && p->pad_h == 0 &&
                         in->h == out->h && in->w == out->w;
   for (int32_t px = 0; px < pixels; px += 2) {
     const int two = px + 1 < pixels;
-    /* A lone last pixel fills both columns and is stored once. */
-    for (int j = 0; j < 2; ++j) {
-      const int32_t i = two ? px + j : px;
+#if !TB_WASM_SIMD
+    /* Both pixels' fields straight from the input (1x1 layers with depth % 4 == 0, interior windows). */
+    const int8_t *f0 = NULL, *f1 = NULL;
+    if (!wpad && pointwise && (depth & 3) == 0) f0 = input + (size_t)px * depth, f1 = two ? f0 + depth : f0;
+    else if (!wpad && !pointwise) {
+      /* Pixel px at (b, oy, ox); px + 1 one column on, wrapping to the next row and batch. */
+      const int32_t r = px / out->w, ox = px - r * out->w, b = r / out->h, oy = r - b * out->h;
+      f0 = interior_window(p, in, input, filter, b, oy, ox);
+      if (f0 && !two) f1 = f0;
+      else if (f0)
+        f1 = ox + 1 < out->w   ? interior_window(p, in, input, filter, b, oy, ox + 1)
+             : oy + 1 < out->h ? interior_window(p, in, input, filter, b, oy + 1, 0)
+                               : interior_window(p, in, input, filter, b + 1, 0, 0);
+    }
+    if (f0 && f1) {
+      if (pointwise) widen_pair_rows(col, f0, f1, depth >> 2, 1, 0, tb_pair_splat(p->input_offset));
+      else widen_pair_rows(col, f0, f1, (filter->w * in->c) >> 2, filter->h, in->w * in->c, tb_pair_splat(p->input_offset));
+    } else
+#endif
+      /* A lone last pixel fills both columns and is stored once. */
+      for (int j = 0; j < 2; ++j) {
+        const int32_t i = two ? px + j : px;
 #if TB_WASM_SIMD
-      if (pointwise) widen_run(col, j, 2, 0, input + (size_t)i * depth, depth, p->input_offset, grouped);
-      else im2col(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, j, grouped);
+        if (pointwise) widen_run(col, j, 2, 0, input + (size_t)i * depth, depth, p->input_offset, grouped);
+        else im2col(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, j, grouped);
 #else
 #if TB_SIMD_DSP
       if (wpad) {
-        /* The padding elements are zero points, which widen to 0. */
-        if (pointwise) copy_bytes(stage, input + (size_t)i * depth, depth);
-        else gather(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, stage);
-        memset(stage + depth, -p->input_offset, (size_t)(dpad - depth));
-        widen_column(col, j, stage, dpad, dpad, p->input_offset);
+        /* The padding elements are zero points, which widen to 0; both fields are widened together below. */
+        int8_t *const field = stage + j * stage_field(depth);
+        if (pointwise) copy_bytes(field, input + (size_t)i * depth, depth);
+        else gather(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, field);
+        for (int32_t k = depth; k < dpad; ++k) field[k] = (int8_t)-p->input_offset; /* 1-3 bytes */
+        if (j == 1) widen_pair_rows(col, stage, field, dpad >> 2, 1, 0, tb_pair_splat(p->input_offset));
         continue;
       }
 #endif
       if (pointwise) widen_column(col, j, input + (size_t)i * depth, depth, grouped, p->input_offset);
       else im2col_column(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, j, depth, grouped, stage);
 #endif
-    }
+      }
     int8_t *o0 = output + (size_t)px * out_c, *o1 = o0 + out_c;
     int oc0 = 0;
 #if TB_SIMD_DSP
-    if (fq && two && wdepth == wgrouped && wdepth > 0 && out_c >= 2) {
+    if (ptab && two && wdepth == wgrouped && wdepth > 0) {
+      if (folded) mac_2x2_rows_rq_folded(wts, col, wdepth >> 2, ptab, out_c >> 1, wdepth, o0, out_c, rq_offset);
+      else mac_2x2_rows_rq(wts, col, wdepth >> 2, ptab, out_c >> 1, wdepth, o0, out_c, rq_offset);
+      oc0 = out_c & ~1;
+    } else if (fq && two && wdepth == wgrouped && wdepth > 0 && out_c >= 2) {
       const int32_t pairs = out_c >> 1;
       mac_2x2_rows(wts, col, wdepth >> 2, raw, pairs, wdepth);
       for (int oc = 0; oc < 2 * pairs; oc += 2) {
@@ -644,6 +884,160 @@ static int32_t dw_padded_width(const tb_conv_params *p, const tb_dims *out) { re
 static size_t dw_rows_size(const tb_conv_params *p, const tb_dims *out) {
   return ((size_t)(3 * dw_padded_width(p, out) + 1) * (size_t)out->c + 15u) & ~(size_t)15u;
 }
+
+/* The fused 3x3 row kernel's table: per group of four channels, their four
+ * biases, the nine taps' weights widened to int16 pairs (lanes {0,2} and
+ * {1,3}, in the order the kernel reads them: columns 1, 2, 0 of each row)
+ * and each channel's requantization constants with the output offset folded
+ * into the rounding term, so that every tap is one table load and each
+ * output is six instructions. Built once per call; layers with more than
+ * 128 channels (tiny ones) keep the plain path to bound the scratch. */
+#define DW_GROUP_WORDS 34
+static size_t dw_table_size(int32_t channels) {
+  const size_t fused = channels <= 128 ? (size_t)(channels / 4) * DW_GROUP_WORDS * sizeof(int32_t) : 0;
+  const size_t plain = fast_table_size(channels);
+  return fused > plain ? fused : plain;
+}
+
+/* Whether the fused kernel reproduces TFLM for this layer: every channel on
+ * the fast requantization with a nonzero multiplier and a right shift of at most 22, so that
+ * ((y >> 1) + 2^(r-2) + offset * 2^(r-1)) stays inside int32 (|y >> 1| <=
+ * 2^30, |offset| <= 128), and the full int8 output range (one SSAT). */
+static int dw_fused_ok(const tb_conv_params *p, const tb_requant *q, int32_t C) {
+  if (C > 128 || p->act_min != -128 || p->act_max != 127 || p->output_offset < -128 || p->output_offset > 127) return 0;
+  for (int32_t c = 0; c < (q->stride ? C : 1); ++c) {
+    const int32_t m = q->multiplier[c * q->stride], s = q->shift[c * q->stride];
+    if (m == 0 || !tb_fast_rq_ok(m, s) || -s - 1 > 22) return 0;
+  }
+  return 1;
+}
+
+static void dw_fill_table(int32_t *t, const tb_conv_params *p, const tb_requant *q, const int8_t *weights, const int32_t *bias, int32_t C) {
+  static const int8_t order[9] = {1, 2, 0, 4, 5, 3, 7, 8, 6}; /* tap fy * 3 + fx as the kernel reads them */
+  for (int32_t c = 0; c < C; c += 4, t += DW_GROUP_WORDS) {
+    for (int j = 0; j < 4; ++j) t[j] = bias ? bias[c + j] : 0;
+    for (int k = 0; k < 9; ++k) {
+      const int8_t *w = weights + (size_t)order[k] * C + c;
+      t[4 + 2 * k] = (int32_t)(((uint32_t)w[0] & 0xffffu) | ((uint32_t)w[2] << 16));
+      t[5 + 2 * k] = (int32_t)(((uint32_t)w[1] & 0xffffu) | ((uint32_t)w[3] << 16));
+    }
+    for (int j = 0; j < 4; ++j) {
+      const int32_t ch = (c + j) * q->stride;
+      const tb_fast_rq e = tb_fast_rq_of(q->multiplier[ch], q->shift[ch]);
+      t[22 + 3 * j] = e.m2;
+      t[23 + 3 * j] = e.half + p->output_offset * (int32_t)(1u << e.right);
+      t[24 + 3 * j] = e.right;
+    }
+  }
+}
+
+#if TB_SIMD_DSP
+/* `pixels` output pixels of one 3x3 row, all channels: r0 the first
+ * window's top-left tap (channel 0) in the top padded row, r1 the table,
+ * r2 C, r3 the output; [sp] the middle row, [sp + 4] groups (C / 4),
+ * [sp + 8] off2, [sp + 12] (stride - 1) * C, [sp + 16] pixels, [sp + 20]
+ * the bottom row (the rows are slots of a ring, in any order).
+ * Per group of four channels 106 instructions for 36 MACs and four
+ * outputs: bias LDM, per tap one LDR, one LDM of the widened weights, two
+ * SXTAB16 and four SMLABB/SMLATT, per output LDM of its constants, SMMLAR,
+ * three ALU operations, SSAT and its byte store. */
+#define DW_ROW_TAP(xaddr)          \
+  "ldr r8, " xaddr                 \
+  "\n\t"                           \
+  "ldm lr!, {r10, r11}\n\t"        \
+  "sxtab16 r9, r3, r8\n\t"         \
+  "sxtab16 r8, r3, r8, ror #8\n\t" \
+  "smlabb r4, r10, r9, r4\n\t"     \
+  "smlatt r6, r10, r9, r6\n\t"     \
+  "smlabb r5, r11, r8, r5\n\t"     \
+  "smlatt r7, r11, r8, r7\n\t"
+#define DW_ROW_ROW(r) DW_ROW_TAP("[" r ", r12]") DW_ROW_TAP("[" r ", r12, lsl #1]") DW_ROW_TAP("[" r "], #4")
+#define DW_ROW_REQUANT(a)      \
+  "ldm lr!, {r8, r9, r10}\n\t" \
+  "add r11, " a ", " a         \
+  ", asr #31\n\t"              \
+  "smmlar " a ", " a           \
+  ", r8, r11\n\t"              \
+  "add " a ", r9, " a          \
+  ", asr #1\n\t"               \
+  "asr " a ", " a              \
+  ", r10\n\t"                  \
+  "ssat " a ", #8, " a "\n\t"
+__attribute__((naked, noinline)) static void dw_3x3_row(const int8_t *ip __attribute__((unused)),
+                                                        const int32_t *table __attribute__((unused)), int32_t C __attribute__((unused)),
+                                                        int8_t *out __attribute__((unused)), const int8_t *ip1 __attribute__((unused)),
+                                                        int32_t groups __attribute__((unused)), uint32_t off2 __attribute__((unused)),
+                                                        int32_t xs __attribute__((unused)), int32_t pixels __attribute__((unused)),
+                                                        const int8_t *ip2 __attribute__((unused))) {
+  /* Locals: [sp] out, [sp + 4] table end, [sp + 8] table; arguments from [sp + 48]. */
+  __asm__ volatile(
+      "push {r4-r11, lr}\n\t"
+      "sub sp, sp, #12\n\t"
+      "str r3, [sp]\n\t"
+      "str r1, [sp, #8]\n\t"
+      "ldr r8, [sp, #52]\n\t"
+      "movs r9, #136\n\t"
+      "mla r8, r8, r9, r1\n\t"
+      "str r8, [sp, #4]\n\t"
+      "mov r12, r2\n\t"
+      "ldr r1, [sp, #48]\n\t"
+      "ldr r2, [sp, #68]\n\t"
+      "ldr r3, [sp, #56]\n"
+      "1:\n\t"
+      "ldr lr, [sp, #8]\n"
+      "2:\n\t"
+      "ldm lr!, {r4-r7}\n\t" DW_ROW_ROW("r0") DW_ROW_ROW("r1") DW_ROW_ROW("r2") DW_ROW_REQUANT("r4") DW_ROW_REQUANT("r5")
+          DW_ROW_REQUANT("r6") DW_ROW_REQUANT("r7") "ldr r8, [sp]\n\t"
+      "strb r4, [r8], #1\n\t"
+      "strb r5, [r8], #1\n\t"
+      "strb r6, [r8], #1\n\t"
+      "strb r7, [r8], #1\n\t"
+      "str r8, [sp]\n\t"
+      "ldr r8, [sp, #4]\n\t"
+      "cmp lr, r8\n\t"
+      "bne 2b\n\t"
+      "ldr r8, [sp, #60]\n\t"
+      "add r0, r0, r8\n\t"
+      "add r1, r1, r8\n\t"
+      "add r2, r2, r8\n\t"
+      "ldr r8, [sp, #64]\n\t"
+      "subs r8, r8, #1\n\t"
+      "str r8, [sp, #64]\n\t"
+      "bne 1b\n\t"
+      "add sp, sp, #12\n\t"
+      "pop {r4-r11, pc}\n\t");
+}
+#undef DW_ROW_TAP
+#undef DW_ROW_ROW
+#undef DW_ROW_REQUANT
+#else
+/* The same computation in portable C (the x86 and emulated builds). */
+static void dw_3x3_row(const int8_t *ip, const int32_t *table, int32_t C, int8_t *out, const int8_t *ip1, int32_t groups, uint32_t off2,
+                       int32_t xs, int32_t pixels, const int8_t *ip2) {
+  for (; pixels > 0; --pixels, ip += xs, ip1 += xs, ip2 += xs) {
+    const int32_t *t = table;
+    for (int32_t g = 0; g < groups; ++g, t += DW_GROUP_WORDS, ip += 4, ip1 += 4, ip2 += 4) {
+      int32_t a[4] = {t[0], t[1], t[2], t[3]};
+      for (int k = 0; k < 9; ++k) {
+        static const int8_t col[9] = {1, 2, 0, 1, 2, 0, 1, 2, 0};
+        const int8_t *const row = k < 3 ? ip : k < 6 ? ip1 : ip2;
+        const uint32_t x = tb_load32(row + col[k] * C);
+        const uint32_t x02 = tb_sxtab16(off2, x), x13 = tb_sxtab16_ror8(off2, x);
+        const uint32_t w02 = (uint32_t)t[4 + 2 * k], w13 = (uint32_t)t[5 + 2 * k];
+        a[0] = tb_smlabb(w02, x02, a[0]);
+        a[2] = tb_smlatt(w02, x02, a[2]);
+        a[1] = tb_smlabb(w13, x13, a[1]);
+        a[3] = tb_smlatt(w13, x13, a[3]);
+      }
+      for (int j = 0; j < 4; ++j) {
+        const int32_t *e = t + 22 + 3 * j;
+        const int32_t y = tb_smmlar(a[j], e[0], (int32_t)((uint32_t)a[j] + (uint32_t)(a[j] >> 31)));
+        *out++ = (int8_t)tb_ssat(((y >> 1) + e[1]) >> e[2], 8);
+      }
+    }
+  }
+}
+#endif
 #endif
 
 size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
@@ -653,7 +1047,7 @@ size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *
 #endif
   if (!depthwise_fast(p)) return tb_depthwise_conv_s8_scratch_ref(p, in, filter, out);
 #if !TB_WASM_SIMD
-  if (dw_rows(p, filter, out)) return fast_table_size(out->c) + dw_rows_size(p, out);
+  if (dw_rows(p, filter, out)) return dw_table_size(out->c) + dw_rows_size(p, out);
 #endif
   return fast_table_size(out->c);
 }
@@ -799,11 +1193,37 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
 #if !TB_WASM_SIMD
   if (dw_rows(p, filter, out)) {
     const int32_t wp = dw_padded_width(p, out), prow = wp * C;
-    int8_t *rows = (int8_t *)scratch + fast_table_size(C), *dummy = rows + 3 * prow;
+    int8_t *rows = (int8_t *)scratch + dw_table_size(C), *dummy = rows + 3 * prow;
     const int zp = -in_offset, full = rq_lo == -128 && rq_hi == 127;
     const int32_t left = p->pad_w, copied = in->w < wp - left ? in->w : wp - left, right = wp - left - copied;
-    for (int b = 0; b < in->n; ++b)
-      for (int oy = 0; oy < out->h; ++oy) {
+    /* The fused row kernel's table replaces the fast one (both at the start of scratch). */
+    int32_t *const table = dw_fused_ok(p, q, C) ? (int32_t *)scratch : NULL;
+    if (table) dw_fill_table(table, p, q, weights, bias, C);
+    for (int b = 0; b < in->n; ++b) {
+      /* The fused kernel reads its three rows from a ring of three slots
+       * (input row y in slot y mod 3), so each input row is copied once,
+       * not once per output row it feeds. */
+      int32_t ring[3] = {INT32_MIN, INT32_MIN, INT32_MIN};
+      for (int oy = 0; table && oy < out->h; ++oy) {
+        const int8_t *slot[3];
+        for (int fy = 0; fy < 3; ++fy) {
+          const int y = oy * p->stride_h - p->pad_h + fy, s = ((y % 3) + 3) % 3;
+          int8_t *dst = rows + s * prow;
+          slot[fy] = dst;
+          if (ring[s] == y) continue;
+          ring[s] = y;
+          if (y < 0 || y >= in->h) {
+            memset(dst, zp, (size_t)prow);
+            continue;
+          }
+          memset(dst, zp, (size_t)(left * C));
+          copy_bytes(dst + left * C, input + (((size_t)b * in->h + y) * in->w) * C, copied * C);
+          if (right > 0) memset(dst + (left + copied) * C, zp, (size_t)(right * C));
+        }
+        dw_3x3_row(slot[0], table, C, output + (((size_t)b * out->h + oy) * out->w) * C, slot[1], C / 4, off2, (p->stride_w - 1) * C,
+                   out->w, slot[2]);
+      }
+      for (int oy = 0; !table && oy < out->h; ++oy) {
         for (int fy = 0; fy < 3; ++fy) {
           const int y = oy * p->stride_h - p->pad_h + fy;
           int8_t *dst = rows + fy * prow;
@@ -843,6 +1263,7 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
           }
         }
       }
+    }
     return;
   }
 #endif
@@ -1165,6 +1586,38 @@ void tb_add_s8_opt(const tb_add_params *params, uint32_t n, const int8_t *a, con
   n -= done, a += done, b += done, out += done;
 #endif
   const tb_add_params P = *params; /* a local copy: int8 stores could alias *params */
+#if !TB_WASM_SIMD
+  if (add_fast(&P) && n >= 1024) {
+    /* Each input's rescaling depends on its int8 value alone: tabulate both
+     * for the 256 values (2 KB of stack, as the WebAssembly build does),
+     * then per element two lookups and the output rescale. */
+    int32_t ta[256], tbt[256];
+    const tb_fast_mul m1 = tb_fast_mul_of(P.input1_multiplier, -P.input1_shift), m2 = tb_fast_mul_of(P.input2_multiplier, -P.input2_shift);
+    for (int32_t v = -128; v < 128; ++v) {
+      ta[v + 128] = tb_fast_mul_apply((int32_t)((uint32_t)(v + P.input1_offset) << P.left_shift), m1);
+      tbt[v + 128] = tb_fast_mul_apply((int32_t)((uint32_t)(v + P.input2_offset) << P.left_shift), m2);
+    }
+    const int32_t *const xa = ta + 128, *const xb = tbt + 128;
+    tb_fast_mul mo = tb_fast_mul_of(P.output_multiplier, -P.output_shift);
+    const int32_t off = P.output_offset, lo = P.act_min, hi = P.act_max;
+    if (lo == -128 && hi == 127 && mo.right <= 22 && off >= -128 && off <= 128) {
+      /* The offset folded into the rounding term: |y| < 2^29 and |off| 2^right <= 2^29 keep the sum inside int32. */
+      mo.half += off * (int32_t)(1u << mo.right);
+      uint32_t i = 0;
+      for (; i + 4 <= n; i += 4) {
+        out[i] = (int8_t)tb_ssat(tb_fast_mul_apply(xa[a[i]] + xb[b[i]], mo), 8);
+        out[i + 1] = (int8_t)tb_ssat(tb_fast_mul_apply(xa[a[i + 1]] + xb[b[i + 1]], mo), 8);
+        out[i + 2] = (int8_t)tb_ssat(tb_fast_mul_apply(xa[a[i + 2]] + xb[b[i + 2]], mo), 8);
+        out[i + 3] = (int8_t)tb_ssat(tb_fast_mul_apply(xa[a[i + 3]] + xb[b[i + 3]], mo), 8);
+      }
+      for (; i < n; ++i) out[i] = (int8_t)tb_ssat(tb_fast_mul_apply(xa[a[i]] + xb[b[i]], mo), 8);
+    } else if (lo == -128 && hi == 127)
+      for (uint32_t i = 0; i < n; ++i) out[i] = (int8_t)tb_ssat(tb_fast_mul_apply(xa[a[i]] + xb[b[i]], mo) + off, 8);
+    else
+      for (uint32_t i = 0; i < n; ++i) out[i] = (int8_t)tb_clamp_i32(tb_fast_mul_apply(xa[a[i]] + xb[b[i]], mo) + off, lo, hi);
+    return;
+  }
+#endif
   if (add_fast(&P)) {
     const tb_fast_mul m1 = tb_fast_mul_of(P.input1_multiplier, -P.input1_shift), m2 = tb_fast_mul_of(P.input2_multiplier, -P.input2_shift);
     const tb_fast_mul mo = tb_fast_mul_of(P.output_multiplier, -P.output_shift);

@@ -34,11 +34,21 @@ typedef struct {
   int32_t right; /* r - 1 */
 } tb_fast_rq;
 
-/* Whether (multiplier, shift) can take the fast path. */
-static inline int tb_fast_rq_ok(int32_t multiplier, int32_t shift) { return multiplier >= (1 << 30) && shift <= -2 && shift >= -31; }
+/* Whether (multiplier, shift) can take the fast path. A zero multiplier
+ * (a channel whose scale quantized to 0; vww01 has a few) makes every output
+ * 0, which the same formula gives with m2 = 0, half = 2^30 and r - 1 = 31:
+ * y >> 1 lies in [-2^30, 2^30 - 1], so (y >> 1) + 2^30 is in [0, 2^31) and
+ * shifts to 0. */
+static inline int tb_fast_rq_ok(int32_t multiplier, int32_t shift) {
+  return multiplier == 0 || (multiplier >= (1 << 30) && shift <= -2 && shift >= -31);
+}
 
 static inline tb_fast_rq tb_fast_rq_of(int32_t multiplier, int32_t shift) {
   tb_fast_rq c;
+  if (multiplier == 0) {
+    c.m2 = 0, c.half = 1 << 30, c.right = 31;
+    return c;
+  }
   c.m2 = (int32_t)((uint32_t)multiplier << 1);
   c.half = (int32_t)(1u << (-shift - 2));
   c.right = -shift - 1;
