@@ -173,6 +173,7 @@ export class DutSession implements DutRunner {
       this.dut.cleanBlocks = previous.cleanBlocks;
       this.dut.binaryBytesOwed = previous.binaryBytesOwed;
       this.dut.binaryFailures = previous.binaryFailures;
+      this.dut.overlapFailures = previous.overlapFailures;
       this.dut.binaryBlockBytes = previous.binaryBlockBytes;
       this.dut.interruptedLoad = previous.interruptedLoad;
     }

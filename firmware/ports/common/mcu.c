@@ -34,6 +34,9 @@ void Reset_Handler(void) {
 static volatile uint8_t rx_ring[RX_RING];
 static volatile uint32_t rx_head, rx_tail;
 
+/* One slot stays empty to tell a full ring from an empty one. */
+unsigned th_rx_buffer_bytes(void) { return RX_RING - 1u; }
+
 void mcu_rx_push(uint8_t byte) {
   const uint32_t next = (rx_head + 1u) & (RX_RING - 1u);
   if (next != rx_tail) {
