@@ -5,6 +5,8 @@
  * exchange is damaged, and no overlap where the DUT does not advertise a
  * buffer or the link is an interface board's.
  */
+import { crc32 } from 'node:zlib';
+
 import { describe, expect, it } from 'vitest';
 
 import { openDataset } from '../../datasets/dataset.js';
@@ -14,7 +16,11 @@ import { silentProgress } from '../../host/core/progress.js';
 import { Dut, type DutOptions } from '../../host/devices/dut.js';
 import { directRunner } from '../../host/devices/dut-session.js';
 import { LineChannel } from '../../host/devices/line-channel.js';
+import { checkBlockReply } from '../../host/devices/binary-load.js';
+import { DutReportedError } from '../../host/errors.js';
 import type { Link } from '../../host/link/link.js';
+import { dbPutCommand } from '../../host/protocol/overlap.js';
+import { parseLoadCrc } from '../../host/protocol/replies.js';
 import { runAccuracy } from '../../host/run/accuracy.js';
 import { VirtualDutConnection } from '../../host/sim/wasm-dut.js';
 import { dataDir } from '../helpers.js';
@@ -75,6 +81,35 @@ async function accuracy(
   await virtual.link.close();
   return { perFile: result.perFile, watch, dut };
 }
+
+describe('db put (the C harness)', () => {
+  it('loads a whole input in one command and its block; refuses a damaged command or an oversize one', async () => {
+    const virtual = await VirtualDutConnection.open({ benchmark: BENCHMARKS.kws01, dataDir: dataDir() });
+    const channel = new LineChannel(virtual.link, { integrityGraceMs: 50 });
+    await channel.settle(20, 1000);
+    const dut = new Dut(channel, { commandTimeoutMs: 1000, settleQuietMs: 10 });
+    await dut.identify();
+    expect(dut.identity?.features).toContain('db-put');
+    const data = Uint8Array.from({ length: 490 }, (_, i) => (i * 7) & 255);
+    expect(await dut.send(dbPutCommand(data))).toContain('m-bin-ready');
+    const done = checkBlockReply(await channel.sendRaw(data, '490 raw bytes', 1000), data);
+    expect(done).toEqual(expect.arrayContaining(['m-bin-done', 'm-load-done']));
+    expect(parseLoadCrc(done)).toBe(crc32(data));
+    // The input is loaded as by db load + db bin: infer runs on it.
+    expect((await dut.infer(1, 0)).results).toHaveLength(12);
+    // One digit of the length changed on the way: the command's own checksum refuses it (no bytes swallowed).
+    const damaged = dbPutCommand(data).replace('db put 490', 'db put 491');
+    const refused = await dut.send(damaged).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(DutReportedError);
+    expect((refused as DutReportedError).kind).toBe('damaged');
+    const big = await dut.send(dbPutCommand(new Uint8Array(27649))).catch((e: unknown) => e);
+    expect((big as DutReportedError).kind).toBe('refused');
+    // Still answering commands, not waiting for raw bytes.
+    expect(await dut.send('name')).toEqual([expect.stringMatching(/^m-name-dut-/)]);
+    channel.close();
+    await virtual.link.close();
+  });
+});
 
 describe('inputs sent ahead of replies', () => {
   it('kws01, binary (db put): the same per-file results as one command at a time, several exchanges in flight', async () => {
