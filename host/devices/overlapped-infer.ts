@@ -5,8 +5,8 @@
  * commands strictly in order. So the host need not wait for a reply before
  * sending more: the next input goes up while the current one runs and its
  * reply comes back, and the wire carries input bytes without pause. The bytes
- * sent but not yet answered never exceed the advertised buffer, so none can
- * be dropped.
+ * sent and not yet answered never exceed the advertised buffer, so none
+ * can be dropped (fits()).
  *
  * Replies are read in order and each is checked as a command's own would be
  * (integrity line, m-bin-done with the block's CRC, the buffer's CRC after the
@@ -63,8 +63,8 @@ interface Sent {
 
 /**
  * Loads and infers `input(from)`, `input(from + 1)`, … until it returns
- * undefined, each input's exchanges sent as soon as the unanswered bytes
- * leave room for them. `onResult` gets each result in order; an error it
+ * undefined, each input's exchanges sent as soon as the DUT's buffer has
+ * room for them (fits()). `onResult` gets each result in order; an error it
  * throws (a wrong answer) stops the batch at that input like link damage.
  * Never throws for a failure of the DUT or the link: it returns it.
  */
@@ -82,7 +82,6 @@ export async function inferAhead(
     rxBuffer: capacity,
   };
   const sent: Sent[] = [];
-  let unanswered = 0;
   let next = from;
   let plan: AheadStep[] = [];
   let planned: { index: number; data: Uint8Array } | undefined;
@@ -104,16 +103,14 @@ export async function inferAhead(
   let head: Sent | undefined;
   try {
     for (;;) {
-      // Fill: everything that fits the DUT's buffer beside what is still unanswered.
-      for (let step = peek(); step && (sent.length === 0 || unanswered + stepBytes(step) <= capacity); step = peek()) {
+      // Fill: everything that fits the DUT's buffer beside what may be waiting in it.
+      for (let step = peek(); step && fits(sent, stepBytes(step), capacity); step = peek()) {
         plan.shift();
         sent.push(send(dut, step, planned!.index, planned!.data));
-        unanswered += stepBytes(step);
       }
       head = sent.shift();
       if (!head) return { next };
       const lines = await head.reply;
-      unanswered -= head.bytes;
       const result = check(dut, head, lines);
       if (result) {
         onResult(head.index, result);
@@ -127,6 +124,21 @@ export async function inferAhead(
     await stop(dut, head ? [head, ...sent] : sent, error instanceof Error ? error : new Error(String(error)));
     return { next: failedAt, failure: error instanceof Error ? error : new Error(String(error)) };
   }
+}
+
+/**
+ * Whether `bytes` more may go now: what is sent and not yet answered stays
+ * within the DUT's buffer. (Only what arrives behind a running infer has to
+ * wait in the buffer — during a load the DUT reads at the wire's rate — but
+ * letting a load stream on unbounded stalled the host's writes on a pty:
+ * bench/link-efficiency.mjs, 55 KB written at once, replies stopped after
+ * some 10 KB. Within the buffer, two blocks with their headers are always
+ * in flight (planAhead), which keeps the wire busy.)
+ */
+function fits(sent: readonly Sent[], bytes: number, capacity: number): boolean {
+  let unanswered = bytes;
+  for (const s of sent) unanswered += s.bytes;
+  return sent.length === 0 || unanswered <= capacity;
 }
 
 function send(dut: Dut, step: AheadStep, index: number, data: Uint8Array): Sent {

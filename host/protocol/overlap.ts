@@ -1,9 +1,10 @@
 /**
  * The exchanges of one input sent ahead of replies (accuracy runs on
  * tiny-bench firmware that advertises its RX buffer; host/devices/overlapped-infer.ts).
- * Pure: text and bytes only. Each exchange is one reply; none may exceed half
- * the DUT's RX buffer, so that while one waits for its reply the next fits too
- * and the wire never idles for a turnaround.
+ * Pure: text and bytes only. Each exchange is one reply; a block and its
+ * header take at most half the DUT's RX buffer less HEADER_ROOM, so that two
+ * fit behind an infer the DUT is still running and the wire never idles for
+ * a turnaround.
  */
 import { crc32 } from 'node:zlib';
 
@@ -33,6 +34,8 @@ export interface AheadLink {
 
 /** Below this an input would go in slivers whose overheads cost more than the overlap saves. */
 export const MIN_RX_BUFFER = 256;
+/** Room left in each half of the buffer for a block's header (`db bin 27647 2047 <crc> #<crc>%` is 35 bytes). */
+const HEADER_ROOM = 64;
 
 /** `db put <length> <crc32> #<crc32 of the text>`: db load and one db bin block of all of `data`. */
 export function dbPutCommand(data: Uint8Array): string {
@@ -52,7 +55,7 @@ export function stepBytes(step: AheadStep): number {
 /** The steps of one input and its `infer 1 0`, each within half the RX buffer; undefined when the buffer is too small. */
 export function planAhead(data: Uint8Array, link: AheadLink): AheadStep[] | undefined {
   if (link.rxBuffer < MIN_RX_BUFFER || data.length === 0) return undefined;
-  const budget = Math.floor(link.rxBuffer / 2);
+  const budget = Math.floor(link.rxBuffer / 2) - HEADER_ROOM;
   const steps: AheadStep[] = [];
   const infer: AheadStep = { kind: 'infer', text: inferCommand(1, 0) };
   if (link.binary) {
