@@ -240,7 +240,7 @@ async function measure(id) {
         },
         1,
       );
-      if (outcome.failure) throw new Error(`${id} ${s.firmware} sent ahead: input ${outcome.next} failed: ${outcome.failure.message}${process.env.TB_DEBUG ? `\n${(outcome.failure.lines ?? []).join("\n")}` : ""}`);
+      if (outcome.failure) throw new Error(`${id} ${s.firmware} sent ahead: input ${outcome.next} failed: ${outcome.failure.message}`);
       s.times.push((performance.now() - t0) / 1000 / batch);
       s.steady = (stamps.at(-1) - stamps[0]) / 1000 / (batch - 1);
       s.batch = batch;
