@@ -126,11 +126,6 @@ export class LineChannel {
     this.fail(error);
   }
 
-  /** Replies still due (the pending one and those sent ahead after it). */
-  get repliesDue(): number {
-    return (this.pending ? 1 : 0) + this.due.length;
-  }
-
   /** The pending reply is now `entry`; a reply sent ahead starts its own timeout here. */
   private makeDue(entry: Pending): void {
     this.pending = entry;
