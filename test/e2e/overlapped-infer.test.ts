@@ -30,7 +30,7 @@ const session = async (limit: number, extra: Partial<RunPlan> = {}) => {
   const run = await runTestSession({ ...base, benchmarks: ['kws01'], modes: ['accuracy'], dut: { kind: 'sim' }, limit, ...extra });
   const log = readFileSync(join(run.sessionDir, 'kws01', 'accuracy', 'log.txt'), 'utf8').split('\n');
   // Inputs sent ahead: the second file's db put goes out before the first file's results come back.
-  const puts = log.flatMap((l, i) => (l.includes("> 'db put ") ? [i] : []));
+  const puts = log.flatMap((l, i) => (l.includes('> db put ') ? [i] : []));
   const firstResults = log.findIndex((l) => / < .*m-results-\[/.test(l));
   return { ...run.documents[0]!, sentAhead: puts.length > 1 && puts[1]! < firstResults };
 };
