@@ -12,16 +12,25 @@
 //   tiny-bench firmware binary, tiny-bench         db bin blocks of up to 2048 raw bytes
 //   binary + baud switch, tiny-bench               the same after `baud 921600` (probe, commit): the pty,
 //                                                  and with it the modelled wire, runs at the switched rate
+//   ... hex / binary, sent ahead                   what accuracy runs do with firmware that advertises its RX
+//                                                  buffer (host/devices/overlapped-infer.ts): the next input goes
+//                                                  up while the current one runs and its reply comes back, at
+//                                                  most that buffer unanswered. Measured as one batch of
+//                                                  --ahead inputs (its s/sample includes filling and draining
+//                                                  the pipeline once) and in steady state (first to last
+//                                                  result / (inputs - 1), what each file of a long run costs);
+//                                                  their results are checked against the sequential binary row's.
 // and for ad01 whole files (issue 14 #4, feature db-window): each file streamed
 // once through the DUT's buffer, its 196 windows run by `infer 1 0 @<offset>`;
 // per file and per window, against the same per-window binary path on the same
 // files, at 115200 and after a switch to --fast-baud.
 // Every row also shows its wire bound (bench/lib/wire-bound.mjs): its own bytes
-// and exchanges on the wire with the host and the DUT taking no time.
+// and exchanges on the wire with the host and the DUT taking no time; for the
+// rows sent ahead, the busier direction's bytes alone (full duplex, turnarounds hidden).
 // Timings are of a SIMULATED wire and DUT (the DUT's compute is the WebAssembly
 // build's real CPU time, not an MCU's).
 //
-//   node bench/link-efficiency.mjs [--data-dir ../shared/tinyml] [--samples kws01=20,vww01=3,ad01=10] [--ad01-files 2]
+//   node bench/link-efficiency.mjs [--data-dir ../shared/tinyml] [--samples kws01=20,vww01=3,ad01=10] [--ahead kws01=200,vww01=4,ad01=40] [--ad01-files 2]
 //     [--baud 115200] [--rtt-ms 1] [--fast-baud 921600] [--only kws01,vww01,ad01,ad01-files]
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +42,7 @@ import { BENCHMARKS } from '../dist/host/bench/benchmark.js';
 import { LinkRate } from '../dist/host/devices/baud-switch.js';
 import { Dut } from '../dist/host/devices/dut.js';
 import { directRunner } from '../dist/host/devices/dut-session.js';
+import { inferAhead, overlapUsable } from '../dist/host/devices/overlapped-infer.js';
 import { scoreFile } from '../dist/host/run/accuracy.js';
 import { LineChannel } from '../dist/host/devices/line-channel.js';
 import { SerialLink } from '../dist/host/link/serial-link.js';
@@ -50,6 +60,18 @@ const samples = {
   ad01: 10,
   ...Object.fromEntries(
     arg('--samples', '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => kv.split('='))
+      .map(([k, v]) => [k, Number(v)]),
+  ),
+};
+const ahead = {
+  kws01: 200,
+  vww01: 4,
+  ad01: 40,
+  ...Object.fromEntries(
+    arg('--ahead', '')
       .split(',')
       .filter(Boolean)
       .map((kv) => kv.split('='))
@@ -147,8 +169,9 @@ async function sessionOn(serve, id, [firmware, host, , strategy, hexOnly, switch
       ? (input) => officialSample(channel, input)
       : async (input) => {
           await dut.load(input);
-          await dut.infer(1, 0);
+          return (await dut.infer(1, 0)).results;
         };
+  if (strategy === 'ahead' && !overlapUsable(dut)) throw new Error(`${id}: the DUT does not take inputs sent ahead (no RX buffer advertised?)`);
   return {
     firmware,
     host,
@@ -162,6 +185,8 @@ async function sessionOn(serve, id, [firmware, host, , strategy, hexOnly, switch
       if (on && streamed) dut.identity.features = [...dut.identity.features, 'db-window'];
     },
     times: [],
+    /** Results by input index (the tiny-bench rows), to check the rows sent ahead against. */
+    results: new Map(),
     counts: { commands: 0, tx: 0, rx: 0 },
     async close() {
       channel.close();
@@ -181,7 +206,7 @@ async function measure(id) {
   const inputs = [];
   for (const sample of dataset.samples) {
     for (const input of benchmark.inputs(dataset.read(sample), sample.row)) inputs.push(input);
-    if (inputs.length > samples[id]) break;
+    if (inputs.length > Math.max(samples[id], ahead[id])) break;
   }
   const sessions = [];
   try {
@@ -190,12 +215,38 @@ async function measure(id) {
     const n = Math.min(samples[id], inputs.length - 1);
     for (let i = 1; i <= n; ++i) {
       for (const s of sessions) {
+        if (s.strategy === 'ahead') continue;
         const before = { ...s.count };
         const t0 = performance.now();
-        await s.run(inputs[i]);
+        const results = await s.run(inputs[i]);
         s.times.push((performance.now() - t0) / 1000);
+        if (results) s.results.set(i, results);
         for (const k of ['commands', 'tx', 'rx']) s.counts[k] += (s.count[k] - before[k]) / n;
       }
+    }
+    // The rows sent ahead: one batch each, inputs 1.. (the same the rows above ran first).
+    const reference = sessions.find((s) => s.strategy === 'tiny-bench' && s.firmware === 'tiny-bench firmware binary');
+    for (const s of sessions.filter((x) => x.strategy === 'ahead')) {
+      const batch = Math.min(ahead[id], inputs.length - 1);
+      const before = { ...s.count };
+      const stamps = [];
+      const t0 = performance.now();
+      const outcome = await inferAhead(
+        s.dut,
+        (i) => (i <= batch ? inputs[i] : undefined),
+        (i, reply) => {
+          stamps.push(performance.now());
+          s.results.set(i, reply.results);
+        },
+        1,
+      );
+      if (outcome.failure) throw new Error(`${id} ${s.firmware} sent ahead: input ${outcome.next} failed: ${outcome.failure.message}`);
+      s.times.push((performance.now() - t0) / 1000 / batch);
+      s.steady = (stamps.at(-1) - stamps[0]) / 1000 / (batch - 1);
+      s.batch = batch;
+      s.same = [...reference.results].every(([i, r]) => JSON.stringify(s.results.get(i)) === JSON.stringify(r));
+      s.fallbacks = s.dut.overlapFallbacks;
+      for (const k of ['commands', 'tx', 'rx']) s.counts[k] = (s.count[k] - before[k]) / batch;
     }
     const bytes = inputs[1].length;
     return { sessions, bytes, hexFloor: (bytes * 2 * 10) / baud, binaryFloor: (bytes * 10) / baud };
@@ -205,7 +256,10 @@ async function measure(id) {
 }
 
 /** A session's wire bound per sample: its own bytes and exchanges at the rate it ran at. */
-const bound = (s) => wireBoundSeconds({ tx: s.counts.tx, rx: s.counts.rx, exchanges: s.counts.commands }, s.rate ?? baud, rttMs);
+const bound = (s) =>
+  s.strategy === 'ahead'
+    ? (Math.max(s.counts.tx, s.counts.rx) * 10) / (s.rate ?? baud)
+    : wireBoundSeconds({ tx: s.counts.tx, rx: s.counts.rx, exchanges: s.counts.commands }, s.rate ?? baud, rttMs);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -218,6 +272,9 @@ const rows = [
   ['tiny-bench firmware hex', 'tiny-bench', false, 'tiny-bench', true],
   ['tiny-bench firmware binary', 'tiny-bench', false, 'tiny-bench'],
   ['binary + baud switch', `tiny-bench (--fast-baud ${fastBaud})`, false, 'tiny-bench', false, fastBaud],
+  ['tiny-bench firmware hex', 'tiny-bench, sent ahead', false, 'ahead', true],
+  ['tiny-bench firmware binary', 'tiny-bench, sent ahead', false, 'ahead'],
+  ['binary + baud switch', `sent ahead (--fast-baud ${fastBaud})`, false, 'ahead', false, fastBaud],
 ];
 console.log(
   `Link efficiency on a modelled wire: ${baud} baud 8N1, ${rttMs} ms round trip (SIMULATED wire and DUT, via tiny-bench serve on a pty); median s/sample`,
@@ -236,9 +293,18 @@ for (const id of sampleIds) {
   );
   for (const s of m.sessions) {
     const sec = median(s.times);
-    if (id !== 'kws01') s.projection = `${s.firmware}, ${s.host}: ${((sec * (id === 'vww01' ? 1000 : 48_608)) / 60).toFixed(1)} min`;
+    if (id !== 'kws01' && s.strategy !== 'ahead') s.projection = `${s.firmware}, ${s.host}: ${((sec * (id === 'vww01' ? 1000 : 48_608)) / 60).toFixed(1)} min`;
     console.log(
       `${id.padEnd(10)} ${s.firmware.padEnd(26)} ${s.host.padEnd(33)} ${String(s.commandBuffer).padStart(7)}  ${sec.toFixed(4).padStart(8)}  ${s.counts.commands.toFixed(1).padStart(8)}  ${s.counts.tx.toFixed(0).padStart(9)}  ${s.counts.rx.toFixed(0).padStart(8)}  ${(sec / m.hexFloor).toFixed(3).padStart(11)}  ${(sec / m.binaryFloor).toFixed(3).padStart(14)}  ${(sec / anchor).toFixed(3).padStart(11)}  ${bound(s).toFixed(4).padStart(12)}  ${(sec / bound(s)).toFixed(3).padStart(7)}`,
+    );
+  }
+  for (const s of m.sessions.filter((x) => x.strategy === 'ahead')) {
+    const rate = s.rate ?? baud;
+    const floors = { hex: (m.bytes * 2 * 10) / rate, binary: (m.bytes * 10) / rate };
+    const hexRow = s.firmware.endsWith('hex');
+    s.projection = `${s.firmware}, ${s.host}: ${((s.steady * (id === 'vww01' ? 1000 : id === 'kws01' ? 1000 : 48_608)) / 60).toFixed(1)} min`;
+    console.log(
+      `${id.padEnd(10)} sent ahead, ${s.firmware}${s.rate !== baud ? ` at ${rate} baud` : ''}: batch of ${s.batch} inputs ${(median(s.times) * s.batch).toFixed(3)} s; steady state ${s.steady.toFixed(4)} s/sample = ${(s.steady / floors[hexRow ? 'hex' : 'binary']).toFixed(3)} x the ${hexRow ? 'hex' : 'binary'} floor at that rate (${(floors[hexRow ? 'hex' : 'binary'] * 1000).toFixed(1)} ms); fallbacks ${s.fallbacks}; results identical to the sequential binary row: ${s.same ? 'yes' : 'NO'}`,
     );
   }
   // What the protocol itself allows the standard-firmware strategies on this wire, whatever the host does.
@@ -246,7 +312,7 @@ for (const id of sampleIds) {
   console.log(
     `${id.padEnd(10)} standard firmware, wire bounds: tiny-bench ${bound(standard).toFixed(4)} s vs official strategy ${bound(official).toFixed(4)} s = ${(bound(standard) / bound(official)).toFixed(3)}; measured ${(median(standard.times) / median(official.times)).toFixed(3)}`,
   );
-  const switched = m.sessions.find((s) => s.rate !== baud);
+  const switched = m.sessions.find((s) => s.rate !== baud && s.strategy !== 'ahead');
   if (switched) {
     const sec = median(switched.times);
     const floor = (m.bytes * 10) / switched.rate;
@@ -256,7 +322,7 @@ for (const id of sampleIds) {
   }
   if (id !== 'kws01')
     console.log(
-      `${id.padEnd(10)} projected accuracy run (SIMULATED wire; ${id === 'vww01' ? '1000 files' : '248 files, 48 608 windows uploaded one by one'}) at the median: ${m.sessions.map((s) => s.projection).join('; ')}`,
+      `${id.padEnd(10)} projected accuracy run (SIMULATED wire; ${id === 'vww01' ? '1000 files' : '248 files, 48 608 windows uploaded one by one'}) at the median (sent ahead: steady state): ${m.sessions.map((s) => s.projection).join('; ')}`,
     );
 }
 if (only.includes('ad01-files')) await ad01WholeFiles();

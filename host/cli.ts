@@ -159,6 +159,10 @@ program
       return n;
     },
   )
+  .option(
+    '--no-overlap',
+    'accuracy: send each input only after the previous reply, even to a DUT that advertises an RX buffer (tiny-bench firmware takes the next input while the current one runs)',
+  )
   .option('--devices <yaml>', 'MLCommons runner devices.yaml: DUT baud per mode')
   .option('--tests <yaml>', 'MLCommons runner tests_*.yaml: windows (loop N), warm-ups (infer N W) and truth file per model')
   .addOption(

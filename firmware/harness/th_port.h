@@ -24,5 +24,11 @@ const char *th_clock_note(void);
  * SIMULATED in it, so a host that reaches them over a pty (tiny-bench serve)
  * can label what it measures; the weak default is EE_VENDOR. */
 const char *th_device_name(void);
+/* Optional: how many received bytes the port holds while the harness is busy
+ * (an inference, a reply), e.g. an interrupt-fed ring. Advertised as
+ * m-rx-buffer-[N]: a host may then send the next input while the current one
+ * runs, keeping at most N bytes unanswered. The weak default 0 advertises
+ * nothing, and hosts then send one command at a time. */
+unsigned th_rx_buffer_bytes(void);
 
 #endif

@@ -10,7 +10,7 @@
 import { crc32 } from 'node:zlib';
 
 import { DutResetError, ProtocolError, TimeoutError } from '../errors.js';
-import { withTextCrc } from '../protocol/commands.js';
+import { dbBinCommand } from '../protocol/overlap.js';
 import { isBootLine, parseCrcLine } from '../protocol/replies.js';
 import type { Dut } from './dut.js';
 
@@ -22,7 +22,7 @@ const MAX_DAMAGED_BLOCKS = 12;
 
 /** The command carries its own checksum: the DUT refuses a damaged copy rather than wait for the wrong number of bytes. */
 export function binaryBlockCommand(offset: number, block: Uint8Array): string {
-  return withTextCrc(`db bin ${offset} ${block.length} ${crc32(block).toString(16).padStart(8, '0')}`);
+  return dbBinCommand(offset, block);
 }
 
 /**

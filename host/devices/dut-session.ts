@@ -173,6 +173,8 @@ export class DutSession implements DutRunner {
       this.dut.cleanBlocks = previous.cleanBlocks;
       this.dut.binaryBytesOwed = previous.binaryBytesOwed;
       this.dut.binaryFailures = previous.binaryFailures;
+      this.dut.overlapFailures = previous.overlapFailures;
+      this.dut.profileReplyCrc = previous.profileReplyCrc;
       this.dut.binaryBlockBytes = previous.binaryBlockBytes;
       this.dut.interruptedLoad = previous.interruptedLoad;
     }

@@ -47,6 +47,11 @@ export interface DutOptions {
   energyMode?: boolean;
   /** Load inputs in binary blocks when the DUT offers db-bin (default true); false keeps hex. */
   binaryLoads?: boolean;
+  /**
+   * Accuracy runs: send the next input while the current one runs, when the DUT advertises an RX
+   * buffer (default true; overlapped-infer.ts); false keeps one command at a time.
+   */
+  overlapLoads?: boolean;
 }
 
 export interface InferResult extends InferReply {
@@ -78,6 +83,12 @@ export class Dut {
   binaryFailures = 0;
   /** Largest db bin block; undefined: binary-load's default. A faster link takes longer blocks (baud-switch.ts). */
   binaryBlockBytes: number | undefined;
+  /** CRC-32 of the last intact profile reply (its lines without the integrity line): see profile(). */
+  profileReplyCrc: number | undefined;
+  /** Overlapped accuracy batches that failed in a row (overlapped-infer.ts); at OVERLAP_GIVE_UP it stops. */
+  overlapFailures = 0;
+  /** Inputs that went the sequential way because their overlapped exchange failed. */
+  overlapFallbacks = 0;
   /** db bin blocks that arrived intact since the block size last shrank (binary-load.ts). */
   cleanBlocks = 0;
   private cleanChunks = 0;
@@ -107,7 +118,11 @@ export class Dut {
   async send(command: string, timeoutMs = this.commandTimeoutMs): Promise<string[]> {
     if (this.channel.resets !== this.knownResets)
       throw new DutResetError(`The DUT restarted (boot banner seen) before '${abbreviateCommand(command)}'; its loaded input is gone`);
-    const raw = await this.channel.command(command, timeoutMs);
+    return this.checkReply(command, await this.channel.command(command, timeoutMs));
+  }
+
+  /** The checks of send() on a reply that arrived by other means (a command sent ahead: overlapped-infer.ts). */
+  checkReply(command: string, raw: string[]): string[] {
     if (raw.some(isBootLine)) throw new DutResetError(`The DUT restarted while answering '${abbreviateCommand(command)}' (boot banner in the reply)`, raw);
     const lines = this.verifyIntegrity(command, raw);
     for (const line of lines) {
@@ -123,9 +138,38 @@ export class Dut {
     // Identifying is how a restart is acknowledged: commands may flow again.
     this.knownResets = this.channel.resets;
     const name = await this.retry(async () => parseName(await this.send('name')));
-    const profile = await this.retry(async () => parseProfile(await this.send('profile')));
+    const profile = await this.retry(() => this.profile());
     this.identity = { name, ...profile };
     return this.identity;
+  }
+
+  /**
+   * `profile`, the longest reply of an identification (some 280 bytes with
+   * tiny-bench firmware's extension lines): on a link that damages one byte
+   * in 100 it rarely arrives whole, and re-identifying after each restart
+   * could then take longer than the restarts leave. A DUT that sends the
+   * profile reply it sent before is the same DUT, and its integrity line
+   * says so on its own: a damaged reply whose integrity line came intact,
+   * for the command `profile` and with the reply CRC of the last intact
+   * one, is that reply.
+   */
+  private async profile(): Promise<Omit<DutIdentity, 'name'>> {
+    try {
+      const lines = await this.send('profile');
+      const profile = parseProfile(lines);
+      this.profileReplyCrc = crc32(lines.map((l) => `${l}\r\n`).join(''));
+      return profile;
+    } catch (error) {
+      const known = this.identity;
+      if (known && this.profileReplyCrc !== undefined && error instanceof ProtocolError && !(error instanceof DutResetError)) {
+        const crc = parseCrcLine(error.lines.at(-1) ?? '');
+        if (crc && crc.command === crc32('profile') && crc.reply === this.profileReplyCrc) {
+          const { name: _, ...profile } = known;
+          return profile;
+        }
+      }
+      throw error;
+    }
   }
 
   /**
@@ -144,6 +188,15 @@ export class Dut {
   async timestampMode(): Promise<'performance' | 'energy'> {
     const lines = await this.send('timestamp');
     return lines.some((l) => /^m-lap-us-\d+$/.test(l)) ? 'performance' : 'energy';
+  }
+
+  get energyMode(): boolean {
+    return this.options.energyMode ?? false;
+  }
+
+  /** Whether the caller allows inputs to be sent ahead of replies (DutOptions.overlapLoads). */
+  get overlapAllowed(): boolean {
+    return this.options.overlapLoads !== false;
   }
 
   get settleMs(): number {
@@ -280,10 +333,7 @@ export class Dut {
    * knows the time per inference (twice the estimate plus 10 s), else the probe timeout.
    */
   async infer(iterations: number, warmups: number, expectedUsPerInference = this.lastUsPerInference): Promise<InferResult> {
-    const timeoutMs =
-      expectedUsPerInference === undefined
-        ? this.probeTimeoutMs
-        : Math.ceil(((iterations + warmups) * expectedUsPerInference * 2) / 1000) + Math.max(this.commandTimeoutMs, 1000);
+    const timeoutMs = this.inferTimeoutMs(iterations, warmups, expectedUsPerInference);
     const energy = this.options.energyMode ?? false;
     // Inference leaves the loaded input intact, so a damaged reply can simply be asked for again.
     const reply = await this.idempotent(async () =>
@@ -291,8 +341,20 @@ export class Dut {
     );
     // The reply came within timeoutMs: a longer "wrap" is a timer that ran backwards.
     const elapsedUs = energy ? undefined : lapDeltaUs(reply.laps[0]!, reply.laps[1]!, timeoutMs * 1000);
-    if (elapsedUs !== undefined) this.lastUsPerInference = Math.max(elapsedUs / iterations, this.lastUsPerInference ?? 0);
+    if (elapsedUs !== undefined) this.noteUsPerInference(elapsedUs / iterations);
     return { ...reply, elapsedUs };
+  }
+
+  /** How long an infer's reply may take: twice the estimate plus 10 s, or the probe timeout before anything was measured. */
+  inferTimeoutMs(iterations: number, warmups: number, expectedUsPerInference = this.lastUsPerInference): number {
+    return expectedUsPerInference === undefined
+      ? this.probeTimeoutMs
+      : Math.ceil(((iterations + warmups) * expectedUsPerInference * 2) / 1000) + Math.max(this.commandTimeoutMs, 1000);
+  }
+
+  /** Keeps the slowest time per inference seen, for the next infer's timeout. */
+  noteUsPerInference(us: number): void {
+    this.lastUsPerInference = Math.max(us, this.lastUsPerInference ?? 0);
   }
 
   private verifyIntegrity(command: string, lines: string[]): string[] {

@@ -28,6 +28,8 @@ interface Pending {
   grace?: ReturnType<typeof setTimeout>;
   /** 'crc': an intact integrity line came, only m-ready is missing; 'guess': the last line looked like a damaged end. */
   graceFor?: 'crc' | 'guess';
+  /** A reply sent ahead (sendAhead): its own timeout runs once the replies before it are complete. */
+  ahead?: { timeoutMs: number; noReply: string; timer?: ReturnType<typeof setTimeout> };
 }
 
 const RECENT = 24;
@@ -40,6 +42,8 @@ export class LineChannel {
   private partial = '';
   private discarding = false;
   private pending: Pending | undefined;
+  /** Replies due after the pending one, in the order their bytes were written (sendAhead). */
+  private readonly due: Pending[] = [];
   private readonly recent: string[];
   private readonly unsolicitedListeners = new Set<(line: string) => void>();
   private closedError: Error | undefined;
@@ -87,6 +91,50 @@ export class LineChannel {
    */
   sendRaw(bytes: Uint8Array, what: string, timeoutMs: number): Promise<string[]> {
     return this.exchange(what, `<${what}>`, bytes, `No reply to ${what}`, timeoutMs);
+  }
+
+  /**
+   * Writes bytes while replies to earlier ones may still be due: the DUT
+   * reads them into its RX buffer and answers in order, so this reply is the
+   * one after theirs. Its timeout starts once they are complete. Any failure
+   * (a timeout, a lost link, a line too long) fails every reply still due:
+   * after it, replies can no longer be matched to what was sent. The caller
+   * bounds how many bytes are unanswered (the DUT's advertised RX buffer).
+   */
+  sendAhead(bytes: Uint8Array, logged: string, what: string, timeoutMs: number): { written: Promise<void>; reply: Promise<string[]> } {
+    if (this.closedError) {
+      const failed = Promise.reject(this.closedError);
+      failed.catch(() => {});
+      return { written: failed, reply: failed };
+    }
+    const entry: Pending = { lines: [], resolve: () => {}, reject: () => {}, ahead: { timeoutMs, noReply: `No reply to ${what}` } };
+    const reply = new Promise<string[]>((resolve, reject) => {
+      entry.resolve = resolve;
+      entry.reject = reject;
+    });
+    reply.catch(() => {});
+    if (this.pending) this.due.push(entry);
+    else this.makeDue(entry);
+    this.note('tx', logged);
+    const written = this.link.write(bytes);
+    written.catch(() => {});
+    return { written, reply };
+  }
+
+  /** Gives up on every reply still due (they fail with `error`); what arrives later is unsolicited. */
+  abandonReplies(error: Error): void {
+    this.fail(error);
+  }
+
+  /** The pending reply is now `entry`; a reply sent ahead starts its own timeout here. */
+  private makeDue(entry: Pending): void {
+    this.pending = entry;
+    const ahead = entry.ahead;
+    if (ahead)
+      ahead.timer = setTimeout(
+        () => this.fail(new TimeoutError(`${ahead.noReply} within ${formatMs(ahead.timeoutMs)} on ${this.link.description}`, this.lastLines())),
+        ahead.timeoutMs,
+      );
   }
 
   /** One write and the reply it gets, at most one at a time, bounded by `timeoutMs`. */
@@ -236,15 +284,22 @@ export class LineChannel {
   private complete(): void {
     const pending = this.pending!;
     clearTimeout(pending.grace);
+    clearTimeout(pending.ahead?.timer);
     this.pending = undefined;
+    const next = this.due.shift();
+    if (next) this.makeDue(next);
     pending.resolve(pending.lines);
   }
 
   private fail(error: Error): void {
     const pending = this.pending;
     this.pending = undefined;
-    if (pending) clearTimeout(pending.grace);
+    if (pending) {
+      clearTimeout(pending.grace);
+      clearTimeout(pending.ahead?.timer);
+    }
     pending?.reject(error);
+    for (const entry of this.due.splice(0)) entry.reject(error);
   }
 
   private note(direction: Direction, text: string): void {

@@ -38,6 +38,10 @@ export interface WireModel {
   clock?: WireClock;
 }
 
+/** A paced wire delivers a long write in pieces of this many milliseconds (at least PIECE_MIN_BYTES). */
+const PIECE_MS = 2;
+const PIECE_MIN_BYTES = 32;
+
 class VirtualEnd extends LinkEvents implements Link {
   peer!: VirtualEnd;
   open = true;
@@ -80,17 +84,32 @@ class VirtualEnd extends LinkEvents implements Link {
     const faulted = this.wire.faults?.apply(data);
     const chunk = this.asReceived(faulted ? faulted.data : new Uint8Array(data));
     const paceRate = this.wire.baudRate === undefined ? undefined : (this.rate ?? this.wire.baudRate);
-    const deliver = (): void => {
-      if (this.peer.open && chunk.length) this.peer.data.emit(chunk);
+    const deliver = (): void => deliverLast(chunk);
+    const deliverLast = (bytes: Uint8Array): void => {
+      if (this.peer.open && bytes.length) this.peer.data.emit(bytes);
       for (const event of faulted?.events ?? []) this.wire.onFaultEvent?.(event);
     };
     if (this.wire.clock) return this.writeOnClock(this.wire.clock, chunk, (faulted?.delayMs ?? 0) * 1000, deliver, paceRate);
     const now = performance.now();
-    const start = Math.max(now, this.busyUntil);
+    const start = Math.max(now, this.busyUntil) + (faulted?.delayMs ?? 0);
     const txMs = paceRate ? (chunk.length * 10 * 1000) / paceRate : 0;
-    this.busyUntil = start + txMs + (faulted?.delayMs ?? 0);
+    this.busyUntil = start + txMs;
+    const latency = this.wire.latencyMs ?? 0;
+    // A paced wire hands the receiver its bytes as they come off the line, a few
+    // milliseconds' worth at a time, as a UART does: a long write (inputs sent
+    // ahead of their replies) must not reach the DUT only once its last byte has.
+    const piece = paceRate ? Math.max(PIECE_MIN_BYTES, Math.ceil((paceRate / 10) * (PIECE_MS / 1000))) : chunk.length;
     return new Promise((resolve) => {
-      this.inFlight.push({ atMs: this.busyUntil + (this.wire.latencyMs ?? 0), deliver, resolve });
+      for (let at = piece; at < chunk.length; at += piece) {
+        const part = chunk.subarray(at - piece, at);
+        this.inFlight.push({
+          atMs: start + (at * txMs) / chunk.length + latency,
+          deliver: () => this.peer.open && this.peer.data.emit(part),
+          resolve: () => {},
+        });
+      }
+      const last = chunk.length > piece ? chunk.subarray(Math.floor((chunk.length - 1) / piece) * piece) : chunk;
+      this.inFlight.push({ atMs: this.busyUntil + latency, deliver: last === chunk ? deliver : () => deliverLast(last), resolve });
       this.pump();
     });
   }

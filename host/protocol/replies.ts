@@ -13,6 +13,7 @@ const CMD_BUFFER = /^m-cmd-buffer-\[(\d+)\]$/;
 const FEATURES = /^m-features-\[([^\]]*)\]$/;
 const CLOCK = /^m-clock-\[([^\]]+)\]$/;
 const DB_BUFFER = /^m-db-buffer-\[(\d+)\]$/;
+const RX_BUFFER = /^m-rx-buffer-\[(\d+)\]$/;
 const LOAD_CRC = /^m-load-crc-\[([0-9a-f]{8})\]$/;
 const LAP = /^m-lap-us-(\d+)$/;
 const RESULTS = /^m-results-\[([^\]]*)\]$/;
@@ -145,6 +146,11 @@ export interface DutIdentity {
   features?: string[];
   /** Bytes the DUT's input buffer holds (tiny-bench firmware; what a streamed ad01 file is cut to). */
   dbBuffer?: number;
+  /**
+   * Bytes the DUT holds unread while it is busy (tiny-bench firmware's RX ring, `m-rx-buffer-[N]`):
+   * how far ahead of its replies a host may send. Undefined: one command at a time.
+   */
+  rxBuffer?: number;
   /** How the core is clocked, as tiny-bench ports that know it say (stm32f4: "core 180000000 Hz, PLL from HSI (f446)"). */
   clock?: string;
 }
@@ -182,7 +188,10 @@ export function parseProfile(lines: readonly string[]): Omit<DutIdentity, 'name'
   let features: string[] | undefined;
   let clock: string | undefined;
   let dbBuffer: number | undefined;
+  let rxBuffer: number | undefined;
   for (const line of lines) {
+    const rx = RX_BUFFER.exec(line)?.[1];
+    if (rx !== undefined) rxBuffer = Number(rx);
     const db = DB_BUFFER.exec(line)?.[1];
     if (db !== undefined) dbBuffer = Number(db);
     clock ??= CLOCK.exec(line)?.[1];
@@ -205,6 +214,7 @@ export function parseProfile(lines: readonly string[]): Omit<DutIdentity, 'name'
     ...(features ? { features } : {}),
     ...(clock ? { clock } : {}),
     ...(dbBuffer !== undefined ? { dbBuffer } : {}),
+    ...(rxBuffer !== undefined ? { rxBuffer } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import type { Dataset, DatasetSample } from '../../datasets/dataset.js';
 import type { Dut } from '../devices/dut.js';
 import type { DutRunner } from '../devices/dut-session.js';
 import { FileUpload, fileUploadUsable } from '../devices/file-upload.js';
+import { type AheadOutcome, inferAhead, overlapUsable } from '../devices/overlapped-infer.js';
 import { WrongAnswerError } from '../errors.js';
 import { AnomalyFileResult, ClassifierFileResult } from '../report/results-schema.js';
 import { indexSubsetReason } from '../bench/official-index.js';
@@ -56,7 +57,14 @@ export function checkResultVector(benchmark: Benchmark, values: readonly number[
  * a command runs), not a file. Windows of a file go to tiny-bench firmware
  * as one upload (file-upload.ts); standard firmware gets each window on its own.
  */
-export async function scoreFile(runner: DutRunner, benchmark: Benchmark, dataset: Dataset, sample: DatasetSample): Promise<FileResult> {
+export async function scoreFile(
+  runner: DutRunner,
+  benchmark: Benchmark,
+  dataset: Dataset,
+  sample: DatasetSample,
+  /** Runs first in every attempt (a resynchronisation after an overlapped batch failed). */
+  prepare?: (dut: Dut) => Promise<void>,
+): Promise<FileResult> {
   const file = dataset.read(sample);
   const inputs = benchmark.inputs(file, sample.row);
   const offsets = inputs.length > 1 ? benchmark.windowOffsets?.(file, sample.row) : undefined;
@@ -67,6 +75,7 @@ export async function scoreFile(runner: DutRunner, benchmark: Benchmark, dataset
     const label = inputs.length > 1 ? `${sample.row.file} window ${w + 1}/${inputs.length}` : sample.row.file;
     // A unit of recovery per command: one window, or the few a streamed file runs at once (file-upload.ts).
     const results = await runner.run(label, async (dut: Dut): Promise<number[][]> => {
+      await prepare?.(dut);
       const replies =
         upload && fileUploadUsable(dut, benchmark.inputBytes)
           ? await upload.inferWindows(dut, offsets!, w)
@@ -80,8 +89,17 @@ export async function scoreFile(runner: DutRunner, benchmark: Benchmark, dataset
     const windowScores = vectors.map((v) => v[0]!);
     return { file: sample.row.file, label: sample.row.label, score: mean(windowScores), windows: windowScores.length, windowScores };
   }
-  const results = vectors[0]!;
+  return classifierResult(sample, vectors[0]!);
+}
+
+function classifierResult(sample: DatasetSample, results: number[]): ClassifierFileResult {
   return { file: sample.row.file, label: sample.row.label, pred: argmax(results), results };
+}
+
+/** A file's one input (kws01, vww01, ic01); undefined for a file of several (which is then not sent ahead). */
+function singleInput(benchmark: Benchmark, dataset: Dataset, sample: DatasetSample): Uint8Array | undefined {
+  const inputs = benchmark.inputs(dataset.read(sample), sample.row);
+  return inputs.length === 1 ? inputs[0] : undefined;
 }
 
 export function summarizeAccuracy(benchmark: Benchmark, perFile: FileResult[], subset: boolean): AccuracyResult {
@@ -121,12 +139,61 @@ export async function runAccuracy(
   const subset = samples.length < dataset.samples.length;
   const perFile: FileResult[] = [];
   progress.start(`${benchmark.id} accuracy${subset ? ' (subset)' : ''}`, samples.length);
-  for (const [index, sample] of samples.entries()) {
-    const previous = options.done?.get(sample.row.file);
-    const result = previous ?? (await scoreFile(runner, benchmark, dataset, sample));
+  const record = (result: FileResult, fresh: boolean): void => {
     perFile.push(result);
-    if (!previous) options.onFile?.(result);
-    progress.advance(index + 1, sample.row.file);
+    if (fresh) options.onFile?.(result);
+    progress.advance(perFile.length, result.file);
+  };
+  // One input per file: they may go ahead of replies (overlapped-infer.ts). ad01's windows go as whole files instead.
+  let ahead = benchmark.metric === 'top1' && !benchmark.windowOffsets;
+  let resync = false;
+  const resynchronise = async (dut: Dut): Promise<void> => {
+    if (!resync) return;
+    await dut.resynchronise();
+    resync = false;
+  };
+  let index = 0;
+  while (index < samples.length) {
+    const previous = options.done?.get(samples[index]!.row.file);
+    if (previous) {
+      record(previous, false);
+      ++index;
+      continue;
+    }
+    if (ahead) {
+      // The files not yet scored from here on, sent ahead of their replies; index follows each result.
+      let end = index;
+      while (end < samples.length && !options.done?.has(samples[end]!.row.file)) ++end;
+      const stop = end;
+      const outcome = await runner.run(
+        `${samples[index]!.row.file} and the ${stop - index - 1} files after it (sent ahead)`,
+        async (dut): Promise<AheadOutcome | undefined> => {
+          if (!overlapUsable(dut)) return undefined;
+          await resynchronise(dut);
+          return inferAhead(
+            dut,
+            (i) => (i < stop ? singleInput(benchmark, dataset, samples[i]!) : undefined),
+            (i, reply) => {
+              checkResultVector(benchmark, reply.results);
+              record(classifierResult(samples[i]!, reply.results), true);
+              index = i + 1;
+            },
+            index,
+          );
+        },
+      );
+      if (!outcome) {
+        ahead = false;
+        continue;
+      }
+      index = outcome.next;
+      if (index >= samples.length || (!outcome.failure && index >= stop)) continue;
+      // The failed file (or one of several inputs) goes the sequential way, after a
+      // resynchronisation when something failed; the next ones go ahead again.
+      if (outcome.failure) resync = true;
+    }
+    record(await scoreFile(runner, benchmark, dataset, samples[index]!, resynchronise), true);
+    ++index;
   }
   const summary = summarizeAccuracy(benchmark, perFile, subset);
   progress.finish(`${benchmark.id} accuracy: ${summary.top1 !== undefined ? `top-1 ${summary.top1.toFixed(2)} %` : `AUC ${summary.auc?.toFixed(4)}`}`);

@@ -123,7 +123,7 @@ export async function runOne(plan: RunPlan, context: RunContext, sessionDir: str
   try {
     connection = await openConnection(plan, mode, requested, transcript.sink);
     const linkRate = baudSwitchFor(plan, mode, connection, transcript, context);
-    session = await openDutSession(connection, mode, transcript, context, linkRate);
+    session = await openDutSession(connection, mode, transcript, context, linkRate, plan.overlap !== false);
     const benchmark = identifiedBenchmark(session, connection, requested);
     const modeDir = insideDir(sessionDir, benchmark.id, mode);
     makeFolder(modeDir);
@@ -192,8 +192,16 @@ function baudSwitchFor(plan: RunPlan, mode: Mode, connection: Connection, transc
   });
 }
 
-function openDutSession(connection: Connection, mode: Mode, transcript: EarlyTranscript, context: RunContext, linkRate?: LinkRate): Promise<DutSession> {
+function openDutSession(
+  connection: Connection,
+  mode: Mode,
+  transcript: EarlyTranscript,
+  context: RunContext,
+  linkRate: LinkRate | undefined,
+  overlap: boolean,
+): Promise<DutSession> {
   return DutSession.open(connection, {
+    ...(overlap ? {} : { overlapLoads: false }),
     ...(linkRate ? { linkRate } : {}),
     ...(mode === 'energy' ? { energyMode: true } : {}),
     commandTimeoutMs: connection.commandTimeoutMs,

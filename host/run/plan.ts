@@ -80,6 +80,8 @@ export const RunPlanSchema = z
     faults: FaultOptionsSchema.optional(),
     /** The rate asked of a DUT that offers baud switching (feature `baud`); undefined: the link stays at its rate. */
     fastBaud: positiveInt.optional(),
+    /** false (`run --no-overlap`): accuracy inputs one command at a time even where the DUT could take them ahead of replies. */
+    overlap: z.literal(false).optional(),
     energy: EnergyPlanSchema.optional(),
     /** From an MLCommons tests_*.yaml: windows (loop N), warm-ups (infer N W) and truth file per model. */
     testPlans: z.record(z.string(), TestPlanSchema).optional(),
@@ -115,6 +117,8 @@ export interface RunRequest {
   baud?: number;
   /** `run --fast-baud`: a rate, or 'off'; undefined: DEFAULT_FAST_BAUD where the link can switch. */
   fastBaud?: number | 'off';
+  /** `run --no-overlap` sets false. */
+  overlap?: boolean;
   /** Undefined when --dut was not given. */
   dut?: 'sim' | 'qemu' | 'qemu-stm32f4';
   icountShift?: number;
@@ -248,6 +252,7 @@ export function buildRunPlan(request: RunRequest): RunPlan {
     ...(r.testPlans ? { testPlans: r.testPlans } : {}),
     ...(energy ? { energy } : {}),
     ...(fastBaud ? { fastBaud } : {}),
+    ...(r.overlap === false ? { overlap: false as const } : {}),
     ...(r.faultRate !== undefined
       ? {
           faults: {

@@ -16,6 +16,28 @@ function scripted(reply: (command: string) => string[]) {
 }
 
 describe('LineChannel', () => {
+  it('replies to bytes sent ahead come back in order, each complete; a reply that never comes fails all still due', async () => {
+    const { host } = scripted((command) => (command === 'quiet' ? [] : [`m-echo-[${command}]\r\nm-ready\r\n`]));
+    const channel = new LineChannel(host);
+    const sent = ['one', 'two', 'three'].map((c) => channel.sendAhead(Buffer.from(`${c}%`), c, c, 1000));
+    expect(await Promise.all(sent.map((s) => s.reply))).toEqual([['m-echo-[one]'], ['m-echo-[two]'], ['m-echo-[three]']]);
+    const silent = channel.sendAhead(Buffer.from('quiet%'), 'quiet', "'quiet'", 100);
+    const after = channel.sendAhead(Buffer.from('four%'), 'four', "'four'", 1000);
+    // four's reply arrives while quiet's is due: it is taken as quiet's (the DUT answers in order)...
+    expect(await silent.reply).toEqual(['m-echo-[four]']);
+    const error = await after.reply.catch((e: unknown) => e);
+    // ...and the next one, which never comes, times out within its own timeout.
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect((error as Error).message).toMatch(/No reply to 'four' within 1000 ms/);
+    const a = channel.sendAhead(Buffer.from('quiet%'), 'quiet', "'quiet'", 100);
+    const b = channel.sendAhead(Buffer.from('quiet%'), 'quiet', "'quiet'", 5000);
+    await expect(a.reply).rejects.toBeInstanceOf(TimeoutError);
+    // The second's own timeout is long, but the first's failure fails it too.
+    await expect(b.reply).rejects.toBeInstanceOf(TimeoutError);
+    // A normal command afterwards works: nothing is left due.
+    expect(await channel.command('five', 1000)).toEqual(['m-echo-[five]']);
+  });
+
   it('joins a line split across reads and drops CR and NUL', async () => {
     const { host } = scripted(() => ['m-name-du', 't-[x\0]\r', '\nm-re', 'ady\r\n']);
     const channel = new LineChannel(host);

@@ -50,8 +50,10 @@ describe('test harness protocol', () => {
       firmware: 'tiny-bench firmware 0.1.0',
       model: 'kws01',
       commandBuffer: 8192,
-      features: ['crc32', 'db-at', 'db-bin', 'db-window', 'baud'],
+      features: ['crc32', 'db-at', 'db-bin', 'db-put', 'db-window', 'baud'],
       dbBuffer: 96 * 96 * 3,
+      // What the MCU ports' RX ring holds (4 096 bytes, one slot kept empty): inputs may go ahead of replies.
+      rxBuffer: 4095,
       clock: 'SIMULATED: cost-model clock of the tiny-bench virtual DUT',
     });
   });

@@ -35,6 +35,12 @@ describe('identification', () => {
     );
     expect(parseProfile(['m-model-[ic02]'])).not.toHaveProperty('clock');
   });
+  it('reads the RX buffer a DUT advertises, and none when it does not say', () => {
+    expect(parseProfile(['m-model-[kws01]', 'm-rx-buffer-[4095]', 'm-features-[crc32,db-put]']).rxBuffer).toBe(4095);
+    expect(parseProfile(['m-model-[kws01]', 'm-db-buffer-[27648]'])).not.toHaveProperty('rxBuffer');
+    // A malformed line is no advertisement: the host then never sends ahead.
+    expect(parseProfile(['m-model-[kws01]', 'm-rx-buffer-[4k]'])).not.toHaveProperty('rxBuffer');
+  });
   it('rejects malformed identification replies', () => {
     expect(() => parseName(['m-name-dut-'])).toThrow(ProtocolError);
     expect(() => parseProfile(['m-profile-[x]'])).toThrow(/m-model/);

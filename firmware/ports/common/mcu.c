@@ -38,6 +38,9 @@ static volatile int rx_held;
 
 int mcu_rx_room(void) { return ((rx_head + 1u) & (RX_RING - 1u)) != rx_tail; }
 
+/* One slot stays empty to tell a full ring from an empty one. */
+unsigned th_rx_buffer_bytes(void) { return RX_RING - 1u; }
+
 void mcu_rx_push(uint8_t byte) {
   if (!mcu_rx_room()) return; /* the port checks first; never overwrite unread bytes */
   rx_ring[rx_head] = byte;

@@ -90,6 +90,10 @@ int th_energy_mode(void) { return energy_mode; }
  * on the standard flavour, whose profile has no extra lines) and its clock. */
 const char *th_device_name(void) { return "tiny-bench virtual DUT (SIMULATED)"; }
 const char *th_clock_note(void) { return "SIMULATED: cost-model clock of the tiny-bench virtual DUT"; }
+/* The JavaScript side queues whatever arrives while the harness runs, without
+ * limit; the virtual DUT advertises what the MCU ports' RX ring holds
+ * (ports/common/mcu.c), so a host drives it as it would a board. */
+unsigned th_rx_buffer_bytes(void) { return 4095u; }
 
 void th_account_inference(const tb_work *w) {
   double c = CYCLES_PER_INFERENCE + CYCLES_PER_OP * w->ops;
