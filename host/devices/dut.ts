@@ -115,10 +115,10 @@ export class Dut {
    * lines (and reference failure warnings), which become DutReportedError.
    * Returns the reply lines without the integrity line.
    */
-  async send(command: string, timeoutMs = this.commandTimeoutMs): Promise<string[]> {
+  async send(command: string, timeoutMs = this.commandTimeoutMs, startMs?: number): Promise<string[]> {
     if (this.channel.resets !== this.knownResets)
       throw new DutResetError(`The DUT restarted (boot banner seen) before '${abbreviateCommand(command)}'; its loaded input is gone`);
-    return this.checkReply(command, await this.channel.command(command, timeoutMs));
+    return this.checkReply(command, await this.channel.command(command, timeoutMs, startMs));
   }
 
   /** The checks of send() on a reply that arrived by other means (a command sent ahead: overlapped-infer.ts). */
@@ -337,7 +337,7 @@ export class Dut {
     const energy = this.options.energyMode ?? false;
     // Inference leaves the loaded input intact, so a damaged reply can simply be asked for again.
     const reply = await this.idempotent(async () =>
-      parseInferReply(await this.send(inferCommand(iterations, warmups), timeoutMs), iterations, warmups, energy),
+      parseInferReply(await this.send(inferCommand(iterations, warmups), timeoutMs, this.inferStartMs), iterations, warmups, energy),
     );
     // The reply came within timeoutMs: a longer "wrap" is a timer that ran backwards.
     const elapsedUs = energy ? undefined : lapDeltaUs(reply.laps[0]!, reply.laps[1]!, timeoutMs * 1000);
@@ -350,6 +350,17 @@ export class Dut {
     return expectedUsPerInference === undefined
       ? this.probeTimeoutMs
       : Math.ceil(((iterations + warmups) * expectedUsPerInference * 2) / 1000) + Math.max(this.commandTimeoutMs, 1000);
+  }
+
+  /**
+   * How soon an infer's reply must start: tiny-bench firmware prints
+   * m-warmup-start before it runs anything, so a first infer lost on the way
+   * costs this, not the probe timeout (120 s) that waits for a model of
+   * unknown speed. Not through an interface board (it relays as it likes) or
+   * for standard firmware (its output may be buffered).
+   */
+  get inferStartMs(): number | undefined {
+    return this.integrityChecked && !this.energyMode && this.channel.link.maxCommandLength === undefined ? this.commandTimeoutMs : undefined;
   }
 
   /** Keeps the slowest time per inference seen, for the next infer's timeout. */

@@ -30,6 +30,8 @@ interface Pending {
   graceFor?: 'crc' | 'guess';
   /** A reply sent ahead (sendAhead): its own timeout runs once the replies before it are complete. */
   ahead?: { timeoutMs: number; noReply: string; timer?: ReturnType<typeof setTimeout> };
+  /** How long the reply may take to start (see command()), and its timer, cleared by the first line. */
+  start?: { ms: number; what: string; timer?: ReturnType<typeof setTimeout> };
 }
 
 const RECENT = 24;
@@ -80,9 +82,15 @@ export class LineChannel {
     return () => this.unsolicitedListeners.delete(listener);
   }
 
-  /** Sends `text%` and resolves with the reply lines, excluding the final m-ready. */
-  command(text: string, timeoutMs: number): Promise<string[]> {
-    return this.exchange(`'${text}'`, text, frame(text), `No complete reply to '${abbreviate(text)}'`, timeoutMs);
+  /**
+   * Sends `text%` and resolves with the reply lines, excluding the final
+   * m-ready. `startMs`: a DUT known to answer at once before a long job
+   * (tiny-bench firmware prints m-warmup-start before an infer runs) must
+   * have sent a line by then, or the command was lost on the way: that
+   * fails in `startMs`, not in the job's whole timeout.
+   */
+  command(text: string, timeoutMs: number, startMs?: number): Promise<string[]> {
+    return this.exchange(`'${text}'`, text, frame(text), `No complete reply to '${abbreviate(text)}'`, timeoutMs, startMs);
   }
 
   /**
@@ -101,13 +109,19 @@ export class LineChannel {
    * after it, replies can no longer be matched to what was sent. The caller
    * bounds how many bytes are unanswered (the DUT's advertised RX buffer).
    */
-  sendAhead(bytes: Uint8Array, logged: string, what: string, timeoutMs: number): { written: Promise<void>; reply: Promise<string[]> } {
+  sendAhead(bytes: Uint8Array, logged: string, what: string, timeoutMs: number, startMs?: number): { written: Promise<void>; reply: Promise<string[]> } {
     if (this.closedError) {
       const failed = Promise.reject(this.closedError);
       failed.catch(() => {});
       return { written: failed, reply: failed };
     }
-    const entry: Pending = { lines: [], resolve: () => {}, reject: () => {}, ahead: { timeoutMs, noReply: `No reply to ${what}` } };
+    const entry: Pending = {
+      lines: [],
+      resolve: () => {},
+      reject: () => {},
+      ahead: { timeoutMs, noReply: `No reply to ${what}` },
+      ...(startMs !== undefined ? { start: { ms: startMs, what } } : {}),
+    };
     const reply = new Promise<string[]>((resolve, reject) => {
       entry.resolve = resolve;
       entry.reject = reject;
@@ -135,14 +149,32 @@ export class LineChannel {
         () => this.fail(new TimeoutError(`${ahead.noReply} within ${formatMs(ahead.timeoutMs)} on ${this.link.description}`, this.lastLines())),
         ahead.timeoutMs,
       );
+    // The DUT takes it up once the replies before it are complete.
+    this.armStart(entry);
+  }
+
+  /** Fails the reply if its first line has not come within its start bound (see command()). */
+  private armStart(entry: Pending): void {
+    const start = entry.start;
+    if (!start || entry.lines.length > 0) return;
+    start.timer = setTimeout(() => {
+      if (this.pending === entry && entry.lines.length === 0)
+        this.fail(
+          new TimeoutError(
+            `No reply started to ${start.what} within ${formatMs(start.ms)} on ${this.link.description}: the command was lost on the way`,
+            this.lastLines(),
+          ),
+        );
+    }, start.ms);
   }
 
   /** One write and the reply it gets, at most one at a time, bounded by `timeoutMs`. */
-  private async exchange(what: string, logged: string, bytes: Uint8Array, noReply: string, timeoutMs: number): Promise<string[]> {
+  private async exchange(what: string, logged: string, bytes: Uint8Array, noReply: string, timeoutMs: number, startMs?: number): Promise<string[]> {
     if (this.pending) throw new TinyBenchError(`Internal error: ${what} sent while another command is pending`);
     if (this.closedError) throw this.closedError;
+    let entry: Pending | undefined;
     const reply = new Promise<string[]>((resolve, reject) => {
-      this.pending = { lines: [], resolve, reject };
+      entry = this.pending = { lines: [], resolve, reject, ...(startMs !== undefined ? { start: { ms: startMs, what } } : {}) };
     });
     // The link can fail while the bytes are still being written, before the
     // reply is awaited: mark the rejection handled now; it is rethrown below.
@@ -158,6 +190,8 @@ export class LineChannel {
       const written = this.link.write(bytes);
       written.catch(() => {});
       await Promise.race([written, reply]);
+      // The start bound counts from the command's last byte.
+      if (this.pending === entry) this.armStart(entry!);
       return await reply;
     } catch (error) {
       this.pending = undefined;
@@ -254,6 +288,7 @@ export class LineChannel {
       for (const listener of [...this.unsolicitedListeners]) listener(line);
       return;
     }
+    clearTimeout(this.pending.start?.timer);
     const before = textBeforeReady(line);
     if (before !== undefined) {
       if (before) this.pending.lines.push(before);
@@ -285,6 +320,7 @@ export class LineChannel {
     const pending = this.pending!;
     clearTimeout(pending.grace);
     clearTimeout(pending.ahead?.timer);
+    clearTimeout(pending.start?.timer);
     this.pending = undefined;
     const next = this.due.shift();
     if (next) this.makeDue(next);
@@ -297,6 +333,7 @@ export class LineChannel {
     if (pending) {
       clearTimeout(pending.grace);
       clearTimeout(pending.ahead?.timer);
+      clearTimeout(pending.start?.timer);
     }
     pending?.reject(error);
     for (const entry of this.due.splice(0)) entry.reject(error);

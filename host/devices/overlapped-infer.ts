@@ -146,7 +146,7 @@ function send(dut: Dut, step: AheadStep, index: number, data: Uint8Array): Sent 
   const { written, reply } =
     step.kind === 'block'
       ? dut.channel.sendAhead(step.bytes, `<${step.bytes.length} raw bytes at ${step.offset}>`, `${step.bytes.length} raw bytes at ${step.offset}`, timeoutMs)
-      : dut.channel.sendAhead(frame(step.text), step.text, `'${abbreviate(step.text)}'`, timeoutMs);
+      : dut.channel.sendAhead(frame(step.text), step.text, `'${abbreviate(step.text)}'`, timeoutMs, step.kind === 'infer' ? dut.inferStartMs : undefined);
   return { index, step, data, bytes: stepBytes(step), reply, written };
 }
 

@@ -38,6 +38,35 @@ describe('LineChannel', () => {
     expect(await channel.command('five', 1000)).toEqual(['m-echo-[five]']);
   });
 
+  it('a reply bounded to start soon: a lost command fails within the bound, a reply that started may take its whole timeout', async () => {
+    // 'lost' gets nothing back (its '%' was dropped); 'slow' starts at once and ends 300 ms later.
+    const pair = createVirtualPair('scripted');
+    // One command at a time, as a DUT runs them: the next waits for the one before to finish.
+    let busy = Promise.resolve();
+    onCommands(pair.device, (command) => {
+      if (command !== 'slow') return;
+      busy = busy.then(async () => {
+        await pair.device.write(Buffer.from('m-warmup-start-0\r\n'));
+        await new Promise((r) => setTimeout(r, 300));
+        await pair.device.write(Buffer.from('m-results-[1]\r\nm-ready\r\n'));
+      });
+    });
+    const channel = new LineChannel(pair.host);
+    const t0 = Date.now();
+    const lost = await channel.command('lost', 60_000, 100).catch((e: unknown) => e);
+    expect(lost).toBeInstanceOf(TimeoutError);
+    expect((lost as Error).message).toMatch(/No reply started to 'lost' within 100 ms on .*: the command was lost on the way/);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(await channel.command('slow', 5000, 100)).toEqual(['m-warmup-start-0', 'm-results-[1]']);
+    // Sent ahead: the bound runs from when the reply is due, not from when its bytes were written.
+    const first = channel.sendAhead(Buffer.from('slow%'), 'slow', "'slow'", 5000, 100);
+    const second = channel.sendAhead(Buffer.from('slow%'), 'slow', "'slow'", 5000, 100);
+    expect(await first.reply).toEqual(['m-warmup-start-0', 'm-results-[1]']);
+    expect(await second.reply).toEqual(['m-warmup-start-0', 'm-results-[1]']);
+    const gone = channel.sendAhead(Buffer.from('lost%'), 'lost', "'lost'", 60_000, 100);
+    await expect(gone.reply).rejects.toThrow(/No reply started to 'lost' within 100 ms/);
+  });
+
   it('joins a line split across reads and drops CR and NUL', async () => {
     const { host } = scripted(() => ['m-name-du', 't-[x\0]\r', '\nm-re', 'ady\r\n']);
     const channel = new LineChannel(host);
