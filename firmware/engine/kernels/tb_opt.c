@@ -562,28 +562,22 @@ __attribute__((naked, noinline)) static void mac_2x2_rows(const int8_t *w __attr
  * the offset needs no instruction.
  * r0 weights, r1 col, r2 groups (>= 1), r3 table, [sp] pairs (>= 1),
  * [sp + 4] depth, [sp + 8] o0, [sp + 12] out_c, [sp + 16] output offset. */
+/* tb_requant_fast.h's exact requantization of accumulator a, before the
+ * saturation: r8 the multiplier m2, r9 half, r10 the right shift, r11 scratch. */
+#define RQ_FAST_ASM(a) \
+  "add r11, " a ", " a \
+  ", asr #31\n\t"      \
+  "smmlar " a ", " a   \
+  ", r8, r11\n\t"      \
+  "add " a ", r9, " a  \
+  ", asr #1\n\t"       \
+  "asr " a ", " a ", r10\n\t"
 #define MAC_2X2_RQ_OUT(a) \
-  "add r11, " a ", " a    \
-  ", asr #31\n\t"         \
-  "smmlar " a ", " a      \
-  ", r8, r11\n\t"         \
-  "add " a ", r9, " a     \
-  ", asr #1\n\t"          \
-  "asr " a ", " a         \
-  ", r10\n\t"             \
+  RQ_FAST_ASM(a)          \
   "add " a ", " a         \
   ", r3\n\t"              \
   "ssat " a ", #8, " a "\n\t"
-#define MAC_2X2_RQ_OUT_FOLDED(a) \
-  "add r11, " a ", " a           \
-  ", asr #31\n\t"                \
-  "smmlar " a ", " a             \
-  ", r8, r11\n\t"                \
-  "add " a ", r9, " a            \
-  ", asr #1\n\t"                 \
-  "asr " a ", " a                \
-  ", r10\n\t"                    \
-  "ssat " a ", #8, " a "\n\t"
+#define MAC_2X2_RQ_OUT_FOLDED(a) RQ_FAST_ASM(a) "ssat " a ", #8, " a "\n\t"
 /* Locals: [sp] table, [sp + 4] table end, [sp + 8] groups, [sp + 12] o0,
  * [sp + 16] col; arguments from [sp + 60]. */
 #define MAC_2X2_ROWS_RQ_ASM(LOAD_OFFSET, OUT) \
@@ -936,17 +930,7 @@ static void dw_fill_table(int32_t *t, const tb_conv_params *p, const tb_requant 
   "smlabb r5, r11, r8, r5\n\t"     \
   "smlatt r7, r11, r8, r7\n\t"
 #define DW_ROW_ROW(r) DW_ROW_TAP("[" r ", r12]") DW_ROW_TAP("[" r ", r12, lsl #1]") DW_ROW_TAP("[" r "], #4")
-#define DW_ROW_REQUANT(a)      \
-  "ldm lr!, {r8, r9, r10}\n\t" \
-  "add r11, " a ", " a         \
-  ", asr #31\n\t"              \
-  "smmlar " a ", " a           \
-  ", r8, r11\n\t"              \
-  "add " a ", r9, " a          \
-  ", asr #1\n\t"               \
-  "asr " a ", " a              \
-  ", r10\n\t"                  \
-  "ssat " a ", #8, " a "\n\t"
+#define DW_ROW_REQUANT(a) "ldm lr!, {r8, r9, r10}\n\t" RQ_FAST_ASM(a) "ssat " a ", #8, " a "\n\t"
 __attribute__((naked, noinline)) static void dw_3x3_row(const int8_t *ip __attribute__((unused)),
                                                         const int32_t *table __attribute__((unused)), int32_t C __attribute__((unused)),
                                                         int8_t *out __attribute__((unused)), const int8_t *ip1 __attribute__((unused)),
@@ -994,6 +978,7 @@ __attribute__((naked, noinline)) static void dw_3x3_row(const int8_t *ip __attri
 #undef DW_ROW_TAP
 #undef DW_ROW_ROW
 #undef DW_ROW_REQUANT
+#undef RQ_FAST_ASM
 #else
 /* The same computation in portable C (the x86 and emulated builds). */
 static void dw_3x3_row(const int8_t *ip, const int32_t *table, int32_t C, int8_t *out, const int8_t *ip1, int32_t groups, uint32_t off2,
