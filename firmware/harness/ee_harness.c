@@ -312,6 +312,29 @@ static int parse_hex32(const char *t, uint32_t *v) {
   return 1;
 }
 
+int ee_command_signed(const char *token) {
+  uint32_t want = 0;
+  return s.has_text_crc && token[0] == '#' && parse_hex32(token + 1, &want) && want == s.text_crc;
+}
+
+/* The command's own checksum when it is the text after the last token the
+ * tokenizer keeps (db bin, db put: five tokens before it). */
+static int signed_at_end(void) { return s.has_text_crc && ee_command_signed(s.cmd + s.cmd_len - 9); }
+
+/* A db load / db put of `len` bytes fits the buffer; else says so. */
+static int db_fits(const char *command, uint32_t len) {
+  if (len <= EE_DB_MAX) return 1;
+  out("e-[db-size: ");
+  out(command);
+  out(" ");
+  out_u32(len);
+  out(" exceeds the buffer of ");
+  out_u32(EE_DB_MAX);
+  out(" bytes]");
+  end_line();
+  return 0;
+}
+
 /* `db bin <offset> <length> <crc32> #<crc32 of the text>` (tiny-bench
  * extension): after m-bin-ready, the next <length> bytes are raw input, not
  * commands. Their reply follows them: m-bin-done, or an error when their
@@ -325,9 +348,7 @@ static void cmd_db_bin(char **tok, int n) {
     error("usage: Expected db bin <offset> <length> <crc32> #<crc32>");
     return;
   }
-  uint32_t text = 0;
-  const char *mark = s.has_text_crc ? s.cmd + s.cmd_len - 9 : 0;
-  if (!mark || !parse_hex32(mark + 1, &text) || text != s.text_crc) {
+  if (!signed_at_end()) {
     error("db-crc: db bin command checksum mismatch");
     return;
   }
@@ -361,21 +382,11 @@ static void cmd_db_put(char **tok, int n) {
     error("usage: Expected db put <length> <crc32> #<crc32>");
     return;
   }
-  uint32_t text = 0;
-  const char *mark = s.has_text_crc ? s.cmd + s.cmd_len - 9 : 0;
-  if (!mark || !parse_hex32(mark + 1, &text) || text != s.text_crc) {
+  if (!signed_at_end()) {
     error("db-crc: db put command checksum mismatch");
     return;
   }
-  if (len > EE_DB_MAX) {
-    out("e-[db-size: db put ");
-    out_u32(len);
-    out(" exceeds the buffer of ");
-    out_u32(EE_DB_MAX);
-    out(" bytes]");
-    end_line();
-    return;
-  }
+  if (!db_fits("db put", len)) return;
   s.db_expected = len;
   s.db_received = 0;
   s.db_base = 0;
@@ -411,11 +422,6 @@ static void finish_bin(void) {
  * each byte once, and runs each window with `infer ... @<offset>`. <from> is
  * absolute, so a resend after a damaged reply changes nothing; the checksum
  * is required, so a command damaged on the way is refused, not executed. */
-int ee_command_signed(const char *token) {
-  uint32_t want = 0;
-  return s.has_text_crc && token[0] == '#' && parse_hex32(token + 1, &want) && want == s.text_crc;
-}
-
 static void cmd_db_slide(char **tok, int n) {
   uint32_t from;
   if (n != 4 || !parse_u32(tok[2], &from)) {
@@ -458,15 +464,7 @@ static void cmd_db(char **tok, int n) {
       error("usage: Command 'db load' must be >0 bytes");
       return;
     }
-    if (bytes > EE_DB_MAX) {
-      out("e-[db-size: db load ");
-      out_u32(bytes);
-      out(" exceeds the buffer of ");
-      out_u32(EE_DB_MAX);
-      out(" bytes]");
-      end_line();
-      return;
-    }
+    if (!db_fits("db load", bytes)) return;
     s.db_expected = bytes;
     s.db_received = 0;
     s.db_base = 0;
