@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -93,11 +93,16 @@ export function ensureQemuImage(
   for (const file of firmwareSources()) hash.update(file.slice(packageRoot().length)).update(readFileSync(file));
   hash.update(readFileSync(modelPath));
   const dir = join(userCacheDir(), 'qemu-images', `${board.port}-${benchmark.id}-${hash.digest('hex').slice(0, 16)}`);
-  const elf = join(dir, `tiny-bench-${benchmark.id}-${board.port}.elf`);
-  const sizes = join(dir, 'build.txt');
-  if (existsSync(elf) && existsSync(sizes)) return { elf, buildOutput: readFileSync(sizes, 'utf8') };
-  mkdirSync(dir, { recursive: true });
-  const build = spawnSync('bash', [join(packageRoot(), 'firmware/ports/build-arm.sh'), board.port, benchmark.id, modelPath, dir, ...flags], {
+  const elfName = `tiny-bench-${benchmark.id}-${board.port}.elf`;
+  const built = (at: string): boolean => existsSync(join(at, elfName)) && existsSync(join(at, 'build.txt'));
+  const cached = () => ({ elf: join(dir, elfName), buildOutput: readFileSync(join(dir, 'build.txt'), 'utf8') });
+  if (built(dir)) return cached();
+  // Built in a folder of its own and moved into place whole: two processes that need the same image
+  // (test files run side by side) used to build into one folder, one starting QEMU on an ELF the
+  // other was still writing.
+  mkdirSync(dirname(dir), { recursive: true });
+  const work = mkdtempSync(`${dir}.building-`);
+  const build = spawnSync('bash', [join(packageRoot(), 'firmware/ports/build-arm.sh'), board.port, benchmark.id, modelPath, work, ...flags], {
     encoding: 'utf8',
     // The build reads firmware/build.json with node: this one, whatever PATH says.
     env: { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` },
@@ -111,12 +116,26 @@ export function ensureQemuImage(
       : overflow.length
         ? overflow.join('; ')
         : (stderr || build.error?.message || '').trim();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
     throw new TinyBenchError(`Building the ${benchmark.id} image for ${board.port} failed: ${why}`);
   }
-  const output = build.stdout.split('\n')[0] ?? '';
-  writeFileSync(sizes, output);
-  return { elf, buildOutput: output };
+  writeFileSync(join(work, 'build.txt'), build.stdout.split('\n')[0] ?? '');
+  for (let attempt = 0; ; ++attempt) {
+    try {
+      renameSync(work, dir);
+      break;
+    } catch (error) {
+      // Another process moved its identical build into place first...
+      if (built(dir)) {
+        rmSync(work, { recursive: true, force: true });
+        break;
+      }
+      // ...or an older tiny-bench, which built in place, left an unfinished folder (a build moved in is always whole).
+      if (attempt > 0) throw error;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return cached();
 }
 
 function monitorCommand(path: string, command: string, timeoutMs: number): Promise<void> {
