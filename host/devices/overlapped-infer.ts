@@ -130,10 +130,10 @@ export async function inferAhead(
  * Whether `bytes` more may go now: what is sent and not yet answered stays
  * within the DUT's buffer. (Only what arrives behind a running infer has to
  * wait in the buffer — during a load the DUT reads at the wire's rate — but
- * letting a load stream on unbounded stalled the host's writes on a pty:
- * bench/link-efficiency.mjs, 55 KB written at once, replies stopped after
- * some 10 KB. Within the buffer, two blocks with their headers are always
- * in flight (planAhead), which keeps the wire busy.)
+ * the bound is what the DUT promised, and no more is needed: within it two
+ * blocks with their headers are always in flight (planAhead), which keeps
+ * the wire busy. An unbounded stream once stalled after some 10 KB; that was
+ * the host's write sleeping through its poller, fixed in polled-binding.ts.)
  */
 function fits(sent: readonly Sent[], bytes: number, capacity: number): boolean {
   let unanswered = bytes;
