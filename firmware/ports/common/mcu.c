@@ -49,6 +49,14 @@ void mcu_rx_push(uint8_t byte) {
 
 void mcu_rx_hold(void) { rx_held = 1; }
 
+uint32_t mcu_uart_divisor(uint32_t clock_hz, uint32_t baud, uint32_t *actual) {
+  if (baud == 0 || baud > clock_hz / 16u) return 0;
+  const uint32_t div = (clock_hz + baud / 2u) / baud;
+  *actual = clock_hz / div;
+  const uint32_t error = *actual > baud ? *actual - baud : baud - *actual;
+  return div < 16u || error > baud / 40u ? 0 : div;
+}
+
 static void say(const char *s) {
   unsigned n = 0;
   while (s[n]) n++;

@@ -40,6 +40,11 @@ void mcu_rx_push(uint8_t byte);
 void mcu_rx_hold(void);
 void th_rx_resume(void);
 
+/* The divisor clock / baud (rounded) that both ports' UARTs take, at least
+ * 16, with the rate it gives in *actual; 0 when no divisor comes within 2.5 %
+ * of the asked rate (what a UART pair tolerates). */
+uint32_t mcu_uart_divisor(uint32_t clock_hz, uint32_t baud, uint32_t *actual);
+
 /* Loads the linked-in model, prints the boot banner, then serves commands forever,
  * sleeping (WFI) whenever no byte is waiting. */
 void mcu_serve(tb_interpreter *interp, uint8_t *arena, uint32_t arena_size, tb_bench_id bench, unsigned cmd_size);

@@ -118,11 +118,9 @@ static uint32_t uart_rate = 115200u;
 uint32_t th_uart_baud(void) { return uart_rate; }
 
 uint32_t th_uart_set_baud(uint32_t baud, int apply) {
-  if (baud == 0 || baud > PCLK_HZ / 16u) return 0;
-  const uint32_t div = (PCLK_HZ + baud / 2u) / baud;
-  const uint32_t actual = PCLK_HZ / div;
-  const uint32_t error = actual > baud ? actual - baud : baud - actual;
-  if (div < 16u || error > baud / 40u) return 0;
+  uint32_t actual = 0;
+  const uint32_t div = mcu_uart_divisor(PCLK_HZ, baud, &actual);
+  if (!div) return 0;
   if (!apply) return actual;
   /* The UART has no transmitter-idle flag: wait for the holding register,
    * then two character times at the old rate for the shift register. */

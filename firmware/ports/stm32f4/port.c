@@ -95,12 +95,9 @@ uint32_t th_uart_baud(void) { return uart_rate; }
 /* BRR = PCLK1 / rate with oversampling by 16 (mantissa and fraction in one
  * number), at least 16. */
 uint32_t th_uart_set_baud(uint32_t baud, int apply) {
-  const uint32_t pclk = clocks.pclk1_hz;
-  if (baud == 0 || baud > pclk / 16u) return 0;
-  const uint32_t brr = (pclk + baud / 2u) / baud;
-  const uint32_t actual = pclk / brr;
-  const uint32_t error = actual > baud ? actual - baud : baud - actual;
-  if (brr < 16u || error > baud / 40u) return 0;
+  uint32_t actual = 0;
+  const uint32_t brr = mcu_uart_divisor(clocks.pclk1_hz, baud, &actual);
+  if (!brr) return 0;
   if (!apply) return actual;
   while (!(USART2_SR & USART_SR_TC)) { /* the last reply byte has left the shift register */
   }
