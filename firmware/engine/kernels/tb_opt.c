@@ -224,6 +224,19 @@ static inline void copy_bytes(int8_t *d, const int8_t *s, int32_t n) {
   for (; n > 0; --n) *d++ = *s++;
 }
 
+/* One input row (src; NULL: a row outside the input) in a padded row of prow
+ * bytes: left and right pixels of padding around copied pixels of C channels,
+ * the padding at the zero point. */
+static inline void dw_padded_row(int8_t *dst, const int8_t *src, int32_t left, int32_t copied, int32_t right, int C, int32_t prow, int zp) {
+  if (!src) {
+    memset(dst, zp, (size_t)prow);
+    return;
+  }
+  memset(dst, zp, (size_t)(left * C));
+  copy_bytes(dst + left * C, src, copied * C);
+  if (right > 0) memset(dst + (left + copied) * C, zp, (size_t)(right * C));
+}
+
 /* The receptive field of output pixel (b, oy, ox) as int8 in filter order,
  * copied run by run; taps outside the input hold the zero point, which
  * widens to 0 like TFLM's skipped taps. */
@@ -1181,13 +1194,7 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
           slot[fy] = dst;
           if (ring[s] == y) continue;
           ring[s] = y;
-          if (y < 0 || y >= in->h) {
-            memset(dst, zp, (size_t)prow);
-            continue;
-          }
-          memset(dst, zp, (size_t)(left * C));
-          copy_bytes(dst + left * C, input + (((size_t)b * in->h + y) * in->w) * C, copied * C);
-          if (right > 0) memset(dst + (left + copied) * C, zp, (size_t)(right * C));
+          dw_padded_row(dst, y < 0 || y >= in->h ? NULL : input + (((size_t)b * in->h + y) * in->w) * C, left, copied, right, C, prow, zp);
         }
         dw_3x3_row(slot[0], table, C, output + (((size_t)b * out->h + oy) * out->w) * C, slot[1], C / 4, off2, (p->stride_w - 1) * C,
                    out->w, slot[2]);
@@ -1195,14 +1202,8 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
       for (int oy = 0; !table && oy < out->h; ++oy) {
         for (int fy = 0; fy < 3; ++fy) {
           const int y = oy * p->stride_h - p->pad_h + fy;
-          int8_t *dst = rows + fy * prow;
-          if (y < 0 || y >= in->h) {
-            memset(dst, zp, (size_t)prow);
-            continue;
-          }
-          memset(dst, zp, (size_t)(left * C));
-          copy_bytes(dst + left * C, input + (((size_t)b * in->h + y) * in->w) * C, copied * C);
-          if (right > 0) memset(dst + (left + copied) * C, zp, (size_t)(right * C));
+          dw_padded_row(rows + fy * prow, y < 0 || y >= in->h ? NULL : input + (((size_t)b * in->h + y) * in->w) * C, left, copied, right,
+                        C, prow, zp);
         }
         int8_t *o = output + (((size_t)b * out->h + oy) * out->w) * C;
         if (!fq) {
