@@ -332,7 +332,7 @@ void tb_average_pool_eval(tb_interpreter *it, const tb_op *op) {
   const tb_op_params *p = &op->p;
   const tb_pool_params pp = {p->stride_w, p->stride_h, p->pad_w, p->pad_h, p->filter_w, p->filter_h, p->act_min, p->act_max};
   const tb_dims di = dims_of(&it->tensors[op->inputs[0]]), dout = dims_of(&it->tensors[op->outputs[0]]);
-  tb_average_pool_s8(&pp, &di, tb_data_i8(it, op->inputs[0]), &dout, tb_data_i8(it, op->outputs[0]));
+  TB_KERNEL(tb_average_pool_s8)(&pp, &di, tb_data_i8(it, op->inputs[0]), &dout, tb_data_i8(it, op->outputs[0]));
 }
 
 /* ---- RESHAPE: the planner gives input and output their own buffers ----- */

@@ -3,7 +3,7 @@
 #include "tb_kernel_api.h"
 #include "../tb_quant.h"
 
-void tb_average_pool_s8(const tb_pool_params *p, const tb_dims *in, const int8_t *input, const tb_dims *out, int8_t *output) {
+void tb_average_pool_s8_ref(const tb_pool_params *p, const tb_dims *in, const int8_t *input, const tb_dims *out, int8_t *output) {
   const int in_h = in->h, in_w = in->w, depth = in->c;
   for (int b = 0; b < in->n; ++b) {
     for (int oy = 0; oy < out->h; ++oy) {

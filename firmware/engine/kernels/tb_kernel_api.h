@@ -90,11 +90,11 @@ void tb_fully_connected_s8_opt(const tb_fc_params *p, const tb_requant *q, int32
 void tb_add_s8_ref(const tb_add_params *p, uint32_t n, const int8_t *a, const int8_t *b, int8_t *out);
 void tb_add_s8_opt(const tb_add_params *p, uint32_t n, const int8_t *a, const int8_t *b, int8_t *out);
 
-/* Average pool and softmax have one implementation: they are a few percent
- * of any model's time. */
-void tb_average_pool_s8(const tb_pool_params *p, const tb_dims *in, const int8_t *input, const tb_dims *out, int8_t *output);
-#define tb_average_pool_s8_ref tb_average_pool_s8
-#define tb_average_pool_s8_opt tb_average_pool_s8
+void tb_average_pool_s8_ref(const tb_pool_params *p, const tb_dims *in, const int8_t *input, const tb_dims *out, int8_t *output);
+void tb_average_pool_s8_opt(const tb_pool_params *p, const tb_dims *in, const int8_t *input, const tb_dims *out, int8_t *output);
+
+/* Softmax has one implementation: it is a fraction of a percent of any
+ * model's time. */
 void tb_softmax_s8(const tb_softmax_params *p, int32_t rows, int32_t depth, const int8_t *input, int8_t *output);
 #define tb_softmax_s8_ref tb_softmax_s8
 #define tb_softmax_s8_opt tb_softmax_s8

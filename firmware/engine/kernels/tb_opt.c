@@ -1550,6 +1550,42 @@ static int add_fast(const tb_add_params *p) {
          p->input2_offset >= -255 && p->input2_offset <= 255;
 }
 
+#if TB_SIMD_DSP
+/* The folded table loop on a Cortex-M4 in 11 instructions per element
+ * (gcc's takes 14: it keeps the smask AND and re-derives pointers): two
+ * LDRSB with post-increment, two table loads indexed by the signed byte,
+ * the sum, tb_fast_mul_apply for a right shift >= 1 (smask all ones, so
+ * x + (x >> 31) is one ADD), SSAT and a post-incremented STRB.
+ * r0 a, r1 b, r2 out, r3 quads (>= 1, four elements each),
+ * [sp] k = {xa, xb, m2, half (offset folded in), right}. */
+#define ADD_FOLDED_ELEMENT       \
+  "ldrsb r4, [r0], #1\n\t"       \
+  "ldrsb r5, [r1], #1\n\t"       \
+  "ldr r4, [r6, r4, lsl #2]\n\t" \
+  "ldr r5, [r7, r5, lsl #2]\n\t" \
+  "add r4, r4, r5\n\t"           \
+  "add r5, r4, r4, asr #31\n\t"  \
+  "smmlar r4, r4, r8, r5\n\t"    \
+  "add r4, r4, r9\n\t"           \
+  "asr r4, r4, r10\n\t"          \
+  "ssat r4, #8, r4\n\t"          \
+  "strb r4, [r2], #1\n\t"
+__attribute__((naked, noinline)) static void add_folded_quads(const int8_t *a __attribute__((unused)),
+                                                              const int8_t *b __attribute__((unused)), int8_t *out __attribute__((unused)),
+                                                              uint32_t quads __attribute__((unused)),
+                                                              const int32_t *k __attribute__((unused))) {
+  __asm__ volatile(
+      "push {r4-r10, lr}\n\t"
+      "ldr r12, [sp, #32]\n\t"
+      "ldm r12, {r6-r10}\n"
+      "1:\n\t" ADD_FOLDED_ELEMENT ADD_FOLDED_ELEMENT ADD_FOLDED_ELEMENT ADD_FOLDED_ELEMENT
+      "subs r3, r3, #1\n\t"
+      "bne 1b\n\t"
+      "pop {r4-r10, pc}\n\t");
+}
+#undef ADD_FOLDED_ELEMENT
+#endif
+
 void tb_add_s8_opt(const tb_add_params *params, uint32_t n, const int8_t *a, const int8_t *b, int8_t *out) {
 #if TB_WASM_SIMD
   const uint32_t done = wasm_add(params, n, a, b, out);
@@ -1574,6 +1610,13 @@ void tb_add_s8_opt(const tb_add_params *params, uint32_t n, const int8_t *a, con
       /* The offset folded into the rounding term: |y| < 2^29 and |off| 2^right <= 2^29 keep the sum inside int32. */
       mo.half += off * (int32_t)(1u << mo.right);
       uint32_t i = 0;
+#if TB_SIMD_DSP
+      if (mo.right > 0) {
+        const int32_t k[5] = {(int32_t)(intptr_t)xa, (int32_t)(intptr_t)xb, mo.m2, mo.half, mo.right};
+        add_folded_quads(a, b, out, n >> 2, k);
+        i = n & ~3u;
+      }
+#endif
       for (; i + 4 <= n; i += 4) {
         out[i] = (int8_t)tb_ssat(tb_fast_mul_apply(xa[a[i]] + xb[b[i]], mo), 8);
         out[i + 1] = (int8_t)tb_ssat(tb_fast_mul_apply(xa[a[i + 1]] + xb[b[i + 1]], mo), 8);
