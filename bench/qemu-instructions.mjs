@@ -34,8 +34,22 @@ const ids = opt('--models', 'kws01,vww01,ic01,ad01').split(',');
 const perf = args.includes('--perf');
 const MACS = { kws01: 2.657e6, vww01: 7.49e6, ic01: 12.502e6, ad01: 0.264e6 }; // published MAC counts
 const ITER = { kws01: 5, vww01: 3, ic01: 3, ad01: 50 };
-// Must match firmware/ports/wasm/cost_model.h (kinds: conv, depthwise, fc, add, pool, reshape, softmax).
-const COST_MODEL = { mac: [1.184, 3.86, 0.91, 0.0, 4.0, 0.0, 0.0, 0.0], out: [11.862, 0.0, 86.942, 14.579, 20.0, 2.0, 600.0, 0.0] };
+/** The virtual DUT's constants as firmware/ports/wasm/cost_model.h has them (kinds: conv, depthwise, fc, add, pool, reshape, softmax). */
+function costModelHeader() {
+  const text = readFileSync(resolve('firmware/ports/wasm/cost_model.h'), 'utf8');
+  const table = (name) => {
+    const m = text.match(new RegExp(`${name}\\[8\\] = \\{([^}]*)\\}`));
+    if (!m) throw new Error(`firmware/ports/wasm/cost_model.h: no ${name}[8] = {...} table`);
+    return m[1].split(',').map(Number);
+  };
+  const scalar = (name) => {
+    const m = text.match(new RegExp(`${name} = ([0-9.]+);`));
+    if (!m) throw new Error(`firmware/ports/wasm/cost_model.h: no ${name} = <number>;`);
+    return Number(m[1]);
+  };
+  return { mac: table('CYCLES_PER_MAC'), out: table('CYCLES_PER_OUTPUT'), perOp: scalar('CYCLES_PER_OP'), perInference: scalar('CYCLES_PER_INFERENCE') };
+}
+const COST_MODEL = costModelHeader();
 const CLASSES = ['first conv', 'conv', 'depthwise', 'fc', 'add'];
 const ALL_VARIANTS = { ref: ['-DTB_KERNELS=ref'], opt: ['-DTB_KERNELS=opt'] };
 const VARIANTS = Object.fromEntries(
@@ -264,9 +278,13 @@ if (rows.length === 4 && rows.every((r) => r.variants.opt)) {
   const fc = lstsq2(classPoints((w, c) => (w.macs[2] > 0 ? [w.macs[2], w.outputs[2], c[3]] : null)));
   const addPts = classPoints((w, c) => (w.outputs[3] > 0 ? [w.outputs[3], c[4]] : null));
   const add = addPts.reduce((s, [, y]) => s + y, 0) / addPts.reduce((s, [o]) => s + o, 0);
-  const fitted = { mac: [conv[0], dw[0], fc[0], 0, 4, 0, 0, 0], out: [conv[1], dw[1], fc[1], add, 20, 2, 600, 0] };
+  // The fitted kinds replace their constants; pool, reshape and softmax keep the header's estimates.
+  const fitted = {
+    mac: COST_MODEL.mac.map((v, k) => [conv[0], dw[0], fc[0]][k] ?? v),
+    out: COST_MODEL.out.map((v, k) => [conv[1], dw[1], fc[1], add][k] ?? v),
+  };
   const current = { mac: [...COST_MODEL.mac], out: [...COST_MODEL.out] };
-  const cycles = (m, w) => w.macs.reduce((s, x, k) => s + m.mac[k] * x + m.out[k] * w.outputs[k], 0) + 300 * w.ops + 500;
+  const cycles = (m, w) => w.macs.reduce((s, x, k) => s + m.mac[k] * x + m.out[k] * w.outputs[k], 0) + COST_MODEL.perOp * w.ops + COST_MODEL.perInference;
   const list = (v) =>
     v
       .slice(0, 4)
