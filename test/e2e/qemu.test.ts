@@ -101,7 +101,7 @@ describe('QEMU DUT', () => {
     expect(runningHelpers()).toBe(0);
   });
 
-  it('two runs give identical lap deltas (deterministic instruction counts)', async () => {
+  it('two runs give the same lap deltas to the timestamp resolution (deterministic instruction counts)', async () => {
     const input = readFileSync(join(dataDir(), 'datasets', 'kws01', 'tst_000001_Left_2.bin'));
     const deltas: number[] = [];
     for (let run = 0; run < 2; ++run) {
@@ -120,8 +120,11 @@ describe('QEMU DUT', () => {
         await q.close();
       }
     }
-    expect(new Set(deltas).size).toBe(1);
-    process.stdout.write(`qemu kws01: 3 inferences = ${deltas[0]} us in all four measurements\n`);
+    // Each lap timestamp is the virtual clock truncated to a whole µs, and the idle time before a
+    // run moves the clock's phase, so the difference of two can be one µs apart for the same
+    // instruction count; more than one µs (125 instructions at shift 3) would be a different count.
+    expect(Math.max(...deltas) - Math.min(...deltas)).toBeLessThanOrEqual(1);
+    process.stdout.write(`qemu kws01: 3 inferences = ${deltas.join(' / ')} us in the four measurements\n`);
   });
 
   it('stops QEMU and socat when the run fails after they started', async () => {
