@@ -991,7 +991,6 @@ __attribute__((naked, noinline)) static void dw_3x3_row(const int8_t *ip __attri
 #undef DW_ROW_TAP
 #undef DW_ROW_ROW
 #undef DW_ROW_REQUANT
-#undef RQ_FAST_ASM
 #else
 /* The same computation in portable C (the x86 and emulated builds). */
 static void dw_3x3_row(const int8_t *ip, const int32_t *table, int32_t C, int8_t *out, const int8_t *ip1, int32_t groups, uint32_t off2,
@@ -1020,6 +1019,181 @@ static void dw_3x3_row(const int8_t *ip, const int32_t *table, int32_t C, int8_t
   }
 }
 #endif
+
+/* ---- 3x3 stride-1 rows: two pixels per pass on pre-widened column pairs -- */
+
+/* Stride-1 layers take a second row kernel whose ring slots hold the padded
+ * rows widened once (offset added, padding 0) as int16 column pairs: word
+ * (pair j, channel c) = (x[2j][c], x[2j + 1][c]), all C channels of a pair
+ * one after another. Two output pixels x, x + 1 (x even) then read, per row
+ * and channel, the words D0 = (x, x + 1) and D1 = (x + 2, x + 3):
+ *   pixel x:     SMLAD(D0, (w0, w1)) + SMLABT(D1, (w1, w2))
+ *   pixel x + 1: SMLAD(D1, (w1, w2)) + SMLATB(D0, (w0, w1))
+ * which is two loads and four multiplies for six MACs, with the weights of
+ * one row as two words. The table holds per channel DW_PAIR_WORDS words:
+ * bias, the three rows' (w0, w1), (w1, w2) pairs, C, a "more channels"
+ * flag, the fast requantization constants with the offset folded in (as in
+ * dw_fill_table). */
+#define DW_PAIR_WORDS 12
+static int32_t dw_pair_count(const tb_dims *out) { return (out->w + 1) / 2 + 1; }
+static size_t dw_pairs_size(const tb_conv_params *p, const tb_dims *out) {
+  if (p->stride_w != 1 || out->c > 128) return 0;
+  return (size_t)out->c * (DW_PAIR_WORDS * 4u + 3u * 4u * (size_t)dw_pair_count(out) + 3u);
+}
+
+static void dw_fill_pairs(int32_t *t, const tb_conv_params *p, const tb_requant *q, const int8_t *weights, const int32_t *bias, int32_t C) {
+  for (int32_t c = 0; c < C; ++c, t += DW_PAIR_WORDS) {
+    t[0] = bias ? bias[c] : 0;
+    for (int fy = 0; fy < 3; ++fy) {
+      const int8_t *w = weights + (size_t)fy * 3 * C + c;
+      t[1 + 2 * fy] = (int32_t)(((uint32_t)w[0] & 0xffffu) | ((uint32_t)w[C] << 16));
+      t[2 + 2 * fy] = (int32_t)(((uint32_t)w[C] & 0xffffu) | ((uint32_t)w[2 * C] << 16));
+    }
+    t[7] = C;
+    t[8] = c + 1 < C;
+    const tb_fast_rq e = tb_fast_rq_of(q->multiplier[c * q->stride], q->shift[c * q->stride]);
+    t[9] = e.m2;
+    t[10] = e.half + p->output_offset * (int32_t)(1u << e.right);
+    t[11] = e.right;
+  }
+}
+
+/* One padded input row (src; NULL: outside the input) widened into a ring
+ * slot of `pairs` column pairs: column x is input column x - left; columns
+ * outside [0, in_w) read `zero`, C bytes of the zero point, which widen to
+ * 0 like TFLM's skipped taps, so the channel loop has no edge test. */
+static void dw_widen_pairs(uint32_t *dst, const int8_t *src, int32_t left, int32_t in_w, int32_t pairs, int C, uint32_t off2,
+                           const int8_t *zero) {
+  if (!src) {
+    memset(dst, 0, (size_t)pairs * (size_t)C * 4u);
+    return;
+  }
+  for (int32_t j = 0; j < pairs; ++j) {
+    const int32_t x0 = 2 * j - left, x1 = x0 + 1;
+    const int8_t *s0 = x0 >= 0 && x0 < in_w ? src + (size_t)x0 * C : zero, *s1 = x1 >= 0 && x1 < in_w ? src + (size_t)x1 * C : zero;
+#if TB_SIMD_DSP
+    /* 14 instructions per four channels' two columns (gcc's own: 23). */
+    uint32_t u0, u1, a, b, c;
+    int32_t n = C;
+    __asm__ volatile(
+        "1:\n\t"
+        "ldr %[u0], [%[s0]], #4\n\t"
+        "ldr %[u1], [%[s1]], #4\n\t"
+        "sxtab16 %[a], %[off2], %[u0]\n\t"
+        "sxtab16 %[u0], %[off2], %[u0], ror #8\n\t"
+        "sxtab16 %[b], %[off2], %[u1]\n\t"
+        "sxtab16 %[u1], %[off2], %[u1], ror #8\n\t"
+        "pkhbt %[c], %[a], %[b], lsl #16\n\t"
+        "pkhtb %[b], %[b], %[a], asr #16\n\t"
+        "pkhbt %[a], %[u0], %[u1], lsl #16\n\t"
+        "pkhtb %[u1], %[u1], %[u0], asr #16\n\t"
+        "strd %[b], %[u1], [%[dst], #8]\n\t"
+        "strd %[c], %[a], [%[dst]], #16\n\t"
+        "subs %[n], %[n], #4\n\t"
+        "bne 1b\n\t"
+        : [u0] "=&r"(u0), [u1] "=&r"(u1), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [s0] "+r"(s0), [s1] "+r"(s1), [dst] "+r"(dst),
+          [n] "+r"(n)
+        : [off2] "r"(off2)
+        : "cc", "memory");
+#else
+    for (const int8_t *const end = s0 + C; s0 < end; s0 += 4, s1 += 4, dst += 4) {
+      const uint32_t u0 = tb_load32(s0), u1 = tb_load32(s1);
+      const uint32_t a02 = tb_sxtab16(off2, u0), a13 = tb_sxtab16_ror8(off2, u0);
+      const uint32_t b02 = tb_sxtab16(off2, u1), b13 = tb_sxtab16_ror8(off2, u1);
+      dst[0] = tb_pkhbt(a02, b02);
+      dst[1] = tb_pkhbt(a13, b13);
+      dst[2] = tb_pkhtb(b02, a02);
+      dst[3] = tb_pkhtb(b13, a13);
+    }
+#endif
+  }
+}
+
+#if TB_SIMD_DSP
+/* `pairs` output pixel pairs of one row, all channels, four per loop pass:
+ * r0, r1, r2 the three rows' first pair (ring slots, any order), r3 4C (the
+ * distance to the next column pair), r12 the output, lr the table;
+ * 35 instructions per channel and pixel pair (18 MACs, two outputs). */
+#define DW_PAIR_ROW(r, wa, wb) \
+  "ldr r7, [" r ", r3]\n\t"    \
+  "ldr r6, [" r "], #4\n\t"    \
+  "smlad r4, r6, " wa ", r4\n\t" \
+  "smlad r5, r7, " wb ", r5\n\t" \
+  "smlabt r4, r7, " wb ", r4\n\t" \
+  "smlatb r5, r6, " wa ", r5\n\t"
+/* The first row starts both sums at the bias. */
+#define DW_PAIR_CHANNEL                  \
+  "ldm lr!, {r4, r8, r9, r10, r11}\n\t"  \
+  "ldr r7, [r0, r3]\n\t"                 \
+  "ldr r6, [r0], #4\n\t"                 \
+  "smlad r5, r7, r9, r4\n\t"             \
+  "smlad r4, r6, r8, r4\n\t"             \
+  "smlabt r4, r7, r9, r4\n\t"            \
+  "smlatb r5, r6, r8, r5\n\t"            \
+  DW_PAIR_ROW("r1", "r10", "r11")        \
+  "ldm lr!, {r8, r9}\n\t"                \
+  DW_PAIR_ROW("r2", "r8", "r9")          \
+  "ldm lr!, {r6, r7, r8, r9, r10}\n\t"   \
+  RQ_FAST_ASM("r4") "ssat r4, #8, r4\n\t" \
+  RQ_FAST_ASM("r5") "ssat r5, #8, r5\n\t" \
+  "strb r5, [r12, r6]\n\t"               \
+  "strb r4, [r12], #1\n\t"
+__attribute__((naked, noinline)) static void dw_3x3_pairs(const uint32_t *ip0 __attribute__((unused)),
+                                                          const uint32_t *ip1 __attribute__((unused)), int32_t step __attribute__((unused)),
+                                                          int8_t *out __attribute__((unused)), const uint32_t *ip2 __attribute__((unused)),
+                                                          const int32_t *table __attribute__((unused)),
+                                                          int32_t pairs __attribute__((unused))) {
+  /* Arguments from [sp + 36]: ip2, table, pairs (counted down in place). */
+  __asm__ volatile(
+      "push {r4-r11, lr}\n\t"
+      "mov r12, r3\n\t"
+      "mov r3, r2\n\t"
+      "ldr r2, [sp, #36]\n"
+      "1:\n\t"
+      "ldr lr, [sp, #40]\n"
+      "2:\n\t" DW_PAIR_CHANNEL DW_PAIR_CHANNEL DW_PAIR_CHANNEL DW_PAIR_CHANNEL
+      "cmp r7, #0\n\t"
+      "bne 2b\n\t"
+      "add r12, r12, r6\n\t"
+      "ldr r8, [sp, #44]\n\t"
+      "subs r8, r8, #1\n\t"
+      "str r8, [sp, #44]\n\t"
+      "bne 1b\n\t"
+      "pop {r4-r11, pc}\n\t");
+}
+#undef DW_PAIR_CHANNEL
+#undef DW_PAIR_ROW
+#undef RQ_FAST_ASM
+#else
+/* The same computation in portable C (the x86 and emulated builds). */
+static void dw_3x3_pairs(const uint32_t *ip0, const uint32_t *ip1, int32_t step, int8_t *out, const uint32_t *ip2, const int32_t *table,
+                         int32_t pairs) {
+  const int32_t next = step / 4;
+  for (; pairs > 0; --pairs) {
+    const int32_t *t = table;
+    int32_t C = 0, more = 1;
+    while (more) {
+      int32_t a = t[0], b = t[0];
+      const uint32_t *rows[3] = {ip0, ip1, ip2};
+      for (int fy = 0; fy < 3; ++fy) {
+        const uint32_t d0 = rows[fy][0], d1 = rows[fy][next], wa = (uint32_t)t[1 + 2 * fy], wb = (uint32_t)t[2 + 2 * fy];
+        a = tb_smlad(d0, wa, a);
+        b = tb_smlad(d1, wb, b);
+        a = tb_smlabt(d1, wb, a);
+        b = tb_smlatb(d0, wa, b);
+      }
+      ++ip0, ++ip1, ++ip2;
+      C = t[7], more = t[8];
+      const int32_t ya = tb_smmlar(a, t[9], (int32_t)((uint32_t)a + (uint32_t)(a >> 31)));
+      const int32_t yb = tb_smmlar(b, t[9], (int32_t)((uint32_t)b + (uint32_t)(b >> 31)));
+      out[C] = (int8_t)tb_ssat(((yb >> 1) + t[10]) >> t[11], 8);
+      *out++ = (int8_t)tb_ssat(((ya >> 1) + t[10]) >> t[11], 8);
+      t += DW_PAIR_WORDS;
+    }
+    out += C;
+  }
+}
+#endif
 #endif
 
 size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
@@ -1029,7 +1203,10 @@ size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *
 #endif
   if (!depthwise_fast(p)) return tb_depthwise_conv_s8_scratch_ref(p, in, filter, out);
 #if !TB_WASM_SIMD
-  if (dw_rows(p, filter, out)) return dw_table_size(out->c) + dw_rows_size(p, out);
+  if (dw_rows(p, filter, out)) {
+    const size_t rows = dw_table_size(out->c) + dw_rows_size(p, out), pairs = dw_pairs_size(p, out);
+    return rows > pairs ? rows : pairs;
+  }
 #endif
   return fast_table_size(out->c);
 }
@@ -1171,6 +1348,43 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
   const int C = out->c, fh = filter->h, fw = filter->w;
   const int32_t in_row = in->w * C, w_row = fw * C;
   const uint32_t off2 = tb_pair_splat(p->input_offset);
+#if !TB_WASM_SIMD
+  if (dw_rows(p, filter, out) && p->stride_w == 1 && dw_fused_ok(p, q, C)) {
+    /* Stride 1: the pixel-pair kernel on widened column pairs, whose ring
+     * (input row y in slot y mod 3) follows the table; an odd last pixel
+     * goes through a spare pair after the ring, then C bytes of the zero
+     * point for the columns outside the input. */
+    const int32_t pairs = dw_pair_count(out), slot = pairs * C, whole = out->w / 2;
+    int32_t *const table = (int32_t *)scratch;
+    uint32_t *const rows = (uint32_t *)(table + (size_t)C * DW_PAIR_WORDS);
+    int8_t *const spare = (int8_t *)(rows + 3 * (size_t)slot), *const zero = spare + 2 * C;
+    dw_fill_pairs(table, p, q, weights, bias, C);
+    memset(zero, -in_offset, (size_t)C);
+    for (int b = 0; b < in->n; ++b) {
+      int32_t ring[3] = {INT32_MIN, INT32_MIN, INT32_MIN};
+      for (int oy = 0; oy < out->h; ++oy) {
+        const uint32_t *s[3];
+        for (int fy = 0; fy < 3; ++fy) {
+          const int y = oy * p->stride_h - p->pad_h + fy, k = ((y % 3) + 3) % 3;
+          uint32_t *dst = rows + (size_t)k * slot;
+          s[fy] = dst;
+          if (ring[k] == y) continue;
+          ring[k] = y;
+          dw_widen_pairs(dst, y < 0 || y >= in->h ? NULL : input + (((size_t)b * in->h + y) * in->w) * C, p->pad_w, in->w, pairs, C, off2,
+                         zero);
+        }
+        int8_t *const o = output + (((size_t)b * out->h + oy) * out->w) * C;
+        if (whole) dw_3x3_pairs(s[0], s[1], 4 * C, o, s[2], table, whole);
+        if (out->w & 1) {
+          const size_t at = (size_t)whole * C;
+          dw_3x3_pairs(s[0] + at, s[1] + at, 4 * C, spare, s[2] + at, table, 1);
+          memcpy(o + 2 * at, spare, (size_t)C);
+        }
+      }
+    }
+    return;
+  }
+#endif
   const tb_fast_rq *const fq = fast_table(scratch, q, C);
 #if !TB_WASM_SIMD
   if (dw_rows(p, filter, out)) {
