@@ -1038,7 +1038,7 @@ static void dw_3x3_row(const int8_t *ip, const int32_t *table, int32_t C, int8_t
 static int32_t dw_pair_count(const tb_dims *out) { return (out->w + 1) / 2 + 1; }
 static size_t dw_pairs_size(const tb_conv_params *p, const tb_dims *out) {
   if (p->stride_w != 1 || out->c > 128) return 0;
-  return (size_t)out->c * (DW_PAIR_WORDS * 4u + 3u * 4u * (size_t)dw_pair_count(out) + 3u);
+  return (size_t)out->c * (DW_PAIR_WORDS * 4u + 3u * 4u * (size_t)dw_pair_count(out) + 1u);
 }
 
 static void dw_fill_pairs(int32_t *t, const tb_conv_params *p, const tb_requant *q, const int8_t *weights, const int32_t *bias, int32_t C) {
@@ -1161,6 +1161,40 @@ __attribute__((naked, noinline)) static void dw_3x3_pairs(const uint32_t *ip0 __
       "bne 1b\n\t"
       "pop {r4-r11, pc}\n\t");
 }
+/* The last pixel of an odd row alone: per row and channel SMLAD(D0, (w0,
+ * w1)) + SMLABT(D1, (w1, w2)); 21 instructions per channel (18 MACs' 35
+ * through the pair kernel, half of them wasted). Registers as above. */
+#define DW_SINGLE_ROW(r, wa, wb)  \
+  "ldr r7, [" r ", r3]\n\t"      \
+  "ldr r6, [" r "], #4\n\t"      \
+  "smlad r4, r6, " wa ", r4\n\t" \
+  "smlabt r4, r7, " wb ", r4\n\t"
+#define DW_SINGLE_CHANNEL                  \
+  "ldm lr!, {r4, r8, r9, r10, r11}\n\t"    \
+  DW_SINGLE_ROW("r0", "r8", "r9")          \
+  DW_SINGLE_ROW("r1", "r10", "r11")        \
+  "ldm lr!, {r8, r9}\n\t"                  \
+  DW_SINGLE_ROW("r2", "r8", "r9")          \
+  "ldm lr!, {r6, r7, r8, r9, r10}\n\t"     \
+  RQ_FAST_ASM("r4") "ssat r4, #8, r4\n\t" \
+  "strb r4, [r12], #1\n\t"
+__attribute__((naked, noinline)) static void dw_3x3_single(const uint32_t *ip0 __attribute__((unused)),
+                                                           const uint32_t *ip1 __attribute__((unused)), int32_t step __attribute__((unused)),
+                                                           int8_t *out __attribute__((unused)), const uint32_t *ip2 __attribute__((unused)),
+                                                           const int32_t *table __attribute__((unused))) {
+  __asm__ volatile(
+      "push {r4-r11, lr}\n\t"
+      "mov r12, r3\n\t"
+      "mov r3, r2\n\t"
+      "ldr r2, [sp, #36]\n\t"
+      "ldr lr, [sp, #40]\n"
+      "1:\n\t" DW_SINGLE_CHANNEL DW_SINGLE_CHANNEL DW_SINGLE_CHANNEL DW_SINGLE_CHANNEL
+      "cmp r7, #0\n\t"
+      "bne 1b\n\t"
+      "pop {r4-r11, pc}\n\t");
+}
+#undef DW_SINGLE_CHANNEL
+#undef DW_SINGLE_ROW
 #undef DW_PAIR_CHANNEL
 #undef DW_PAIR_ROW
 #undef RQ_FAST_ASM
@@ -1191,6 +1225,20 @@ static void dw_3x3_pairs(const uint32_t *ip0, const uint32_t *ip1, int32_t step,
       t += DW_PAIR_WORDS;
     }
     out += C;
+  }
+}
+static void dw_3x3_single(const uint32_t *ip0, const uint32_t *ip1, int32_t step, int8_t *out, const uint32_t *ip2, const int32_t *table) {
+  const int32_t next = step / 4;
+  for (const int32_t *t = table;; t += DW_PAIR_WORDS, ++ip0, ++ip1, ++ip2) {
+    int32_t a = t[0];
+    const uint32_t *rows[3] = {ip0, ip1, ip2};
+    for (int fy = 0; fy < 3; ++fy) {
+      a = tb_smlad(rows[fy][0], (uint32_t)t[1 + 2 * fy], a);
+      a = tb_smlabt(rows[fy][next], (uint32_t)t[2 + 2 * fy], a);
+    }
+    const int32_t y = tb_smmlar(a, t[9], (int32_t)((uint32_t)a + (uint32_t)(a >> 31)));
+    *out++ = (int8_t)tb_ssat(((y >> 1) + t[10]) >> t[11], 8);
+    if (!t[8]) return;
   }
 }
 #endif
@@ -1351,13 +1399,13 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
 #if !TB_WASM_SIMD
   if (dw_rows(p, filter, out) && p->stride_w == 1 && dw_fused_ok(p, q, C)) {
     /* Stride 1: the pixel-pair kernel on widened column pairs, whose ring
-     * (input row y in slot y mod 3) follows the table; an odd last pixel
-     * goes through a spare pair after the ring, then C bytes of the zero
-     * point for the columns outside the input. */
+     * (input row y in slot y mod 3) follows the table, then C bytes of the
+     * zero point for the columns outside the input; an odd last pixel takes
+     * the single-pixel kernel. */
     const int32_t pairs = dw_pair_count(out), slot = pairs * C, whole = out->w / 2;
     int32_t *const table = (int32_t *)scratch;
     uint32_t *const rows = (uint32_t *)(table + (size_t)C * DW_PAIR_WORDS);
-    int8_t *const spare = (int8_t *)(rows + 3 * (size_t)slot), *const zero = spare + 2 * C;
+    int8_t *const zero = (int8_t *)(rows + 3 * (size_t)slot);
     dw_fill_pairs(table, p, q, weights, bias, C);
     memset(zero, -in_offset, (size_t)C);
     for (int b = 0; b < in->n; ++b) {
@@ -1377,8 +1425,7 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
         if (whole) dw_3x3_pairs(s[0], s[1], 4 * C, o, s[2], table, whole);
         if (out->w & 1) {
           const size_t at = (size_t)whole * C;
-          dw_3x3_pairs(s[0] + at, s[1] + at, 4 * C, spare, s[2] + at, table, 1);
-          memcpy(o + 2 * at, spare, (size_t)C);
+          dw_3x3_single(s[0] + at, s[1] + at, 4 * C, o + 2 * at, s[2] + at, table);
         }
       }
     }
