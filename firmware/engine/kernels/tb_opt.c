@@ -1041,21 +1041,38 @@ static size_t dw_pairs_size(const tb_conv_params *p, const tb_dims *out) {
   return (size_t)out->c * (DW_PAIR_WORDS * 4u + 3u * 4u * (size_t)dw_pair_count(out) + 1u);
 }
 
-static void dw_fill_pairs(int32_t *t, const tb_conv_params *p, const tb_requant *q, const int8_t *weights, const int32_t *bias, int32_t C) {
-  for (int32_t c = 0; c < C; ++c, t += DW_PAIR_WORDS) {
-    t[0] = bias ? bias[c] : 0;
+/* Fills the table and returns 1, or returns 0 when the layer fails
+ * dw_fused_ok's conditions (then the caller takes another path). Four
+ * channels at a time: word loads of a row's three taps, sign-extended in
+ * lane order {0,2} / {1,3} and packed into the (w0, w1), (w1, w2) pairs. */
+static int dw_fill_pairs(int32_t *t, const tb_conv_params *p, const tb_requant *q, const int8_t *weights, const int32_t *bias, int32_t C) {
+  if (C > 128 || p->act_min != -128 || p->act_max != 127 || p->output_offset < -128 || p->output_offset > 127) return 0;
+  for (int32_t c = 0; c < C; c += 4, t += 4 * DW_PAIR_WORDS) {
     for (int fy = 0; fy < 3; ++fy) {
       const int8_t *w = weights + (size_t)fy * 3 * C + c;
-      t[1 + 2 * fy] = (int32_t)(((uint32_t)w[0] & 0xffffu) | ((uint32_t)w[C] << 16));
-      t[2 + 2 * fy] = (int32_t)(((uint32_t)w[C] & 0xffffu) | ((uint32_t)w[2 * C] << 16));
+      const uint32_t u0 = tb_load32(w), u1 = tb_load32(w + C), u2 = tb_load32(w + 2 * C);
+      const uint32_t a02 = tb_sxtb16(u0), a13 = tb_sxtb16_ror8(u0), b02 = tb_sxtb16(u1), b13 = tb_sxtb16_ror8(u1);
+      const uint32_t d02 = tb_sxtb16(u2), d13 = tb_sxtb16_ror8(u2);
+      int32_t *const r = t + 1 + 2 * fy;
+      r[0] = (int32_t)tb_pkhbt(a02, b02), r[1] = (int32_t)tb_pkhbt(b02, d02);
+      r[DW_PAIR_WORDS] = (int32_t)tb_pkhbt(a13, b13), r[DW_PAIR_WORDS + 1] = (int32_t)tb_pkhbt(b13, d13);
+      r[2 * DW_PAIR_WORDS] = (int32_t)tb_pkhtb(b02, a02), r[2 * DW_PAIR_WORDS + 1] = (int32_t)tb_pkhtb(d02, b02);
+      r[3 * DW_PAIR_WORDS] = (int32_t)tb_pkhtb(b13, a13), r[3 * DW_PAIR_WORDS + 1] = (int32_t)tb_pkhtb(d13, b13);
     }
-    t[7] = C;
-    t[8] = c + 1 < C;
-    const tb_fast_rq e = tb_fast_rq_of(q->multiplier[c * q->stride], q->shift[c * q->stride]);
-    t[9] = e.m2;
-    t[10] = e.half + p->output_offset * (int32_t)(1u << e.right);
-    t[11] = e.right;
+    for (int j = 0; j < 4; ++j) {
+      int32_t *const e = t + j * DW_PAIR_WORDS;
+      const int32_t m = q->multiplier[(c + j) * q->stride], sh = q->shift[(c + j) * q->stride];
+      if (m == 0 || !tb_fast_rq_ok(m, sh) || -sh - 1 > 22) return 0;
+      const tb_fast_rq f = tb_fast_rq_of(m, sh);
+      e[0] = bias ? bias[c + j] : 0;
+      e[7] = C;
+      e[8] = c + j + 1 < C;
+      e[9] = f.m2;
+      e[10] = f.half + p->output_offset * (int32_t)(1u << f.right);
+      e[11] = f.right;
+    }
   }
+  return 1;
 }
 
 /* One padded input row (src; NULL: outside the input) widened into a ring
@@ -1397,7 +1414,7 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
   const int32_t in_row = in->w * C, w_row = fw * C;
   const uint32_t off2 = tb_pair_splat(p->input_offset);
 #if !TB_WASM_SIMD
-  if (dw_rows(p, filter, out) && p->stride_w == 1 && dw_fused_ok(p, q, C)) {
+  if (dw_rows(p, filter, out) && p->stride_w == 1 && dw_fill_pairs((int32_t *)scratch, p, q, weights, bias, C)) {
     /* Stride 1: the pixel-pair kernel on widened column pairs, whose ring
      * (input row y in slot y mod 3) follows the table, then C bytes of the
      * zero point for the columns outside the input; an odd last pixel takes
@@ -1406,7 +1423,6 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
     int32_t *const table = (int32_t *)scratch;
     uint32_t *const rows = (uint32_t *)(table + (size_t)C * DW_PAIR_WORDS);
     int8_t *const zero = (int8_t *)(rows + 3 * (size_t)slot);
-    dw_fill_pairs(table, p, q, weights, bias, C);
     memset(zero, -in_offset, (size_t)C);
     for (int b = 0; b < in->n; ++b) {
       int32_t ring[3] = {INT32_MIN, INT32_MIN, INT32_MIN};

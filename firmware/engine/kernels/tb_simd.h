@@ -138,7 +138,20 @@ static inline int32_t tb_smlatb(uint32_t x, uint32_t y, int32_t acc) {
 }
 #endif
 /* Lane 0 of a and lane 0 of b (PKHBT), lane 0 from b's lane 1 and lane 1 of a (PKHTB). */
+#if TB_SIMD_DSP
+static inline uint32_t tb_pkhbt(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+static inline uint32_t tb_pkhtb(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+#else
 static inline uint32_t tb_pkhbt(uint32_t a, uint32_t b) { return (a & 0xffffu) | (b << 16); }
 static inline uint32_t tb_pkhtb(uint32_t a, uint32_t b) { return (a & 0xffff0000u) | (b >> 16); }
+#endif
 
 #endif
