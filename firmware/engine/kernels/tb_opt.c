@@ -1035,10 +1035,12 @@ static void dw_3x3_row(const int8_t *ip, const int32_t *table, int32_t C, int8_t
  * flag, the fast requantization constants with the offset folded in (as in
  * dw_fill_table). */
 #define DW_PAIR_WORDS 12
-static int32_t dw_pair_count(const tb_dims *out) { return (out->w + 1) / 2 + 1; }
+/* Column pairs a ring slot holds: up to column ow + 1 (stride 1, ow rounded
+ * up to even) or 2 ow (stride 2). */
+static int32_t dw_pair_count(const tb_conv_params *p, const tb_dims *out) { return p->stride_w == 1 ? (out->w + 1) / 2 + 1 : out->w + 1; }
 static size_t dw_pairs_size(const tb_conv_params *p, const tb_dims *out) {
-  if (p->stride_w != 1 || out->c > 128) return 0;
-  return (size_t)out->c * (DW_PAIR_WORDS * 4u + 3u * 4u * (size_t)dw_pair_count(out) + 1u);
+  if (p->stride_w > 2 || out->c > 128) return 0;
+  return (size_t)out->c * (DW_PAIR_WORDS * 4u + 3u * 4u * (size_t)dw_pair_count(p, out) + 1u);
 }
 
 /* Fills the table and returns 1, or returns 0 when the layer fails
@@ -1079,50 +1081,71 @@ static int dw_fill_pairs(int32_t *t, const tb_conv_params *p, const tb_requant *
  * slot of `pairs` column pairs: column x is input column x - left; columns
  * outside [0, in_w) read `zero`, C bytes of the zero point, which widen to
  * 0 like TFLM's skipped taps, so the channel loop has no edge test. */
+/* `run` column pairs whose first columns are s0, s0 + 2C, ... and second
+ * columns s1, s1 + 2C, ... (a single edge pair: any two columns). The two
+ * columns' words are interleaved by halfword before the widening, so that
+ * SXTAB16 yields the pairs directly: (x0[c], x1[c]) from bytes 0 and 2 of
+ * PKHBT(x0, x1), and so on. Returns the slot's next free word. */
+static uint32_t *dw_widen_run(uint32_t *dst, const int8_t *s0, const int8_t *s1, int C, int32_t run, uint32_t off2) {
+#if TB_SIMD_DSP
+  /* 12 instructions per four channels' two columns (gcc's own: 23). */
+  uint32_t u0, u1, a, b;
+  int32_t n;
+  __asm__ volatile(
+      "1:\n\t"
+      "mov %[n], %[C]\n"
+      "2:\n\t"
+      "ldr %[u0], [%[s0]], #4\n\t"
+      "ldr %[u1], [%[s1]], #4\n\t"
+      "pkhbt %[a], %[u0], %[u1], lsl #16\n\t"
+      "pkhtb %[u1], %[u1], %[u0], asr #16\n\t"
+      "sxtab16 %[b], %[off2], %[a]\n\t"
+      "sxtab16 %[a], %[off2], %[a], ror #8\n\t"
+      "sxtab16 %[u0], %[off2], %[u1]\n\t"
+      "sxtab16 %[u1], %[off2], %[u1], ror #8\n\t"
+      "strd %[u0], %[u1], [%[dst], #8]\n\t"
+      "strd %[b], %[a], [%[dst]], #16\n\t"
+      "subs %[n], %[n], #4\n\t"
+      "bne 2b\n\t"
+      "add %[s0], %[s0], %[C]\n\t"
+      "add %[s1], %[s1], %[C]\n\t"
+      "subs %[run], %[run], #1\n\t"
+      "bne 1b\n\t"
+      : [u0] "=&r"(u0), [u1] "=&r"(u1), [a] "=&r"(a), [b] "=&r"(b), [n] "=&r"(n), [s0] "+r"(s0), [s1] "+r"(s1), [dst] "+r"(dst),
+        [run] "+r"(run)
+      : [off2] "r"(off2), [C] "r"(C)
+      : "cc", "memory");
+#else
+  for (; run > 0; --run, s0 += C, s1 += C)
+    for (const int8_t *const end = s0 + C; s0 < end; s0 += 4, s1 += 4, dst += 4) {
+      const uint32_t u0 = tb_load32(s0), u1 = tb_load32(s1), lo = tb_pkhbt(u0, u1), hi = tb_pkhtb(u1, u0);
+      dst[0] = tb_sxtab16(off2, lo);
+      dst[1] = tb_sxtab16_ror8(off2, lo);
+      dst[2] = tb_sxtab16(off2, hi);
+      dst[3] = tb_sxtab16_ror8(off2, hi);
+    }
+#endif
+  return dst;
+}
+
 static void dw_widen_pairs(uint32_t *dst, const int8_t *src, int32_t left, int32_t in_w, int32_t pairs, int C, uint32_t off2,
                            const int8_t *zero) {
   if (!src) {
     memset(dst, 0, (size_t)pairs * (size_t)C * 4u);
     return;
   }
+  /* Pairs [first, last] have both columns inside the input: one run. */
+  const int32_t first = (left + 1) / 2, last = in_w + left >= 2 ? (in_w + left - 2) / 2 : -1;
   for (int32_t j = 0; j < pairs; ++j) {
     const int32_t x0 = 2 * j - left, x1 = x0 + 1;
-    const int8_t *s0 = x0 >= 0 && x0 < in_w ? src + (size_t)x0 * C : zero, *s1 = x1 >= 0 && x1 < in_w ? src + (size_t)x1 * C : zero;
-#if TB_SIMD_DSP
-    /* 14 instructions per four channels' two columns (gcc's own: 23). */
-    uint32_t u0, u1, a, b, c;
-    int32_t n = C;
-    __asm__ volatile(
-        "1:\n\t"
-        "ldr %[u0], [%[s0]], #4\n\t"
-        "ldr %[u1], [%[s1]], #4\n\t"
-        "sxtab16 %[a], %[off2], %[u0]\n\t"
-        "sxtab16 %[u0], %[off2], %[u0], ror #8\n\t"
-        "sxtab16 %[b], %[off2], %[u1]\n\t"
-        "sxtab16 %[u1], %[off2], %[u1], ror #8\n\t"
-        "pkhbt %[c], %[a], %[b], lsl #16\n\t"
-        "pkhtb %[b], %[b], %[a], asr #16\n\t"
-        "pkhbt %[a], %[u0], %[u1], lsl #16\n\t"
-        "pkhtb %[u1], %[u1], %[u0], asr #16\n\t"
-        "strd %[b], %[u1], [%[dst], #8]\n\t"
-        "strd %[c], %[a], [%[dst]], #16\n\t"
-        "subs %[n], %[n], #4\n\t"
-        "bne 1b\n\t"
-        : [u0] "=&r"(u0), [u1] "=&r"(u1), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [s0] "+r"(s0), [s1] "+r"(s1), [dst] "+r"(dst),
-          [n] "+r"(n)
-        : [off2] "r"(off2)
-        : "cc", "memory");
-#else
-    for (const int8_t *const end = s0 + C; s0 < end; s0 += 4, s1 += 4, dst += 4) {
-      const uint32_t u0 = tb_load32(s0), u1 = tb_load32(s1);
-      const uint32_t a02 = tb_sxtab16(off2, u0), a13 = tb_sxtab16_ror8(off2, u0);
-      const uint32_t b02 = tb_sxtab16(off2, u1), b13 = tb_sxtab16_ror8(off2, u1);
-      dst[0] = tb_pkhbt(a02, b02);
-      dst[1] = tb_pkhbt(a13, b13);
-      dst[2] = tb_pkhtb(b02, a02);
-      dst[3] = tb_pkhtb(b13, a13);
+    if (j == first && last >= first) {
+      const int32_t run = (last < pairs - 1 ? last : pairs - 1) - first + 1;
+      dst = dw_widen_run(dst, src + (size_t)x0 * C, src + (size_t)x1 * C, C, run, off2);
+      j += run - 1;
+      continue;
     }
-#endif
+    const int8_t *s0 = x0 >= 0 && x0 < in_w ? src + (size_t)x0 * C : zero, *s1 = x1 >= 0 && x1 < in_w ? src + (size_t)x1 * C : zero;
+    dst = dw_widen_run(dst, s0, s1, C, 1, off2);
   }
 }
 
@@ -1178,6 +1201,67 @@ __attribute__((naked, noinline)) static void dw_3x3_pairs(const uint32_t *ip0 __
       "bne 1b\n\t"
       "pop {r4-r11, pc}\n\t");
 }
+/* Stride 2: pixels x and x + 1 start at column pairs x and x + 1, so per
+ * row and channel three loads D0, D1, D2 (pairs x, x + 1, x + 2) and
+ *   pixel x:     SMLAD(D0, (w0, w1)) + SMLABT(D1, (w1, w2))
+ *   pixel x + 1: SMLAD(D1, (w0, w1)) + SMLABT(D2, (w1, w2));
+ * the third data register costs the preloaded second row of weights: each
+ * row's pair comes with its own LDM (37 instructions per channel and pixel
+ * pair). Same table and registers as dw_3x3_pairs. */
+#define DW_PAIR2_ROW(r)            \
+  "ldm lr!, {r8, r9}\n\t"          \
+  "ldr r10, [" r ", r3, lsl #1]\n\t" \
+  "ldr r7, [" r ", r3]\n\t"        \
+  "ldr r6, [" r "], #4\n\t"        \
+  "smlad r4, r6, r8, r4\n\t"       \
+  "smlad r5, r7, r8, r5\n\t"       \
+  "smlabt r4, r7, r9, r4\n\t"      \
+  "smlabt r5, r10, r9, r5\n\t"
+#define DW_PAIR2_CHANNEL                  \
+  "ldm lr!, {r4, r8, r9}\n\t"             \
+  "ldr r10, [r0, r3, lsl #1]\n\t"         \
+  "ldr r7, [r0, r3]\n\t"                  \
+  "ldr r6, [r0], #4\n\t"                  \
+  "smlad r5, r7, r8, r4\n\t"              \
+  "smlad r4, r6, r8, r4\n\t"              \
+  "smlabt r4, r7, r9, r4\n\t"             \
+  "smlabt r5, r10, r9, r5\n\t"            \
+  DW_PAIR2_ROW("r1")                      \
+  DW_PAIR2_ROW("r2")                      \
+  "ldm lr!, {r6, r7, r8, r9, r10}\n\t"    \
+  RQ_FAST_ASM("r4") "ssat r4, #8, r4\n\t" \
+  RQ_FAST_ASM("r5") "ssat r5, #8, r5\n\t" \
+  "strb r5, [r12, r6]\n\t"                \
+  "strb r4, [r12], #1\n\t"
+__attribute__((naked, noinline)) static void dw_3x3_pairs_s2(const uint32_t *ip0 __attribute__((unused)),
+                                                             const uint32_t *ip1 __attribute__((unused)),
+                                                             int32_t step __attribute__((unused)), int8_t *out __attribute__((unused)),
+                                                             const uint32_t *ip2 __attribute__((unused)),
+                                                             const int32_t *table __attribute__((unused)),
+                                                             int32_t pairs __attribute__((unused))) {
+  __asm__ volatile(
+      "push {r4-r11, lr}\n\t"
+      "mov r12, r3\n\t"
+      "mov r3, r2\n\t"
+      "ldr r2, [sp, #36]\n"
+      "1:\n\t"
+      "ldr lr, [sp, #40]\n"
+      "2:\n\t" DW_PAIR2_CHANNEL DW_PAIR2_CHANNEL DW_PAIR2_CHANNEL DW_PAIR2_CHANNEL
+      "cmp r7, #0\n\t"
+      "bne 2b\n\t"
+      "add r12, r12, r6\n\t"
+      "add r0, r0, r3\n\t"
+      "add r1, r1, r3\n\t"
+      "add r2, r2, r3\n\t"
+      "ldr r8, [sp, #44]\n\t"
+      "subs r8, r8, #1\n\t"
+      "str r8, [sp, #44]\n\t"
+      "bne 1b\n\t"
+      "pop {r4-r11, pc}\n\t");
+}
+#undef DW_PAIR2_CHANNEL
+#undef DW_PAIR2_ROW
+
 /* The last pixel of an odd row alone: per row and channel SMLAD(D0, (w0,
  * w1)) + SMLABT(D1, (w1, w2)); 21 instructions per channel (18 MACs' 35
  * through the pair kernel, half of them wasted). Registers as above. */
@@ -1232,6 +1316,34 @@ static void dw_3x3_pairs(const uint32_t *ip0, const uint32_t *ip1, int32_t step,
         b = tb_smlad(d1, wb, b);
         a = tb_smlabt(d1, wb, a);
         b = tb_smlatb(d0, wa, b);
+      }
+      ++ip0, ++ip1, ++ip2;
+      C = t[7], more = t[8];
+      const int32_t ya = tb_smmlar(a, t[9], (int32_t)((uint32_t)a + (uint32_t)(a >> 31)));
+      const int32_t yb = tb_smmlar(b, t[9], (int32_t)((uint32_t)b + (uint32_t)(b >> 31)));
+      out[C] = (int8_t)tb_ssat(((yb >> 1) + t[10]) >> t[11], 8);
+      *out++ = (int8_t)tb_ssat(((ya >> 1) + t[10]) >> t[11], 8);
+      t += DW_PAIR_WORDS;
+    }
+    out += C;
+  }
+}
+static void dw_3x3_pairs_s2(const uint32_t *ip0, const uint32_t *ip1, int32_t step, int8_t *out, const uint32_t *ip2, const int32_t *table,
+                            int32_t pairs) {
+  const int32_t next = step / 4;
+  for (; pairs > 0; --pairs, ip0 += next, ip1 += next, ip2 += next) {
+    const int32_t *t = table;
+    int32_t C = 0, more = 1;
+    while (more) {
+      int32_t a = t[0], b = t[0];
+      const uint32_t *rows[3] = {ip0, ip1, ip2};
+      for (int fy = 0; fy < 3; ++fy) {
+        const uint32_t d0 = rows[fy][0], d1 = rows[fy][next], d2 = rows[fy][2 * next];
+        const uint32_t wa = (uint32_t)t[1 + 2 * fy], wb = (uint32_t)t[2 + 2 * fy];
+        a = tb_smlad(d0, wa, a);
+        b = tb_smlad(d1, wa, b);
+        a = tb_smlabt(d1, wb, a);
+        b = tb_smlabt(d2, wb, b);
       }
       ++ip0, ++ip1, ++ip2;
       C = t[7], more = t[8];
@@ -1414,12 +1526,12 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
   const int32_t in_row = in->w * C, w_row = fw * C;
   const uint32_t off2 = tb_pair_splat(p->input_offset);
 #if !TB_WASM_SIMD
-  if (dw_rows(p, filter, out) && p->stride_w == 1 && dw_fill_pairs((int32_t *)scratch, p, q, weights, bias, C)) {
-    /* Stride 1: the pixel-pair kernel on widened column pairs, whose ring
-     * (input row y in slot y mod 3) follows the table, then C bytes of the
-     * zero point for the columns outside the input; an odd last pixel takes
-     * the single-pixel kernel. */
-    const int32_t pairs = dw_pair_count(out), slot = pairs * C, whole = out->w / 2;
+  if (dw_rows(p, filter, out) && p->stride_w <= 2 && dw_fill_pairs((int32_t *)scratch, p, q, weights, bias, C)) {
+    /* Strides 1 and 2: the pixel-pair kernels on widened column pairs,
+     * whose ring (input row y in slot y mod 3) follows the table, then C
+     * bytes of the zero point for the columns outside the input; an odd
+     * last pixel takes the single-pixel kernel. */
+    const int32_t pairs = dw_pair_count(p, out), slot = pairs * C, whole = out->w / 2;
     int32_t *const table = (int32_t *)scratch;
     uint32_t *const rows = (uint32_t *)(table + (size_t)C * DW_PAIR_WORDS);
     int8_t *const zero = (int8_t *)(rows + 3 * (size_t)slot);
@@ -1438,10 +1550,11 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
                          zero);
         }
         int8_t *const o = output + (((size_t)b * out->h + oy) * out->w) * C;
-        if (whole) dw_3x3_pairs(s[0], s[1], 4 * C, o, s[2], table, whole);
+        if (whole) (p->stride_w == 1 ? dw_3x3_pairs : dw_3x3_pairs_s2)(s[0], s[1], 4 * C, o, s[2], table, whole);
         if (out->w & 1) {
-          const size_t at = (size_t)whole * C;
-          dw_3x3_single(s[0] + at, s[1] + at, 4 * C, o + 2 * at, s[2] + at, table);
+          /* Pixel 2 whole starts at column pair whole (stride 1) or 2 whole. */
+          const size_t at = (size_t)whole * p->stride_w * C;
+          dw_3x3_single(s[0] + at, s[1] + at, 4 * C, o + (size_t)2 * whole * C, s[2] + at, table);
         }
       }
     }
