@@ -1038,18 +1038,24 @@ static void dw_3x3_row(const int8_t *ip, const int32_t *table, int32_t C, int8_t
 /* Column pairs a ring slot holds: up to column ow + 1 (stride 1, ow rounded
  * up to even) or 2 ow (stride 2). */
 static int32_t dw_pair_count(const tb_conv_params *p, const tb_dims *out) { return p->stride_w == 1 ? (out->w + 1) / 2 + 1 : out->w + 1; }
+/* Layers with more than 128 channels run in blocks of 128 (the table and
+ * the ring hold one block). */
+#define DW_PAIR_BLOCK 128
 static size_t dw_pairs_size(const tb_conv_params *p, const tb_dims *out) {
-  if (p->stride_w > 2 || out->c > 128) return 0;
-  return (size_t)out->c * (DW_PAIR_WORDS * 4u + 3u * 4u * (size_t)dw_pair_count(p, out) + 1u);
+  if (p->stride_w > 2) return 0;
+  const size_t block = out->c < DW_PAIR_BLOCK ? (size_t)out->c : DW_PAIR_BLOCK;
+  return block * (DW_PAIR_WORDS * 4u + 3u * 4u * (size_t)dw_pair_count(p, out) + 1u);
 }
 
-/* Fills the table and returns 1, or returns 0 when the layer fails
- * dw_fused_ok's conditions (then the caller takes another path). Four
- * channels at a time: word loads of a row's three taps, sign-extended in
- * lane order {0,2} / {1,3} and packed into the (w0, w1), (w1, w2) pairs. */
-static int dw_fill_pairs(int32_t *t, const tb_conv_params *p, const tb_requant *q, const int8_t *weights, const int32_t *bias, int32_t C) {
-  if (C > 128 || p->act_min != -128 || p->act_max != 127 || p->output_offset < -128 || p->output_offset > 127) return 0;
-  for (int32_t c = 0; c < C; c += 4, t += 4 * DW_PAIR_WORDS) {
+/* Fills the table for channels [c0, c0 + n) of C and returns 1, or returns
+ * 0 when one of them fails dw_fused_ok's conditions (then the caller takes
+ * another path). Four channels at a time: word loads of a row's three taps,
+ * sign-extended in lane order {0,2} / {1,3} and packed into the (w0, w1),
+ * (w1, w2) pairs. */
+static int dw_fill_pairs(int32_t *t, const tb_conv_params *p, const tb_requant *q, const int8_t *weights, const int32_t *bias, int32_t C,
+                         int32_t c0, int32_t n) {
+  if (p->act_min != -128 || p->act_max != 127 || p->output_offset < -128 || p->output_offset > 127) return 0;
+  for (int32_t c = c0; c < c0 + n; c += 4, t += 4 * DW_PAIR_WORDS) {
     for (int fy = 0; fy < 3; ++fy) {
       const int8_t *w = weights + (size_t)fy * 3 * C + c;
       const uint32_t u0 = tb_load32(w), u1 = tb_load32(w + C), u2 = tb_load32(w + 2 * C);
@@ -1068,7 +1074,7 @@ static int dw_fill_pairs(int32_t *t, const tb_conv_params *p, const tb_requant *
       const tb_fast_rq f = tb_fast_rq_of(m, sh);
       e[0] = bias ? bias[c + j] : 0;
       e[7] = C;
-      e[8] = c + j + 1 < C;
+      e[8] = c + j + 1 < c0 + n;
       e[9] = f.m2;
       e[10] = f.half + p->output_offset * (int32_t)(1u << f.right);
       e[11] = f.right;
@@ -1081,19 +1087,20 @@ static int dw_fill_pairs(int32_t *t, const tb_conv_params *p, const tb_requant *
  * slot of `pairs` column pairs: column x is input column x - left; columns
  * outside [0, in_w) read `zero`, C bytes of the zero point, which widen to
  * 0 like TFLM's skipped taps, so the channel loop has no edge test. */
-/* `run` column pairs whose first columns are s0, s0 + 2C, ... and second
- * columns s1, s1 + 2C, ... (a single edge pair: any two columns). The two
+/* n channels of `run` column pairs whose first columns are s0, s0 + 2C,
+ * ... and second columns s1, s1 + 2C, ... (a single edge pair: any two
+ * columns; skip = 2C - n). The two
  * columns' words are interleaved by halfword before the widening, so that
  * SXTAB16 yields the pairs directly: (x0[c], x1[c]) from bytes 0 and 2 of
  * PKHBT(x0, x1), and so on. Returns the slot's next free word. */
-static uint32_t *dw_widen_run(uint32_t *dst, const int8_t *s0, const int8_t *s1, int C, int32_t run, uint32_t off2) {
+static uint32_t *dw_widen_run(uint32_t *dst, const int8_t *s0, const int8_t *s1, int32_t n, int32_t skip, int32_t run, uint32_t off2) {
 #if TB_SIMD_DSP
   /* 12 instructions per four channels' two columns (gcc's own: 23). */
   uint32_t u0, u1, a, b;
-  int32_t n;
+  int32_t k;
   __asm__ volatile(
       "1:\n\t"
-      "mov %[n], %[C]\n"
+      "mov %[k], %[n]\n"
       "2:\n\t"
       "ldr %[u0], [%[s0]], #4\n\t"
       "ldr %[u1], [%[s1]], #4\n\t"
@@ -1105,19 +1112,19 @@ static uint32_t *dw_widen_run(uint32_t *dst, const int8_t *s0, const int8_t *s1,
       "sxtab16 %[u1], %[off2], %[u1], ror #8\n\t"
       "strd %[u0], %[u1], [%[dst], #8]\n\t"
       "strd %[b], %[a], [%[dst]], #16\n\t"
-      "subs %[n], %[n], #4\n\t"
+      "subs %[k], %[k], #4\n\t"
       "bne 2b\n\t"
-      "add %[s0], %[s0], %[C]\n\t"
-      "add %[s1], %[s1], %[C]\n\t"
+      "add %[s0], %[s0], %[skip]\n\t"
+      "add %[s1], %[s1], %[skip]\n\t"
       "subs %[run], %[run], #1\n\t"
       "bne 1b\n\t"
-      : [u0] "=&r"(u0), [u1] "=&r"(u1), [a] "=&r"(a), [b] "=&r"(b), [n] "=&r"(n), [s0] "+r"(s0), [s1] "+r"(s1), [dst] "+r"(dst),
+      : [u0] "=&r"(u0), [u1] "=&r"(u1), [a] "=&r"(a), [b] "=&r"(b), [k] "=&r"(k), [s0] "+r"(s0), [s1] "+r"(s1), [dst] "+r"(dst),
         [run] "+r"(run)
-      : [off2] "r"(off2), [C] "r"(C)
+      : [off2] "r"(off2), [n] "r"(n), [skip] "r"(skip)
       : "cc", "memory");
 #else
-  for (; run > 0; --run, s0 += C, s1 += C)
-    for (const int8_t *const end = s0 + C; s0 < end; s0 += 4, s1 += 4, dst += 4) {
+  for (; run > 0; --run, s0 += skip, s1 += skip)
+    for (const int8_t *const end = s0 + n; s0 < end; s0 += 4, s1 += 4, dst += 4) {
       const uint32_t u0 = tb_load32(s0), u1 = tb_load32(s1), lo = tb_pkhbt(u0, u1), hi = tb_pkhtb(u1, u0);
       dst[0] = tb_sxtab16(off2, lo);
       dst[1] = tb_sxtab16_ror8(off2, lo);
@@ -1128,10 +1135,10 @@ static uint32_t *dw_widen_run(uint32_t *dst, const int8_t *s0, const int8_t *s1,
   return dst;
 }
 
-static void dw_widen_pairs(uint32_t *dst, const int8_t *src, int32_t left, int32_t in_w, int32_t pairs, int C, uint32_t off2,
+static void dw_widen_pairs(uint32_t *dst, const int8_t *src, int32_t left, int32_t in_w, int32_t pairs, int C, int32_t n, uint32_t off2,
                            const int8_t *zero) {
   if (!src) {
-    memset(dst, 0, (size_t)pairs * (size_t)C * 4u);
+    memset(dst, 0, (size_t)pairs * (size_t)n * 4u);
     return;
   }
   /* Pairs [first, last] have both columns inside the input: one run. */
@@ -1140,12 +1147,12 @@ static void dw_widen_pairs(uint32_t *dst, const int8_t *src, int32_t left, int32
     const int32_t x0 = 2 * j - left, x1 = x0 + 1;
     if (j == first && last >= first) {
       const int32_t run = (last < pairs - 1 ? last : pairs - 1) - first + 1;
-      dst = dw_widen_run(dst, src + (size_t)x0 * C, src + (size_t)x1 * C, C, run, off2);
+      dst = dw_widen_run(dst, src + (size_t)x0 * C, src + (size_t)x1 * C, n, 2 * C - n, run, off2);
       j += run - 1;
       continue;
     }
     const int8_t *s0 = x0 >= 0 && x0 < in_w ? src + (size_t)x0 * C : zero, *s1 = x1 >= 0 && x1 < in_w ? src + (size_t)x1 * C : zero;
-    dst = dw_widen_run(dst, s0, s1, C, 1, off2);
+    dst = dw_widen_run(dst, s0, s1, n, 2 * C - n, 1, off2);
   }
 }
 
@@ -1526,16 +1533,20 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
   const int32_t in_row = in->w * C, w_row = fw * C;
   const uint32_t off2 = tb_pair_splat(p->input_offset);
 #if !TB_WASM_SIMD
-  if (dw_rows(p, filter, out) && p->stride_w <= 2 && dw_fill_pairs((int32_t *)scratch, p, q, weights, bias, C)) {
-    /* Strides 1 and 2: the pixel-pair kernels on widened column pairs,
-     * whose ring (input row y in slot y mod 3) follows the table, then C
-     * bytes of the zero point for the columns outside the input; an odd
-     * last pixel takes the single-pixel kernel. */
-    const int32_t pairs = dw_pair_count(p, out), slot = pairs * C, whole = out->w / 2;
+  for (int32_t c0 = 0; dw_rows(p, filter, out) && p->stride_w <= 2 && c0 < C; c0 += DW_PAIR_BLOCK) {
+    /* Strides 1 and 2, in blocks of up to 128 channels: the pixel-pair
+     * kernels on widened column pairs, whose ring (input row y in slot
+     * y mod 3) follows the block's table, then n bytes of the zero point
+     * for the columns outside the input; an odd last pixel takes the
+     * single-pixel kernel. A block that fails the table's conditions hands
+     * the whole layer to the paths below, which rewrite every output. */
+    const int32_t n = C - c0 < DW_PAIR_BLOCK ? C - c0 : DW_PAIR_BLOCK;
+    const int32_t pairs = dw_pair_count(p, out), slot = pairs * n, whole = out->w / 2;
     int32_t *const table = (int32_t *)scratch;
-    uint32_t *const rows = (uint32_t *)(table + (size_t)C * DW_PAIR_WORDS);
+    uint32_t *const rows = (uint32_t *)(table + (size_t)n * DW_PAIR_WORDS);
     int8_t *const zero = (int8_t *)(rows + 3 * (size_t)slot);
-    memset(zero, -in_offset, (size_t)C);
+    if (!dw_fill_pairs(table, p, q, weights, bias, C, c0, n)) break;
+    memset(zero, -in_offset, (size_t)n);
     for (int b = 0; b < in->n; ++b) {
       int32_t ring[3] = {INT32_MIN, INT32_MIN, INT32_MIN};
       for (int oy = 0; oy < out->h; ++oy) {
@@ -1546,19 +1557,27 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
           s[fy] = dst;
           if (ring[k] == y) continue;
           ring[k] = y;
-          dw_widen_pairs(dst, y < 0 || y >= in->h ? NULL : input + (((size_t)b * in->h + y) * in->w) * C, p->pad_w, in->w, pairs, C, off2,
-                         zero);
+          dw_widen_pairs(dst, y < 0 || y >= in->h ? NULL : input + (((size_t)b * in->h + y) * in->w) * C + c0, p->pad_w, in->w, pairs, C,
+                         n, off2, zero);
         }
-        int8_t *const o = output + (((size_t)b * out->h + oy) * out->w) * C;
-        if (whole) (p->stride_w == 1 ? dw_3x3_pairs : dw_3x3_pairs_s2)(s[0], s[1], 4 * C, o, s[2], table, whole);
+        int8_t *const o = output + (((size_t)b * out->h + oy) * out->w) * C + c0;
+        void (*const pair_kernel)(const uint32_t *, const uint32_t *, int32_t, int8_t *, const uint32_t *, const int32_t *, int32_t) =
+            p->stride_w == 1 ? dw_3x3_pairs : dw_3x3_pairs_s2;
+        /* The kernels step from pair to pair by the table's C, so a block
+         * narrower than the layer takes one call per pixel pair. */
+        if (whole && n == C) pair_kernel(s[0], s[1], 4 * n, o, s[2], table, whole);
+        for (int32_t k = 0; n < C && k < whole; ++k) {
+          const size_t at = (size_t)k * p->stride_w * n;
+          pair_kernel(s[0] + at, s[1] + at, 4 * n, o + (size_t)2 * k * C, s[2] + at, table, 1);
+        }
         if (out->w & 1) {
           /* Pixel 2 whole starts at column pair whole (stride 1) or 2 whole. */
-          const size_t at = (size_t)whole * p->stride_w * C;
-          dw_3x3_single(s[0] + at, s[1] + at, 4 * C, o + (size_t)2 * whole * C, s[2] + at, table);
+          const size_t at = (size_t)whole * p->stride_w * n;
+          dw_3x3_single(s[0] + at, s[1] + at, 4 * n, o + (size_t)2 * whole * C, s[2] + at, table);
         }
       }
     }
-    return;
+    if (c0 + n == C) return;
   }
 #endif
   const tb_fast_rq *const fq = fast_table(scratch, q, C);
