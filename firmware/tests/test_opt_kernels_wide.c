@@ -28,8 +28,9 @@ static void wide_conv_case(int id) {
 }
 
 static void wide_depthwise_case(int id) {
-  /* 4 to 128 channels in groups of four take the fused 3x3 row kernel on
-   * Cortex-M (when the requantization allows it), 132 the plain one. */
+  /* Channels in groups of four take the pixel-pair 3x3 kernels on
+   * Cortex-M when the requantization allows it (132: a block of 128 and
+   * one of 4), the plain window routine otherwise. */
   static const int channel_choices[] = {8, 16, 24, 64, 12, 4, 128, 132};
   tb_conv_params p = {0};
   const int C = channel_choices[next() % 8];
@@ -50,9 +51,10 @@ static void wide_depthwise_case(int id) {
  * channel's multiplier nonzero, right shifts up to 22 and the full int8
  * range, which the random requantization of check_depthwise rarely gives
  * per channel: here it does, with odd and even widths, widths 1 and 2,
- * padding 0 to 2, strides 1 and 2 in each direction, two batches and right
- * shifts of exactly 22; shift -24 (a right shift of 23) and 132 and 256
- * channels check the way back to the other paths. */
+ * padding 0 to 2, strides 1 and 2 in each direction, two batches, right
+ * shifts of exactly 22 and 132 and 256 channels (blocks of 128 and a
+ * remainder); shift -24 (a right shift of 23) checks the way back to the
+ * other paths. */
 static void pairs_depthwise_case(int id) {
   static const int channel_choices[] = {4, 8, 12, 16, 32, 64, 124, 128, 132, 256};
   tb_conv_params p = {0};
