@@ -54,13 +54,14 @@ static void wide_depthwise_case(int id) {
  * padding 0 to 2, strides 1 and 2 in each direction, two batches, right
  * shifts of exactly 22 and 132 and 256 channels (blocks of 128 and a
  * remainder); shift -24 (a right shift of 23) checks the way back to the
- * other paths. */
+ * other paths, and stride_w 3 the 4-channel row kernel (dw_3x3_row), which
+ * only such layers reach now. */
 static void pairs_depthwise_case(int id) {
   static const int channel_choices[] = {4, 8, 12, 16, 32, 64, 124, 128, 132, 256};
   tb_conv_params p = {0};
   const int C = channel_choices[next() % 10];
   p.depth_multiplier = 1;
-  p.stride_w = range(1, 2), p.stride_h = range(1, 2);
+  p.stride_w = next() % 5 ? range(1, 2) : 3, p.stride_h = range(1, 2);
   p.dilation_w = p.dilation_h = 1;
   p.pad_w = range(0, 2), p.pad_h = range(0, 2);
   p.input_offset = range(-127, 128);
@@ -101,7 +102,7 @@ static void wide_add_case(int id) {
 int main(void) {
   for (int i = 0; i < 400; ++i) wide_conv_case(i);
   for (int i = 0; i < 400; ++i) wide_depthwise_case(i);
-  for (int i = 0; i < 600; ++i) pairs_depthwise_case(i);
+  for (int i = 0; i < 800; ++i) pairs_depthwise_case(i);
   for (int i = 0; i < 300; ++i) wide_fc_case(i);
   for (int i = 0; i < 200; ++i) wide_add_case(i);
   printf("%d passed, %d failed\n", passed, failed);
