@@ -1145,6 +1145,11 @@ static void dw_widen_pairs(uint32_t *dst, const int8_t *src, int32_t left, int32
   const int32_t first = (left + 1) / 2, last = in_w + left >= 2 ? (in_w + left - 2) / 2 : -1;
   for (int32_t j = 0; j < pairs; ++j) {
     const int32_t x0 = 2 * j - left, x1 = x0 + 1;
+    /* Both columns outside: the slot's zeros from the caller's clearing stay. */
+    if (x1 < 0 || x0 >= in_w) {
+      dst += n;
+      continue;
+    }
     if (j == first && last >= first) {
       const int32_t run = (last < pairs - 1 ? last : pairs - 1) - first + 1;
       dst = dw_widen_run(dst, src + (size_t)x0 * C, src + (size_t)x1 * C, n, 2 * C - n, run, off2);
@@ -1547,6 +1552,10 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
     int8_t *const zero = (int8_t *)(rows + 3 * (size_t)slot);
     if (!dw_fill_pairs(table, p, q, weights, bias, C, c0, n)) break;
     memset(zero, -in_offset, (size_t)n);
+    /* Column pairs wholly outside the input are cleared here once and never widened. */
+    for (int32_t j = 0; j < pairs; ++j)
+      if (2 * j + 1 < p->pad_w || 2 * j - p->pad_w >= in->w)
+        for (int k = 0; k < 3; ++k) memset(rows + (size_t)k * slot + (size_t)j * n, 0, (size_t)n * 4u);
     for (int b = 0; b < in->n; ++b) {
       int32_t ring[3] = {INT32_MIN, INT32_MIN, INT32_MIN};
       for (int oy = 0; oy < out->h; ++oy) {
