@@ -1083,16 +1083,12 @@ static int dw_fill_pairs(int32_t *t, const tb_conv_params *p, const tb_requant *
   return 1;
 }
 
-/* One padded input row (src; NULL: outside the input) widened into a ring
- * slot of `pairs` column pairs: column x is input column x - left; columns
- * outside [0, in_w) read `zero`, C bytes of the zero point, which widen to
- * 0 like TFLM's skipped taps, so the channel loop has no edge test. */
 /* n channels of `run` column pairs whose first columns are s0, s0 + 2C,
  * ... and second columns s1, s1 + 2C, ... (a single edge pair: any two
- * columns; skip = 2C - n). The two
- * columns' words are interleaved by halfword before the widening, so that
- * SXTAB16 yields the pairs directly: (x0[c], x1[c]) from bytes 0 and 2 of
- * PKHBT(x0, x1), and so on. Returns the slot's next free word. */
+ * columns; skip = 2C - n). The two columns' words are interleaved by
+ * halfword before the widening, so that SXTAB16 yields the pairs directly:
+ * (x0[c], x1[c]) from bytes 0 and 2 of PKHBT(x0, x1), and so on. Returns
+ * the slot's next free word. */
 static uint32_t *dw_widen_run(uint32_t *dst, const int8_t *s0, const int8_t *s1, int32_t n, int32_t skip, int32_t run, uint32_t off2) {
 #if TB_SIMD_DSP
   /* 12 instructions per four channels' two columns (gcc's own: 23). */
@@ -1135,6 +1131,11 @@ static uint32_t *dw_widen_run(uint32_t *dst, const int8_t *s0, const int8_t *s1,
   return dst;
 }
 
+/* Channels [0, n) of one padded input row (src: its channel c0, C per
+ * pixel; NULL: a row outside the input) widened into a ring slot of `pairs`
+ * column pairs: column x is input column x - left; columns outside
+ * [0, in_w) read `zero`, n bytes of the zero point, which widen to 0 like
+ * TFLM's skipped taps, so the channel loop has no edge test. */
 static void dw_widen_pairs(uint32_t *dst, const int8_t *src, int32_t left, int32_t in_w, int32_t pairs, int C, int32_t n, uint32_t off2,
                            const int8_t *zero) {
   if (!src) {
@@ -1162,10 +1163,11 @@ static void dw_widen_pairs(uint32_t *dst, const int8_t *src, int32_t left, int32
 }
 
 #if TB_SIMD_DSP
-/* `pairs` output pixel pairs of one row, all channels, four per loop pass:
- * r0, r1, r2 the three rows' first pair (ring slots, any order), r3 4C (the
- * distance to the next column pair), r12 the output, lr the table;
- * 35 instructions per channel and pixel pair (18 MACs, two outputs). */
+/* `pairs` output pixel pairs of one row, the table's channels, four per
+ * loop pass: r0, r1, r2 the three rows' first pair (ring slots, any order),
+ * r3 4n (the distance to the next column pair), r12 the output, lr the
+ * table; 33 instructions per channel and pixel pair (18 MACs, two outputs)
+ * and half a loop branch. */
 #define DW_PAIR_ROW(r, wa, wb) \
   "ldr r7, [" r ", r3]\n\t"    \
   "ldr r6, [" r "], #4\n\t"    \
