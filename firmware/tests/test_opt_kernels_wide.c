@@ -28,8 +28,9 @@ static void wide_conv_case(int id) {
 }
 
 static void wide_depthwise_case(int id) {
-  /* 4 to 128 channels in groups of four take the fused 3x3 row kernel on
-   * Cortex-M (when the requantization allows it), 132 the plain one. */
+  /* Channels in groups of four take the pixel-pair 3x3 kernels on
+   * Cortex-M when the requantization allows it (132: a block of 128 and
+   * one of 4), the plain window routine otherwise. */
   static const int channel_choices[] = {8, 16, 24, 64, 12, 4, 128, 132};
   tb_conv_params p = {0};
   const int C = channel_choices[next() % 8];
@@ -45,6 +46,49 @@ static void wide_depthwise_case(int id) {
   check_depthwise("wide depthwise", id, &p, &in, &filter, &out);
 }
 
+/* The pixel-pair depthwise kernels (dw_3x3_pairs, dw_3x3_pairs_s2,
+ * dw_3x3_single and the column-pair widening) engage only with every
+ * channel's multiplier nonzero, right shifts up to 22 and the full int8
+ * range, which the random requantization of check_depthwise rarely gives
+ * per channel: here it does, with odd and even widths, widths 1 and 2,
+ * padding 0 to 2, strides 1 and 2 in each direction, two batches, right
+ * shifts of exactly 22 and 132 and 256 channels (blocks of 128 and a
+ * remainder); shift -24 (a right shift of 23) checks the way back to the
+ * other paths, and stride_w 3 the 4-channel row kernel (dw_3x3_row), which
+ * only such layers reach now. */
+static void pairs_depthwise_case(int id) {
+  static const int channel_choices[] = {4, 8, 12, 16, 32, 64, 124, 128, 132, 256};
+  tb_conv_params p = {0};
+  const int C = channel_choices[next() % 10];
+  p.depth_multiplier = 1;
+  p.stride_w = next() % 5 ? range(1, 2) : 3, p.stride_h = range(1, 2);
+  p.dilation_w = p.dilation_h = 1;
+  p.pad_w = range(0, 2), p.pad_h = range(0, 2);
+  p.input_offset = range(-127, 128);
+  p.output_offset = range(-128, 127), p.act_min = -128, p.act_max = 127;
+  const tb_dims in = {range(1, 2), range(1, 9), range(1, 15), C}, filter = {1, 3, 3, C};
+  const tb_dims out = {in.n, out_size(in.h, 3, p.stride_h, 1, p.pad_h), out_size(in.w, 3, p.stride_w, 1, p.pad_w), C};
+  if (out.h == 0 || out.w == 0) return;
+  const int extreme = next() % 5 == 0, per_channel = next() & 1, n_q = per_channel ? C : 1;
+  int8_t *x = bytes((size_t)in.n * in.h * in.w * C, extreme), *w = bytes((size_t)9 * C, extreme);
+  int32_t *b = next() % 4 ? biases(C, extreme) : NULL;
+  int32_t *mult = malloc(sizeof(int32_t) * (size_t)n_q), *shift = malloc(sizeof(int32_t) * (size_t)n_q);
+  for (int i = 0; i < n_q; ++i) {
+    mult[i] = range(1 << 30, 0x7fffffff);
+    shift[i] = next() % 4 == 0 ? -23 : range(-20, 1);
+  }
+  if (next() % 8 == 0) shift[range(0, n_q - 1)] = -24;
+  const tb_requant q = {mult, shift, per_channel ? 1 : 0};
+  const size_t n = (size_t)out.n * out.h * out.w * C;
+  int8_t *y_ref = malloc(n), *y_opt = malloc(n);
+  void *s_ref = malloc(tb_depthwise_conv_s8_scratch_ref(&p, &in, &filter, &out) + 1);
+  void *s_opt = malloc(tb_depthwise_conv_s8_scratch_opt(&p, &in, &filter, &out) + 1);
+  tb_depthwise_conv_s8_ref(&p, &q, &in, x, &filter, w, b, &out, y_ref, s_ref);
+  tb_depthwise_conv_s8_opt(&p, &q, &in, x, &filter, w, b, &out, y_opt, s_opt);
+  compare("pairs depthwise", id, y_opt, y_ref, n);
+  free(x), free(w), free(b), free(mult), free(shift), free(y_ref), free(y_opt), free(s_ref), free(s_opt);
+}
+
 static void wide_fc_case(int id) {
   const int depth = range(1, 1000), units = range(1, 40);
   check_fc("wide fully connected", id, 1, depth, units);
@@ -58,6 +102,7 @@ static void wide_add_case(int id) {
 int main(void) {
   for (int i = 0; i < 400; ++i) wide_conv_case(i);
   for (int i = 0; i < 400; ++i) wide_depthwise_case(i);
+  for (int i = 0; i < 800; ++i) pairs_depthwise_case(i);
   for (int i = 0; i < 300; ++i) wide_fc_case(i);
   for (int i = 0; i < 200; ++i) wide_add_case(i);
   printf("%d passed, %d failed\n", passed, failed);

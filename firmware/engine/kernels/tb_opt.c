@@ -991,7 +991,6 @@ __attribute__((naked, noinline)) static void dw_3x3_row(const int8_t *ip __attri
 #undef DW_ROW_TAP
 #undef DW_ROW_ROW
 #undef DW_ROW_REQUANT
-#undef RQ_FAST_ASM
 #else
 /* The same computation in portable C (the x86 and emulated builds). */
 static void dw_3x3_row(const int8_t *ip, const int32_t *table, int32_t C, int8_t *out, const int8_t *ip1, int32_t groups, uint32_t off2,
@@ -1020,6 +1019,414 @@ static void dw_3x3_row(const int8_t *ip, const int32_t *table, int32_t C, int8_t
   }
 }
 #endif
+
+/* ---- 3x3 stride-1 rows: two pixels per pass on pre-widened column pairs -- */
+
+/* Stride-1 layers take a second row kernel whose ring slots hold the padded
+ * rows widened once (offset added, padding 0) as int16 column pairs: word
+ * (pair j, channel c) = (x[2j][c], x[2j + 1][c]), all C channels of a pair
+ * one after another. Two output pixels x, x + 1 (x even) then read, per row
+ * and channel, the words D0 = (x, x + 1) and D1 = (x + 2, x + 3):
+ *   pixel x:     SMLAD(D0, (w0, w1)) + SMLABT(D1, (w1, w2))
+ *   pixel x + 1: SMLAD(D1, (w1, w2)) + SMLATB(D0, (w0, w1))
+ * which is two loads and four multiplies for six MACs, with the weights of
+ * one row as two words. The table holds per channel DW_PAIR_WORDS words:
+ * bias, the three rows' (w0, w1), (w1, w2) pairs, C, a "more channels"
+ * flag, the fast requantization constants with the offset folded in (as in
+ * dw_fill_table). */
+#define DW_PAIR_WORDS 12
+/* Column pairs a ring slot holds: up to column ow + 1 (stride 1, ow rounded
+ * up to even) or 2 ow (stride 2). */
+static int32_t dw_pair_count(const tb_conv_params *p, const tb_dims *out) { return p->stride_w == 1 ? (out->w + 1) / 2 + 1 : out->w + 1; }
+/* Layers with more than 128 channels run in blocks of 128 (the table and
+ * the ring hold one block). */
+#define DW_PAIR_BLOCK 128
+static size_t dw_pairs_size(const tb_conv_params *p, const tb_dims *out) {
+  if (p->stride_w > 2) return 0;
+  const size_t block = out->c < DW_PAIR_BLOCK ? (size_t)out->c : DW_PAIR_BLOCK;
+  return block * (DW_PAIR_WORDS * 4u + 3u * 4u * (size_t)dw_pair_count(p, out) + 1u);
+}
+
+/* Fills the table for channels [c0, c0 + n) of C and returns 1, or returns
+ * 0 when one of them fails dw_fused_ok's conditions (then the caller takes
+ * another path). Four channels at a time: word loads of a row's three taps,
+ * sign-extended in lane order {0,2} / {1,3} and packed into the (w0, w1),
+ * (w1, w2) pairs. */
+static int dw_fill_pairs(int32_t *t, const tb_conv_params *p, const tb_requant *q, const int8_t *weights, const int32_t *bias, int32_t C,
+                         int32_t c0, int32_t n) {
+  if (p->act_min != -128 || p->act_max != 127 || p->output_offset < -128 || p->output_offset > 127) return 0;
+  for (int32_t c = c0; c < c0 + n; c += 4, t += 4 * DW_PAIR_WORDS) {
+    for (int fy = 0; fy < 3; ++fy) {
+      const int8_t *w = weights + (size_t)fy * 3 * C + c;
+      const uint32_t u0 = tb_load32(w), u1 = tb_load32(w + C), u2 = tb_load32(w + 2 * C);
+      const uint32_t a02 = tb_sxtb16(u0), a13 = tb_sxtb16_ror8(u0), b02 = tb_sxtb16(u1), b13 = tb_sxtb16_ror8(u1);
+      const uint32_t d02 = tb_sxtb16(u2), d13 = tb_sxtb16_ror8(u2);
+      int32_t *const r = t + 1 + 2 * fy;
+      r[0] = (int32_t)tb_pkhbt(a02, b02), r[1] = (int32_t)tb_pkhbt(b02, d02);
+      r[DW_PAIR_WORDS] = (int32_t)tb_pkhbt(a13, b13), r[DW_PAIR_WORDS + 1] = (int32_t)tb_pkhbt(b13, d13);
+      r[2 * DW_PAIR_WORDS] = (int32_t)tb_pkhtb(b02, a02), r[2 * DW_PAIR_WORDS + 1] = (int32_t)tb_pkhtb(d02, b02);
+      r[3 * DW_PAIR_WORDS] = (int32_t)tb_pkhtb(b13, a13), r[3 * DW_PAIR_WORDS + 1] = (int32_t)tb_pkhtb(d13, b13);
+    }
+    for (int j = 0; j < 4; ++j) {
+      int32_t *const e = t + j * DW_PAIR_WORDS;
+      const int32_t m = q->multiplier[(c + j) * q->stride], sh = q->shift[(c + j) * q->stride];
+      if (m == 0 || !tb_fast_rq_ok(m, sh) || -sh - 1 > 22) return 0;
+      const tb_fast_rq f = tb_fast_rq_of(m, sh);
+      e[0] = bias ? bias[c + j] : 0;
+      e[7] = C;
+      e[8] = c + j + 1 < c0 + n;
+      e[9] = f.m2;
+      e[10] = f.half + p->output_offset * (int32_t)(1u << f.right);
+      e[11] = f.right;
+    }
+  }
+  return 1;
+}
+
+/* n channels of `run` column pairs whose first columns are s0, s0 + 2C,
+ * ... and second columns s1, s1 + 2C, ... (a single edge pair: any two
+ * columns; skip = 2C - n). The two columns' words are interleaved by
+ * halfword before the widening, so that SXTAB16 yields the pairs directly:
+ * (x0[c], x1[c]) from bytes 0 and 2 of PKHBT(x0, x1), and so on. Returns
+ * the slot's next free word. */
+static uint32_t *dw_widen_run(uint32_t *dst, const int8_t *s0, const int8_t *s1, int32_t n, int32_t skip, int32_t run, uint32_t off2) {
+#if TB_SIMD_DSP
+  /* 12 instructions per four channels' two columns (gcc's own: 23). */
+  uint32_t u0, u1, a, b;
+  int32_t k;
+  __asm__ volatile(
+      "1:\n\t"
+      "mov %[k], %[n]\n"
+      "2:\n\t"
+      "ldr %[u0], [%[s0]], #4\n\t"
+      "ldr %[u1], [%[s1]], #4\n\t"
+      "pkhbt %[a], %[u0], %[u1], lsl #16\n\t"
+      "pkhtb %[u1], %[u1], %[u0], asr #16\n\t"
+      "sxtab16 %[b], %[off2], %[a]\n\t"
+      "sxtab16 %[a], %[off2], %[a], ror #8\n\t"
+      "sxtab16 %[u0], %[off2], %[u1]\n\t"
+      "sxtab16 %[u1], %[off2], %[u1], ror #8\n\t"
+      "strd %[u0], %[u1], [%[dst], #8]\n\t"
+      "strd %[b], %[a], [%[dst]], #16\n\t"
+      "subs %[k], %[k], #4\n\t"
+      "bne 2b\n\t"
+      "add %[s0], %[s0], %[skip]\n\t"
+      "add %[s1], %[s1], %[skip]\n\t"
+      "subs %[run], %[run], #1\n\t"
+      "bne 1b\n\t"
+      : [u0] "=&r"(u0), [u1] "=&r"(u1), [a] "=&r"(a), [b] "=&r"(b), [k] "=&r"(k), [s0] "+r"(s0), [s1] "+r"(s1), [dst] "+r"(dst),
+        [run] "+r"(run)
+      : [off2] "r"(off2), [n] "r"(n), [skip] "r"(skip)
+      : "cc", "memory");
+#else
+  for (; run > 0; --run, s0 += skip, s1 += skip)
+    for (const int8_t *const end = s0 + n; s0 < end; s0 += 4, s1 += 4, dst += 4) {
+      const uint32_t u0 = tb_load32(s0), u1 = tb_load32(s1), lo = tb_pkhbt(u0, u1), hi = tb_pkhtb(u1, u0);
+      dst[0] = tb_sxtab16(off2, lo);
+      dst[1] = tb_sxtab16_ror8(off2, lo);
+      dst[2] = tb_sxtab16(off2, hi);
+      dst[3] = tb_sxtab16_ror8(off2, hi);
+    }
+#endif
+  return dst;
+}
+
+/* Channels [0, n) of one padded input row (src: its channel c0, C per
+ * pixel; NULL: a row outside the input) widened into a ring slot of `pairs`
+ * column pairs: column x is input column x - left; columns outside
+ * [0, in_w) read `zero`, n bytes of the zero point, which widen to 0 like
+ * TFLM's skipped taps, so the channel loop has no edge test. */
+static void dw_widen_pairs(uint32_t *dst, const int8_t *src, int32_t left, int32_t in_w, int32_t pairs, int C, int32_t n, uint32_t off2,
+                           const int8_t *zero) {
+  if (!src) {
+    memset(dst, 0, (size_t)pairs * (size_t)n * 4u);
+    return;
+  }
+  /* Pairs [first, last] have both columns inside the input: one run. */
+  const int32_t first = (left + 1) / 2, last = in_w + left >= 2 ? (in_w + left - 2) / 2 : -1;
+  for (int32_t j = 0; j < pairs; ++j) {
+    const int32_t x0 = 2 * j - left, x1 = x0 + 1;
+    /* Both columns outside: the slot's zeros from the caller's clearing stay. */
+    if (x1 < 0 || x0 >= in_w) {
+      dst += n;
+      continue;
+    }
+    if (j == first && last >= first) {
+      const int32_t run = (last < pairs - 1 ? last : pairs - 1) - first + 1;
+      dst = dw_widen_run(dst, src + (size_t)x0 * C, src + (size_t)x1 * C, n, 2 * C - n, run, off2);
+      j += run - 1;
+      continue;
+    }
+    const int8_t *s0 = x0 >= 0 && x0 < in_w ? src + (size_t)x0 * C : zero, *s1 = x1 >= 0 && x1 < in_w ? src + (size_t)x1 * C : zero;
+    dst = dw_widen_run(dst, s0, s1, n, 2 * C - n, 1, off2);
+  }
+}
+
+#if TB_SIMD_DSP
+/* `pairs` output pixel pairs of one row, the table's channels, four per
+ * loop pass: r0, r1, r2 the three rows' first pair (ring slots, any order),
+ * r3 4n (the distance to the next column pair), r12 the output, lr the
+ * table; 33 instructions per channel and pixel pair (18 MACs, two outputs)
+ * and half a loop branch. */
+#define DW_PAIR_ROW(r, wa, wb) \
+  "ldr r7, [" r ", r3]\n\t"    \
+  "ldr r6, [" r "], #4\n\t"    \
+  "smlad r4, r6, " wa ", r4\n\t" \
+  "smlad r5, r7, " wb ", r5\n\t" \
+  "smlabt r4, r7, " wb ", r4\n\t" \
+  "smlatb r5, r6, " wa ", r5\n\t"
+/* The first row starts both sums at the bias. */
+#define DW_PAIR_CHANNEL                  \
+  "ldm lr!, {r4, r8, r9, r10, r11}\n\t"  \
+  "ldr r7, [r0, r3]\n\t"                 \
+  "ldr r6, [r0], #4\n\t"                 \
+  "smlad r5, r7, r9, r4\n\t"             \
+  "smlad r4, r6, r8, r4\n\t"             \
+  "smlabt r4, r7, r9, r4\n\t"            \
+  "smlatb r5, r6, r8, r5\n\t"            \
+  DW_PAIR_ROW("r1", "r10", "r11")        \
+  "ldm lr!, {r8, r9}\n\t"                \
+  DW_PAIR_ROW("r2", "r8", "r9")          \
+  "ldm lr!, {r6, r7, r8, r9, r10}\n\t"   \
+  RQ_FAST_ASM("r4") "ssat r4, #8, r4\n\t" \
+  RQ_FAST_ASM("r5") "ssat r5, #8, r5\n\t" \
+  "strb r5, [r12, r6]\n\t"               \
+  "strb r4, [r12], #1\n\t"
+__attribute__((naked, noinline)) static void dw_3x3_pairs(const uint32_t *ip0 __attribute__((unused)),
+                                                          const uint32_t *ip1 __attribute__((unused)), int32_t step __attribute__((unused)),
+                                                          int8_t *out __attribute__((unused)), const uint32_t *ip2 __attribute__((unused)),
+                                                          const int32_t *table __attribute__((unused)),
+                                                          int32_t pairs __attribute__((unused))) {
+  /* Arguments from [sp + 36]: ip2, table, pairs (counted down in place). */
+  __asm__ volatile(
+      "push {r4-r11, lr}\n\t"
+      "mov r12, r3\n\t"
+      "mov r3, r2\n\t"
+      "ldr r2, [sp, #36]\n"
+      "1:\n\t"
+      "ldr lr, [sp, #40]\n"
+      "2:\n\t" DW_PAIR_CHANNEL DW_PAIR_CHANNEL DW_PAIR_CHANNEL DW_PAIR_CHANNEL
+      "cmp r7, #0\n\t"
+      "bne 2b\n\t"
+      "add r12, r12, r6\n\t"
+      "ldr r8, [sp, #44]\n\t"
+      "subs r8, r8, #1\n\t"
+      "str r8, [sp, #44]\n\t"
+      "bne 1b\n\t"
+      "pop {r4-r11, pc}\n\t");
+}
+/* Stride 2: pixels x and x + 1 start at column pairs x and x + 1, so per
+ * row and channel three loads D0, D1, D2 (pairs x, x + 1, x + 2) and
+ *   pixel x:     SMLAD(D0, (w0, w1)) + SMLABT(D1, (w1, w2))
+ *   pixel x + 1: SMLAD(D1, (w0, w1)) + SMLABT(D2, (w1, w2));
+ * the third data register costs the preloaded second row of weights: each
+ * row's pair comes with its own LDM (37 instructions per channel and pixel
+ * pair). Same table and registers as dw_3x3_pairs. */
+#define DW_PAIR2_ROW(r)            \
+  "ldm lr!, {r8, r9}\n\t"          \
+  "ldr r10, [" r ", r3, lsl #1]\n\t" \
+  "ldr r7, [" r ", r3]\n\t"        \
+  "ldr r6, [" r "], #4\n\t"        \
+  "smlad r4, r6, r8, r4\n\t"       \
+  "smlad r5, r7, r8, r5\n\t"       \
+  "smlabt r4, r7, r9, r4\n\t"      \
+  "smlabt r5, r10, r9, r5\n\t"
+#define DW_PAIR2_CHANNEL                  \
+  "ldm lr!, {r4, r8, r9}\n\t"             \
+  "ldr r10, [r0, r3, lsl #1]\n\t"         \
+  "ldr r7, [r0, r3]\n\t"                  \
+  "ldr r6, [r0], #4\n\t"                  \
+  "smlad r5, r7, r8, r4\n\t"              \
+  "smlad r4, r6, r8, r4\n\t"              \
+  "smlabt r4, r7, r9, r4\n\t"             \
+  "smlabt r5, r10, r9, r5\n\t"            \
+  DW_PAIR2_ROW("r1")                      \
+  DW_PAIR2_ROW("r2")                      \
+  "ldm lr!, {r6, r7, r8, r9, r10}\n\t"    \
+  RQ_FAST_ASM("r4") "ssat r4, #8, r4\n\t" \
+  RQ_FAST_ASM("r5") "ssat r5, #8, r5\n\t" \
+  "strb r5, [r12, r6]\n\t"                \
+  "strb r4, [r12], #1\n\t"
+__attribute__((naked, noinline)) static void dw_3x3_pairs_s2(const uint32_t *ip0 __attribute__((unused)),
+                                                             const uint32_t *ip1 __attribute__((unused)),
+                                                             int32_t step __attribute__((unused)), int8_t *out __attribute__((unused)),
+                                                             const uint32_t *ip2 __attribute__((unused)),
+                                                             const int32_t *table __attribute__((unused)),
+                                                             int32_t pairs __attribute__((unused))) {
+  __asm__ volatile(
+      "push {r4-r11, lr}\n\t"
+      "mov r12, r3\n\t"
+      "mov r3, r2\n\t"
+      "ldr r2, [sp, #36]\n"
+      "1:\n\t"
+      "ldr lr, [sp, #40]\n"
+      "2:\n\t" DW_PAIR2_CHANNEL DW_PAIR2_CHANNEL DW_PAIR2_CHANNEL DW_PAIR2_CHANNEL
+      "cmp r7, #0\n\t"
+      "bne 2b\n\t"
+      "add r12, r12, r6\n\t"
+      "add r0, r0, r3\n\t"
+      "add r1, r1, r3\n\t"
+      "add r2, r2, r3\n\t"
+      "ldr r8, [sp, #44]\n\t"
+      "subs r8, r8, #1\n\t"
+      "str r8, [sp, #44]\n\t"
+      "bne 1b\n\t"
+      "pop {r4-r11, pc}\n\t");
+}
+#undef DW_PAIR2_CHANNEL
+#undef DW_PAIR2_ROW
+
+/* The last pixel of an odd row alone: per row and channel SMLAD(D0, (w0,
+ * w1)) + SMLABT(D1, (w1, w2)); 21 instructions per channel (18 MACs' 35
+ * through the pair kernel, half of them wasted). Registers as above. */
+#define DW_SINGLE_ROW(r, wa, wb)  \
+  "ldr r7, [" r ", r3]\n\t"      \
+  "ldr r6, [" r "], #4\n\t"      \
+  "smlad r4, r6, " wa ", r4\n\t" \
+  "smlabt r4, r7, " wb ", r4\n\t"
+#define DW_SINGLE_CHANNEL                  \
+  "ldm lr!, {r4, r8, r9, r10, r11}\n\t"    \
+  DW_SINGLE_ROW("r0", "r8", "r9")          \
+  DW_SINGLE_ROW("r1", "r10", "r11")        \
+  "ldm lr!, {r8, r9}\n\t"                  \
+  DW_SINGLE_ROW("r2", "r8", "r9")          \
+  "ldm lr!, {r6, r7, r8, r9, r10}\n\t"     \
+  RQ_FAST_ASM("r4") "ssat r4, #8, r4\n\t" \
+  "strb r4, [r12], #1\n\t"
+__attribute__((naked, noinline)) static void dw_3x3_single(const uint32_t *ip0 __attribute__((unused)),
+                                                           const uint32_t *ip1 __attribute__((unused)), int32_t step __attribute__((unused)),
+                                                           int8_t *out __attribute__((unused)), const uint32_t *ip2 __attribute__((unused)),
+                                                           const int32_t *table __attribute__((unused))) {
+  __asm__ volatile(
+      "push {r4-r11, lr}\n\t"
+      "mov r12, r3\n\t"
+      "mov r3, r2\n\t"
+      "ldr r2, [sp, #36]\n\t"
+      "ldr lr, [sp, #40]\n"
+      "1:\n\t" DW_SINGLE_CHANNEL DW_SINGLE_CHANNEL DW_SINGLE_CHANNEL DW_SINGLE_CHANNEL
+      "cmp r7, #0\n\t"
+      "bne 1b\n\t"
+      "pop {r4-r11, pc}\n\t");
+}
+/* The same pixel when its third column is right padding (kws01's 5-pixel
+ * rows): that tap is 0, so per row one load and one SMLAD, 15 instructions
+ * per channel. */
+#define DW_EDGE_CHANNEL                    \
+  "ldm lr!, {r4, r8, r9, r10, r11}\n\t"    \
+  "ldr r6, [r0], #4\n\t"                   \
+  "ldr r7, [r1], #4\n\t"                   \
+  "smlad r4, r6, r8, r4\n\t"               \
+  "smlad r4, r7, r10, r4\n\t"              \
+  "ldm lr!, {r8, r9}\n\t"                  \
+  "ldr r6, [r2], #4\n\t"                   \
+  "smlad r4, r6, r8, r4\n\t"               \
+  "ldm lr!, {r6, r7, r8, r9, r10}\n\t"     \
+  RQ_FAST_ASM("r4") "ssat r4, #8, r4\n\t" \
+  "strb r4, [r12], #1\n\t"
+__attribute__((naked, noinline)) static void dw_3x3_edge(const uint32_t *ip0 __attribute__((unused)),
+                                                         const uint32_t *ip1 __attribute__((unused)), int32_t step __attribute__((unused)),
+                                                         int8_t *out __attribute__((unused)), const uint32_t *ip2 __attribute__((unused)),
+                                                         const int32_t *table __attribute__((unused))) {
+  __asm__ volatile(
+      "push {r4-r11, lr}\n\t"
+      "mov r12, r3\n\t"
+      "ldr r2, [sp, #36]\n\t"
+      "ldr lr, [sp, #40]\n"
+      "1:\n\t" DW_EDGE_CHANNEL DW_EDGE_CHANNEL DW_EDGE_CHANNEL DW_EDGE_CHANNEL
+      "cmp r7, #0\n\t"
+      "bne 1b\n\t"
+      "pop {r4-r11, pc}\n\t");
+}
+#undef DW_EDGE_CHANNEL
+#undef DW_SINGLE_CHANNEL
+#undef DW_SINGLE_ROW
+#undef DW_PAIR_CHANNEL
+#undef DW_PAIR_ROW
+#undef RQ_FAST_ASM
+#else
+/* The same computation in portable C (the x86 and emulated builds). */
+static void dw_3x3_pairs(const uint32_t *ip0, const uint32_t *ip1, int32_t step, int8_t *out, const uint32_t *ip2, const int32_t *table,
+                         int32_t pairs) {
+  const int32_t next = step / 4;
+  for (; pairs > 0; --pairs) {
+    const int32_t *t = table;
+    int32_t C = 0, more = 1;
+    while (more) {
+      int32_t a = t[0], b = t[0];
+      const uint32_t *rows[3] = {ip0, ip1, ip2};
+      for (int fy = 0; fy < 3; ++fy) {
+        const uint32_t d0 = rows[fy][0], d1 = rows[fy][next], wa = (uint32_t)t[1 + 2 * fy], wb = (uint32_t)t[2 + 2 * fy];
+        a = tb_smlad(d0, wa, a);
+        b = tb_smlad(d1, wb, b);
+        a = tb_smlabt(d1, wb, a);
+        b = tb_smlatb(d0, wa, b);
+      }
+      ++ip0, ++ip1, ++ip2;
+      C = t[7], more = t[8];
+      const int32_t ya = tb_smmlar(a, t[9], (int32_t)((uint32_t)a + (uint32_t)(a >> 31)));
+      const int32_t yb = tb_smmlar(b, t[9], (int32_t)((uint32_t)b + (uint32_t)(b >> 31)));
+      out[C] = (int8_t)tb_ssat(((yb >> 1) + t[10]) >> t[11], 8);
+      *out++ = (int8_t)tb_ssat(((ya >> 1) + t[10]) >> t[11], 8);
+      t += DW_PAIR_WORDS;
+    }
+    out += C;
+  }
+}
+static void dw_3x3_pairs_s2(const uint32_t *ip0, const uint32_t *ip1, int32_t step, int8_t *out, const uint32_t *ip2, const int32_t *table,
+                            int32_t pairs) {
+  const int32_t next = step / 4;
+  for (; pairs > 0; --pairs, ip0 += next, ip1 += next, ip2 += next) {
+    const int32_t *t = table;
+    int32_t C = 0, more = 1;
+    while (more) {
+      int32_t a = t[0], b = t[0];
+      const uint32_t *rows[3] = {ip0, ip1, ip2};
+      for (int fy = 0; fy < 3; ++fy) {
+        const uint32_t d0 = rows[fy][0], d1 = rows[fy][next], d2 = rows[fy][2 * next];
+        const uint32_t wa = (uint32_t)t[1 + 2 * fy], wb = (uint32_t)t[2 + 2 * fy];
+        a = tb_smlad(d0, wa, a);
+        b = tb_smlad(d1, wa, b);
+        a = tb_smlabt(d1, wb, a);
+        b = tb_smlabt(d2, wb, b);
+      }
+      ++ip0, ++ip1, ++ip2;
+      C = t[7], more = t[8];
+      const int32_t ya = tb_smmlar(a, t[9], (int32_t)((uint32_t)a + (uint32_t)(a >> 31)));
+      const int32_t yb = tb_smmlar(b, t[9], (int32_t)((uint32_t)b + (uint32_t)(b >> 31)));
+      out[C] = (int8_t)tb_ssat(((yb >> 1) + t[10]) >> t[11], 8);
+      *out++ = (int8_t)tb_ssat(((ya >> 1) + t[10]) >> t[11], 8);
+      t += DW_PAIR_WORDS;
+    }
+    out += C;
+  }
+}
+static void dw_3x3_single(const uint32_t *ip0, const uint32_t *ip1, int32_t step, int8_t *out, const uint32_t *ip2, const int32_t *table) {
+  const int32_t next = step / 4;
+  for (const int32_t *t = table;; t += DW_PAIR_WORDS, ++ip0, ++ip1, ++ip2) {
+    int32_t a = t[0];
+    const uint32_t *rows[3] = {ip0, ip1, ip2};
+    for (int fy = 0; fy < 3; ++fy) {
+      a = tb_smlad(rows[fy][0], (uint32_t)t[1 + 2 * fy], a);
+      a = tb_smlabt(rows[fy][next], (uint32_t)t[2 + 2 * fy], a);
+    }
+    const int32_t y = tb_smmlar(a, t[9], (int32_t)((uint32_t)a + (uint32_t)(a >> 31)));
+    *out++ = (int8_t)tb_ssat(((y >> 1) + t[10]) >> t[11], 8);
+    if (!t[8]) return;
+  }
+}
+static void dw_3x3_edge(const uint32_t *ip0, const uint32_t *ip1, int32_t step, int8_t *out, const uint32_t *ip2, const int32_t *table) {
+  (void)step;
+  for (const int32_t *t = table;; t += DW_PAIR_WORDS, ++ip0, ++ip1, ++ip2) {
+    int32_t a = t[0];
+    a = tb_smlad(*ip0, (uint32_t)t[1], a);
+    a = tb_smlad(*ip1, (uint32_t)t[3], a);
+    a = tb_smlad(*ip2, (uint32_t)t[5], a);
+    const int32_t y = tb_smmlar(a, t[9], (int32_t)((uint32_t)a + (uint32_t)(a >> 31)));
+    *out++ = (int8_t)tb_ssat(((y >> 1) + t[10]) >> t[11], 8);
+    if (!t[8]) return;
+  }
+}
+#endif
 #endif
 
 size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
@@ -1029,7 +1436,10 @@ size_t tb_depthwise_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *
 #endif
   if (!depthwise_fast(p)) return tb_depthwise_conv_s8_scratch_ref(p, in, filter, out);
 #if !TB_WASM_SIMD
-  if (dw_rows(p, filter, out)) return dw_table_size(out->c) + dw_rows_size(p, out);
+  if (dw_rows(p, filter, out)) {
+    const size_t rows = dw_table_size(out->c) + dw_rows_size(p, out), pairs = dw_pairs_size(p, out);
+    return rows > pairs ? rows : pairs;
+  }
 #endif
   return fast_table_size(out->c);
 }
@@ -1171,6 +1581,59 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
   const int C = out->c, fh = filter->h, fw = filter->w;
   const int32_t in_row = in->w * C, w_row = fw * C;
   const uint32_t off2 = tb_pair_splat(p->input_offset);
+#if !TB_WASM_SIMD
+  for (int32_t c0 = 0; dw_rows(p, filter, out) && p->stride_w <= 2 && c0 < C; c0 += DW_PAIR_BLOCK) {
+    /* Strides 1 and 2, in blocks of up to 128 channels: the pixel-pair
+     * kernels on widened column pairs, whose ring (input row y in slot
+     * y mod 3) follows the block's table, then n bytes of the zero point
+     * for the columns outside the input; an odd last pixel takes the
+     * single-pixel kernel. A block that fails the table's conditions hands
+     * the whole layer to the paths below, which rewrite every output. */
+    const int32_t n = C - c0 < DW_PAIR_BLOCK ? C - c0 : DW_PAIR_BLOCK;
+    const int32_t pairs = dw_pair_count(p, out), slot = pairs * n, whole = out->w / 2;
+    int32_t *const table = (int32_t *)scratch;
+    uint32_t *const rows = (uint32_t *)(table + (size_t)n * DW_PAIR_WORDS);
+    int8_t *const zero = (int8_t *)(rows + 3 * (size_t)slot);
+    if (!dw_fill_pairs(table, p, q, weights, bias, C, c0, n)) break;
+    memset(zero, -in_offset, (size_t)n);
+    /* Column pairs wholly outside the input are cleared here once and never widened. */
+    for (int32_t j = 0; j < pairs; ++j)
+      if (2 * j + 1 < p->pad_w || 2 * j - p->pad_w >= in->w)
+        for (int k = 0; k < 3; ++k) memset(rows + (size_t)k * slot + (size_t)j * n, 0, (size_t)n * 4u);
+    for (int b = 0; b < in->n; ++b) {
+      int32_t ring[3] = {INT32_MIN, INT32_MIN, INT32_MIN};
+      for (int oy = 0; oy < out->h; ++oy) {
+        const uint32_t *s[3];
+        for (int fy = 0; fy < 3; ++fy) {
+          const int y = oy * p->stride_h - p->pad_h + fy, k = ((y % 3) + 3) % 3;
+          uint32_t *dst = rows + (size_t)k * slot;
+          s[fy] = dst;
+          if (ring[k] == y) continue;
+          ring[k] = y;
+          dw_widen_pairs(dst, y < 0 || y >= in->h ? NULL : input + (((size_t)b * in->h + y) * in->w) * C + c0, p->pad_w, in->w, pairs, C,
+                         n, off2, zero);
+        }
+        int8_t *const o = output + (((size_t)b * out->h + oy) * out->w) * C + c0;
+        void (*const pair_kernel)(const uint32_t *, const uint32_t *, int32_t, int8_t *, const uint32_t *, const int32_t *, int32_t) =
+            p->stride_w == 1 ? dw_3x3_pairs : dw_3x3_pairs_s2;
+        /* The kernels step from pair to pair by the table's C, so a block
+         * narrower than the layer takes one call per pixel pair. */
+        if (whole && n == C) pair_kernel(s[0], s[1], 4 * n, o, s[2], table, whole);
+        for (int32_t k = 0; n < C && k < whole; ++k) {
+          const size_t at = (size_t)k * p->stride_w * n;
+          pair_kernel(s[0] + at, s[1] + at, 4 * n, o + (size_t)2 * k * C, s[2] + at, table, 1);
+        }
+        if (out->w & 1) {
+          /* Pixel 2 whole starts at column pair whole (stride 1) or 2 whole. */
+          const size_t at = (size_t)whole * p->stride_w * n;
+          const int edge = 2 * whole * p->stride_w + 2 - p->pad_w >= in->w; /* its third column is padding */
+          (edge ? dw_3x3_edge : dw_3x3_single)(s[0] + at, s[1] + at, 4 * n, o + (size_t)2 * whole * C, s[2] + at, table);
+        }
+      }
+    }
+    if (c0 + n == C) return;
+  }
+#endif
   const tb_fast_rq *const fq = fast_table(scratch, q, C);
 #if !TB_WASM_SIMD
   if (dw_rows(p, filter, out)) {

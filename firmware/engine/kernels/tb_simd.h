@@ -124,4 +124,34 @@ static inline int32_t tb_ssat_c(int32_t x, int bits) {
 /* Both lanes set to v (the input offset, added while widening). */
 static inline uint32_t tb_pair_splat(int32_t v) { return ((uint32_t)v & 0xffffu) * 0x10001u; }
 
+/* acc + lane0(x) * lane1(y) and acc + lane1(x) * lane0(y) (the cross
+ * products of the depthwise pixel pairs). */
+#if TB_SIMD_DSP
+static inline int32_t tb_smlabt(uint32_t x, uint32_t y, int32_t acc) { return __smlabt((int32_t)x, (int32_t)y, acc); }
+static inline int32_t tb_smlatb(uint32_t x, uint32_t y, int32_t acc) { return __smlatb((int32_t)x, (int32_t)y, acc); }
+#else
+static inline int32_t tb_smlabt(uint32_t x, uint32_t y, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(tb_lane0(x) * tb_lane1(y)));
+}
+static inline int32_t tb_smlatb(uint32_t x, uint32_t y, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(tb_lane1(x) * tb_lane0(y)));
+}
+#endif
+/* Lane 0 of a and lane 0 of b (PKHBT), lane 0 from b's lane 1 and lane 1 of a (PKHTB). */
+#if TB_SIMD_DSP
+static inline uint32_t tb_pkhbt(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+static inline uint32_t tb_pkhtb(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+#else
+static inline uint32_t tb_pkhbt(uint32_t a, uint32_t b) { return (a & 0xffffu) | (b << 16); }
+static inline uint32_t tb_pkhtb(uint32_t a, uint32_t b) { return (a & 0xffff0000u) | (b >> 16); }
+#endif
+
 #endif
