@@ -693,20 +693,299 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
 
 #endif
 
+#if !TB_WASM_SIMD
+/* Both columns of output pixels px and px + 1 (px in both when `two` is 0:
+ * a lone last pixel, whose outputs are then stored once). `padded`: the
+ * fields are staged and padded with zero points (which widen to 0) to the
+ * next multiple of four, for weights padded alike. */
+static void pair_columns(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, const tb_dims *out,
+                         int32_t px, int two, int pointwise, int padded, int16_t *col, int8_t *stage) {
+  const int32_t depth = conv_depth(filter), grouped = column_layout(depth), dpad = (depth + 3) & ~3;
+  /* Both pixels' fields straight from the input (1x1 layers with depth % 4 == 0, interior windows). */
+  const int8_t *f0 = NULL, *f1 = NULL;
+  if (!padded && pointwise && (depth & 3) == 0) f0 = input + (size_t)px * depth, f1 = two ? f0 + depth : f0;
+  else if (!padded && !pointwise) {
+    /* Pixel px at (b, oy, ox); px + 1 one column on, wrapping to the next row and batch. */
+    const int32_t r = px / out->w, ox = px - r * out->w, b = r / out->h, oy = r - b * out->h;
+    f0 = interior_window(p, in, input, filter, b, oy, ox);
+    if (f0 && !two) f1 = f0;
+    else if (f0)
+      f1 = ox + 1 < out->w   ? interior_window(p, in, input, filter, b, oy, ox + 1)
+           : oy + 1 < out->h ? interior_window(p, in, input, filter, b, oy + 1, 0)
+                             : interior_window(p, in, input, filter, b + 1, 0, 0);
+  }
+  if (f0 && f1) {
+    if (pointwise) widen_pair_rows(col, f0, f1, depth >> 2, 1, 0, tb_pair_splat(p->input_offset));
+    else widen_pair_rows(col, f0, f1, (filter->w * in->c) >> 2, filter->h, in->w * in->c, tb_pair_splat(p->input_offset));
+    return;
+  }
+  for (int j = 0; j < 2; ++j) {
+    const int32_t i = two ? px + j : px;
+    if (padded) {
+      /* Both fields are widened together once the second is staged. */
+      int8_t *const field = stage + j * stage_field(depth);
+      if (pointwise) copy_bytes(field, input + (size_t)i * depth, depth);
+      else gather(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, field);
+      for (int32_t k = depth; k < dpad; ++k) field[k] = (int8_t)-p->input_offset; /* 1-3 bytes */
+      if (j == 1) widen_pair_rows(col, stage, field, dpad >> 2, 1, 0, tb_pair_splat(p->input_offset));
+      continue;
+    }
+    if (pointwise) widen_column(col, j, input + (size_t)i * depth, depth, grouped, p->input_offset);
+    else im2col_column(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, j, depth, grouped, stage);
+  }
+}
+#endif
+
+#if !TB_WASM_SIMD
+/* ---- 2x2 blocks over weights widened once per call ----------------------
+ * The layer's weights, widened to int16 pairs in the SXTB16 order of the
+ * columns, go to scratch once per kernel call (per chunk of channel pairs
+ * when they do not fit WIDE_BUDGET bytes), so a group of 16 MACs is one LDM
+ * of both columns' four pairs, one LDM of both rows' four pairs and eight
+ * SMLAD: 10 instructions instead of 15 with SXTB16 per use. One stream per
+ * chunk walks every channel pair: {ba, ba, bb, bb} (the four sums start at
+ * the biases), groups x {wa 0 2, wa 1 3, wb 0 2, wb 1 3}, then the fast
+ * requantization of both channels {m2, half, right} x 2 and a word that is
+ * nonzero when another pair follows. Full output range only; channel pairs
+ * of at most WIDE_MAX_GROUPS groups of four (the unrolled loop's length). */
+#define WIDE_MAX_GROUPS 144
+#define WIDE_BUDGET 12288
+#define WIDE_STR2(x) #x
+#define WIDE_STR(x) WIDE_STR2(x)
+/* Stream words of one channel pair. */
+static int32_t wide_pair_words(int32_t groups) { return 4 + 4 * groups + 7; }
+static int wide_shape_ok(const tb_conv_params *p, const tb_dims *filter, const tb_dims *out) {
+  const int32_t groups = (conv_depth(filter) + 3) >> 2;
+  return p->act_min == -128 && p->act_max == 127 && out->c >= 2 && groups >= 1 && groups <= WIDE_MAX_GROUPS;
+}
+/* Channel pairs per chunk: as many as fit the budget, at least one. */
+static int32_t wide_chunk_pairs(int32_t groups, int32_t pairs) {
+  const int32_t fit = WIDE_BUDGET / (int32_t)(sizeof(int32_t) * (size_t)wide_pair_words(groups));
+  return fit < 1 ? 1 : fit < pairs ? fit : pairs;
+}
+static size_t wide_stream_size(int32_t groups, int32_t pairs) {
+  return ((size_t)wide_chunk_pairs(groups, pairs) * (size_t)wide_pair_words(groups) * sizeof(int32_t) + 15u) & ~(size_t)15u;
+}
+static size_t wide_scratch_size(const tb_dims *filter, const tb_dims *out) {
+  const int32_t depth = conv_depth(filter), dpad = (depth + 3) & ~3;
+  return wide_stream_size(dpad >> 2, out->c >> 1) + columns_size(dpad, 2) * sizeof(int16_t) + 2u * stage_field(depth);
+}
+
+/* The stream of n channel pairs from output channel oc on; rows padded with
+ * zero weights to dpad. `folded`: each half holds half + offset * 2^right. */
+static void wide_stream(int32_t *s, const int8_t *weights, const int32_t *bias, const tb_requant *q, int32_t oc, int32_t n, int32_t depth,
+                        int32_t dpad, int folded, int32_t offset) {
+  for (int32_t i = 0; i < n; ++i, oc += 2) {
+    const int32_t ba = bias ? bias[oc] : 0, bb = bias ? bias[oc + 1] : 0;
+    s[0] = s[1] = ba, s[2] = s[3] = bb, s += 4;
+    const int8_t *wa = weights + (size_t)oc * depth, *wb = wa + depth;
+    for (int32_t k = 0; k < dpad; k += 4, s += 4) {
+      uint32_t ua, ub;
+      if (k + 4 <= depth) ua = tb_load32(wa + k), ub = tb_load32(wb + k);
+      else {
+        int8_t ta[4] = {0, 0, 0, 0}, tb[4] = {0, 0, 0, 0};
+        memcpy(ta, wa + k, (size_t)(depth - k)), memcpy(tb, wb + k, (size_t)(depth - k));
+        ua = tb_load32(ta), ub = tb_load32(tb);
+      }
+      s[0] = (int32_t)tb_sxtb16(ua), s[1] = (int32_t)tb_sxtb16_ror8(ua), s[2] = (int32_t)tb_sxtb16(ub), s[3] = (int32_t)tb_sxtb16_ror8(ub);
+    }
+    for (int j = 0; j < 2; ++j, s += 3) {
+      const tb_fast_rq e = tb_fast_rq_of(q->multiplier[(oc + j) * q->stride], q->shift[(oc + j) * q->stride]);
+      s[0] = e.m2, s[1] = e.half + (folded ? offset * (int32_t)(1u << e.right) : 0), s[2] = e.right;
+    }
+    *s++ = i + 1 < n;
+  }
+}
+
+#if TB_SIMD_DSP
+/* tb_requant_fast.h's requantization of a with constants m, h, r (t
+ * scratch), then the output offset (OFF) and SSAT. */
+#define WIDE_RQ(a, m, h, r, t, OFF)                               \
+  "add " t ", " a ", " a ", asr #31\n\t"                          \
+  "smmlar " a ", " a ", " m ", " t "\n\t"                         \
+  "add " a ", " h ", " a ", asr #1\n\t"                           \
+  "asr " a ", " a ", " r "\n\t" OFF "ssat " a ", #8, " a "\n\t"
+#define WIDE_OFF(a) "add " a ", " a ", lr\n\t"
+/* One stream's epilogue: the constants, four outputs (the unfolded one adds
+ * the offset from lr), the stores, then the next pair or the end. */
+#define WIDE_EPILOGUE(LOAD_OFF, OFF4, OFF5, OFF6, OFF7, T)           \
+  "ldm r0!, {r1, r2, r3, r8, r9, r10, r12}\n\t" LOAD_OFF             \
+  WIDE_RQ("r4", "r1", "r2", "r3", "r11", OFF4)                       \
+  WIDE_RQ("r5", "r1", "r2", "r3", T, OFF5)                           \
+  WIDE_RQ("r6", "r8", "r9", "r10", "r11", OFF6)                      \
+  WIDE_RQ("r7", "r8", "r9", "r10", T, OFF7)                          \
+  "ldrd r2, r3, [sp, #8]\n\t"                                        \
+  "strb r4, [r2], #1\n\t"                                            \
+  "strb r6, [r2], #1\n\t"                                            \
+  "strb r5, [r3], #1\n\t"                                            \
+  "strb r7, [r3], #1\n\t"                                            \
+  "strd r2, r3, [sp, #8]\n\t"                                        \
+  "cmp r12, #0\n\t"                                                  \
+  "bne 1b\n\t"                                                       \
+  "add sp, sp, #24\n\t"                                              \
+  "pop {r4-r11, pc}\n"
+/* Every pair of a stream for one pixel pair. The group loop is unrolled
+ * WIDE_MAX_GROUPS times with no counter (all 14 registers hold sums,
+ * pairs and pointers); each pair jumps to the group `groups` before its end,
+ * whose last instruction jumps to the epilogue (folded or not).
+ * r0 stream, r1 col, r2 groups (1 .. WIDE_MAX_GROUPS), r3 o0 (pixel 0's
+ * outputs of the first pair), [sp] o1 (pixel 1's; o0 for a lone pixel),
+ * [sp + 4] output offset, [sp + 8] folded. Locals: [sp] col, [sp + 4] the
+ * entry, [sp + 8] o0, [sp + 12] o1, [sp + 16] offset, [sp + 20] epilogue. */
+__attribute__((naked, noinline)) static void wide_rows_rq(const int32_t *s __attribute__((unused)), const int16_t *col __attribute__((unused)),
+                                                          int32_t groups __attribute__((unused)), int8_t *o0 __attribute__((unused)),
+                                                          int8_t *o1 __attribute__((unused)), int32_t offset __attribute__((unused)),
+                                                          int32_t folded __attribute__((unused))) {
+  __asm__ volatile(
+      "b 8f\n"
+      ".rept " WIDE_STR(WIDE_MAX_GROUPS) "\n\t"
+      "ldm r1!, {r8-r11}\n\t"
+      "ldm r0!, {r2, r3, r12, lr}\n\t"
+      "smlad r4, r2, r8, r4\n\t"
+      "smlad r4, r3, r9, r4\n\t"
+      "smlad r5, r2, r10, r5\n\t"
+      "smlad r5, r3, r11, r5\n\t"
+      "smlad r6, r12, r8, r6\n\t"
+      "smlad r6, lr, r9, r6\n\t"
+      "smlad r7, r12, r10, r7\n\t"
+      "smlad r7, lr, r11, r7\n\t"
+      ".endr\n"
+      "9:\n\t"
+      "ldr pc, [sp, #20]\n"
+      "8:\n\t"
+      "push {r4-r11, lr}\n\t"
+      "sub sp, sp, #24\n\t"
+      "str r1, [sp]\n\t"
+      "adr r12, 9b\n\t"
+      "add r12, r12, #1\n\t"
+      "sub r12, r12, r2, lsl #5\n\t"
+      "sub r12, r12, r2, lsl #3\n\t"
+      "str r12, [sp, #4]\n\t"
+      "ldr r12, [sp, #60]\n\t"
+      "strd r3, r12, [sp, #8]\n\t"
+      "ldr r12, [sp, #64]\n\t"
+      "str r12, [sp, #16]\n\t"
+      "ldr r12, [sp, #68]\n\t"
+      "adr r2, 5f\n\t"
+      "adr r3, 6f\n\t"
+      "cmp r12, #0\n\t"
+      "it eq\n\t"
+      "moveq r2, r3\n\t"
+      "add r2, r2, #1\n\t"
+      "str r2, [sp, #20]\n"
+      "1:\n\t"
+      "ldm r0!, {r4-r7}\n\t"
+      "ldr r1, [sp]\n\t"
+      "ldr pc, [sp, #4]\n"
+      ".balign 4\n"
+      "5:\n\t" WIDE_EPILOGUE("", "", "", "", "", "lr")
+      ".balign 4\n"
+      "6:\n\t" WIDE_EPILOGUE("ldr lr, [sp, #16]\n\t", WIDE_OFF("r4"), WIDE_OFF("r5"), WIDE_OFF("r6"), WIDE_OFF("r7"), "r11"));
+}
+#undef WIDE_EPILOGUE
+#undef WIDE_OFF
+#undef WIDE_RQ
+#else
+static inline int8_t wide_out(int32_t a, const int32_t *c, int32_t offset, int folded) {
+  const int32_t y = tb_smmlar(a, c[0], (int32_t)((uint32_t)a + (uint32_t)(a >> 31)));
+  const int32_t v = (int32_t)((uint32_t)c[1] + (uint32_t)(y >> 1)) >> c[2];
+  return (int8_t)tb_ssat(v + (folded ? 0 : offset), 8);
+}
+/* wide_rows_rq's arithmetic in C, pair by pair. */
+static void wide_rows_rq(const int32_t *s, const int16_t *col, int32_t groups, int8_t *o0, int8_t *o1, int32_t offset, int32_t folded) {
+  for (;;) {
+    int32_t a00 = s[0], a01 = s[1], a10 = s[2], a11 = s[3];
+    s += 4;
+    for (int32_t g = 0; g < groups; ++g, s += 4) {
+      uint32_t x0, x0h, x1, x1h;
+      tb_load_pairs(col + 8 * g, &x0, &x0h);
+      tb_load_pairs(col + 8 * g + 4, &x1, &x1h);
+      const uint32_t wa0 = (uint32_t)s[0], wa1 = (uint32_t)s[1], wb0 = (uint32_t)s[2], wb1 = (uint32_t)s[3];
+      a00 = tb_smlad(wa1, x0h, tb_smlad(wa0, x0, a00));
+      a01 = tb_smlad(wa1, x1h, tb_smlad(wa0, x1, a01));
+      a10 = tb_smlad(wb1, x0h, tb_smlad(wb0, x0, a10));
+      a11 = tb_smlad(wb1, x1h, tb_smlad(wb0, x1, a11));
+    }
+    *o0++ = wide_out(a00, s, offset, folded), *o0++ = wide_out(a10, s + 3, offset, folded);
+    *o1++ = wide_out(a01, s, offset, folded), *o1++ = wide_out(a11, s + 3, offset, folded);
+    const int32_t more = s[6];
+    s += 7;
+    if (!more) return;
+  }
+}
+#endif
+
+/* The whole layer through the stream when its shape and requantization
+ * allow (0: the caller's paths take it): chunk by chunk of channel pairs,
+ * every pixel pair's columns are widened and meet the chunk's stream. An odd
+ * last channel is computed from the same columns in C. */
+static int wide_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
+                     const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
+  if (!wide_shape_ok(p, filter, out)) return 0;
+  REQUANT_LOCALS(q, p);
+  const int32_t out_c = out->c, nq = q->stride ? out_c : 1;
+  int folded = 1;
+  for (int32_t c = 0; c < nq; ++c) {
+    if (!tb_fast_rq_ok(rq_mult[c * rq_stride], rq_shift[c * rq_stride])) return 0;
+    /* The offset folds into the rounding term when no channel's right shift exceeds 22 (see dw_fused_ok). */
+    folded &= rq_mult[c * rq_stride] != 0 && -rq_shift[c * rq_stride] - 1 <= 22;
+  }
+  const int32_t depth = conv_depth(filter), dpad = (depth + 3) & ~3, groups = dpad >> 2, pairs = out_c >> 1;
+  const int32_t chunk = wide_chunk_pairs(groups, pairs);
+  int32_t *const stream = (int32_t *)scratch;
+  int16_t *const col = (int16_t *)(void *)((char *)scratch + wide_stream_size(groups, pairs));
+  int8_t *const stage = (int8_t *)(col + columns_size(dpad, 2));
+  const int32_t pixels = out->n * out->h * out->w;
+  const int pointwise = filter->h == 1 && filter->w == 1 && p->stride_w == 1 && p->stride_h == 1 && p->pad_w == 0 && p->pad_h == 0 &&
+                        in->h == out->h && in->w == out->w;
+  for (int32_t c0 = 0; c0 < pairs; c0 += chunk) {
+    const int32_t n = pairs - c0 < chunk ? pairs - c0 : chunk;
+    const int odd = (out_c & 1) && c0 + n == pairs;
+    wide_stream(stream, weights, bias, q, 2 * c0, n, depth, dpad, folded, rq_offset);
+    for (int32_t px = 0; px < pixels; px += 2) {
+      const int two = px + 1 < pixels;
+      pair_columns(p, in, input, filter, out, px, two, pointwise, depth & 3, col, stage);
+      int8_t *const o0 = output + (size_t)px * out_c, *const o1 = two ? o0 + out_c : o0;
+      wide_rows_rq(stream, col, groups, o0 + 2 * c0, o1 + 2 * c0, rq_offset, folded);
+      if (odd) {
+        const int32_t oc = out_c - 1;
+        const int8_t *w = weights + (size_t)oc * depth;
+        int32_t a0 = bias ? bias[oc] : 0, a1 = a0;
+        for (int32_t k = 0; k < depth; ++k)
+          a0 += w[k] * col[column_slot(k, 0, 2, dpad)], a1 += w[k] * col[column_slot(k, 1, 2, dpad)];
+        o0[oc] = REQUANT(a0, oc);
+        o1[oc] = REQUANT(a1, oc);
+      }
+    }
+  }
+  return 1;
+}
+#endif
+
 size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
-  (void)p, (void)in;
+  (void)in;
 #if TB_WASM_SIMD
   /* tb_opt_wasm.h: a requantization table (64 bytes per output channel), four widened rows, then eight interleaved. */
   return (size_t)out->c * 64 + columns_size(conv_depth(filter), 12) * sizeof(int16_t);
 #endif
-  return requant_region_size(out->c) + columns_size(conv_depth(filter), 2) * sizeof(int16_t) + stage_size(conv_depth(filter), out->c) +
-         padded_weights_size(out->c, conv_depth(filter));
+  const size_t base = requant_region_size(out->c) + columns_size(conv_depth(filter), 2) * sizeof(int16_t) +
+                      stage_size(conv_depth(filter), out->c) + padded_weights_size(out->c, conv_depth(filter));
+  /* The stream path's scratch, when the shape allows it (its requantization may still send the call to the others). */
+#if !TB_WASM_SIMD
+  const size_t wide = wide_shape_ok(p, filter, out) ? wide_scratch_size(filter, out) : 0;
+  return base > wide ? base : wide;
+#else
+  return (void)p, base;
+#endif
 }
 
 void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
                     const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
 #if TB_WASM_SIMD
   if (wasm_conv(p, q, in, input, filter, weights, bias, out, output, scratch)) return;
+#endif
+#if !TB_WASM_SIMD
+  if (wide_conv(p, q, in, input, filter, weights, bias, out, output, scratch)) return;
 #endif
   REQUANT_LOCALS(q, p);
   const int32_t depth = conv_depth(filter), grouped = column_layout(depth);
@@ -764,46 +1043,15 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
   for (int32_t px = 0; px < pixels; px += 2) {
     const int two = px + 1 < pixels;
 #if !TB_WASM_SIMD
-    /* Both pixels' fields straight from the input (1x1 layers with depth % 4 == 0, interior windows). */
-    const int8_t *f0 = NULL, *f1 = NULL;
-    if (!wpad && pointwise && (depth & 3) == 0) f0 = input + (size_t)px * depth, f1 = two ? f0 + depth : f0;
-    else if (!wpad && !pointwise) {
-      /* Pixel px at (b, oy, ox); px + 1 one column on, wrapping to the next row and batch. */
-      const int32_t r = px / out->w, ox = px - r * out->w, b = r / out->h, oy = r - b * out->h;
-      f0 = interior_window(p, in, input, filter, b, oy, ox);
-      if (f0 && !two) f1 = f0;
-      else if (f0)
-        f1 = ox + 1 < out->w   ? interior_window(p, in, input, filter, b, oy, ox + 1)
-             : oy + 1 < out->h ? interior_window(p, in, input, filter, b, oy + 1, 0)
-                               : interior_window(p, in, input, filter, b + 1, 0, 0);
-    }
-    if (f0 && f1) {
-      if (pointwise) widen_pair_rows(col, f0, f1, depth >> 2, 1, 0, tb_pair_splat(p->input_offset));
-      else widen_pair_rows(col, f0, f1, (filter->w * in->c) >> 2, filter->h, in->w * in->c, tb_pair_splat(p->input_offset));
-    } else
-#endif
-      /* A lone last pixel fills both columns and is stored once. */
-      for (int j = 0; j < 2; ++j) {
-        const int32_t i = two ? px + j : px;
-#if TB_WASM_SIMD
-        if (pointwise) widen_run(col, j, 2, 0, input + (size_t)i * depth, depth, p->input_offset, grouped);
-        else im2col(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, j, grouped);
+    pair_columns(p, in, input, filter, out, px, two, pointwise, wpad != NULL, col, stage);
 #else
-#if TB_SIMD_DSP
-      if (wpad) {
-        /* The padding elements are zero points, which widen to 0; both fields are widened together below. */
-        int8_t *const field = stage + j * stage_field(depth);
-        if (pointwise) copy_bytes(field, input + (size_t)i * depth, depth);
-        else gather(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, field);
-        for (int32_t k = depth; k < dpad; ++k) field[k] = (int8_t)-p->input_offset; /* 1-3 bytes */
-        if (j == 1) widen_pair_rows(col, stage, field, dpad >> 2, 1, 0, tb_pair_splat(p->input_offset));
-        continue;
-      }
+    /* A lone last pixel fills both columns and is stored once. */
+    for (int j = 0; j < 2; ++j) {
+      const int32_t i = two ? px + j : px;
+      if (pointwise) widen_run(col, j, 2, 0, input + (size_t)i * depth, depth, p->input_offset, grouped);
+      else im2col(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, j, grouped);
+    }
 #endif
-      if (pointwise) widen_column(col, j, input + (size_t)i * depth, depth, grouped, p->input_offset);
-      else im2col_column(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, j, depth, grouped, stage);
-#endif
-      }
     int8_t *o0 = output + (size_t)px * out_c, *o1 = o0 + out_c;
     int oc0 = 0;
 #if TB_SIMD_DSP
