@@ -694,44 +694,97 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
 #endif
 
 #if !TB_WASM_SIMD
+/* The first byte of the receptive field of output pixel (b, oy, ox) when it
+ * lies inside the input (rows of fw * in_c bytes, in->w * in_c apart), else NULL. */
+static const int8_t *inside_window(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, int b, int oy,
+                                   int ox) {
+  const int x0 = ox * p->stride_w - p->pad_w, y0 = oy * p->stride_h - p->pad_h;
+  if (p->dilation_w != 1 || p->dilation_h != 1 || x0 < 0 || x0 + filter->w > in->w || y0 < 0 || y0 + filter->h > in->h) return NULL;
+  return input + (((size_t)b * in->h + y0) * in->w + x0) * in->c;
+}
+
+/* What pair_columns needs of a layer, set once per kernel call. */
+typedef struct {
+  const tb_conv_params *p;
+  const tb_dims *in, *filter, *out;
+  const int8_t *input;
+  int16_t *col;
+  int8_t *stage;
+  int32_t depth, grouped, dpad, run, row_step;
+  uint32_t off2;
+  int pointwise, padded, staged2;
+} conv_src;
+
+/* `padded`: the fields are padded with zero points (which widen to 0) to the
+ * next multiple of four, for weights padded alike. `staged2`: stage holds
+ * two fields, so every pair not widened straight from the input is staged
+ * (rows of inside windows copied, others gathered) and widened together;
+ * else border columns go one by one through one staged field. */
+static conv_src conv_src_of(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, const tb_dims *out,
+                            int padded, int staged2, int16_t *col, int8_t *stage) {
+  conv_src c;
+  c.p = p, c.in = in, c.filter = filter, c.out = out, c.input = input, c.col = col, c.stage = stage;
+  c.depth = conv_depth(filter), c.grouped = column_layout(c.depth), c.dpad = (c.depth + 3) & ~3;
+  c.run = filter->w * in->c, c.row_step = in->w * in->c;
+  c.off2 = tb_pair_splat(p->input_offset);
+  c.pointwise = filter->h == 1 && filter->w == 1 && p->stride_w == 1 && p->stride_h == 1 && p->pad_w == 0 && p->pad_h == 0 &&
+                in->h == out->h && in->w == out->w;
+  c.padded = padded, c.staged2 = staged2;
+  return c;
+}
+
+/* n bytes (n >= 4) with word copies, the last one overlapping the one before. */
+static inline void copy_run(int8_t *d, const int8_t *s, int32_t n) {
+  int32_t i = 0;
+  for (; i + 4 < n; i += 4) tb_store32(d + i, tb_load32(s + i));
+  tb_store32(d + n - 4, tb_load32(s + n - 4));
+}
+
 /* Both columns of output pixels px and px + 1 (px in both when `two` is 0:
- * a lone last pixel, whose outputs are then stored once). `padded`: the
- * fields are staged and padded with zero points (which widen to 0) to the
- * next multiple of four, for weights padded alike. */
-static void pair_columns(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, const tb_dims *out,
-                         int32_t px, int two, int pointwise, int padded, int16_t *col, int8_t *stage) {
-  const int32_t depth = conv_depth(filter), grouped = column_layout(depth), dpad = (depth + 3) & ~3;
+ * a lone last pixel, whose outputs are then stored once). */
+static void pair_columns(const conv_src *c, int32_t px, int two) {
+  const tb_conv_params *const p = c->p;
+  const tb_dims *const in = c->in, *const filter = c->filter, *const out = c->out;
+  const int32_t depth = c->depth;
+  /* Pixel px at (b, oy, ox); px + 1 one column on, wrapping to the next row and batch (px again when alone). */
+  int b[2] = {0, 0}, oy[2] = {0, 0}, ox[2] = {0, 0};
+  if (!c->pointwise) {
+    const int32_t r = px / out->w;
+    ox[0] = px - r * out->w, b[0] = r / out->h, oy[0] = r - b[0] * out->h;
+    b[1] = b[0], oy[1] = oy[0], ox[1] = ox[0];
+    if (two && ++ox[1] == out->w) {
+      ox[1] = 0;
+      if (++oy[1] == out->h) oy[1] = 0, ++b[1];
+    }
+  }
   /* Both pixels' fields straight from the input (1x1 layers with depth % 4 == 0, interior windows). */
   const int8_t *f0 = NULL, *f1 = NULL;
-  if (!padded && pointwise && (depth & 3) == 0) f0 = input + (size_t)px * depth, f1 = two ? f0 + depth : f0;
-  else if (!padded && !pointwise) {
-    /* Pixel px at (b, oy, ox); px + 1 one column on, wrapping to the next row and batch. */
-    const int32_t r = px / out->w, ox = px - r * out->w, b = r / out->h, oy = r - b * out->h;
-    f0 = interior_window(p, in, input, filter, b, oy, ox);
-    if (f0 && !two) f1 = f0;
-    else if (f0)
-      f1 = ox + 1 < out->w   ? interior_window(p, in, input, filter, b, oy, ox + 1)
-           : oy + 1 < out->h ? interior_window(p, in, input, filter, b, oy + 1, 0)
-                             : interior_window(p, in, input, filter, b + 1, 0, 0);
+  if (!c->padded && c->pointwise && (depth & 3) == 0) f0 = c->input + (size_t)px * depth, f1 = two ? f0 + depth : f0;
+  else if (!c->padded && !c->pointwise) {
+    f0 = interior_window(p, in, c->input, filter, b[0], oy[0], ox[0]);
+    if (f0) f1 = two ? interior_window(p, in, c->input, filter, b[1], oy[1], ox[1]) : f0;
   }
   if (f0 && f1) {
-    if (pointwise) widen_pair_rows(col, f0, f1, depth >> 2, 1, 0, tb_pair_splat(p->input_offset));
-    else widen_pair_rows(col, f0, f1, (filter->w * in->c) >> 2, filter->h, in->w * in->c, tb_pair_splat(p->input_offset));
+    if (c->pointwise) widen_pair_rows(c->col, f0, f1, depth >> 2, 1, 0, c->off2);
+    else widen_pair_rows(c->col, f0, f1, c->run >> 2, filter->h, c->row_step, c->off2);
+    return;
+  }
+  if (c->staged2 || c->padded) {
+    for (int j = 0; j < 2; ++j) {
+      int8_t *const field = c->stage + j * stage_field(depth);
+      const int8_t *w = NULL;
+      if (c->pointwise) copy_bytes(field, c->input + (size_t)(px + (two ? j : 0)) * depth, depth);
+      else if (c->run >= 4 && (w = inside_window(p, in, c->input, filter, b[j], oy[j], ox[j])) != NULL)
+        for (int fy = 0; fy < filter->h; ++fy) copy_run(field + fy * c->run, w + (size_t)fy * c->row_step, c->run);
+      else gather(p, in, c->input, filter, b[j], oy[j], ox[j], field);
+      for (int32_t k = depth; k < c->dpad; ++k) field[k] = (int8_t)-p->input_offset; /* 1-3 bytes */
+    }
+    widen_pair_rows(c->col, c->stage, c->stage + stage_field(depth), c->dpad >> 2, 1, 0, c->off2);
     return;
   }
   for (int j = 0; j < 2; ++j) {
-    const int32_t i = two ? px + j : px;
-    if (padded) {
-      /* Both fields are widened together once the second is staged. */
-      int8_t *const field = stage + j * stage_field(depth);
-      if (pointwise) copy_bytes(field, input + (size_t)i * depth, depth);
-      else gather(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, field);
-      for (int32_t k = depth; k < dpad; ++k) field[k] = (int8_t)-p->input_offset; /* 1-3 bytes */
-      if (j == 1) widen_pair_rows(col, stage, field, dpad >> 2, 1, 0, tb_pair_splat(p->input_offset));
-      continue;
-    }
-    if (pointwise) widen_column(col, j, input + (size_t)i * depth, depth, grouped, p->input_offset);
-    else im2col_column(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, j, depth, grouped, stage);
+    if (c->pointwise) widen_column(c->col, j, c->input + (size_t)(px + (two ? j : 0)) * depth, depth, c->grouped, p->input_offset);
+    else im2col_column(p, in, c->input, filter, b[j], oy[j], ox[j], c->col, j, depth, c->grouped, c->stage);
   }
 }
 #endif
@@ -771,6 +824,38 @@ static size_t wide_scratch_size(const tb_dims *filter, const tb_dims *out) {
   return wide_stream_size(dpad >> 2, out->c >> 1) + columns_size(dpad, 2) * sizeof(int16_t) + 2u * stage_field(depth);
 }
 
+/* `groups` (>= 1) groups of four weights of rows wa and wb into the stream,
+ * {wa 0 2, wa 1 3, wb 0 2, wb 1 3} each; returns the end. */
+#if TB_SIMD_DSP
+/* Two loads, four SXTB16 and one STM per group: 9 instructions per 8 weights (gcc: 15). */
+__attribute__((naked, noinline)) static int32_t *widen_weight_rows(int32_t *s __attribute__((unused)), const int8_t *wa __attribute__((unused)),
+                                                                   const int8_t *wb __attribute__((unused)),
+                                                                   int32_t groups __attribute__((unused))) {
+  __asm__ volatile(
+      "push {r4-r9}\n"
+      "1:\n\t"
+      "ldr r4, [r1], #4\n\t"
+      "ldr r5, [r2], #4\n\t"
+      "sxtb16 r6, r4\n\t"
+      "sxtb16 r7, r4, ror #8\n\t"
+      "sxtb16 r8, r5\n\t"
+      "sxtb16 r9, r5, ror #8\n\t"
+      "stm r0!, {r6-r9}\n\t"
+      "subs r3, r3, #1\n\t"
+      "bne 1b\n\t"
+      "pop {r4-r9}\n\t"
+      "bx lr\n\t");
+}
+#else
+static int32_t *widen_weight_rows(int32_t *s, const int8_t *wa, const int8_t *wb, int32_t groups) {
+  for (; groups > 0; --groups, wa += 4, wb += 4, s += 4) {
+    const uint32_t ua = tb_load32(wa), ub = tb_load32(wb);
+    s[0] = (int32_t)tb_sxtb16(ua), s[1] = (int32_t)tb_sxtb16_ror8(ua), s[2] = (int32_t)tb_sxtb16(ub), s[3] = (int32_t)tb_sxtb16_ror8(ub);
+  }
+  return s;
+}
+#endif
+
 /* The stream of n channel pairs from output channel oc on; rows padded with
  * zero weights to dpad. `folded`: each half holds half + offset * 2^right. */
 static void wide_stream(int32_t *s, const int8_t *weights, const int32_t *bias, const tb_requant *q, int32_t oc, int32_t n, int32_t depth,
@@ -779,15 +864,13 @@ static void wide_stream(int32_t *s, const int8_t *weights, const int32_t *bias, 
     const int32_t ba = bias ? bias[oc] : 0, bb = bias ? bias[oc + 1] : 0;
     s[0] = s[1] = ba, s[2] = s[3] = bb, s += 4;
     const int8_t *wa = weights + (size_t)oc * depth, *wb = wa + depth;
-    for (int32_t k = 0; k < dpad; k += 4, s += 4) {
-      uint32_t ua, ub;
-      if (k + 4 <= depth) ua = tb_load32(wa + k), ub = tb_load32(wb + k);
-      else {
-        int8_t ta[4] = {0, 0, 0, 0}, tb[4] = {0, 0, 0, 0};
-        memcpy(ta, wa + k, (size_t)(depth - k)), memcpy(tb, wb + k, (size_t)(depth - k));
-        ua = tb_load32(ta), ub = tb_load32(tb);
-      }
-      s[0] = (int32_t)tb_sxtb16(ua), s[1] = (int32_t)tb_sxtb16_ror8(ua), s[2] = (int32_t)tb_sxtb16(ub), s[3] = (int32_t)tb_sxtb16_ror8(ub);
+    const int32_t whole = depth >> 2;
+    if (whole) s = widen_weight_rows(s, wa, wb, whole);
+    if (dpad > depth) {
+      /* The last 1-3 weights of each row, then zeros. */
+      int8_t ta[4] = {0, 0, 0, 0}, tb[4] = {0, 0, 0, 0};
+      memcpy(ta, wa + 4 * whole, (size_t)(depth & 3)), memcpy(tb, wb + 4 * whole, (size_t)(depth & 3));
+      s = widen_weight_rows(s, ta, tb, 1);
     }
     for (int j = 0; j < 2; ++j, s += 3) {
       const tb_fast_rq e = tb_fast_rq_of(q->multiplier[(oc + j) * q->stride], q->shift[(oc + j) * q->stride]);
@@ -936,15 +1019,17 @@ static int wide_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
   int16_t *const col = (int16_t *)(void *)((char *)scratch + wide_stream_size(groups, pairs));
   int8_t *const stage = (int8_t *)(col + columns_size(dpad, 2));
   const int32_t pixels = out->n * out->h * out->w;
-  const int pointwise = filter->h == 1 && filter->w == 1 && p->stride_w == 1 && p->stride_h == 1 && p->pad_w == 0 && p->pad_h == 0 &&
-                        in->h == out->h && in->w == out->w;
+  const conv_src src = conv_src_of(p, in, input, filter, out, depth & 3, 1, col, stage);
+  /* 1x1 layers whose pixels are whole groups: both columns straight from the input, no call per pair. */
+  const int direct = src.pointwise && (depth & 3) == 0;
   for (int32_t c0 = 0; c0 < pairs; c0 += chunk) {
     const int32_t n = pairs - c0 < chunk ? pairs - c0 : chunk;
     const int odd = (out_c & 1) && c0 + n == pairs;
     wide_stream(stream, weights, bias, q, 2 * c0, n, depth, dpad, folded, rq_offset);
     for (int32_t px = 0; px < pixels; px += 2) {
       const int two = px + 1 < pixels;
-      pair_columns(p, in, input, filter, out, px, two, pointwise, depth & 3, col, stage);
+      if (direct) widen_pair_rows(col, input + (size_t)px * depth, input + (size_t)(px + two) * depth, groups, 1, 0, src.off2);
+      else pair_columns(&src, px, two);
       int8_t *const o0 = output + (size_t)px * out_c, *const o1 = two ? o0 + out_c : o0;
       wide_rows_rq(stream, col, groups, o0 + 2 * c0, o1 + 2 * c0, rq_offset, folded);
       if (odd) {
@@ -1038,12 +1123,16 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
   (void)wpad;
 #endif
   const int32_t pixels = out->n * out->h * out->w;
+#if !TB_WASM_SIMD
+  const conv_src src = conv_src_of(p, in, input, filter, out, wpad != NULL, 0, col, stage);
+#else
   const int pointwise = filter->h == 1 && filter->w == 1 && p->stride_w == 1 && p->stride_h == 1 && p->pad_w == 0 && p->pad_h == 0 &&
                         in->h == out->h && in->w == out->w;
+#endif
   for (int32_t px = 0; px < pixels; px += 2) {
     const int two = px + 1 < pixels;
 #if !TB_WASM_SIMD
-    pair_columns(p, in, input, filter, out, px, two, pointwise, wpad != NULL, col, stage);
+    pair_columns(&src, px, two);
 #else
     /* A lone last pixel fills both columns and is stored once. */
     for (int j = 0; j < 2; ++j) {
