@@ -740,6 +740,36 @@ static inline void copy_run(int8_t *d, const int8_t *s, int32_t n) {
   tb_store32(d + n - 4, tb_load32(s + n - 4));
 }
 
+/* `rows` runs of run (>= 4) bytes, step bytes apart, one after another into d. */
+static void stage_rows(int8_t *d, const int8_t *s, int32_t rows, int32_t run, int32_t step) {
+  for (; rows > 0; --rows, d += run, s += step) copy_run(d, s, run);
+}
+
+/* Two fields of `rows` runs of run (>= 4) bytes, step bytes apart, from s0
+ * and s1 into d and d + field, each followed by pad zero points. */
+__attribute__((noinline)) static void stage_pair(int8_t *d, const int8_t *s0, const int8_t *s1, int32_t rows, int32_t run, int32_t step,
+                                                 int32_t field, int32_t pad, int32_t zp) {
+  int8_t *d1 = d + field;
+  for (; rows > 0; --rows, d += run, d1 += run, s0 += step, s1 += step) copy_run(d, s0, run), copy_run(d1, s1, run);
+  /* 1-3 bytes, stored one by one (gcc would call memset for a loop). */
+  switch (pad) {
+    case 3: d[2] = d1[2] = (int8_t)zp; /* fall through */
+    case 2: d[1] = d1[1] = (int8_t)zp; /* fall through */
+    case 1: d[0] = d1[0] = (int8_t)zp; /* fall through */
+    default: break;
+  }
+}
+
+typedef const int8_t *(*window_fn)(const tb_conv_params *, const tb_dims *, const int8_t *, const tb_dims *, int, int, int);
+/* The window of pixel (b, oy, ox) by `window` (inside or interior), given
+ * f0, the one of the pixel before it: in the same row, one stride on when
+ * it ends inside the row. */
+static inline const int8_t *next_window(const conv_src *c, const int8_t *f0, int b, int oy, int ox, window_fn window) {
+  const tb_conv_params *const p = c->p;
+  if (ox == 0) return window(p, c->in, c->input, c->filter, b, oy, ox);
+  return ox * p->stride_w - p->pad_w + c->filter->w <= c->in->w ? f0 + p->stride_w * c->in->c : NULL;
+}
+
 /* Both columns of output pixels px and px + 1 (px in both when `two` is 0:
  * a lone last pixel, whose outputs are then stored once). */
 static void pair_columns(const conv_src *c, int32_t px, int two) {
@@ -762,22 +792,30 @@ static void pair_columns(const conv_src *c, int32_t px, int two) {
   if (!c->padded && c->pointwise && (depth & 3) == 0) f0 = c->input + (size_t)px * depth, f1 = two ? f0 + depth : f0;
   else if (!c->padded && !c->pointwise) {
     f0 = interior_window(p, in, c->input, filter, b[0], oy[0], ox[0]);
-    if (f0) f1 = two ? interior_window(p, in, c->input, filter, b[1], oy[1], ox[1]) : f0;
+    if (f0) f1 = two ? next_window(c, f0, b[1], oy[1], ox[1], interior_window) : f0;
   }
   if (f0 && f1) {
     if (c->pointwise) widen_pair_rows(c->col, f0, f1, depth >> 2, 1, 0, c->off2);
     else widen_pair_rows(c->col, f0, f1, c->run >> 2, filter->h, c->row_step, c->off2);
     return;
   }
+  if (c->padded && !c->pointwise && c->run >= 4 && (f0 = inside_window(p, in, c->input, filter, b[0], oy[0], ox[0])) != NULL &&
+      (f1 = two ? next_window(c, f0, b[1], oy[1], ox[1], inside_window) : f0) != NULL) {
+    /* Both windows inside (RGB first layers): their rows staged in one pass. */
+    stage_pair(c->stage, f0, f1, filter->h, c->run, c->row_step, stage_field(depth), c->dpad - depth, -p->input_offset);
+    widen_pair_rows(c->col, c->stage, c->stage + stage_field(depth), c->dpad >> 2, 1, 0, c->off2);
+    return;
+  }
   if (c->staged2 || c->padded) {
+    const int32_t run = c->run, rows = filter->h, step = c->row_step, pad = c->dpad - depth;
+    const int8_t zp = (int8_t)-p->input_offset;
     for (int j = 0; j < 2; ++j) {
       int8_t *const field = c->stage + j * stage_field(depth);
       const int8_t *w = NULL;
       if (c->pointwise) copy_bytes(field, c->input + (size_t)(px + (two ? j : 0)) * depth, depth);
-      else if (c->run >= 4 && (w = inside_window(p, in, c->input, filter, b[j], oy[j], ox[j])) != NULL)
-        for (int fy = 0; fy < filter->h; ++fy) copy_run(field + fy * c->run, w + (size_t)fy * c->row_step, c->run);
+      else if (run >= 4 && (w = inside_window(p, in, c->input, filter, b[j], oy[j], ox[j])) != NULL) stage_rows(field, w, rows, run, step);
       else gather(p, in, c->input, filter, b[j], oy[j], ox[j], field);
-      for (int32_t k = depth; k < c->dpad; ++k) field[k] = (int8_t)-p->input_offset; /* 1-3 bytes */
+      for (int32_t k = 0; k < pad; ++k) ((volatile int8_t *)field)[depth + k] = zp; /* 1-3 bytes (volatile: no memset call) */
     }
     widen_pair_rows(c->col, c->stage, c->stage + stage_field(depth), c->dpad >> 2, 1, 0, c->off2);
     return;
