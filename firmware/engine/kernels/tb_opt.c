@@ -918,6 +918,16 @@ static void wide_stream(int32_t *s, const int8_t *weights, const int32_t *bias, 
   }
 }
 
+/* What wide_rows_rq needs beyond the pixel pair (word offsets fixed: the assembly reads them). */
+typedef struct {
+  int32_t offset;  /* the output offset (unfolded only) */
+  int32_t folded;  /* the stream's halves hold the offset */
+  int32_t more;    /* further whole pixel pairs of a 1x1 layer to run through */
+  const int8_t *next; /* their input, 2 x groups x 4 bytes per pixel pair */
+  int32_t out_c;   /* their outputs 2 x out_c bytes apart */
+  uint32_t off2;   /* the input offset in both lanes */
+} wide_call;
+
 #if TB_SIMD_DSP
 /* tb_requant_fast.h's requantization of a with constants m, h, r (t
  * scratch), then the output offset (OFF) and SSAT. */
@@ -928,7 +938,7 @@ static void wide_stream(int32_t *s, const int8_t *weights, const int32_t *bias, 
   "asr " a ", " a ", " r "\n\t" OFF "ssat " a ", #8, " a "\n\t"
 #define WIDE_OFF(a) "add " a ", " a ", lr\n\t"
 /* One stream's epilogue: the constants, four outputs (the unfolded one adds
- * the offset from lr), the stores, then the next pair or the end. */
+ * the offset from lr), the stores, then the next pair or the pixel pair's end. */
 #define WIDE_EPILOGUE(LOAD_OFF, OFF4, OFF5, OFF6, OFF7, T)           \
   "ldm r0!, {r1, r2, r3, r8, r9, r10, r12}\n\t" LOAD_OFF             \
   WIDE_RQ("r4", "r1", "r2", "r3", "r11", OFF4)                       \
@@ -943,20 +953,21 @@ static void wide_stream(int32_t *s, const int8_t *weights, const int32_t *bias, 
   "strd r2, r3, [sp, #8]\n\t"                                        \
   "cmp r12, #0\n\t"                                                  \
   "bne 1b\n\t"                                                       \
-  "add sp, sp, #24\n\t"                                              \
-  "pop {r4-r11, pc}\n"
-/* Every pair of a stream for one pixel pair. The group loop is unrolled
- * WIDE_MAX_GROUPS times with no counter (all 14 registers hold sums,
- * pairs and pointers); each pair jumps to the group `groups` before its end,
- * whose last instruction jumps to the epilogue (folded or not).
- * r0 stream, r1 col, r2 groups (1 .. WIDE_MAX_GROUPS), r3 o0 (pixel 0's
- * outputs of the first pair), [sp] o1 (pixel 1's; o0 for a lone pixel),
- * [sp + 4] output offset, [sp + 8] folded. Locals: [sp] col, [sp + 4] the
- * entry, [sp + 8] o0, [sp + 12] o1, [sp + 16] offset, [sp + 20] epilogue. */
+  "b 7f\n"
+/* Every pair of a stream for one pixel pair, then for k->more further
+ * pixel pairs of a 1x1 layer, whose columns it widens itself. The group
+ * loop is unrolled WIDE_MAX_GROUPS times with no counter (all 14 registers
+ * hold sums, pairs and pointers); each pair jumps to the group `groups`
+ * before its end, whose last instruction jumps to the epilogue (folded or
+ * not). r0 stream, r1 col, r2 groups (1 .. WIDE_MAX_GROUPS), r3 o0 (pixel
+ * 0's outputs of the first pair), [sp] o1 (pixel 1's; o0 for a lone pixel),
+ * [sp + 4] k. Locals: [sp] col, [sp + 4] the entry, [sp + 8] o0, [sp + 12]
+ * o1, [sp + 16] offset, [sp + 20] epilogue, [sp + 24] stream, [sp + 28]
+ * this pixel pair's o0, [sp + 32] groups, [sp + 36] more, [sp + 40] next,
+ * [sp + 44] out_c, [sp + 48] off2; the arguments from [sp + 92]. */
 __attribute__((naked, noinline)) static void wide_rows_rq(const int32_t *s __attribute__((unused)), const int16_t *col __attribute__((unused)),
                                                           int32_t groups __attribute__((unused)), int8_t *o0 __attribute__((unused)),
-                                                          int8_t *o1 __attribute__((unused)), int32_t offset __attribute__((unused)),
-                                                          int32_t folded __attribute__((unused))) {
+                                                          int8_t *o1 __attribute__((unused)), const wide_call *k __attribute__((unused))) {
   __asm__ volatile(
       "b 8f\n"
       ".rept " WIDE_STR(WIDE_MAX_GROUPS) "\n\t"
@@ -975,18 +986,23 @@ __attribute__((naked, noinline)) static void wide_rows_rq(const int32_t *s __att
       "ldr pc, [sp, #20]\n"
       "8:\n\t"
       "push {r4-r11, lr}\n\t"
-      "sub sp, sp, #24\n\t"
+      "sub sp, sp, #56\n\t"
       "str r1, [sp]\n\t"
+      "str r0, [sp, #24]\n\t"
+      "str r3, [sp, #28]\n\t"
+      "str r2, [sp, #32]\n\t"
       "adr r12, 9b\n\t"
       "add r12, r12, #1\n\t"
       "sub r12, r12, r2, lsl #5\n\t"
       "sub r12, r12, r2, lsl #3\n\t"
       "str r12, [sp, #4]\n\t"
-      "ldr r12, [sp, #60]\n\t"
+      "ldrd r12, lr, [sp, #92]\n\t"
       "strd r3, r12, [sp, #8]\n\t"
-      "ldr r12, [sp, #64]\n\t"
-      "str r12, [sp, #16]\n\t"
-      "ldr r12, [sp, #68]\n\t"
+      "ldm lr, {r4-r9}\n\t"
+      "str r4, [sp, #16]\n\t"
+      "add r12, sp, #36\n\t"
+      "stm r12, {r6-r9}\n\t"
+      "mov r12, r5\n\t"
       "adr r2, 5f\n\t"
       "adr r3, 6f\n\t"
       "cmp r12, #0\n\t"
@@ -1001,7 +1017,41 @@ __attribute__((naked, noinline)) static void wide_rows_rq(const int32_t *s __att
       ".balign 4\n"
       "5:\n\t" WIDE_EPILOGUE("", "", "", "", "", "lr")
       ".balign 4\n"
-      "6:\n\t" WIDE_EPILOGUE("ldr lr, [sp, #16]\n\t", WIDE_OFF("r4"), WIDE_OFF("r5"), WIDE_OFF("r6"), WIDE_OFF("r7"), "r11"));
+      "6:\n\t" WIDE_EPILOGUE("ldr lr, [sp, #16]\n\t", WIDE_OFF("r4"), WIDE_OFF("r5"), WIDE_OFF("r6"), WIDE_OFF("r7"), "r11")
+      /* The next pixel pair of a 1x1 layer: its outputs 2 x out_c on, its columns widened from next. */
+      "7:\n\t"
+      "ldr r3, [sp, #36]\n\t"
+      "cbz r3, 3f\n\t"
+      "subs r3, r3, #1\n\t"
+      "str r3, [sp, #36]\n\t"
+      "ldr r2, [sp, #28]\n\t"
+      "ldr r3, [sp, #44]\n\t"
+      "add r2, r2, r3, lsl #1\n\t"
+      "str r2, [sp, #28]\n\t"
+      "add r3, r2, r3\n\t"
+      "strd r2, r3, [sp, #8]\n\t"
+      "ldr r1, [sp, #40]\n\t"
+      "ldr lr, [sp, #32]\n\t"
+      "add r2, r1, lr, lsl #2\n\t"
+      "add r3, r2, lr, lsl #2\n\t"
+      "str r3, [sp, #40]\n\t"
+      "ldr r3, [sp]\n\t"
+      "ldr r8, [sp, #48]\n"
+      "2:\n\t"
+      "ldr r4, [r1], #4\n\t"
+      "ldr r5, [r2], #4\n\t"
+      "sxtab16 r6, r8, r4\n\t"
+      "sxtab16 r7, r8, r4, ror #8\n\t"
+      "sxtab16 r9, r8, r5\n\t"
+      "sxtab16 r10, r8, r5, ror #8\n\t"
+      "stm r3!, {r6, r7, r9, r10}\n\t"
+      "subs lr, lr, #1\n\t"
+      "bne 2b\n\t"
+      "ldr r0, [sp, #24]\n\t"
+      "b 1b\n"
+      "3:\n\t"
+      "add sp, sp, #56\n\t"
+      "pop {r4-r11, pc}\n\t");
 }
 #undef WIDE_EPILOGUE
 #undef WIDE_OFF
@@ -1012,8 +1062,13 @@ static inline int8_t wide_out(int32_t a, const int32_t *c, int32_t offset, int f
   const int32_t v = (int32_t)((uint32_t)c[1] + (uint32_t)(y >> 1)) >> c[2];
   return (int8_t)tb_ssat(v + (folded ? 0 : offset), 8);
 }
-/* wide_rows_rq's arithmetic in C, pair by pair. */
-static void wide_rows_rq(const int32_t *s, const int16_t *col, int32_t groups, int8_t *o0, int8_t *o1, int32_t offset, int32_t folded) {
+/* wide_rows_rq's arithmetic in C, pair by pair, pixel pair by pixel pair. */
+static void wide_rows_rq(const int32_t *const stream, int16_t *col, int32_t groups, int8_t *o0, int8_t *o1, const wide_call *k) {
+  const int32_t *s = stream;
+  int8_t *base = o0;
+  const int32_t offset = k->offset, folded = k->folded, out_c = k->out_c;
+  int32_t more = k->more;
+  const int8_t *next = k->next;
   for (;;) {
     int32_t a00 = s[0], a01 = s[1], a10 = s[2], a11 = s[3];
     s += 4;
@@ -1029,9 +1084,13 @@ static void wide_rows_rq(const int32_t *s, const int16_t *col, int32_t groups, i
     }
     *o0++ = wide_out(a00, s, offset, folded), *o0++ = wide_out(a10, s + 3, offset, folded);
     *o1++ = wide_out(a01, s, offset, folded), *o1++ = wide_out(a11, s + 3, offset, folded);
-    const int32_t more = s[6];
+    const int32_t another = s[6];
     s += 7;
-    if (!more) return;
+    if (another) continue;
+    if (!more--) return;
+    base += 2 * out_c, o0 = base, o1 = base + out_c;
+    widen_pair_rows(col, next, next + 4 * groups, groups, 1, 0, k->off2);
+    next += 8 * groups, s = stream;
   }
 }
 #endif
@@ -1060,16 +1119,22 @@ static int wide_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
   const conv_src src = conv_src_of(p, in, input, filter, out, depth & 3, 1, col, stage);
   /* 1x1 layers whose pixels are whole groups: both columns straight from the input, no call per pair. */
   const int direct = src.pointwise && (depth & 3) == 0;
+  wide_call k = {rq_offset, folded, 0, NULL, out_c, src.off2};
   for (int32_t c0 = 0; c0 < pairs; c0 += chunk) {
     const int32_t n = pairs - c0 < chunk ? pairs - c0 : chunk;
     const int odd = (out_c & 1) && c0 + n == pairs;
     wide_stream(stream, weights, bias, q, 2 * c0, n, depth, dpad, folded, rq_offset);
     for (int32_t px = 0; px < pixels; px += 2) {
       const int two = px + 1 < pixels;
-      if (direct) widen_pair_rows(col, input + (size_t)px * depth, input + (size_t)(px + two) * depth, groups, 1, 0, src.off2);
-      else pair_columns(&src, px, two);
+      /* The kernel runs on through the further whole pixel pairs of a 1x1 layer itself. */
+      if (direct) {
+        k.more = !odd && two ? ((pixels - px) >> 1) - 1 : 0;
+        k.next = input + (size_t)(px + 2) * depth;
+        widen_pair_rows(col, input + (size_t)px * depth, input + (size_t)(px + two) * depth, groups, 1, 0, src.off2);
+      } else pair_columns(&src, px, two);
       int8_t *const o0 = output + (size_t)px * out_c, *const o1 = two ? o0 + out_c : o0;
-      wide_rows_rq(stream, col, groups, o0 + 2 * c0, o1 + 2 * c0, rq_offset, folded);
+      wide_rows_rq(stream, col, groups, o0 + 2 * c0, o1 + 2 * c0, &k);
+      px += 2 * k.more;
       if (odd) {
         const int32_t oc = out_c - 1;
         const int8_t *w = weights + (size_t)oc * depth;
