@@ -904,9 +904,9 @@ static void pair_columns(const conv_src *c, int32_t px, int two) {
  * of both columns' four pairs, one LDM of both rows' four pairs and eight
  * SMLAD: 10 instructions instead of 15 with SXTB16 per use. One stream per
  * chunk walks every channel pair: {ba, ba, bb, bb} (the four sums start at
- * the biases), groups x {wa 0 2, wa 1 3, wb 0 2, wb 1 3}, then the fast
- * requantization of both channels {m2, half, right} x 2 and a word that is
- * nonzero when another pair follows. Full output range only; channel pairs
+ * the biases), groups x {wa 0 2, wa 1 3, wb 0 2, wb 1 3}, then a word that
+ * is nonzero when another pair follows and the fast requantization of both
+ * channels {m2, half, right} x 2. Full output range only; channel pairs
  * of at most WIDE_MAX_GROUPS groups of four (the unrolled loop's length). */
 #define WIDE_MAX_GROUPS 144
 /* 12 KB: ic01's 64-channel 3x3 layers in 7 chunks (6 KB: 16 chunks, about 12 % more instructions on ic01). */
@@ -983,11 +983,11 @@ static void wide_stream(int32_t *s, const int8_t *weights, const int32_t *bias, 
       memcpy(ta, wa + 4 * whole, (size_t)(depth & 3)), memcpy(tb, wb + 4 * whole, (size_t)(depth & 3));
       s = widen_weight_rows(s, ta, tb, 1);
     }
+    *s++ = i + 1 < n;
     for (int j = 0; j < 2; ++j, s += 3) {
       const tb_fast_rq e = tb_fast_rq_of(q->multiplier[(oc + j) * q->stride], q->shift[(oc + j) * q->stride]);
       s[0] = e.m2, s[1] = e.half + (folded ? offset * (int32_t)(1u << e.right) : 0), s[2] = e.right;
     }
-    *s++ = i + 1 < n;
   }
 }
 
@@ -1014,19 +1014,24 @@ typedef struct {
  * the offset from lr), the stores, then the next pair or the pixel pair's end. */
 #define WIDE_EPILOGUE(LOAD_OFF, OFF4, OFF5, OFF6, OFF7, T)           \
   "ldm r0!, {r1, r2, r3, r8, r9, r10, r12}\n\t" LOAD_OFF             \
-  WIDE_RQ("r4", "r1", "r2", "r3", "r11", OFF4)                       \
-  WIDE_RQ("r5", "r1", "r2", "r3", T, OFF5)                           \
-  WIDE_RQ("r6", "r8", "r9", "r10", "r11", OFF6)                      \
-  WIDE_RQ("r7", "r8", "r9", "r10", T, OFF7)                          \
+  WIDE_RQ("r4", "r2", "r3", "r8", "r11", OFF4)                       \
+  WIDE_RQ("r5", "r2", "r3", "r8", T, OFF5)                           \
+  WIDE_RQ("r6", "r9", "r10", "r12", "r11", OFF6)                     \
+  WIDE_RQ("r7", "r9", "r10", "r12", T, OFF7)                         \
   "ldrd r2, r3, [sp, #8]\n\t"                                        \
   "strb r4, [r2], #1\n\t"                                            \
   "strb r6, [r2], #1\n\t"                                            \
   "strb r5, [r3], #1\n\t"                                            \
   "strb r7, [r3], #1\n\t"                                            \
   "strd r2, r3, [sp, #8]\n\t"                                        \
-  "cmp r12, #0\n\t"                                                  \
-  "bne 1b\n\t"                                                       \
-  "b 7f\n"
+  "cbnz r1, 4f\n\t"                                                  \
+  "b 7f\n"                                                           \
+  "4:\n\t" WIDE_PAIR_START
+/* A pair's start: the sums at the biases, the columns' start, the jump into the groups. */
+#define WIDE_PAIR_START  \
+  "ldm r0!, {r4-r7}\n\t" \
+  "ldr r1, [sp]\n\t"     \
+  "ldr pc, [sp, #4]\n"
 /* Every pair of a stream for one pixel pair, then for k->more further
  * pixel pairs of a 1x1 layer, whose columns it widens itself. The group
  * loop is unrolled WIDE_MAX_GROUPS times with no counter (all 14 registers
@@ -1083,10 +1088,7 @@ __attribute__((naked, noinline)) static void wide_rows_rq(const int32_t *s __att
       "moveq r2, r3\n\t"
       "add r2, r2, #1\n\t"
       "str r2, [sp, #20]\n"
-      "1:\n\t"
-      "ldm r0!, {r4-r7}\n\t"
-      "ldr r1, [sp]\n\t"
-      "ldr pc, [sp, #4]\n"
+      "1:\n\t" WIDE_PAIR_START
       ".balign 4\n"
       "5:\n\t" WIDE_EPILOGUE("", "", "", "", "", "lr")
       ".balign 4\n"
@@ -1127,6 +1129,7 @@ __attribute__((naked, noinline)) static void wide_rows_rq(const int32_t *s __att
       "pop {r4-r11, pc}\n\t");
 }
 #undef WIDE_EPILOGUE
+#undef WIDE_PAIR_START
 #undef WIDE_OFF
 #undef WIDE_RQ
 #else
@@ -1155,9 +1158,9 @@ static void wide_rows_rq(const int32_t *const stream, int16_t *col, int32_t grou
       a10 = tb_smlad(wb1, x0h, tb_smlad(wb0, x0, a10));
       a11 = tb_smlad(wb1, x1h, tb_smlad(wb0, x1, a11));
     }
-    *o0++ = wide_out(a00, s, offset, folded), *o0++ = wide_out(a10, s + 3, offset, folded);
-    *o1++ = wide_out(a01, s, offset, folded), *o1++ = wide_out(a11, s + 3, offset, folded);
-    const int32_t another = s[6];
+    const int32_t another = s[0];
+    *o0++ = wide_out(a00, s + 1, offset, folded), *o0++ = wide_out(a10, s + 4, offset, folded);
+    *o1++ = wide_out(a01, s + 1, offset, folded), *o1++ = wide_out(a11, s + 4, offset, folded);
     s += 7;
     if (another) continue;
     if (!more--) return;
