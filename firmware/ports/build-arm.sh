@@ -12,10 +12,10 @@ shift 4
 here=$(cd "$(dirname "$0")" && pwd)
 fw=$(cd "$here/.." && pwd)
 config="$fw/tools/build-config.mjs"
-# Benchmark index (tb_bench_id) and tensor arena (the planner's need plus slack; too small fails at
-# boot with a message).
+# Benchmark index (tb_bench_id), tensor arena (the planner's need plus slack; too small fails at
+# boot with a message) and input buffer (the harness advertises it in m-db-buffer-[N]).
 bench_txt=$(node "$config" bench "$bench")
-read -r id arena _ <<<"$bench_txt"
+read -r id arena _ input_buffer <<<"$bench_txt"
 flags_txt=$(node "$config" flags arm)
 sources_txt=$(node "$config" port-sources "$port")
 sources_txt+=$'\n'$(node "$config" sources)
@@ -27,7 +27,7 @@ elf="$out/tiny-bench-$bench-$port.elf"
 log="$out/link-errors.txt"
 if ! arm-none-eabi-gcc "${flags[@]}" \
   --specs=nano.specs --specs=nosys.specs -nostartfiles \
-  -DTB_BENCH="$id" -DTB_ARENA_SIZE="$arena" -DMODEL_FILE="\"$model_abs\"" "$@" \
+  -DTB_BENCH="$id" -DTB_ARENA_SIZE="$arena" -DEE_DB_MAX="$input_buffer" -DMODEL_FILE="\"$model_abs\"" "$@" \
   -T "$here/$port/link.ld" -Wl,--gc-sections -Wl,-Map="$out/$bench.map" \
   -o "$elf" \
   "${sources[@]/#/$fw/}" -lm 2>"$log"; then

@@ -27,6 +27,71 @@ static void wide_conv_case(int id) {
   check_conv("wide conv", id, &p, &in, &filter, &out);
 }
 
+/* Convolutions shaped like the models' layers and the stream kernel's
+ * boundaries (tb_opt.c wide_conv): kws01's 10x4 first layer and 64-channel
+ * 1x1 layers over an odd pixel count, RGB 3x3 first layers (depth 27,
+ * padded to 28), vww01's shallow and 128/256-channel 1x1 layers (several
+ * chunks of channel pairs), ic01's 3x3 layers up to 64 channels (144 groups,
+ * the unrolled loop's length) and past it (145 and 147 groups: the older
+ * paths), 1x1 stride 2, two batches, odd channel counts at a chunk's end,
+ * one and two channels; each with every kind of requantization below. */
+typedef struct {
+  int ih, iw, ic, fh, fw, oc, stride, pad_h, pad_w, n;
+} conv_shape;
+
+/* 0 per-tensor, 1 per-channel, 2 zero multipliers, 3 right shifts above 22
+ * (the offset cannot fold), 4 per-tensor right shift 30, 5 a channel the
+ * fast requantization cannot take, 6 a narrower activation range. */
+static void model_conv_case(int id, const conv_shape *s, int kind) {
+  tb_conv_params p = {0};
+  p.stride_w = p.stride_h = s->stride;
+  p.dilation_w = p.dilation_h = 1;
+  p.pad_w = s->pad_w, p.pad_h = s->pad_h;
+  p.input_offset = range(-127, 128);
+  p.output_offset = range(-128, 127);
+  p.act_min = -128, p.act_max = 127;
+  if (kind == 6) p.act_min = range(-128, 0), p.act_max = range(p.act_min, 127);
+  const tb_dims in = {s->n, s->ih, s->iw, s->ic}, filter = {s->oc, s->fh, s->fw, s->ic};
+  const tb_dims out = {s->n, out_size(s->ih, s->fh, s->stride, 1, s->pad_h), out_size(s->iw, s->fw, s->stride, 1, s->pad_w), s->oc};
+  const int extreme = next() % 4 == 0, per_channel = kind != 0 && kind != 4, nq = per_channel ? s->oc : 1;
+  int8_t *x = bytes((size_t)in.n * in.h * in.w * in.c, extreme), *w = bytes((size_t)s->oc * s->fh * s->fw * s->ic, extreme);
+  int32_t *b = next() % 4 ? biases(s->oc, extreme) : NULL;
+  int32_t *mult = malloc(sizeof(int32_t) * (size_t)nq), *shift = malloc(sizeof(int32_t) * (size_t)nq);
+  for (int i = 0; i < nq; ++i) {
+    mult[i] = range(1 << 30, 0x7fffffff), shift[i] = range(-12, -5);
+    if (kind == 2 && next() % 4 == 0) mult[i] = 0, shift[i] = 0;
+    if (kind == 3 && next() % 3 == 0) shift[i] = range(-31, -24);
+    if (kind == 4) shift[i] = -31;
+    if (kind == 5 && i == nq - 1) shift[i] = range(-1, 1);
+  }
+  const tb_requant q = {mult, shift, per_channel ? 1 : 0};
+  const size_t n = (size_t)out.n * out.h * out.w * out.c;
+  int8_t *y_ref = malloc(n), *y_opt = malloc(n);
+  void *s_ref = malloc(tb_conv_s8_scratch_ref(&p, &in, &filter, &out) + 1);
+  void *s_opt = malloc(tb_conv_s8_scratch_opt(&p, &in, &filter, &out) + 1);
+  tb_conv_s8_ref(&p, &q, &in, x, &filter, w, b, &out, y_ref, s_ref);
+  tb_conv_s8_opt(&p, &q, &in, x, &filter, w, b, &out, y_opt, s_opt);
+  compare("model conv", id, y_opt, y_ref, n);
+  free(x), free(w), free(b), free(mult), free(shift), free(y_ref), free(y_opt), free(s_ref), free(s_opt);
+}
+
+static void model_conv_cases(void) {
+  static const conv_shape shapes[] = {
+      {25, 5, 64, 1, 1, 64, 1, 0, 0, 1},   {49, 10, 1, 10, 4, 64, 2, 4, 1, 1}, {15, 15, 3, 3, 3, 8, 2, 0, 0, 1},
+      {9, 9, 3, 3, 3, 16, 1, 1, 1, 1},     {7, 7, 8, 1, 1, 16, 1, 0, 0, 1},    {5, 5, 16, 1, 1, 32, 1, 0, 0, 1},
+      {6, 6, 128, 1, 1, 128, 1, 0, 0, 1},  {3, 3, 128, 1, 1, 256, 1, 0, 0, 1}, {3, 3, 256, 1, 1, 256, 1, 0, 0, 1},
+      {8, 8, 16, 3, 3, 16, 1, 1, 1, 1},    {6, 6, 32, 3, 3, 32, 1, 1, 1, 1},   {7, 7, 32, 3, 3, 64, 2, 0, 0, 1},
+      {5, 5, 64, 3, 3, 64, 1, 1, 1, 1},    {4, 4, 65, 3, 3, 6, 1, 1, 1, 1},    {3, 3, 577, 1, 1, 4, 1, 0, 0, 1},
+      {3, 3, 576, 1, 1, 4, 1, 0, 0, 1},    {3, 3, 575, 1, 1, 5, 1, 0, 0, 1},   {8, 8, 16, 1, 1, 32, 2, 0, 0, 1},
+      {5, 5, 16, 3, 3, 8, 1, 1, 1, 2},     {3, 5, 64, 1, 1, 65, 1, 0, 0, 1},   {3, 3, 128, 1, 1, 129, 1, 0, 0, 1},
+      {6, 6, 16, 3, 3, 33, 1, 1, 1, 1},    {5, 5, 8, 1, 1, 1, 1, 0, 0, 1},     {5, 5, 8, 3, 3, 2, 1, 1, 1, 1},
+      {5, 6, 5, 2, 3, 7, 1, 0, 1, 1},
+  };
+  int id = 0;
+  for (size_t i = 0; i < sizeof shapes / sizeof *shapes; ++i)
+    for (int kind = 0; kind < 7; ++kind) model_conv_case(id++, &shapes[i], kind);
+}
+
 static void wide_depthwise_case(int id) {
   /* Channels in groups of four take the pixel-pair 3x3 kernels on
    * Cortex-M when the requantization allows it (132: a block of 128 and
@@ -101,6 +166,7 @@ static void wide_add_case(int id) {
 
 int main(void) {
   for (int i = 0; i < 400; ++i) wide_conv_case(i);
+  model_conv_cases();
   for (int i = 0; i < 400; ++i) wide_depthwise_case(i);
   for (int i = 0; i < 800; ++i) pairs_depthwise_case(i);
   for (int i = 0; i < 300; ++i) wide_fc_case(i);

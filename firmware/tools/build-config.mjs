@@ -4,7 +4,7 @@
 //   build-config.mjs port-sources <p>   the port's own sources (mps2-an386 | stm32f4 | wasm)
 //   build-config.mjs engine-sources     engine sources only
 //   build-config.mjs flags <target>     common + engine + target flags (arm | wasm | native)
-//   build-config.mjs bench <id>         "<index> <armArena> <model file>"
+//   build-config.mjs bench <id>         "<index> <armArena> <model file> <armInputBuffer>" (the last 27648, the harness default, unless given)
 //   build-config.mjs ids                benchmark ids in firmware order
 // Exits 2 with a one-line message on an unknown target or benchmark.
 import { readFileSync, readdirSync } from 'node:fs';
@@ -52,7 +52,7 @@ switch (what) {
     const index = config.benchmarks.findIndex((b) => b.id === arg);
     if (index < 0) fail(`unknown benchmark '${arg}'; expected one of ${config.benchmarks.map((b) => b.id).join(', ')}`);
     const b = config.benchmarks[index];
-    lines = [`${index} ${b.armArena} ${b.model}`];
+    lines = [`${index} ${b.armArena} ${b.model} ${b.armInputBuffer ?? 27648}`];
     break;
   }
   case 'ids':

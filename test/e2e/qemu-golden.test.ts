@@ -46,6 +46,18 @@ describe('optimized image on QEMU matches TFLite Micro golden outputs', () => {
     1_200_000,
   );
 
+  // ic01's convolution scratch fits the stm32f4 parts' 128 KB of RAM only with its 3 072-byte
+  // input buffer (firmware/build.json armInputBuffer): a failed link would fail this run.
+  it('ic01 on the stm32f4 port (netduinoplus2): 10 files, every int8 output', async () => {
+    const run = await runTestSession({ ...common, dut: { kind: 'qemu', board: 'stm32f4' }, benchmarks: ['ic01'], limit: 10 });
+    const perFile = run.documents[0]!.perFile as Array<{ file: string; results: number[] }>;
+    const want = new Map(golden<GoldenClassifier>('ic01').perFile.map((f) => [f.file, f.out]));
+    expect(run.documents[0]!.dut.link).toMatch(/stm32f4|netduino/i);
+    expect(perFile).toHaveLength(10);
+    expect(perFile.filter((f) => f.results.map((p) => Math.round(p * 256) - 128).join() !== want.get(f.file)!.join()).map((f) => f.file)).toEqual([]);
+    expect(runningHelpers()).toBe(0);
+  }, 1_200_000);
+
   it('ad01: 10 files, every window score within 1e-4 relative of golden', async () => {
     const run = await runTestSession({ ...common, benchmarks: ['ad01'], limit: 10 });
     const perFile = run.documents[0]!.perFile as Array<{ file: string; windowScores: number[] }>;

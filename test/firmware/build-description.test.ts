@@ -17,7 +17,7 @@ import { dataDir, repoRoot } from '../helpers.js';
 import { buildConfig, compileNative } from './native.js';
 
 interface BuildDescription {
-  benchmarks: Array<{ id: string; model: string; armArena: number }>;
+  benchmarks: Array<{ id: string; model: string; armArena: number; armInputBuffer?: number }>;
   sources: Record<string, string[]>;
 }
 

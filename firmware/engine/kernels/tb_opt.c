@@ -237,6 +237,18 @@ static inline void dw_padded_row(int8_t *dst, const int8_t *src, int32_t left, i
   if (right > 0) memset(dst + (left + copied) * C, zp, (size_t)(right * C));
 }
 
+/* n bytes of value v: words (the last overlapping) from 4 on, else one by
+ * one (volatile: gcc would call memset, about 15 instructions, for the loop). */
+static inline void fill_bytes(int8_t *d, int v, int32_t n) {
+  if (n >= 4) {
+    const uint32_t w = (uint32_t)(uint8_t)v * 0x01010101u;
+    for (int32_t i = 0; i + 4 < n; i += 4) tb_store32(d + i, w);
+    tb_store32(d + n - 4, w);
+    return;
+  }
+  for (int32_t i = 0; i < n; ++i) ((volatile int8_t *)d)[i] = (int8_t)v;
+}
+
 /* The receptive field of output pixel (b, oy, ox) as int8 in filter order,
  * copied run by run; taps outside the input hold the zero point, which
  * widens to 0 like TFLM's skipped taps. */
@@ -246,11 +258,14 @@ static const int8_t *gather(const tb_conv_params *p, const tb_dims *in, const in
   const int pad = -p->input_offset;
   const int x0 = ox * p->stride_w - p->pad_w;
   const int row_whole = p->dilation_w == 1 && x0 >= 0 && x0 + fw <= in->w;
+  /* Taps left and right of the input, and those inside, of a row without dilation. */
+  const int left = x0 < 0 ? (-x0 < fw ? -x0 : fw) : 0, over = x0 + fw - in->w, right = over > 0 ? (over < fw - left ? over : fw - left) : 0;
+  const int inside = fw - left - right;
   int8_t *dst = stage;
   for (int fy = 0; fy < filter->h; ++fy) {
     const int y = oy * p->stride_h - p->pad_h + fy * p->dilation_h;
     if (y < 0 || y >= in->h) {
-      memset(dst, pad, (size_t)run);
+      fill_bytes(dst, pad, run);
       dst += run;
       continue;
     }
@@ -260,9 +275,17 @@ static const int8_t *gather(const tb_conv_params *p, const tb_dims *in, const in
       dst += run;
       continue;
     }
+    if (p->dilation_w == 1) {
+      /* Padding, the taps inside, padding: three runs instead of one per tap. */
+      fill_bytes(dst, pad, left * in_c);
+      if (inside > 0) copy_bytes(dst + left * in_c, row + (size_t)(x0 + left) * in_c, inside * in_c);
+      fill_bytes(dst + (left + inside) * in_c, pad, right * in_c);
+      dst += run;
+      continue;
+    }
     for (int fx = 0; fx < fw; ++fx, dst += in_c) {
       const int x = x0 + fx * p->dilation_w;
-      if (x < 0 || x >= in->w) memset(dst, pad, (size_t)in_c);
+      if (x < 0 || x >= in->w) fill_bytes(dst, pad, in_c);
       else copy_bytes(dst, row + (size_t)x * in_c, in_c);
     }
   }
@@ -693,20 +716,563 @@ static inline void mac_2x2(const int8_t *wa, const int8_t *wb, const int16_t *co
 
 #endif
 
+#if !TB_WASM_SIMD
+/* The first byte of the receptive field of output pixel (b, oy, ox) when it
+ * lies inside the input (rows of fw * in_c bytes, in->w * in_c apart), else NULL. */
+static const int8_t *inside_window(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, int b, int oy,
+                                   int ox) {
+  const int x0 = ox * p->stride_w - p->pad_w, y0 = oy * p->stride_h - p->pad_h;
+  if (p->dilation_w != 1 || p->dilation_h != 1 || x0 < 0 || x0 + filter->w > in->w || y0 < 0 || y0 + filter->h > in->h) return NULL;
+  return input + (((size_t)b * in->h + y0) * in->w + x0) * in->c;
+}
+
+/* What pair_columns needs of a layer, set once per kernel call. */
+typedef struct {
+  const tb_conv_params *p;
+  const tb_dims *in, *filter, *out;
+  const int8_t *input;
+  int16_t *col;
+  int8_t *stage;
+  int32_t depth, grouped, dpad, run, row_step;
+  uint32_t off2;
+  int pointwise, padded, staged2;
+} conv_src;
+
+/* `padded`: the fields are padded with zero points (which widen to 0) to the
+ * next multiple of four, for weights padded alike. `staged2`: stage holds
+ * two fields, so every pair not widened straight from the input is staged
+ * (rows of inside windows copied, others gathered) and widened together;
+ * else border columns go one by one through one staged field. */
+static conv_src conv_src_of(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter, const tb_dims *out,
+                            int padded, int staged2, int16_t *col, int8_t *stage) {
+  conv_src c;
+  c.p = p, c.in = in, c.filter = filter, c.out = out, c.input = input, c.col = col, c.stage = stage;
+  c.depth = conv_depth(filter), c.grouped = column_layout(c.depth), c.dpad = (c.depth + 3) & ~3;
+  c.run = filter->w * in->c, c.row_step = in->w * in->c;
+  c.off2 = tb_pair_splat(p->input_offset);
+  c.pointwise = filter->h == 1 && filter->w == 1 && p->stride_w == 1 && p->stride_h == 1 && p->pad_w == 0 && p->pad_h == 0 &&
+                in->h == out->h && in->w == out->w;
+  c.padded = padded, c.staged2 = staged2;
+  return c;
+}
+
+/* n bytes (n >= 4) with word copies, the last one overlapping the one before. */
+static inline void copy_run(int8_t *d, const int8_t *s, int32_t n) {
+  int32_t i = 0;
+  for (; i + 4 < n; i += 4) tb_store32(d + i, tb_load32(s + i));
+  tb_store32(d + n - 4, tb_load32(s + n - 4));
+}
+
+/* `rows` runs of run (>= 4) bytes, step bytes apart, one after another into d. */
+static void stage_rows(int8_t *d, const int8_t *s, int32_t rows, int32_t run, int32_t step) {
+  for (; rows > 0; --rows, d += run, s += step) copy_run(d, s, run);
+}
+
+/* Both columns of a pixel pair of a 3x3 RGB layer (rows of 9 bytes, step
+ * apart, from w0 and w1) widened straight from the input: the 27 elements
+ * in seven groups of four, the groups that straddle two rows assembled from
+ * a byte or halfword and a shifted load; the 28th element is 0 + offset
+ * (its weight is 0). Per group 2-6 loads and ORRs, four SXTAB16, one STM:
+ * about 70 instructions per pair instead of about 190 staged. */
+#if TB_SIMD_DSP
+#define RGB_WIDEN                  \
+  "sxtab16 r3, r12, r8\n\t"         \
+  "sxtab16 r10, r12, r8, ror #8\n\t" \
+  "sxtab16 r11, r12, r9\n\t"        \
+  "sxtab16 lr, r12, r9, ror #8\n\t"  \
+  "stm r0!, {r3, r10, r11, lr}\n\t"
+__attribute__((naked, noinline)) static void widen_rgb3x3_pair(int16_t *col __attribute__((unused)), const int8_t *w0 __attribute__((unused)),
+                                                               const int8_t *w1 __attribute__((unused)), int32_t step __attribute__((unused)),
+                                                               uint32_t off2 __attribute__((unused))) {
+  __asm__ volatile(
+      "push {r4-r11, lr}\n\t"
+      "ldr r12, [sp, #36]\n\t"
+      "add r4, r1, r3\n\t"
+      "add r5, r4, r3\n\t"
+      "add r6, r2, r3\n\t"
+      "add r7, r6, r3\n\t"
+      "ldr r8, [r1]\n\t"
+      "ldr r9, [r2]\n\t" RGB_WIDEN
+      "ldr r8, [r1, #4]\n\t"
+      "ldr r9, [r2, #4]\n\t" RGB_WIDEN
+      "ldrb r8, [r1, #8]\n\t"
+      "ldr r3, [r4]\n\t"
+      "orr r8, r8, r3, lsl #8\n\t"
+      "ldrb r9, [r2, #8]\n\t"
+      "ldr r3, [r6]\n\t"
+      "orr r9, r9, r3, lsl #8\n\t" RGB_WIDEN
+      "ldr r8, [r4, #3]\n\t"
+      "ldr r9, [r6, #3]\n\t" RGB_WIDEN
+      "ldrh r8, [r4, #7]\n\t"
+      "ldrh r3, [r5]\n\t"
+      "orr r8, r8, r3, lsl #16\n\t"
+      "ldrh r9, [r6, #7]\n\t"
+      "ldrh r3, [r7]\n\t"
+      "orr r9, r9, r3, lsl #16\n\t" RGB_WIDEN
+      "ldr r8, [r5, #2]\n\t"
+      "ldr r9, [r7, #2]\n\t" RGB_WIDEN
+      "ldrh r8, [r5, #6]\n\t"
+      "ldrb r3, [r5, #8]\n\t"
+      "orr r8, r8, r3, lsl #16\n\t"
+      "ldrh r9, [r7, #6]\n\t"
+      "ldrb r3, [r7, #8]\n\t"
+      "orr r9, r9, r3, lsl #16\n\t" RGB_WIDEN
+      "pop {r4-r11, pc}\n\t");
+}
+#undef RGB_WIDEN
+#else
+static void widen_rgb3x3_pair(int16_t *col, const int8_t *w0, const int8_t *w1, int32_t step, uint32_t off2) {
+  for (int32_t g = 0; g < 7; ++g, col += 8) {
+    uint32_t a = 0, b = 0;
+    for (int32_t i = 0; i < 4 && 4 * g + i < 27; ++i) {
+      const int32_t k = 4 * g + i, at = (k / 9) * step + k % 9;
+      a |= (uint32_t)(uint8_t)w0[at] << (8 * i), b |= (uint32_t)(uint8_t)w1[at] << (8 * i);
+    }
+    tb_store_pairs(col, tb_sxtab16(off2, a), tb_sxtab16_ror8(off2, a));
+    tb_store_pairs(col + 4, tb_sxtab16(off2, b), tb_sxtab16_ror8(off2, b));
+  }
+}
+#endif
+
+/* Two fields of `rows` runs of run (>= 4) bytes, step bytes apart, from s0
+ * and s1 into d and d + field, each followed by pad zero points. */
+__attribute__((noinline)) static void stage_pair(int8_t *d, const int8_t *s0, const int8_t *s1, int32_t rows, int32_t run, int32_t step,
+                                                 int32_t field, int32_t pad, int32_t zp) {
+  int8_t *d1 = d + field;
+  for (; rows > 0; --rows, d += run, d1 += run, s0 += step, s1 += step) copy_run(d, s0, run), copy_run(d1, s1, run);
+  /* 1-3 bytes, stored one by one (gcc would call memset for a loop). */
+  switch (pad) {
+    case 3: d[2] = d1[2] = (int8_t)zp; /* fall through */
+    case 2: d[1] = d1[1] = (int8_t)zp; /* fall through */
+    case 1: d[0] = d1[0] = (int8_t)zp; /* fall through */
+    default: break;
+  }
+}
+
+typedef const int8_t *(*window_fn)(const tb_conv_params *, const tb_dims *, const int8_t *, const tb_dims *, int, int, int);
+/* The window of pixel (b, oy, ox) by `window` (inside or interior), given
+ * f0, the one of the pixel before it: in the same row, one stride on when
+ * it ends inside the row. */
+static inline const int8_t *next_window(const conv_src *c, const int8_t *f0, int b, int oy, int ox, window_fn window) {
+  const tb_conv_params *const p = c->p;
+  if (ox == 0) return window(p, c->in, c->input, c->filter, b, oy, ox);
+  return ox * p->stride_w - p->pad_w + c->filter->w <= c->in->w ? f0 + p->stride_w * c->in->c : NULL;
+}
+
+/* Both columns of output pixels px and px + 1 (px in both when `two` is 0:
+ * a lone last pixel, whose outputs are then stored once). */
+static void pair_columns(const conv_src *c, int32_t px, int two) {
+  const tb_conv_params *const p = c->p;
+  const tb_dims *const in = c->in, *const filter = c->filter, *const out = c->out;
+  const int32_t depth = c->depth;
+  /* Pixel px at (b, oy, ox); px + 1 one column on, wrapping to the next row and batch (px again when alone). */
+  int b[2] = {0, 0}, oy[2] = {0, 0}, ox[2] = {0, 0};
+  if (!c->pointwise) {
+    const int32_t r = px / out->w;
+    ox[0] = px - r * out->w, b[0] = r / out->h, oy[0] = r - b[0] * out->h;
+    b[1] = b[0], oy[1] = oy[0], ox[1] = ox[0];
+    if (two && ++ox[1] == out->w) {
+      ox[1] = 0;
+      if (++oy[1] == out->h) oy[1] = 0, ++b[1];
+    }
+  }
+  /* Both pixels' fields straight from the input (1x1 layers with depth % 4 == 0, interior windows). */
+  const int8_t *f0 = NULL, *f1 = NULL;
+  if (!c->padded && c->pointwise && (depth & 3) == 0) f0 = c->input + (size_t)px * depth, f1 = two ? f0 + depth : f0;
+  else if (!c->padded && !c->pointwise) {
+    f0 = interior_window(p, in, c->input, filter, b[0], oy[0], ox[0]);
+    if (f0) f1 = two ? next_window(c, f0, b[1], oy[1], ox[1], interior_window) : f0;
+  }
+  if (f0 && f1) {
+    if (c->pointwise) widen_pair_rows(c->col, f0, f1, depth >> 2, 1, 0, c->off2);
+    else widen_pair_rows(c->col, f0, f1, c->run >> 2, filter->h, c->row_step, c->off2);
+    return;
+  }
+  if (c->padded && !c->pointwise && c->run >= 4 && (f0 = inside_window(p, in, c->input, filter, b[0], oy[0], ox[0])) != NULL &&
+      (f1 = two ? next_window(c, f0, b[1], oy[1], ox[1], inside_window) : f0) != NULL) {
+    /* Both windows inside (RGB first layers): 3x3x3 ones widened from the rows directly, others staged in one pass. */
+    if (c->run == 9 && filter->h == 3) widen_rgb3x3_pair(c->col, f0, f1, c->row_step, c->off2);
+    else {
+      stage_pair(c->stage, f0, f1, filter->h, c->run, c->row_step, stage_field(depth), c->dpad - depth, -p->input_offset);
+      widen_pair_rows(c->col, c->stage, c->stage + stage_field(depth), c->dpad >> 2, 1, 0, c->off2);
+    }
+    return;
+  }
+  if (c->staged2 || c->padded) {
+    const int32_t run = c->run, rows = filter->h, step = c->row_step, pad = c->dpad - depth;
+    const int8_t zp = (int8_t)-p->input_offset;
+    for (int j = 0; j < 2; ++j) {
+      int8_t *const field = c->stage + j * stage_field(depth);
+      const int8_t *w = NULL;
+      if (c->pointwise) copy_bytes(field, c->input + (size_t)(px + (two ? j : 0)) * depth, depth);
+      else if (run >= 4 && (w = inside_window(p, in, c->input, filter, b[j], oy[j], ox[j])) != NULL) stage_rows(field, w, rows, run, step);
+      else gather(p, in, c->input, filter, b[j], oy[j], ox[j], field);
+      for (int32_t k = 0; k < pad; ++k) ((volatile int8_t *)field)[depth + k] = zp; /* 1-3 bytes (volatile: no memset call) */
+    }
+    widen_pair_rows(c->col, c->stage, c->stage + stage_field(depth), c->dpad >> 2, 1, 0, c->off2);
+    return;
+  }
+  for (int j = 0; j < 2; ++j) {
+    if (c->pointwise) widen_column(c->col, j, c->input + (size_t)(px + (two ? j : 0)) * depth, depth, c->grouped, p->input_offset);
+    else im2col_column(p, in, c->input, filter, b[j], oy[j], ox[j], c->col, j, depth, c->grouped, c->stage);
+  }
+}
+#endif
+
+#if !TB_WASM_SIMD
+/* ---- 2x2 blocks over weights widened once per call ----------------------
+ * The layer's weights, widened to int16 pairs in the SXTB16 order of the
+ * columns, go to scratch once per kernel call (per chunk of channel pairs
+ * when they do not fit WIDE_BUDGET bytes), so a group of 16 MACs is one LDM
+ * of both columns' four pairs, one LDM of both rows' four pairs and eight
+ * SMLAD: 10 instructions instead of 15 with SXTB16 per use. One stream per
+ * chunk walks every channel pair: {ba, ba, bb, bb} (the four sums start at
+ * the biases), groups x {wa 0 2, wa 1 3, wb 0 2, wb 1 3}, then a word that
+ * is nonzero when another pair follows and the fast requantization of both
+ * channels {m2, half, right} x 2. Full output range only; channel pairs
+ * of at most WIDE_MAX_GROUPS groups of four (the unrolled loop's length). */
+#define WIDE_MAX_GROUPS 144
+/* 12 KB: ic01's 64-channel 3x3 layers in 7 chunks (6 KB: 16 chunks, about 12 % more instructions on ic01). */
+#ifndef TB_CONV_WIDE_BUDGET
+#define TB_CONV_WIDE_BUDGET 12288
+#endif
+#define WIDE_BUDGET TB_CONV_WIDE_BUDGET
+#define WIDE_STR2(x) #x
+#define WIDE_STR(x) WIDE_STR2(x)
+/* Stream words of one channel pair. */
+static int32_t wide_pair_words(int32_t groups) { return 4 + 4 * groups + 7; }
+static int wide_shape_ok(const tb_conv_params *p, const tb_dims *filter, const tb_dims *out) {
+  const int32_t groups = (conv_depth(filter) + 3) >> 2;
+  return p->act_min == -128 && p->act_max == 127 && out->c >= 2 && groups >= 1 && groups <= WIDE_MAX_GROUPS;
+}
+/* Channel pairs per chunk: as many as fit the budget, at least one. */
+static int32_t wide_chunk_pairs(int32_t groups, int32_t pairs) {
+  const int32_t fit = WIDE_BUDGET / (int32_t)(sizeof(int32_t) * (size_t)wide_pair_words(groups));
+  return fit < 1 ? 1 : fit < pairs ? fit : pairs;
+}
+static size_t wide_stream_size(int32_t groups, int32_t pairs) {
+  return ((size_t)wide_chunk_pairs(groups, pairs) * (size_t)wide_pair_words(groups) * sizeof(int32_t) + 15u) & ~(size_t)15u;
+}
+static size_t wide_scratch_size(const tb_dims *filter, const tb_dims *out) {
+  const int32_t depth = conv_depth(filter), dpad = (depth + 3) & ~3;
+  return wide_stream_size(dpad >> 2, out->c >> 1) + columns_size(dpad, 2) * sizeof(int16_t) + 2u * stage_field(depth);
+}
+
+/* `groups` (>= 1) groups of four weights of rows wa and wb into the stream,
+ * {wa 0 2, wa 1 3, wb 0 2, wb 1 3} each; returns the end. */
+#if TB_SIMD_DSP
+/* Two loads, four SXTB16 and one STM per group: 9 instructions per 8 weights (gcc: 15). */
+__attribute__((naked, noinline)) static int32_t *widen_weight_rows(int32_t *s __attribute__((unused)), const int8_t *wa __attribute__((unused)),
+                                                                   const int8_t *wb __attribute__((unused)),
+                                                                   int32_t groups __attribute__((unused))) {
+  __asm__ volatile(
+      "push {r4-r9}\n"
+      "1:\n\t"
+      "ldr r4, [r1], #4\n\t"
+      "ldr r5, [r2], #4\n\t"
+      "sxtb16 r6, r4\n\t"
+      "sxtb16 r7, r4, ror #8\n\t"
+      "sxtb16 r8, r5\n\t"
+      "sxtb16 r9, r5, ror #8\n\t"
+      "stm r0!, {r6-r9}\n\t"
+      "subs r3, r3, #1\n\t"
+      "bne 1b\n\t"
+      "pop {r4-r9}\n\t"
+      "bx lr\n\t");
+}
+#else
+static int32_t *widen_weight_rows(int32_t *s, const int8_t *wa, const int8_t *wb, int32_t groups) {
+  for (; groups > 0; --groups, wa += 4, wb += 4, s += 4) {
+    const uint32_t ua = tb_load32(wa), ub = tb_load32(wb);
+    s[0] = (int32_t)tb_sxtb16(ua), s[1] = (int32_t)tb_sxtb16_ror8(ua), s[2] = (int32_t)tb_sxtb16(ub), s[3] = (int32_t)tb_sxtb16_ror8(ub);
+  }
+  return s;
+}
+#endif
+
+/* The stream of n channel pairs from output channel oc on; rows padded with
+ * zero weights to dpad. `folded`: each half holds half + offset * 2^right. */
+static void wide_stream(int32_t *s, const int8_t *weights, const int32_t *bias, const tb_requant *q, int32_t oc, int32_t n, int32_t depth,
+                        int32_t dpad, int folded, int32_t offset) {
+  for (int32_t i = 0; i < n; ++i, oc += 2) {
+    const int32_t ba = bias ? bias[oc] : 0, bb = bias ? bias[oc + 1] : 0;
+    s[0] = s[1] = ba, s[2] = s[3] = bb, s += 4;
+    const int8_t *wa = weights + (size_t)oc * depth, *wb = wa + depth;
+    const int32_t whole = depth >> 2;
+    if (whole) s = widen_weight_rows(s, wa, wb, whole);
+    if (dpad > depth) {
+      /* The last 1-3 weights of each row, then zeros. */
+      int8_t ta[4] = {0, 0, 0, 0}, tb[4] = {0, 0, 0, 0};
+      memcpy(ta, wa + 4 * whole, (size_t)(depth & 3)), memcpy(tb, wb + 4 * whole, (size_t)(depth & 3));
+      s = widen_weight_rows(s, ta, tb, 1);
+    }
+    *s++ = i + 1 < n;
+    for (int j = 0; j < 2; ++j, s += 3) {
+      const tb_fast_rq e = tb_fast_rq_of(q->multiplier[(oc + j) * q->stride], q->shift[(oc + j) * q->stride]);
+      s[0] = e.m2, s[1] = e.half + (folded ? offset * (int32_t)(1u << e.right) : 0), s[2] = e.right;
+    }
+  }
+}
+
+/* What wide_rows_rq needs beyond the pixel pair (word offsets fixed: the assembly reads them). */
+typedef struct {
+  int32_t offset;  /* the output offset (unfolded only) */
+  int32_t folded;  /* the stream's halves hold the offset */
+  int32_t more;    /* further whole pixel pairs of a 1x1 layer to run through */
+  const int8_t *next; /* their input, 2 x groups x 4 bytes per pixel pair */
+  int32_t out_c;   /* their outputs 2 x out_c bytes apart */
+  uint32_t off2;   /* the input offset in both lanes */
+} wide_call;
+
+#if TB_SIMD_DSP
+/* tb_requant_fast.h's requantization of a with constants m, h, r (t
+ * scratch), then the output offset (OFF) and SSAT. */
+#define WIDE_RQ(a, m, h, r, t, OFF)                               \
+  "add " t ", " a ", " a ", asr #31\n\t"                          \
+  "smmlar " a ", " a ", " m ", " t "\n\t"                         \
+  "add " a ", " h ", " a ", asr #1\n\t"                           \
+  "asr " a ", " a ", " r "\n\t" OFF "ssat " a ", #8, " a "\n\t"
+#define WIDE_OFF(a) "add " a ", " a ", lr\n\t"
+/* One stream's epilogue: the constants, four outputs (the unfolded one adds
+ * the offset from lr), the stores, then the next pair or the pixel pair's end. */
+#define WIDE_EPILOGUE(LOAD_OFF, OFF4, OFF5, OFF6, OFF7, T)           \
+  "ldm r0!, {r1, r2, r3, r8, r9, r10, r12}\n\t" LOAD_OFF             \
+  WIDE_RQ("r4", "r2", "r3", "r8", "r11", OFF4)                       \
+  WIDE_RQ("r5", "r2", "r3", "r8", T, OFF5)                           \
+  WIDE_RQ("r6", "r9", "r10", "r12", "r11", OFF6)                     \
+  WIDE_RQ("r7", "r9", "r10", "r12", T, OFF7)                         \
+  "ldrd r2, r3, [sp, #8]\n\t"                                        \
+  "strb r4, [r2], #1\n\t"                                            \
+  "strb r6, [r2], #1\n\t"                                            \
+  "strb r5, [r3], #1\n\t"                                            \
+  "strb r7, [r3], #1\n\t"                                            \
+  "strd r2, r3, [sp, #8]\n\t"                                        \
+  "cbnz r1, 4f\n\t"                                                  \
+  "b 7f\n"                                                           \
+  "4:\n\t" WIDE_PAIR_START
+/* A pair's start: the sums at the biases, the columns' start, the jump into the groups. */
+#define WIDE_PAIR_START  \
+  "ldm r0!, {r4-r7}\n\t" \
+  "ldr r1, [sp]\n\t"     \
+  "ldr pc, [sp, #4]\n"
+/* Every pair of a stream for one pixel pair, then for k->more further
+ * pixel pairs of a 1x1 layer, whose columns it widens itself. The group
+ * loop is unrolled WIDE_MAX_GROUPS times with no counter (all 14 registers
+ * hold sums, pairs and pointers); each pair jumps to the group `groups`
+ * before its end, whose last instruction jumps to the epilogue (folded or
+ * not). r0 stream, r1 col, r2 groups (1 .. WIDE_MAX_GROUPS), r3 o0 (pixel
+ * 0's outputs of the first pair), [sp] o1 (pixel 1's; o0 for a lone pixel),
+ * [sp + 4] k. Locals: [sp] col, [sp + 4] the entry, [sp + 8] o0, [sp + 12]
+ * o1, [sp + 16] offset, [sp + 20] epilogue, [sp + 24] stream, [sp + 28]
+ * this pixel pair's o0, [sp + 32] groups, [sp + 36] more, [sp + 40] next,
+ * [sp + 44] out_c, [sp + 48] off2; the arguments from [sp + 92]. */
+__attribute__((naked, noinline)) static void wide_rows_rq(const int32_t *s __attribute__((unused)), const int16_t *col __attribute__((unused)),
+                                                          int32_t groups __attribute__((unused)), int8_t *o0 __attribute__((unused)),
+                                                          int8_t *o1 __attribute__((unused)), const wide_call *k __attribute__((unused))) {
+  __asm__ volatile(
+      "b 8f\n"
+      ".rept " WIDE_STR(WIDE_MAX_GROUPS) "\n\t"
+      "ldm r1!, {r8-r11}\n\t"
+      "ldm r0!, {r2, r3, r12, lr}\n\t"
+      "smlad r4, r2, r8, r4\n\t"
+      "smlad r4, r3, r9, r4\n\t"
+      "smlad r5, r2, r10, r5\n\t"
+      "smlad r5, r3, r11, r5\n\t"
+      "smlad r6, r12, r8, r6\n\t"
+      "smlad r6, lr, r9, r6\n\t"
+      "smlad r7, r12, r10, r7\n\t"
+      "smlad r7, lr, r11, r7\n\t"
+      ".endr\n"
+      "9:\n\t"
+      "ldr pc, [sp, #20]\n"
+      "8:\n\t"
+      "push {r4-r11, lr}\n\t"
+      "sub sp, sp, #56\n\t"
+      "str r1, [sp]\n\t"
+      "str r0, [sp, #24]\n\t"
+      "str r3, [sp, #28]\n\t"
+      "str r2, [sp, #32]\n\t"
+      "adr r12, 9b\n\t"
+      "add r12, r12, #1\n\t"
+      "sub r12, r12, r2, lsl #5\n\t"
+      "sub r12, r12, r2, lsl #3\n\t"
+      "str r12, [sp, #4]\n\t"
+      "ldrd r12, lr, [sp, #92]\n\t"
+      "strd r3, r12, [sp, #8]\n\t"
+      "ldm lr, {r4-r9}\n\t"
+      "str r4, [sp, #16]\n\t"
+      "add r12, sp, #36\n\t"
+      "stm r12, {r6-r9}\n\t"
+      "mov r12, r5\n\t"
+      "adr r2, 5f\n\t"
+      "adr r3, 6f\n\t"
+      "cmp r12, #0\n\t"
+      "it eq\n\t"
+      "moveq r2, r3\n\t"
+      "add r2, r2, #1\n\t"
+      "str r2, [sp, #20]\n"
+      "1:\n\t" WIDE_PAIR_START
+      ".balign 4\n"
+      "5:\n\t" WIDE_EPILOGUE("", "", "", "", "", "lr")
+      ".balign 4\n"
+      "6:\n\t" WIDE_EPILOGUE("ldr lr, [sp, #16]\n\t", WIDE_OFF("r4"), WIDE_OFF("r5"), WIDE_OFF("r6"), WIDE_OFF("r7"), "r11")
+      /* The next pixel pair of a 1x1 layer: its outputs 2 x out_c on, its columns widened from next. */
+      "7:\n\t"
+      "ldr r3, [sp, #36]\n\t"
+      "cbz r3, 3f\n\t"
+      "subs r3, r3, #1\n\t"
+      "str r3, [sp, #36]\n\t"
+      "ldr r2, [sp, #28]\n\t"
+      "ldr r3, [sp, #44]\n\t"
+      "add r2, r2, r3, lsl #1\n\t"
+      "str r2, [sp, #28]\n\t"
+      "add r3, r2, r3\n\t"
+      "strd r2, r3, [sp, #8]\n\t"
+      "ldr r1, [sp, #40]\n\t"
+      "ldr lr, [sp, #32]\n\t"
+      "add r2, r1, lr, lsl #2\n\t"
+      "add r3, r2, lr, lsl #2\n\t"
+      "str r3, [sp, #40]\n\t"
+      "ldr r3, [sp]\n\t"
+      "ldr r8, [sp, #48]\n"
+      "2:\n\t"
+      "ldr r4, [r1], #4\n\t"
+      "ldr r5, [r2], #4\n\t"
+      "sxtab16 r6, r8, r4\n\t"
+      "sxtab16 r7, r8, r4, ror #8\n\t"
+      "sxtab16 r9, r8, r5\n\t"
+      "sxtab16 r10, r8, r5, ror #8\n\t"
+      "stm r3!, {r6, r7, r9, r10}\n\t"
+      "subs lr, lr, #1\n\t"
+      "bne 2b\n\t"
+      "ldr r0, [sp, #24]\n\t"
+      "b 1b\n"
+      "3:\n\t"
+      "add sp, sp, #56\n\t"
+      "pop {r4-r11, pc}\n\t");
+}
+#undef WIDE_EPILOGUE
+#undef WIDE_PAIR_START
+#undef WIDE_OFF
+#undef WIDE_RQ
+#else
+static inline int8_t wide_out(int32_t a, const int32_t *c, int32_t offset, int folded) {
+  const int32_t y = tb_smmlar(a, c[0], (int32_t)((uint32_t)a + (uint32_t)(a >> 31)));
+  const int32_t v = (int32_t)((uint32_t)c[1] + (uint32_t)(y >> 1)) >> c[2];
+  return (int8_t)tb_ssat(v + (folded ? 0 : offset), 8);
+}
+/* wide_rows_rq's arithmetic in C, pair by pair, pixel pair by pixel pair. */
+static void wide_rows_rq(const int32_t *const stream, int16_t *col, int32_t groups, int8_t *o0, int8_t *o1, const wide_call *k) {
+  const int32_t *s = stream;
+  int8_t *base = o0;
+  const int32_t offset = k->offset, folded = k->folded, out_c = k->out_c;
+  int32_t more = k->more;
+  const int8_t *next = k->next;
+  for (;;) {
+    int32_t a00 = s[0], a01 = s[1], a10 = s[2], a11 = s[3];
+    s += 4;
+    for (int32_t g = 0; g < groups; ++g, s += 4) {
+      uint32_t x0, x0h, x1, x1h;
+      tb_load_pairs(col + 8 * g, &x0, &x0h);
+      tb_load_pairs(col + 8 * g + 4, &x1, &x1h);
+      const uint32_t wa0 = (uint32_t)s[0], wa1 = (uint32_t)s[1], wb0 = (uint32_t)s[2], wb1 = (uint32_t)s[3];
+      a00 = tb_smlad(wa1, x0h, tb_smlad(wa0, x0, a00));
+      a01 = tb_smlad(wa1, x1h, tb_smlad(wa0, x1, a01));
+      a10 = tb_smlad(wb1, x0h, tb_smlad(wb0, x0, a10));
+      a11 = tb_smlad(wb1, x1h, tb_smlad(wb0, x1, a11));
+    }
+    const int32_t another = s[0];
+    *o0++ = wide_out(a00, s + 1, offset, folded), *o0++ = wide_out(a10, s + 4, offset, folded);
+    *o1++ = wide_out(a01, s + 1, offset, folded), *o1++ = wide_out(a11, s + 4, offset, folded);
+    s += 7;
+    if (another) continue;
+    if (!more--) return;
+    base += 2 * out_c, o0 = base, o1 = base + out_c;
+    widen_pair_rows(col, next, next + 4 * groups, groups, 1, 0, k->off2);
+    next += 8 * groups, s = stream;
+  }
+}
+#endif
+
+/* The whole layer through the stream when its shape and requantization
+ * allow (0: the caller's paths take it): chunk by chunk of channel pairs,
+ * every pixel pair's columns are widened and meet the chunk's stream. An odd
+ * last channel is computed from the same columns in C. */
+static int wide_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
+                     const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
+  if (!wide_shape_ok(p, filter, out)) return 0;
+  REQUANT_LOCALS(q, p);
+  const int32_t out_c = out->c, nq = q->stride ? out_c : 1;
+  int folded = 1;
+  for (int32_t c = 0; c < nq; ++c) {
+    if (!tb_fast_rq_ok(rq_mult[c * rq_stride], rq_shift[c * rq_stride])) return 0;
+    /* The offset folds into the rounding term when no channel's right shift exceeds 22 (see dw_fused_ok). */
+    folded &= rq_mult[c * rq_stride] != 0 && -rq_shift[c * rq_stride] - 1 <= 22;
+  }
+  const int32_t depth = conv_depth(filter), dpad = (depth + 3) & ~3, groups = dpad >> 2, pairs = out_c >> 1;
+  const int32_t chunk = wide_chunk_pairs(groups, pairs);
+  int32_t *const stream = (int32_t *)scratch;
+  int16_t *const col = (int16_t *)(void *)((char *)scratch + wide_stream_size(groups, pairs));
+  int8_t *const stage = (int8_t *)(col + columns_size(dpad, 2));
+  const int32_t pixels = out->n * out->h * out->w;
+  const conv_src src = conv_src_of(p, in, input, filter, out, depth & 3, 1, col, stage);
+  /* 1x1 layers whose pixels are whole groups: both columns straight from the input, no call per pair. */
+  const int direct = src.pointwise && (depth & 3) == 0;
+  wide_call k = {rq_offset, folded, 0, NULL, out_c, src.off2};
+  for (int32_t c0 = 0; c0 < pairs; c0 += chunk) {
+    const int32_t n = pairs - c0 < chunk ? pairs - c0 : chunk;
+    const int odd = (out_c & 1) && c0 + n == pairs;
+    wide_stream(stream, weights, bias, q, 2 * c0, n, depth, dpad, folded, rq_offset);
+    for (int32_t px = 0; px < pixels; px += 2) {
+      const int two = px + 1 < pixels;
+      /* The kernel runs on through the further whole pixel pairs of a 1x1 layer itself. */
+      if (direct) {
+        k.more = !odd && two ? ((pixels - px) >> 1) - 1 : 0;
+        k.next = input + (size_t)(px + 2) * depth;
+        widen_pair_rows(col, input + (size_t)px * depth, input + (size_t)(px + two) * depth, groups, 1, 0, src.off2);
+      } else pair_columns(&src, px, two);
+      int8_t *const o0 = output + (size_t)px * out_c, *const o1 = two ? o0 + out_c : o0;
+      wide_rows_rq(stream, col, groups, o0 + 2 * c0, o1 + 2 * c0, &k);
+      px += 2 * k.more;
+      if (odd) {
+        const int32_t oc = out_c - 1;
+        const int8_t *w = weights + (size_t)oc * depth;
+        int32_t a0 = bias ? bias[oc] : 0, a1 = a0;
+        for (int32_t k = 0; k < depth; ++k)
+          a0 += w[k] * col[column_slot(k, 0, 2, dpad)], a1 += w[k] * col[column_slot(k, 1, 2, dpad)];
+        o0[oc] = REQUANT(a0, oc);
+        o1[oc] = REQUANT(a1, oc);
+      }
+    }
+  }
+  return 1;
+}
+#endif
+
 size_t tb_conv_s8_scratch_opt(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
-  (void)p, (void)in;
+  (void)in;
 #if TB_WASM_SIMD
   /* tb_opt_wasm.h: a requantization table (64 bytes per output channel), four widened rows, then eight interleaved. */
   return (size_t)out->c * 64 + columns_size(conv_depth(filter), 12) * sizeof(int16_t);
 #endif
-  return requant_region_size(out->c) + columns_size(conv_depth(filter), 2) * sizeof(int16_t) + stage_size(conv_depth(filter), out->c) +
-         padded_weights_size(out->c, conv_depth(filter));
+  const size_t base = requant_region_size(out->c) + columns_size(conv_depth(filter), 2) * sizeof(int16_t) +
+                      stage_size(conv_depth(filter), out->c) + padded_weights_size(out->c, conv_depth(filter));
+  /* The stream path's scratch, when the shape allows it (its requantization may still send the call to the others). */
+#if !TB_WASM_SIMD
+  const size_t wide = wide_shape_ok(p, filter, out) ? wide_scratch_size(filter, out) : 0;
+  return base > wide ? base : wide;
+#else
+  return (void)p, base;
+#endif
 }
 
 void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
                     const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
 #if TB_WASM_SIMD
   if (wasm_conv(p, q, in, input, filter, weights, bias, out, output, scratch)) return;
+#endif
+#if !TB_WASM_SIMD
+  if (wide_conv(p, q, in, input, filter, weights, bias, out, output, scratch)) return;
 #endif
   REQUANT_LOCALS(q, p);
   const int32_t depth = conv_depth(filter), grouped = column_layout(depth);
@@ -759,51 +1325,24 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
   (void)wpad;
 #endif
   const int32_t pixels = out->n * out->h * out->w;
+#if !TB_WASM_SIMD
+  const conv_src src = conv_src_of(p, in, input, filter, out, wpad != NULL, 0, col, stage);
+#else
   const int pointwise = filter->h == 1 && filter->w == 1 && p->stride_w == 1 && p->stride_h == 1 && p->pad_w == 0 && p->pad_h == 0 &&
                         in->h == out->h && in->w == out->w;
+#endif
   for (int32_t px = 0; px < pixels; px += 2) {
     const int two = px + 1 < pixels;
 #if !TB_WASM_SIMD
-    /* Both pixels' fields straight from the input (1x1 layers with depth % 4 == 0, interior windows). */
-    const int8_t *f0 = NULL, *f1 = NULL;
-    if (!wpad && pointwise && (depth & 3) == 0) f0 = input + (size_t)px * depth, f1 = two ? f0 + depth : f0;
-    else if (!wpad && !pointwise) {
-      /* Pixel px at (b, oy, ox); px + 1 one column on, wrapping to the next row and batch. */
-      const int32_t r = px / out->w, ox = px - r * out->w, b = r / out->h, oy = r - b * out->h;
-      f0 = interior_window(p, in, input, filter, b, oy, ox);
-      if (f0 && !two) f1 = f0;
-      else if (f0)
-        f1 = ox + 1 < out->w   ? interior_window(p, in, input, filter, b, oy, ox + 1)
-             : oy + 1 < out->h ? interior_window(p, in, input, filter, b, oy + 1, 0)
-                               : interior_window(p, in, input, filter, b + 1, 0, 0);
-    }
-    if (f0 && f1) {
-      if (pointwise) widen_pair_rows(col, f0, f1, depth >> 2, 1, 0, tb_pair_splat(p->input_offset));
-      else widen_pair_rows(col, f0, f1, (filter->w * in->c) >> 2, filter->h, in->w * in->c, tb_pair_splat(p->input_offset));
-    } else
-#endif
-      /* A lone last pixel fills both columns and is stored once. */
-      for (int j = 0; j < 2; ++j) {
-        const int32_t i = two ? px + j : px;
-#if TB_WASM_SIMD
-        if (pointwise) widen_run(col, j, 2, 0, input + (size_t)i * depth, depth, p->input_offset, grouped);
-        else im2col(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, j, grouped);
+    pair_columns(&src, px, two);
 #else
-#if TB_SIMD_DSP
-      if (wpad) {
-        /* The padding elements are zero points, which widen to 0; both fields are widened together below. */
-        int8_t *const field = stage + j * stage_field(depth);
-        if (pointwise) copy_bytes(field, input + (size_t)i * depth, depth);
-        else gather(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, field);
-        for (int32_t k = depth; k < dpad; ++k) field[k] = (int8_t)-p->input_offset; /* 1-3 bytes */
-        if (j == 1) widen_pair_rows(col, stage, field, dpad >> 2, 1, 0, tb_pair_splat(p->input_offset));
-        continue;
-      }
+    /* A lone last pixel fills both columns and is stored once. */
+    for (int j = 0; j < 2; ++j) {
+      const int32_t i = two ? px + j : px;
+      if (pointwise) widen_run(col, j, 2, 0, input + (size_t)i * depth, depth, p->input_offset, grouped);
+      else im2col(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, j, grouped);
+    }
 #endif
-      if (pointwise) widen_column(col, j, input + (size_t)i * depth, depth, grouped, p->input_offset);
-      else im2col_column(p, in, input, filter, i / (out->h * out->w), (i / out->w) % out->h, i % out->w, col, j, depth, grouped, stage);
-#endif
-      }
     int8_t *o0 = output + (size_t)px * out_c, *o1 = o0 + out_c;
     int oc0 = 0;
 #if TB_SIMD_DSP
