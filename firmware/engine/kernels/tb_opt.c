@@ -1228,7 +1228,7 @@ static int wide_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
       /* The kernel runs on through the further whole pixel pairs of a 1x1 layer itself. */
       if (direct) {
         k.more = !odd && two ? ((pixels - px) >> 1) - 1 : 0;
-        k.next = input + (size_t)(px + 2) * depth;
+        k.next = k.more ? input + (size_t)(px + 2) * depth : input; /* no pointer past the input's end */
         widen_pair_rows(col, input + (size_t)px * depth, input + (size_t)(px + two) * depth, groups, 1, 0, src.off2);
       } else pair_columns(&src, px, two);
       int8_t *const o0 = output + (size_t)px * out_c, *const o1 = two ? o0 + out_c : o0;
