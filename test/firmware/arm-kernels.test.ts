@@ -16,8 +16,9 @@ import { repoRoot } from '../helpers.js';
 import { buildConfig } from './native.js';
 
 describe('optimized kernels on the emulated Cortex-M4F', () => {
-  // The small random shapes, then the model-sized ones (test_opt_kernels_wide.c), where the fused
-  // 3x3 depthwise row kernel (4-128 channels), the four-groups MAC passes and the pair widening engage.
+  // The small random shapes, then the model-sized ones (test_opt_kernels_wide.c), where the widened
+  // conv weight stream, the depthwise pixel-pair kernels (strides 1 and 2, blocks of 128 channels),
+  // the 4-channel row kernel (stride 3), ADD's table loop and the pair widening engage.
   it.each([
     ['test_opt_kernels', 'random shapes', /agree with tb_quant\.h/],
     ['test_opt_kernels_wide', 'model-sized shapes', /passed/],

@@ -9,16 +9,22 @@
  * - the widened activations are stored in the order SXTB16 produces weights:
  *   bytes {0,2} then {1,3} of each group of four, so a weight word needs two
  *   SXTB16 and no repacking before its two SMLADs;
- * - depthwise keeps four channels' accumulators in registers over the taps,
- *   with the tap ranges clipped once per pixel instead of tested per tap;
+ * - with the full int8 output range a conv layer's weights are widened to
+ *   int16 once per call (in chunks of channel pairs within a scratch budget),
+ *   so the 2x2 loop is loads and SMLAD only;
+ * - 3x3 depthwise widens its padded input rows once into int16 column pairs
+ *   (columns x and x+1 of a channel in one word) and computes two output
+ *   pixels per pass with SMLAD; other depthwise shapes keep four channels'
+ *   accumulators in registers, with the tap ranges clipped once per pixel;
  * - fully connected widens the input once per batch and runs two or four
  *   rows at a time over it;
  * - requantization once per output, with the same double rounding as TFLM
  *   (tb_quant.h) in four instructions (tb_requant_fast.h), per-channel
  *   constants computed once per call;
- * - on Cortex-M the innermost loops (2x2 conv, 3x3 depthwise window, fully
- *   connected rows) are small naked assembly functions: gcc spills their
- *   pointers and bounds, which costs 30-40 % more instructions;
+ * - on Cortex-M the innermost loops (2x2 conv, 3x3 depthwise rows, column
+ *   widening, fully connected rows, ADD's table loop) are small naked
+ *   assembly functions: gcc spills their pointers and bounds, which costs
+ *   30-40 % more instructions;
  * - 3x3 depthwise and conv borders read zero-point padded copies (the zero
  *   point widens to 0, like a skipped tap), so edges need no special path. */
 #include "tb_kernel_api.h"
