@@ -781,14 +781,16 @@ static void stage_rows(int8_t *d, const int8_t *s, int32_t rows, int32_t run, in
  * (its weight is 0). Per group 2-6 loads and ORRs, four SXTAB16, one STM:
  * about 70 instructions per pair instead of about 190 staged. */
 #if TB_SIMD_DSP
-#define RGB_WIDEN                  \
-  "sxtab16 r3, r12, r8\n\t"         \
+#define RGB_WIDEN                    \
+  "sxtab16 r3, r12, r8\n\t"          \
   "sxtab16 r10, r12, r8, ror #8\n\t" \
-  "sxtab16 r11, r12, r9\n\t"        \
+  "sxtab16 r11, r12, r9\n\t"         \
   "sxtab16 lr, r12, r9, ror #8\n\t"  \
   "stm r0!, {r3, r10, r11, lr}\n\t"
-__attribute__((naked, noinline)) static void widen_rgb3x3_pair(int16_t *col __attribute__((unused)), const int8_t *w0 __attribute__((unused)),
-                                                               const int8_t *w1 __attribute__((unused)), int32_t step __attribute__((unused)),
+__attribute__((naked, noinline)) static void widen_rgb3x3_pair(int16_t *col __attribute__((unused)),
+                                                               const int8_t *w0 __attribute__((unused)),
+                                                               const int8_t *w1 __attribute__((unused)),
+                                                               int32_t step __attribute__((unused)),
                                                                uint32_t off2 __attribute__((unused))) {
   __asm__ volatile(
       "push {r4-r11, lr}\n\t"
@@ -822,8 +824,7 @@ __attribute__((naked, noinline)) static void widen_rgb3x3_pair(int16_t *col __at
       "orr r8, r8, r3, lsl #16\n\t"
       "ldrh r9, [r7, #6]\n\t"
       "ldrb r3, [r7, #8]\n\t"
-      "orr r9, r9, r3, lsl #16\n\t" RGB_WIDEN
-      "pop {r4-r11, pc}\n\t");
+      "orr r9, r9, r3, lsl #16\n\t" RGB_WIDEN "pop {r4-r11, pc}\n\t");
 }
 #undef RGB_WIDEN
 #else
@@ -968,7 +969,8 @@ static size_t wide_scratch_size(const tb_dims *filter, const tb_dims *out) {
  * {wa 0 2, wa 1 3, wb 0 2, wb 1 3} each; returns the end. */
 #if TB_SIMD_DSP
 /* Two loads, four SXTB16 and one STM per group: 9 instructions per 8 weights (gcc: 15). */
-__attribute__((naked, noinline)) static int32_t *widen_weight_rows(int32_t *s __attribute__((unused)), const int8_t *wa __attribute__((unused)),
+__attribute__((naked, noinline)) static int32_t *widen_weight_rows(int32_t *s __attribute__((unused)),
+                                                                   const int8_t *wa __attribute__((unused)),
                                                                    const int8_t *wb __attribute__((unused)),
                                                                    int32_t groups __attribute__((unused))) {
   __asm__ volatile(
@@ -1022,26 +1024,29 @@ static void wide_stream(int32_t *s, const int8_t *weights, const int32_t *bias, 
 
 /* What wide_rows_rq needs beyond the pixel pair (word offsets fixed: the assembly reads them). */
 typedef struct {
-  int32_t offset;  /* the output offset (unfolded only) */
-  int32_t folded;  /* the stream's halves hold the offset */
-  int32_t more;    /* further whole pixel pairs of a 1x1 layer to run through */
+  int32_t offset;     /* the output offset (unfolded only) */
+  int32_t folded;     /* the stream's halves hold the offset */
+  int32_t more;       /* further whole pixel pairs of a 1x1 layer to run through */
   const int8_t *next; /* their input, 2 x groups x 4 bytes per pixel pair */
-  int32_t out_c;   /* their outputs 2 x out_c bytes apart */
-  uint32_t off2;   /* the input offset in both lanes */
+  int32_t out_c;      /* their outputs 2 x out_c bytes apart */
+  uint32_t off2;      /* the input offset in both lanes */
 } wide_call;
 
 #if TB_SIMD_DSP
 /* tb_requant_fast.h's requantization of a with constants m, h, r (t
  * scratch), then the output offset (OFF) and SSAT. */
-#define WIDE_RQ(a, m, h, r, t, OFF)                               \
-  "add " t ", " a ", " a ", asr #31\n\t"                          \
-  "smmlar " a ", " a ", " m ", " t "\n\t"                         \
-  "add " a ", " h ", " a ", asr #1\n\t"                           \
+#define WIDE_RQ(a, m, h, r, t, OFF) \
+  "add " t ", " a ", " a            \
+  ", asr #31\n\t"                   \
+  "smmlar " a ", " a ", " m ", " t  \
+  "\n\t"                            \
+  "add " a ", " h ", " a            \
+  ", asr #1\n\t"                    \
   "asr " a ", " a ", " r "\n\t" OFF "ssat " a ", #8, " a "\n\t"
 #define WIDE_OFF(a) "add " a ", " a ", lr\n\t"
 /* One stream's epilogue: the constants, four outputs (the unfolded one adds
  * the offset from lr), the stores, then the next pair or the pixel pair's end. */
-#define WIDE_EPILOGUE(LOAD_OFF, OFF4, OFF5, OFF6, OFF7, T)           \
+#define WIDE_EPILOGUE(LOAD_OFF, OFF4, OFF5, OFF6, OFF7, T) \
   "ldm r0!, {r1, r2, r3, r8, r9, r10, r12}\n\t" LOAD_OFF             \
   WIDE_RQ("r4", "r2", "r3", "r8", "r11", OFF4)                       \
   WIDE_RQ("r5", "r2", "r3", "r8", T, OFF5)                           \
@@ -1072,7 +1077,8 @@ typedef struct {
  * o1, [sp + 16] offset, [sp + 20] epilogue, [sp + 24] stream, [sp + 28]
  * this pixel pair's o0, [sp + 32] groups, [sp + 36] more, [sp + 40] next,
  * [sp + 44] out_c, [sp + 48] off2; the arguments from [sp + 92]. */
-__attribute__((naked, noinline)) static void wide_rows_rq(const int32_t *s __attribute__((unused)), const int16_t *col __attribute__((unused)),
+__attribute__((naked, noinline)) static void wide_rows_rq(const int32_t *s __attribute__((unused)),
+                                                          const int16_t *col __attribute__((unused)),
                                                           int32_t groups __attribute__((unused)), int8_t *o0 __attribute__((unused)),
                                                           int8_t *o1 __attribute__((unused)), const wide_call *k __attribute__((unused))) {
   __asm__ volatile(
@@ -1244,8 +1250,7 @@ static int wide_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
         const int32_t oc = out_c - 1;
         const int8_t *w = weights + (size_t)oc * depth;
         int32_t a0 = bias ? bias[oc] : 0, a1 = a0;
-        for (int32_t k = 0; k < depth; ++k)
-          a0 += w[k] * col[column_slot(k, 0, 2, dpad)], a1 += w[k] * col[column_slot(k, 1, 2, dpad)];
+        for (int32_t k = 0; k < depth; ++k) a0 += w[k] * col[column_slot(k, 0, 2, dpad)], a1 += w[k] * col[column_slot(k, 1, 2, dpad)];
         o0[oc] = REQUANT(a0, oc);
         o1[oc] = REQUANT(a1, oc);
       }
@@ -1714,14 +1719,19 @@ static void dw_widen_pairs(uint32_t *dst, const int8_t *src, int32_t left, int32
  * table; 33 instructions per channel and pixel pair (18 MACs, two outputs)
  * and half a loop branch. */
 #define DW_PAIR_ROW(r, wa, wb) \
-  "ldr r7, [" r ", r3]\n\t"    \
-  "ldr r6, [" r "], #4\n\t"    \
-  "smlad r4, r6, " wa ", r4\n\t" \
-  "smlad r5, r7, " wb ", r5\n\t" \
-  "smlabt r4, r7, " wb ", r4\n\t" \
+  "ldr r7, [" r                \
+  ", r3]\n\t"                  \
+  "ldr r6, [" r                \
+  "], #4\n\t"                  \
+  "smlad r4, r6, " wa          \
+  ", r4\n\t"                   \
+  "smlad r5, r7, " wb          \
+  ", r5\n\t"                   \
+  "smlabt r4, r7, " wb         \
+  ", r4\n\t"                   \
   "smlatb r5, r6, " wa ", r5\n\t"
 /* The first row starts both sums at the bias. */
-#define DW_PAIR_CHANNEL                  \
+#define DW_PAIR_CHANNEL \
   "ldm lr!, {r4, r8, r9, r10, r11}\n\t"  \
   "ldr r7, [r0, r3]\n\t"                 \
   "ldr r6, [r0], #4\n\t"                 \
@@ -1767,16 +1777,19 @@ __attribute__((naked, noinline)) static void dw_3x3_pairs(const uint32_t *ip0 __
  * the third data register costs the preloaded second row of weights: each
  * row's pair comes with its own LDM (37 instructions per channel and pixel
  * pair). Same table and registers as dw_3x3_pairs. */
-#define DW_PAIR2_ROW(r)            \
-  "ldm lr!, {r8, r9}\n\t"          \
-  "ldr r10, [" r ", r3, lsl #1]\n\t" \
-  "ldr r7, [" r ", r3]\n\t"        \
-  "ldr r6, [" r "], #4\n\t"        \
-  "smlad r4, r6, r8, r4\n\t"       \
-  "smlad r5, r7, r8, r5\n\t"       \
-  "smlabt r4, r7, r9, r4\n\t"      \
+#define DW_PAIR2_ROW(r)       \
+  "ldm lr!, {r8, r9}\n\t"     \
+  "ldr r10, [" r              \
+  ", r3, lsl #1]\n\t"         \
+  "ldr r7, [" r               \
+  ", r3]\n\t"                 \
+  "ldr r6, [" r               \
+  "], #4\n\t"                 \
+  "smlad r4, r6, r8, r4\n\t"  \
+  "smlad r5, r7, r8, r5\n\t"  \
+  "smlabt r4, r7, r9, r4\n\t" \
   "smlabt r5, r10, r9, r5\n\t"
-#define DW_PAIR2_CHANNEL                  \
+#define DW_PAIR2_CHANNEL \
   "ldm lr!, {r4, r8, r9}\n\t"             \
   "ldr r10, [r0, r3, lsl #1]\n\t"         \
   "ldr r7, [r0, r3]\n\t"                  \
@@ -1824,12 +1837,15 @@ __attribute__((naked, noinline)) static void dw_3x3_pairs_s2(const uint32_t *ip0
 /* The last pixel of an odd row alone: per row and channel SMLAD(D0, (w0,
  * w1)) + SMLABT(D1, (w1, w2)); 21 instructions per channel (18 MACs' 35
  * through the pair kernel, half of them wasted). Registers as above. */
-#define DW_SINGLE_ROW(r, wa, wb)  \
-  "ldr r7, [" r ", r3]\n\t"      \
-  "ldr r6, [" r "], #4\n\t"      \
-  "smlad r4, r6, " wa ", r4\n\t" \
+#define DW_SINGLE_ROW(r, wa, wb) \
+  "ldr r7, [" r                  \
+  ", r3]\n\t"                    \
+  "ldr r6, [" r                  \
+  "], #4\n\t"                    \
+  "smlad r4, r6, " wa            \
+  ", r4\n\t"                     \
   "smlabt r4, r7, " wb ", r4\n\t"
-#define DW_SINGLE_CHANNEL                  \
+#define DW_SINGLE_CHANNEL \
   "ldm lr!, {r4, r8, r9, r10, r11}\n\t"    \
   DW_SINGLE_ROW("r0", "r8", "r9")          \
   DW_SINGLE_ROW("r1", "r10", "r11")        \
@@ -1839,8 +1855,9 @@ __attribute__((naked, noinline)) static void dw_3x3_pairs_s2(const uint32_t *ip0
   RQ_FAST_ASM("r4") "ssat r4, #8, r4\n\t" \
   "strb r4, [r12], #1\n\t"
 __attribute__((naked, noinline)) static void dw_3x3_single(const uint32_t *ip0 __attribute__((unused)),
-                                                           const uint32_t *ip1 __attribute__((unused)), int32_t step __attribute__((unused)),
-                                                           int8_t *out __attribute__((unused)), const uint32_t *ip2 __attribute__((unused)),
+                                                           const uint32_t *ip1 __attribute__((unused)),
+                                                           int32_t step __attribute__((unused)), int8_t *out __attribute__((unused)),
+                                                           const uint32_t *ip2 __attribute__((unused)),
                                                            const int32_t *table __attribute__((unused))) {
   __asm__ volatile(
       "push {r4-r11, lr}\n\t"
@@ -1856,7 +1873,7 @@ __attribute__((naked, noinline)) static void dw_3x3_single(const uint32_t *ip0 _
 /* The same pixel when its third column is right padding (kws01's 5-pixel
  * rows): that tap is 0, so per row one load and one SMLAD, 15 instructions
  * per channel. */
-#define DW_EDGE_CHANNEL                    \
+#define DW_EDGE_CHANNEL \
   "ldm lr!, {r4, r8, r9, r10, r11}\n\t"    \
   "ldr r6, [r0], #4\n\t"                   \
   "ldr r7, [r1], #4\n\t"                   \
@@ -1890,6 +1907,11 @@ __attribute__((naked, noinline)) static void dw_3x3_edge(const uint32_t *ip0 __a
 #undef RQ_FAST_ASM
 #else
 /* The same computation in portable C (the x86 and emulated builds). */
+/* One output from its sum and the channel's constants t[9..11] (offset folded in). */
+static inline int8_t dw_pair_out(int32_t a, const int32_t *t) {
+  const int32_t y = tb_smmlar(a, t[9], (int32_t)((uint32_t)a + (uint32_t)(a >> 31)));
+  return (int8_t)tb_ssat(((y >> 1) + t[10]) >> t[11], 8);
+}
 static void dw_3x3_pairs(const uint32_t *ip0, const uint32_t *ip1, int32_t step, int8_t *out, const uint32_t *ip2, const int32_t *table,
                          int32_t pairs) {
   const int32_t next = step / 4;
@@ -1908,10 +1930,8 @@ static void dw_3x3_pairs(const uint32_t *ip0, const uint32_t *ip1, int32_t step,
       }
       ++ip0, ++ip1, ++ip2;
       C = t[7], more = t[8];
-      const int32_t ya = tb_smmlar(a, t[9], (int32_t)((uint32_t)a + (uint32_t)(a >> 31)));
-      const int32_t yb = tb_smmlar(b, t[9], (int32_t)((uint32_t)b + (uint32_t)(b >> 31)));
-      out[C] = (int8_t)tb_ssat(((yb >> 1) + t[10]) >> t[11], 8);
-      *out++ = (int8_t)tb_ssat(((ya >> 1) + t[10]) >> t[11], 8);
+      out[C] = dw_pair_out(b, t);
+      *out++ = dw_pair_out(a, t);
       t += DW_PAIR_WORDS;
     }
     out += C;
@@ -1936,10 +1956,8 @@ static void dw_3x3_pairs_s2(const uint32_t *ip0, const uint32_t *ip1, int32_t st
       }
       ++ip0, ++ip1, ++ip2;
       C = t[7], more = t[8];
-      const int32_t ya = tb_smmlar(a, t[9], (int32_t)((uint32_t)a + (uint32_t)(a >> 31)));
-      const int32_t yb = tb_smmlar(b, t[9], (int32_t)((uint32_t)b + (uint32_t)(b >> 31)));
-      out[C] = (int8_t)tb_ssat(((yb >> 1) + t[10]) >> t[11], 8);
-      *out++ = (int8_t)tb_ssat(((ya >> 1) + t[10]) >> t[11], 8);
+      out[C] = dw_pair_out(b, t);
+      *out++ = dw_pair_out(a, t);
       t += DW_PAIR_WORDS;
     }
     out += C;
@@ -1954,8 +1972,7 @@ static void dw_3x3_single(const uint32_t *ip0, const uint32_t *ip1, int32_t step
       a = tb_smlad(rows[fy][0], (uint32_t)t[1 + 2 * fy], a);
       a = tb_smlabt(rows[fy][next], (uint32_t)t[2 + 2 * fy], a);
     }
-    const int32_t y = tb_smmlar(a, t[9], (int32_t)((uint32_t)a + (uint32_t)(a >> 31)));
-    *out++ = (int8_t)tb_ssat(((y >> 1) + t[10]) >> t[11], 8);
+    *out++ = dw_pair_out(a, t);
     if (!t[8]) return;
   }
 }
@@ -1966,8 +1983,7 @@ static void dw_3x3_edge(const uint32_t *ip0, const uint32_t *ip1, int32_t step, 
     a = tb_smlad(*ip0, (uint32_t)t[1], a);
     a = tb_smlad(*ip1, (uint32_t)t[3], a);
     a = tb_smlad(*ip2, (uint32_t)t[5], a);
-    const int32_t y = tb_smmlar(a, t[9], (int32_t)((uint32_t)a + (uint32_t)(a >> 31)));
-    *out++ = (int8_t)tb_ssat(((y >> 1) + t[10]) >> t[11], 8);
+    *out++ = dw_pair_out(a, t);
     if (!t[8]) return;
   }
 }
@@ -2155,8 +2171,8 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
           s[fy] = dst;
           if (ring[k] == y) continue;
           ring[k] = y;
-          dw_widen_pairs(dst, y < 0 || y >= in->h ? NULL : input + (((size_t)b * in->h + y) * in->w) * C + c0, p->pad_w, in->w, pairs, C,
-                         n, off2, zero);
+          dw_widen_pairs(dst, y < 0 || y >= in->h ? NULL : input + (((size_t)b * in->h + y) * in->w) * C + c0, p->pad_w, in->w, pairs, C, n,
+                         off2, zero);
         }
         int8_t *const o = output + (((size_t)b * out->h + oy) * out->w) * C + c0;
         void (*const pair_kernel)(const uint32_t *, const uint32_t *, int32_t, int8_t *, const uint32_t *, const int32_t *, int32_t) =
