@@ -270,7 +270,11 @@ if (rows.length === 4 && rows.every((r) => r.variants.opt)) {
     return [(d * c - b * e) / det, (a * e - b * d) / det];
   };
   const classPoints = (pick) => rows.map((r) => pick(r.works[0], r.variants.opt.classes)).filter((p) => p !== null);
-  const conv = lstsq2(classPoints((w, c) => (w.macs[0] > 0 ? [w.macs[0], w.outputs[0], c[0] + c[1]] : null)));
+  // Conv in relative terms (each model's row divided by its instructions): its cost per MAC differs
+  // between models (kws01's 64-deep 1x1 layers run cheaper than vww01's shallow ones), and a plain
+  // fit would spend all its error on the smallest model's latency.
+  const relative = (pts) => pts.map(([m, o, y]) => [m / y, o / y, 1]);
+  const conv = lstsq2(relative(classPoints((w, c) => (w.macs[0] > 0 ? [w.macs[0], w.outputs[0], c[0] + c[1]] : null))));
   // Depthwise: only two models have it, with the same outputs per MAC (3x3 filters), so a
   // two-constant fit is exact but ill-conditioned: one constant per MAC, outputs included.
   const dwPts = classPoints((w, c) => (w.macs[1] > 0 ? [w.macs[1], c[2]] : null));
