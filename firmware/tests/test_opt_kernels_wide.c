@@ -154,6 +154,24 @@ static void pairs_depthwise_case(int id) {
   free(x), free(w), free(b), free(mult), free(shift), free(y_ref), free(y_opt), free(s_ref), free(s_opt);
 }
 
+/* One-dimensional depthwise layers as in sww01 (filters of 1-15 taps down
+ * a column of width 1, 4-128 channels): the column path, and with a zero
+ * multiplier or a clamped range the general one. */
+static void column_depthwise_case(int id) {
+  static const int channel_choices[] = {4, 8, 40, 128}, tap_choices[] = {1, 3, 5, 10, 15};
+  tb_conv_params p = {0};
+  const int C = channel_choices[next() % 4], fh = tap_choices[next() % 5];
+  p.depth_multiplier = 1, p.dilation_w = p.dilation_h = 1;
+  p.stride_w = 1, p.stride_h = range(1, 2);
+  p.pad_h = next() % 3 ? 0 : range(0, fh / 2);
+  p.input_offset = range(-127, 128);
+  act_range(&p);
+  const tb_dims in = {range(1, 2), range(fh, 32), 1, C}, filter = {1, fh, 1, C};
+  const tb_dims out = {in.n, out_size(in.h, fh, p.stride_h, 1, p.pad_h), 1, C};
+  if (out.h == 0) return;
+  check_depthwise("column depthwise", id, &p, &in, &filter, &out);
+}
+
 static void wide_fc_case(int id) {
   const int depth = range(1, 1000), units = range(1, 40);
   check_fc("wide fully connected", id, 1, depth, units);
@@ -169,6 +187,7 @@ int main(void) {
   model_conv_cases();
   for (int i = 0; i < 400; ++i) wide_depthwise_case(i);
   for (int i = 0; i < 800; ++i) pairs_depthwise_case(i);
+  for (int i = 0; i < 300; ++i) column_depthwise_case(i);
   for (int i = 0; i < 300; ++i) wide_fc_case(i);
   for (int i = 0; i < 200; ++i) wide_add_case(i);
   printf("%d passed, %d failed\n", passed, failed);

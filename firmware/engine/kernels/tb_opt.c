@@ -2128,6 +2128,42 @@ static void depthwise_3x3_pair(const int8_t *in0, const int8_t *w0, int8_t *o, i
   }
 }
 
+#if !TB_WASM_SIMD
+/* One-dimensional depthwise layers (sww01: filters of 3, 5, 10 and 15 taps
+ * down a column of width 1), C % 4 == 0: per output row and group of four
+ * channels the in-range taps go straight into four register sums, each tap
+ * one activation and one weight word (DW_TAP), then the fast requantization;
+ * the general loop below spent about 86 instructions per output on them
+ * (13 per MAC), this about a third of that. */
+static int dw_column(const tb_conv_params *p, const tb_dims *in, const tb_dims *filter, const tb_dims *out) {
+  return depthwise_fast(p) && filter->w == 1 && in->w == 1 && out->w == 1 && p->pad_w == 0 && (out->c & 3) == 0;
+}
+__attribute__((noinline)) static void dw_column_run(const tb_conv_params *p, const tb_dims *in, const int8_t *input, const tb_dims *filter,
+                                                    const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output,
+                                                    const tb_fast_rq *fq, int32_t rq_stride) {
+  const int32_t C = out->c, fh = filter->h, rq_offset = p->output_offset, rq_lo = p->act_min, rq_hi = p->act_max;
+  const uint32_t off2 = tb_pair_splat(p->input_offset);
+  for (int b = 0; b < in->n; ++b)
+    for (int oy = 0; oy < out->h; ++oy) {
+      const int y0 = oy * p->stride_h - p->pad_h;
+      const int k0 = y0 < 0 ? -y0 : 0, k1 = fh < in->h - y0 ? fh : in->h - y0;
+      const int8_t *const x0 = input + ((size_t)b * in->h + (size_t)(y0 + k0)) * (size_t)C;
+      const int8_t *const w0 = weights + (size_t)k0 * (size_t)C;
+      int8_t *const o = output + ((size_t)b * out->h + (size_t)oy) * (size_t)C;
+      for (int32_t c = 0; c < C; c += 4) {
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        if (bias) a0 = bias[c], a1 = bias[c + 1], a2 = bias[c + 2], a3 = bias[c + 3];
+        const int8_t *xp = x0 + c, *wp = w0 + c;
+        for (int k = k0; k < k1; ++k, xp += C, wp += C) DW_TAP(xp, wp);
+        o[c] = FAST_REQUANT(a0, fq + c * rq_stride);
+        o[c + 1] = FAST_REQUANT(a1, fq + (c + 1) * rq_stride);
+        o[c + 2] = FAST_REQUANT(a2, fq + (c + 2) * rq_stride);
+        o[c + 3] = FAST_REQUANT(a3, fq + (c + 3) * rq_stride);
+      }
+    }
+}
+#endif
+
 void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims *in, const int8_t *input, const tb_dims *filter,
                               const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
 #if TB_WASM_SIMD
@@ -2197,6 +2233,10 @@ void tb_depthwise_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, cons
 #endif
   const tb_fast_rq *const fq = fast_table(scratch, q, C);
 #if !TB_WASM_SIMD
+  if (fq && dw_column(p, in, filter, out)) {
+    dw_column_run(p, in, input, filter, weights, bias, out, output, fq, rq_stride);
+    return;
+  }
   if (dw_rows(p, filter, out)) {
     const int32_t wp = dw_padded_width(p, out), prow = wp * C;
     int8_t *rows = (int8_t *)scratch + dw_table_size(C), *dummy = rows + 3 * prow;
