@@ -1912,10 +1912,12 @@ static inline int8_t dw_pair_out(int32_t a, const int32_t *t) {
   const int32_t y = tb_smmlar(a, t[9], (int32_t)((uint32_t)a + (uint32_t)(a >> 31)));
   return (int8_t)tb_ssat(((y >> 1) + t[10]) >> t[11], 8);
 }
-static void dw_3x3_pairs(const uint32_t *ip0, const uint32_t *ip1, int32_t step, int8_t *out, const uint32_t *ip2, const int32_t *table,
-                         int32_t pairs) {
-  const int32_t next = step / 4;
-  for (; pairs > 0; --pairs) {
+/* Both pixel-pair kernels: at stride 1 pixel b's columns are a's shifted
+ * by one (words d0 and d1 give both), at stride 2 by two (d1 and d2). */
+static void dw_3x3_pairs_at(const uint32_t *ip0, const uint32_t *ip1, int32_t step, int8_t *out, const uint32_t *ip2, const int32_t *table,
+                            int32_t pairs, int stride2) {
+  const int32_t next = step / 4, advance = stride2 ? next : 0;
+  for (; pairs > 0; --pairs, ip0 += advance, ip1 += advance, ip2 += advance) {
     const int32_t *t = table;
     int32_t C = 0, more = 1;
     while (more) {
@@ -1924,9 +1926,14 @@ static void dw_3x3_pairs(const uint32_t *ip0, const uint32_t *ip1, int32_t step,
       for (int fy = 0; fy < 3; ++fy) {
         const uint32_t d0 = rows[fy][0], d1 = rows[fy][next], wa = (uint32_t)t[1 + 2 * fy], wb = (uint32_t)t[2 + 2 * fy];
         a = tb_smlad(d0, wa, a);
-        b = tb_smlad(d1, wb, b);
         a = tb_smlabt(d1, wb, a);
-        b = tb_smlatb(d0, wa, b);
+        if (stride2) {
+          b = tb_smlad(d1, wa, b);
+          b = tb_smlabt(rows[fy][2 * next], wb, b);
+        } else {
+          b = tb_smlad(d1, wb, b);
+          b = tb_smlatb(d0, wa, b);
+        }
       }
       ++ip0, ++ip1, ++ip2;
       C = t[7], more = t[8];
@@ -1937,31 +1944,13 @@ static void dw_3x3_pairs(const uint32_t *ip0, const uint32_t *ip1, int32_t step,
     out += C;
   }
 }
+static void dw_3x3_pairs(const uint32_t *ip0, const uint32_t *ip1, int32_t step, int8_t *out, const uint32_t *ip2, const int32_t *table,
+                         int32_t pairs) {
+  dw_3x3_pairs_at(ip0, ip1, step, out, ip2, table, pairs, 0);
+}
 static void dw_3x3_pairs_s2(const uint32_t *ip0, const uint32_t *ip1, int32_t step, int8_t *out, const uint32_t *ip2, const int32_t *table,
                             int32_t pairs) {
-  const int32_t next = step / 4;
-  for (; pairs > 0; --pairs, ip0 += next, ip1 += next, ip2 += next) {
-    const int32_t *t = table;
-    int32_t C = 0, more = 1;
-    while (more) {
-      int32_t a = t[0], b = t[0];
-      const uint32_t *rows[3] = {ip0, ip1, ip2};
-      for (int fy = 0; fy < 3; ++fy) {
-        const uint32_t d0 = rows[fy][0], d1 = rows[fy][next], d2 = rows[fy][2 * next];
-        const uint32_t wa = (uint32_t)t[1 + 2 * fy], wb = (uint32_t)t[2 + 2 * fy];
-        a = tb_smlad(d0, wa, a);
-        b = tb_smlad(d1, wa, b);
-        a = tb_smlabt(d1, wb, a);
-        b = tb_smlabt(d2, wb, b);
-      }
-      ++ip0, ++ip1, ++ip2;
-      C = t[7], more = t[8];
-      out[C] = dw_pair_out(b, t);
-      *out++ = dw_pair_out(a, t);
-      t += DW_PAIR_WORDS;
-    }
-    out += C;
-  }
+  dw_3x3_pairs_at(ip0, ip1, step, out, ip2, table, pairs, 1);
 }
 static void dw_3x3_single(const uint32_t *ip0, const uint32_t *ip1, int32_t step, int8_t *out, const uint32_t *ip2, const int32_t *table) {
   const int32_t next = step / 4;
