@@ -55,7 +55,8 @@ describe('sww01 stream step on the simulated bench', () => {
     expect(rig.bench.overruns).toBeGreaterThan(0);
     expect(r.framesMissed).toBeGreaterThan(100);
     expect(r.activations.length + r.framesMissed).toBe(312);
-    expect(r.duty.onTimeS).toBeGreaterThan(0.05);
+    // Each frame's busy time is longer than the 32 ms hop it has (47.5 ms with the current cost model).
+    expect(r.duty.onTimeS).toBeGreaterThan(0.032);
     // Back-to-back frames: busy all the time (up to the 10 µs tick quantization).
     expect(r.duty.dutyCycle).toBeCloseTo(1, 3);
   });
