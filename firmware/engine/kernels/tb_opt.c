@@ -1747,28 +1747,32 @@ static void dw_widen_pairs(uint32_t *dst, const int8_t *src, int32_t left, int32
   RQ_FAST_ASM("r5") "ssat r5, #8, r5\n\t" \
   "strb r5, [r12, r6]\n\t"               \
   "strb r4, [r12], #1\n\t"
+/* A pixel-pair kernel's frame: per pixel pair the channels (four per pass)
+ * until the table's last, the output on by the pair's second pixel, the
+ * input rows on by ADVANCE, until the pair count (arguments from [sp + 36]:
+ * ip2, table, pairs, counted down in place) runs out. */
+#define DW_PAIRS_ASM(CHANNEL, ADVANCE)     \
+  "push {r4-r11, lr}\n\t"                  \
+  "mov r12, r3\n\t"                        \
+  "mov r3, r2\n\t"                         \
+  "ldr r2, [sp, #36]\n"                    \
+  "1:\n\t"                                 \
+  "ldr lr, [sp, #40]\n"                    \
+  "2:\n\t" CHANNEL CHANNEL CHANNEL CHANNEL \
+  "cmp r7, #0\n\t"                         \
+  "bne 2b\n\t"                             \
+  "add r12, r12, r6\n\t" ADVANCE           \
+  "ldr r8, [sp, #44]\n\t"                  \
+  "subs r8, r8, #1\n\t"                    \
+  "str r8, [sp, #44]\n\t"                  \
+  "bne 1b\n\t"                             \
+  "pop {r4-r11, pc}\n\t"
 __attribute__((naked, noinline)) static void dw_3x3_pairs(const uint32_t *ip0 __attribute__((unused)),
                                                           const uint32_t *ip1 __attribute__((unused)), int32_t step __attribute__((unused)),
                                                           int8_t *out __attribute__((unused)), const uint32_t *ip2 __attribute__((unused)),
                                                           const int32_t *table __attribute__((unused)),
                                                           int32_t pairs __attribute__((unused))) {
-  /* Arguments from [sp + 36]: ip2, table, pairs (counted down in place). */
-  __asm__ volatile(
-      "push {r4-r11, lr}\n\t"
-      "mov r12, r3\n\t"
-      "mov r3, r2\n\t"
-      "ldr r2, [sp, #36]\n"
-      "1:\n\t"
-      "ldr lr, [sp, #40]\n"
-      "2:\n\t" DW_PAIR_CHANNEL DW_PAIR_CHANNEL DW_PAIR_CHANNEL DW_PAIR_CHANNEL
-      "cmp r7, #0\n\t"
-      "bne 2b\n\t"
-      "add r12, r12, r6\n\t"
-      "ldr r8, [sp, #44]\n\t"
-      "subs r8, r8, #1\n\t"
-      "str r8, [sp, #44]\n\t"
-      "bne 1b\n\t"
-      "pop {r4-r11, pc}\n\t");
+  __asm__ volatile(DW_PAIRS_ASM(DW_PAIR_CHANNEL, ""));
 }
 /* Stride 2: pixels x and x + 1 start at column pairs x and x + 1, so per
  * row and channel three loads D0, D1, D2 (pairs x, x + 1, x + 2) and
@@ -1811,28 +1815,11 @@ __attribute__((naked, noinline)) static void dw_3x3_pairs_s2(const uint32_t *ip0
                                                              const uint32_t *ip2 __attribute__((unused)),
                                                              const int32_t *table __attribute__((unused)),
                                                              int32_t pairs __attribute__((unused))) {
-  __asm__ volatile(
-      "push {r4-r11, lr}\n\t"
-      "mov r12, r3\n\t"
-      "mov r3, r2\n\t"
-      "ldr r2, [sp, #36]\n"
-      "1:\n\t"
-      "ldr lr, [sp, #40]\n"
-      "2:\n\t" DW_PAIR2_CHANNEL DW_PAIR2_CHANNEL DW_PAIR2_CHANNEL DW_PAIR2_CHANNEL
-      "cmp r7, #0\n\t"
-      "bne 2b\n\t"
-      "add r12, r12, r6\n\t"
-      "add r0, r0, r3\n\t"
-      "add r1, r1, r3\n\t"
-      "add r2, r2, r3\n\t"
-      "ldr r8, [sp, #44]\n\t"
-      "subs r8, r8, #1\n\t"
-      "str r8, [sp, #44]\n\t"
-      "bne 1b\n\t"
-      "pop {r4-r11, pc}\n\t");
+  __asm__ volatile(DW_PAIRS_ASM(DW_PAIR2_CHANNEL, "add r0, r0, r3\n\tadd r1, r1, r3\n\tadd r2, r2, r3\n\t"));
 }
 #undef DW_PAIR2_CHANNEL
 #undef DW_PAIR2_ROW
+#undef DW_PAIRS_ASM
 
 /* The last pixel of an odd row alone: per row and channel SMLAD(D0, (w0,
  * w1)) + SMLABT(D1, (w1, w2)); 21 instructions per channel (18 MACs' 35
