@@ -9,9 +9,6 @@
 
 enum { POOL_LANE_TAPS = 255 };
 
-static inline int32_t lane_lo(uint32_t x) { return (int16_t)(uint16_t)(x & 0xffffu); }
-static inline int32_t lane_hi(uint32_t x) { return (int16_t)(uint16_t)(x >> 16); }
-
 static int8_t pool_average(int32_t sum, int32_t count, int32_t lo, int32_t hi) {
   const int32_t avg = sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
   return (int8_t)tb_clamp_i32(avg, lo, hi);
@@ -42,8 +39,8 @@ void tb_average_pool_s8_opt(const tb_pool_params *p, const tb_dims *in, const in
       const uint32_t lanes[4] = {s0, s1, s2, s3};
       for (int j = 0; j < 4; ++j) {
         const int32_t base = c + 4 * (j >> 1) + (j & 1);
-        output[base] = pool_average(lane_lo(lanes[j]), taps, p->act_min, p->act_max);
-        output[base + 2] = pool_average(lane_hi(lanes[j]), taps, p->act_min, p->act_max);
+        output[base] = pool_average(tb_lane0(lanes[j]), taps, p->act_min, p->act_max);
+        output[base + 2] = pool_average(tb_lane1(lanes[j]), taps, p->act_min, p->act_max);
       }
     }
     for (; c < C; ++c) {

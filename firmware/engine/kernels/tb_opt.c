@@ -99,6 +99,29 @@ static const tb_fast_rq *fast_table(void *where, const tb_requant *q, int32_t ch
   return t;
 }
 
+#if !TB_WASM_SIMD
+/* (The fused kernels that use these two are not in the WebAssembly build,
+ * whose kernels keep their own requantization table.) */
+/* Whether a channel's output offset can be folded into the fast
+ * requantization's rounding term (as the fused kernels do): a nonzero
+ * multiplier and a right shift of at most 22, so that ((y >> 1) + 2^(r-2) +
+ * offset * 2^(r-1)) stays inside int32 (|y >> 1| <= 2^30, |offset| <= 128). */
+static inline int rq_offset_folds(int32_t multiplier, int32_t shift) { return multiplier != 0 && -shift - 1 <= 22; }
+
+/* 1 when every channel takes the fast requantization; *folded then says
+ * whether every channel's offset folds (rq_offset_folds). */
+static int fast_channels(const tb_requant *q, int32_t channels, int *folded) {
+  const int32_t *const mult = q->multiplier, *const shift = q->shift, stride = q->stride, n = stride ? channels : 1;
+  int all = 1;
+  for (int32_t c = 0; c < n; ++c) {
+    if (!tb_fast_rq_ok(mult[c * stride], shift[c * stride])) return *folded = 0, 0;
+    all &= rq_offset_folds(mult[c * stride], shift[c * stride]);
+  }
+  *folded = all;
+  return 1;
+}
+#endif
+
 /* One output through a table entry with the activation clamp; `full` (a
  * constant where it is inlined) marks the range [-128, 127], one SSAT. */
 static inline __attribute__((always_inline)) int8_t fast_out(int32_t acc, const tb_fast_rq *e, int32_t offset, int32_t lo, int32_t hi,
@@ -600,20 +623,22 @@ __attribute__((naked, noinline)) static void mac_2x2_rows(const int8_t *w __attr
  * and the next column. About 35 instructions per pair outside the MAC loop
  * instead of the raw sums' round trip through C (about 75). In the _folded
  * variant the table's half already holds half + offset * 2^right (every
- * channel's right shift at most 22, no zero multiplier; see dw_fused_ok), so
+ * channel's right shift at most 22, no zero multiplier; see rq_offset_folds), so
  * the offset needs no instruction.
  * r0 weights, r1 col, r2 groups (>= 1), r3 table, [sp] pairs (>= 1),
  * [sp + 4] depth, [sp + 8] o0, [sp + 12] out_c, [sp + 16] output offset. */
 /* tb_requant_fast.h's exact requantization of accumulator a, before the
- * saturation: r8 the multiplier m2, r9 half, r10 the right shift, r11 scratch. */
-#define RQ_FAST_ASM(a) \
-  "add r11, " a ", " a \
-  ", asr #31\n\t"      \
-  "smmlar " a ", " a   \
-  ", r8, r11\n\t"      \
-  "add " a ", r9, " a  \
-  ", asr #1\n\t"       \
-  "asr " a ", " a ", r10\n\t"
+ * saturation, with the constants in registers m (m2), h (half), r (the
+ * right shift) and t scratch; RQ_FAST_ASM with r8, r9, r10, r11. */
+#define RQ_FAST_REGS(a, m, h, r, t) \
+  "add " t ", " a ", " a            \
+  ", asr #31\n\t"                   \
+  "smmlar " a ", " a ", " m ", " t  \
+  "\n\t"                            \
+  "add " a ", " h ", " a            \
+  ", asr #1\n\t"                    \
+  "asr " a ", " a ", " r "\n\t"
+#define RQ_FAST_ASM(a) RQ_FAST_REGS(a, "r8", "r9", "r10", "r11")
 #define MAC_2X2_RQ_OUT(a) \
   RQ_FAST_ASM(a)          \
   "add " a ", " a         \
@@ -1033,16 +1058,8 @@ typedef struct {
 } wide_call;
 
 #if TB_SIMD_DSP
-/* tb_requant_fast.h's requantization of a with constants m, h, r (t
- * scratch), then the output offset (OFF) and SSAT. */
-#define WIDE_RQ(a, m, h, r, t, OFF) \
-  "add " t ", " a ", " a            \
-  ", asr #31\n\t"                   \
-  "smmlar " a ", " a ", " m ", " t  \
-  "\n\t"                            \
-  "add " a ", " h ", " a            \
-  ", asr #1\n\t"                    \
-  "asr " a ", " a ", " r "\n\t" OFF "ssat " a ", #8, " a "\n\t"
+/* RQ_FAST_REGS, then the output offset (OFF) and SSAT. */
+#define WIDE_RQ(a, m, h, r, t, OFF) RQ_FAST_REGS(a, m, h, r, t) OFF "ssat " a ", #8, " a "\n\t"
 #define WIDE_OFF(a) "add " a ", " a ", lr\n\t"
 /* One stream's epilogue: the constants, four outputs (the unfolded one adds
  * the offset from lr), the stores, then the next pair or the pixel pair's end. */
@@ -1214,13 +1231,9 @@ static int wide_conv(const tb_conv_params *p, const tb_requant *q, const tb_dims
                      const int8_t *weights, const int32_t *bias, const tb_dims *out, int8_t *output, void *scratch) {
   if (!wide_shape_ok(p, filter, out)) return 0;
   REQUANT_LOCALS(q, p);
-  const int32_t out_c = out->c, nq = q->stride ? out_c : 1;
-  int folded = 1;
-  for (int32_t c = 0; c < nq; ++c) {
-    if (!tb_fast_rq_ok(rq_mult[c * rq_stride], rq_shift[c * rq_stride])) return 0;
-    /* The offset folds into the rounding term when no channel's right shift exceeds 22 (see dw_fused_ok). */
-    folded &= rq_mult[c * rq_stride] != 0 && -rq_shift[c * rq_stride] - 1 <= 22;
-  }
+  const int32_t out_c = out->c;
+  int folded;
+  if (!fast_channels(q, out_c, &folded)) return 0;
   const int32_t depth = conv_depth(filter), dpad = (depth + 3) & ~3, groups = dpad >> 2, pairs = out_c >> 1;
   const int32_t chunk = wide_chunk_pairs(groups, pairs);
   int32_t *const stream = (int32_t *)scratch;
@@ -1294,13 +1307,10 @@ void tb_conv_s8_opt(const tb_conv_params *p, const tb_requant *q, const tb_dims 
    * (biases, then fast constants) replaces the fast table and the raw sums;
    * the few outputs outside it (a lone last pixel, an odd last channel) take
    * the exact path. */
-  int fast_ok = full && out_c >= 2;
-  for (int32_t c = 0; fast_ok && c < (q->stride ? out_c : 1); ++c) fast_ok = tb_fast_rq_ok(rq_mult[c * rq_stride], rq_shift[c * rq_stride]);
+  int folded = 0;
+  const int fast_ok = full && out_c >= 2 && fast_channels(q, out_c, &folded);
   int32_t *const ptab = fast_ok ? (int32_t *)scratch : NULL;
-  /* The offset folds into the rounding term when no channel's right shift exceeds 22 (see dw_fused_ok). */
-  int folded = ptab != NULL;
-  for (int32_t c = 0; folded && c < (q->stride ? out_c : 1); ++c)
-    folded = rq_mult[c * rq_stride] != 0 && -rq_shift[c * rq_stride] - 1 <= 22;
+  folded = folded && ptab != NULL;
   if (ptab)
     for (int oc = 0; oc + 1 < out_c; oc += 2) {
       int32_t *t = ptab + 4 * oc;
@@ -1441,14 +1451,13 @@ static size_t dw_table_size(int32_t channels) {
 }
 
 /* Whether the fused kernel reproduces TFLM for this layer: every channel on
- * the fast requantization with a nonzero multiplier and a right shift of at most 22, so that
- * ((y >> 1) + 2^(r-2) + offset * 2^(r-1)) stays inside int32 (|y >> 1| <=
- * 2^30, |offset| <= 128), and the full int8 output range (one SSAT). */
+ * the fast requantization with its offset folded (rq_offset_folds) and the
+ * full int8 output range (one SSAT). */
 static int dw_fused_ok(const tb_conv_params *p, const tb_requant *q, int32_t C) {
   if (C > 128 || p->act_min != -128 || p->act_max != 127 || p->output_offset < -128 || p->output_offset > 127) return 0;
   for (int32_t c = 0; c < (q->stride ? C : 1); ++c) {
     const int32_t m = q->multiplier[c * q->stride], s = q->shift[c * q->stride];
-    if (m == 0 || !tb_fast_rq_ok(m, s) || -s - 1 > 22) return 0;
+    if (!tb_fast_rq_ok(m, s) || !rq_offset_folds(m, s)) return 0;
   }
   return 1;
 }
@@ -1620,7 +1629,7 @@ static int dw_fill_pairs(int32_t *t, const tb_conv_params *p, const tb_requant *
     for (int j = 0; j < 4; ++j) {
       int32_t *const e = t + j * DW_PAIR_WORDS;
       const int32_t m = q->multiplier[(c + j) * q->stride], sh = q->shift[(c + j) * q->stride];
-      if (m == 0 || !tb_fast_rq_ok(m, sh) || -sh - 1 > 22) return 0;
+      if (!tb_fast_rq_ok(m, sh) || !rq_offset_folds(m, sh)) return 0;
       const tb_fast_rq f = tb_fast_rq_of(m, sh);
       e[0] = bias ? bias[c + j] : 0;
       e[7] = C;
@@ -1718,17 +1727,20 @@ static void dw_widen_pairs(uint32_t *dst, const int8_t *src, int32_t left, int32
  * r3 4n (the distance to the next column pair), r12 the output, lr the
  * table; 33 instructions per channel and pixel pair (18 MACs, two outputs)
  * and half a loop branch. */
+/* One row of pixel a (DW_ROW_A: the two column pairs' loads, SMLAD and
+ * SMLABT), then pixel b's SMLAD and SMLATB on the same words. */
+#define DW_ROW_A(r, wa, wb) \
+  "ldr r7, [" r             \
+  ", r3]\n\t"               \
+  "ldr r6, [" r             \
+  "], #4\n\t"               \
+  "smlad r4, r6, " wa       \
+  ", r4\n\t"                \
+  "smlabt r4, r7, " wb ", r4\n\t"
 #define DW_PAIR_ROW(r, wa, wb) \
-  "ldr r7, [" r                \
-  ", r3]\n\t"                  \
-  "ldr r6, [" r                \
-  "], #4\n\t"                  \
-  "smlad r4, r6, " wa          \
-  ", r4\n\t"                   \
+  DW_ROW_A(r, wa, wb)          \
   "smlad r5, r7, " wb          \
   ", r5\n\t"                   \
-  "smlabt r4, r7, " wb         \
-  ", r4\n\t"                   \
   "smlatb r5, r6, " wa ", r5\n\t"
 /* The first row starts both sums at the bias. */
 #define DW_PAIR_CHANNEL \
@@ -1824,14 +1836,7 @@ __attribute__((naked, noinline)) static void dw_3x3_pairs_s2(const uint32_t *ip0
 /* The last pixel of an odd row alone: per row and channel SMLAD(D0, (w0,
  * w1)) + SMLABT(D1, (w1, w2)); 21 instructions per channel (18 MACs' 35
  * through the pair kernel, half of them wasted). Registers as above. */
-#define DW_SINGLE_ROW(r, wa, wb) \
-  "ldr r7, [" r                  \
-  ", r3]\n\t"                    \
-  "ldr r6, [" r                  \
-  "], #4\n\t"                    \
-  "smlad r4, r6, " wa            \
-  ", r4\n\t"                     \
-  "smlabt r4, r7, " wb ", r4\n\t"
+#define DW_SINGLE_ROW(r, wa, wb) DW_ROW_A(r, wa, wb)
 #define DW_SINGLE_CHANNEL \
   "ldm lr!, {r4, r8, r9, r10, r11}\n\t"    \
   DW_SINGLE_ROW("r0", "r8", "r9")          \
@@ -1891,7 +1896,9 @@ __attribute__((naked, noinline)) static void dw_3x3_edge(const uint32_t *ip0 __a
 #undef DW_SINGLE_ROW
 #undef DW_PAIR_CHANNEL
 #undef DW_PAIR_ROW
+#undef DW_ROW_A
 #undef RQ_FAST_ASM
+#undef RQ_FAST_REGS
 #else
 /* The same computation in portable C (the x86 and emulated builds). */
 /* One output from its sum and the channel's constants t[9..11] (offset folded in). */

@@ -51,6 +51,10 @@ static inline void tb_store_pairs(void *p, uint32_t lo, uint32_t hi) {
   memcpy(q + 1, &hi, 4);
 }
 
+/* The two signed 16-bit lanes of a word (the emulation below and kernels that sum in lanes use them). */
+static inline int32_t tb_lane0(uint32_t x) { return (int16_t)(uint16_t)(x & 0xffffu); }
+static inline int32_t tb_lane1(uint32_t x) { return (int16_t)(uint16_t)(x >> 16); }
+
 #if TB_SIMD_DSP
 
 /* Bytes 0 and 2 sign-extended to the two lanes. */
@@ -87,8 +91,6 @@ static inline int32_t tb_smmlar(int32_t a, int32_t b, int32_t c) {
 
 #else
 
-static inline int32_t tb_lane0(uint32_t x) { return (int16_t)(uint16_t)(x & 0xffffu); }
-static inline int32_t tb_lane1(uint32_t x) { return (int16_t)(uint16_t)(x >> 16); }
 static inline uint32_t tb_pair(int32_t lo, int32_t hi) { return ((uint32_t)lo & 0xffffu) | ((uint32_t)hi << 16); }
 
 static inline uint32_t tb_sxtb16(uint32_t x) { return tb_pair((int8_t)(uint8_t)x, (int8_t)(uint8_t)(x >> 16)); }
